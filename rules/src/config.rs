@@ -1,0 +1,248 @@
+//! `snapguard.toml`: every key optional. Parsing lives in the CLI; these are the typed values,
+//! and every value that can be wrong is a type whose deserializer says what was expected, so
+//! the error names the file, the key and the line.
+
+use regex::Regex;
+use serde::{de, Deserialize, Deserializer, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::finding::Severity;
+use crate::time::{Duration, Timestamp};
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub tags: TagsConfig,
+    pub protection: ProtectionConfig,
+    pub recycle_bin: RecycleBinConfig,
+    pub sharing: SharingConfig,
+    pub iam: IamConfig,
+    /// Per-rule overrides, keyed by rule id: `[rules.SG-TAG-001] severity = "low"`.
+    pub rules: BTreeMap<String, RuleOverride>,
+    pub waivers: Vec<Waiver>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TagsConfig {
+    /// Tag keys every snapshot, image and volume must carry.
+    pub required: Vec<String>,
+    /// Patterns a tag's value must match, by key.
+    pub allowed: BTreeMap<String, TagPattern>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProtectionConfig {
+    /// A volume needs a completed snapshot at most this old.
+    pub max_snapshot_age: Duration,
+    /// Regions a volume's latest snapshot must be copied to (one of them suffices).
+    pub copy_regions: Vec<String>,
+    /// The account a volume's latest snapshot must be copied to.
+    pub archive_account: Option<AccountId>,
+    /// Standard-tier snapshots of deleted volumes older than this are archive candidates.
+    pub archive_after: Duration,
+    /// Volumes carrying this tag key are out of backup scope (e.g. scratch disks).
+    pub skip_volumes_tagged: Option<String>,
+}
+
+impl Default for ProtectionConfig {
+    fn default() -> Self {
+        ProtectionConfig {
+            max_snapshot_age: Duration::days(1),
+            copy_regions: Vec::new(),
+            archive_account: None,
+            archive_after: Duration::days(90),
+            skip_volumes_tagged: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RecycleBinConfig {
+    pub min_retention_days: u64,
+    pub require_lock: bool,
+}
+
+impl Default for RecycleBinConfig {
+    fn default() -> Self {
+        RecycleBinConfig { min_retention_days: 7, require_lock: true }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SharingConfig {
+    /// Accounts outside the organization that may receive shared snapshots and images.
+    pub trusted_accounts: Vec<AccountId>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IamConfig {
+    /// Principal ARN patterns (`*` and `?`) that may hold the protected actions.
+    pub exempt_principals: Vec<String>,
+    /// The actions that destroy or expose backups; the catalogue's seven when absent.
+    pub protected_actions: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleOverride {
+    pub severity: Option<Severity>,
+    pub enabled: Option<bool>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Waiver {
+    pub rule: String,
+    /// A resource ARN; `*` and `?` match any run of characters / one character.
+    pub resource: String,
+    pub account: Option<AccountId>,
+    pub reason: NonEmpty,
+    pub expires: Date,
+    pub owner: Option<String>,
+}
+
+/// A 12-digit AWS account id.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct AccountId(pub String);
+
+impl<'de> Deserialize<'de> for AccountId {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<AccountId, D::Error> {
+        let text = String::deserialize(d)?;
+        if text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit()) {
+            Ok(AccountId(text))
+        } else {
+            Err(de::Error::custom(format!(
+                "expected a 12-digit AWS account id, found {text:?}"
+            )))
+        }
+    }
+}
+
+/// A regular expression for a tag value, anchored as written.
+#[derive(Debug, Clone)]
+pub struct TagPattern(pub Regex);
+
+impl<'de> Deserialize<'de> for TagPattern {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<TagPattern, D::Error> {
+        let text = String::deserialize(d)?;
+        Regex::new(&text).map(TagPattern).map_err(|e| {
+            de::Error::custom(format!("expected a regular expression, found {text:?}: {e}"))
+        })
+    }
+}
+
+/// Text that must say something (a waiver's reason).
+#[derive(Debug, Clone, Serialize)]
+pub struct NonEmpty(pub String);
+
+impl<'de> Deserialize<'de> for NonEmpty {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<NonEmpty, D::Error> {
+        let text = String::deserialize(d)?;
+        if text.trim().is_empty() {
+            Err(de::Error::custom("expected a non-empty reason"))
+        } else {
+            Ok(NonEmpty(text))
+        }
+    }
+}
+
+/// A calendar date, `YYYY-MM-DD`, held as the timestamp of its end (a waiver expiring on
+/// 2027-03-01 still holds all of that day, UTC).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Date {
+    pub text: [u8; 10],
+    pub end: Timestamp,
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(std::str::from_utf8(&self.text).unwrap_or("?"))
+    }
+}
+
+impl Serialize for Date {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Date {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
+        // TOML has a date type; accept it and a quoted string alike.
+        let value = toml_value_text(d)?;
+        let bad = || de::Error::custom(format!("expected a date such as 2027-03-01, found {value:?}"));
+        let bytes: [u8; 10] = value.as_bytes().try_into().map_err(|_| bad())?;
+        let start = Timestamp::parse(&format!("{value}T00:00:00Z")).map_err(|_| bad())?;
+        Ok(Date { text: bytes, end: start.plus(Duration(86_399)) })
+    }
+}
+
+/// Reads a TOML date or a string as text, without depending on the toml crate here.
+fn toml_value_text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    struct Visitor;
+    impl<'de> de::Visitor<'de> for Visitor {
+        type Value = String;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a date such as 2027-03-01")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
+            Ok(v.to_owned())
+        }
+        // toml hands its datetime over as a one-entry map.
+        fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<String, A::Error> {
+            let mut text = None;
+            while let Some((_, v)) = map.next_entry::<String, String>()? {
+                text = Some(v);
+            }
+            text.ok_or_else(|| de::Error::custom("expected a date such as 2027-03-01"))
+        }
+    }
+    d.deserialize_any(Visitor)
+}
+
+/// The actions that destroy, expose or unprotect backups (DESIGN.md, IAM semantics).
+pub const PROTECTED_ACTIONS: [&str; 7] = [
+    "ec2:DeleteSnapshot",
+    "ec2:DeregisterImage",
+    "ec2:ModifySnapshotAttribute",
+    "ec2:ModifyImageAttribute",
+    "rbin:DeleteRule",
+    "rbin:UpdateRule",
+    "rbin:UnlockRule",
+];
+
+impl Config {
+    /// The protected IAM actions in force.
+    pub fn protected_actions(&self) -> Vec<String> {
+        self.iam.protected_actions.clone().unwrap_or_else(|| {
+            PROTECTED_ACTIONS.iter().map(|s| s.to_string()).collect()
+        })
+    }
+
+    /// Checks what the types alone cannot: rule ids that exist. Returns the key and the problem.
+    pub fn validate(&self) -> Result<(), (String, String)> {
+        for id in self.rules.keys() {
+            if crate::registry::rule(id).is_none() {
+                return Err((
+                    format!("rules.{id}"),
+                    format!("no rule has the id {id:?}; `snapguard rules` lists them"),
+                ));
+            }
+        }
+        for (i, w) in self.waivers.iter().enumerate() {
+            if crate::registry::rule(&w.rule).is_none() {
+                return Err((
+                    format!("waivers[{i}].rule"),
+                    format!("no rule has the id {:?}; `snapguard rules` lists them", w.rule),
+                ));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,122 @@
+//! What a rule produces: a finding about one resource, with evidence and a stable fingerprint.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::fmt;
+use std::str::FromStr;
+
+use crate::remediation::Remediation;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 5] =
+        [Severity::Critical, Severity::High, Severity::Medium, Severity::Low, Severity::Info];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    /// One step less severe, floored at info (conditional grants, for example).
+    pub fn lowered(self) -> Severity {
+        match self {
+            Severity::Critical => Severity::High,
+            Severity::High => Severity::Medium,
+            Severity::Medium => Severity::Low,
+            Severity::Low | Severity::Info => Severity::Info,
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Severity, String> {
+        Severity::ALL
+            .into_iter()
+            .find(|v| v.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| {
+                format!("expected one of critical, high, medium, low, info; found {s:?}")
+            })
+    }
+}
+
+/// The resource a finding is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resource {
+    /// `snapshot`, `image`, `volume`, `instance`, `recycle-bin`, `account-region`, ...
+    pub kind: String,
+    pub id: String,
+    pub arn: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Finding {
+    pub rule_id: String,
+    pub rule_name: String,
+    pub severity: Severity,
+    pub account_id: String,
+    /// The region, or `global` for account-wide findings (IAM).
+    pub region: String,
+    pub resource_type: String,
+    pub resource_id: String,
+    pub resource_arn: String,
+    pub message: String,
+    /// Structured facts behind the message (which tags are missing, which grantee, ...).
+    #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
+    pub evidence: serde_json::Value,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remediation: Option<Remediation>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiver: Option<WaiverStatus>,
+    /// Stable across runs and sources: rule id + resource ARN + discriminator, hashed.
+    pub fingerprint: String,
+}
+
+/// How a configured waiver applies to a finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaiverStatus {
+    /// False when the waiver matched but has expired: the finding counts again.
+    pub active: bool,
+    pub reason: String,
+    pub expires: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+}
+
+impl Finding {
+    pub fn is_waived(&self) -> bool {
+        self.waiver.as_ref().is_some_and(|w| w.active)
+    }
+}
+
+/// sha256 of `rule_id|resource_arn|discriminator`, first 32 hex digits.
+pub fn fingerprint(rule_id: &str, resource_arn: &str, discriminator: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(rule_id.as_bytes());
+    h.update(b"|");
+    h.update(resource_arn.as_bytes());
+    h.update(b"|");
+    h.update(discriminator.as_bytes());
+    let digest = h.finalize();
+    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+}

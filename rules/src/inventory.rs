@@ -1,0 +1,386 @@
+//! The inventory: plain data about an organization, as collected from AWS or replayed from a
+//! recorded directory. Field names follow the AWS CLI's JSON output (PascalCase), so a recorded
+//! file deserializes straight into these types and `collect` writes them back unchanged.
+//!
+//! What could not be read is data too: an `Option` that is `None` means "not collected", and the
+//! reason is in [`Inventory::not_scanned`]. Rules skip what is missing; reports say so.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+use crate::time::Timestamp;
+
+/// Everything one scan knows.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Inventory {
+    /// When the data was read; rules measure ages against this, never against the wall clock.
+    pub collected_at: Timestamp,
+    /// The organization, when the scan covered one (`organizations/` in a recorded inventory).
+    pub organization: Option<Organization>,
+    /// Accounts that were scanned (or attempted), sorted by id.
+    pub accounts: Vec<Account>,
+    /// What could not be read, and why.
+    pub not_scanned: Vec<Gap>,
+    /// API calls made per operation (live scans only).
+    pub api_calls: BTreeMap<String, u64>,
+    /// Throttling retries per operation (live scans only).
+    pub throttle_retries: BTreeMap<String, u64>,
+}
+
+/// Something that could not be read: a whole account, an account-region, or one operation.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Gap {
+    pub account_id: String,
+    /// `None` when the whole account (or an account-wide operation such as IAM) is missing.
+    pub region: Option<String>,
+    /// The operation or file that is missing, e.g. `ec2:DescribeSnapshots`.
+    pub operation: String,
+    pub error: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Organization {
+    /// `aws organizations describe-organization`, when recorded.
+    pub description: Option<OrganizationDescription>,
+    /// `aws organizations list-accounts`.
+    pub accounts: Vec<OrgAccount>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct OrganizationDescription {
+    pub id: String,
+    #[serde(default)]
+    pub arn: Option<String>,
+    #[serde(default)]
+    pub master_account_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct OrgAccount {
+    pub id: String,
+    #[serde(default)]
+    pub arn: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub status: Option<String>,
+}
+
+impl OrgAccount {
+    /// Suspended and closed accounts cannot be scanned and are not expected to be.
+    pub fn is_active(&self) -> bool {
+        self.status.as_deref().is_none_or(|s| s == "ACTIVE")
+    }
+}
+
+impl Organization {
+    /// The organization id (`o-...`), from describe-organization or from an account ARN.
+    pub fn id(&self) -> Option<&str> {
+        if let Some(d) = &self.description {
+            return Some(&d.id);
+        }
+        // arn:aws:organizations::<management>:account/o-xxxx/<account>
+        self.accounts
+            .iter()
+            .filter_map(|a| a.arn.as_deref())
+            .find_map(|arn| arn.split('/').nth(1).filter(|p| p.starts_with("o-")))
+    }
+
+    pub fn management_account_id(&self) -> Option<&str> {
+        if let Some(id) = self.description.as_ref().and_then(|d| d.master_account_id.as_deref()) {
+            return Some(id);
+        }
+        self.accounts
+            .iter()
+            .filter_map(|a| a.arn.as_deref())
+            .find_map(|arn| arn.split(':').nth(4).filter(|p| !p.is_empty()))
+    }
+}
+
+/// One account: IAM (added by the IAM work) and its regions.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Account {
+    pub id: String,
+    /// Regions scanned in this account, sorted by name.
+    pub regions: Vec<Region>,
+}
+
+/// One account-region. `None` in a field means that data was not collected.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Region {
+    pub name: String,
+    pub volumes: Option<Vec<Volume>>,
+    pub instances: Option<Vec<Instance>>,
+    pub snapshots: Option<Vec<Snapshot>>,
+    pub images: Option<Vec<Image>>,
+    /// Retention rules for EBS snapshots (`aws rbin list-rules --resource-type EBS_SNAPSHOT`).
+    pub snapshot_retention_rules: Option<Vec<RetentionRule>>,
+    /// Retention rules for AMIs (`aws rbin list-rules --resource-type EC2_IMAGE`).
+    pub image_retention_rules: Option<Vec<RetentionRule>>,
+    /// `aws ec2 get-snapshot-block-public-access-state`: `State`.
+    pub snapshot_block_public_access: Option<String>,
+    /// `aws ec2 get-image-block-public-access-state`: `ImageBlockPublicAccessState`.
+    pub image_block_public_access: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Tag {
+    pub key: String,
+    #[serde(default)]
+    pub value: String,
+}
+
+/// Tag lookups shared by every tagged resource.
+pub trait Tagged {
+    fn tags(&self) -> &[Tag];
+
+    fn tag(&self, key: &str) -> Option<&str> {
+        self.tags().iter().find(|t| t.key == key).map(|t| t.value.as_str())
+    }
+}
+
+macro_rules! tagged {
+    ($($t:ty),*) => {$(impl Tagged for $t { fn tags(&self) -> &[Tag] { &self.tags } })*};
+}
+tagged!(Volume, Instance, Snapshot, Image);
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Volume {
+    pub volume_id: String,
+    #[serde(default)]
+    pub state: Option<String>,
+    #[serde(default)]
+    pub size: Option<u64>,
+    #[serde(default)]
+    pub volume_type: Option<String>,
+    #[serde(default)]
+    pub encrypted: Option<bool>,
+    #[serde(default)]
+    pub availability_zone: Option<String>,
+    #[serde(default)]
+    pub create_time: Option<Timestamp>,
+    #[serde(default)]
+    pub attachments: Vec<VolumeAttachment>,
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct VolumeAttachment {
+    #[serde(default)]
+    pub instance_id: Option<String>,
+    #[serde(default)]
+    pub device: Option<String>,
+    #[serde(default)]
+    pub state: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Instance {
+    pub instance_id: String,
+    #[serde(default)]
+    pub state: Option<InstanceState>,
+    #[serde(default)]
+    pub block_device_mappings: Vec<BlockDeviceMapping>,
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct InstanceState {
+    pub name: String,
+}
+
+/// A block device of an instance (`Ebs.VolumeId`) or of an image (`Ebs.SnapshotId`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct BlockDeviceMapping {
+    #[serde(default)]
+    pub device_name: Option<String>,
+    #[serde(default)]
+    pub ebs: Option<EbsBlockDevice>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct EbsBlockDevice {
+    #[serde(default)]
+    pub volume_id: Option<String>,
+    #[serde(default)]
+    pub snapshot_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Snapshot {
+    pub snapshot_id: String,
+    #[serde(default)]
+    pub volume_id: Option<String>,
+    #[serde(default)]
+    pub state: Option<String>,
+    pub start_time: Timestamp,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub encrypted: bool,
+    #[serde(default)]
+    pub kms_key_id: Option<String>,
+    #[serde(default)]
+    pub owner_id: Option<String>,
+    #[serde(default)]
+    pub volume_size: Option<u64>,
+    /// `standard` or `archive`; absent means standard.
+    #[serde(default)]
+    pub storage_tier: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+    /// From `describe-snapshot-attribute --attribute createVolumePermission`; `None` when not
+    /// recorded for this snapshot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub create_volume_permissions: Option<Vec<Permission>>,
+}
+
+impl Snapshot {
+    pub fn is_completed(&self) -> bool {
+        self.state.as_deref() == Some("completed")
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Image {
+    pub image_id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub owner_id: Option<String>,
+    #[serde(default)]
+    pub state: Option<String>,
+    #[serde(default)]
+    pub creation_date: Option<Timestamp>,
+    #[serde(default)]
+    pub public: Option<bool>,
+    #[serde(default)]
+    pub block_device_mappings: Vec<BlockDeviceMapping>,
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+    /// From `describe-image-attribute --attribute launchPermission`; `None` when not recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub launch_permissions: Option<Vec<Permission>>,
+}
+
+impl Image {
+    pub fn snapshot_ids(&self) -> impl Iterator<Item = &str> {
+        self.block_device_mappings
+            .iter()
+            .filter_map(|m| m.ebs.as_ref()?.snapshot_id.as_deref())
+    }
+}
+
+/// One entry of a snapshot's `CreateVolumePermissions` or an image's `LaunchPermissions`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Permission {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization_arn: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organizational_unit_arn: Option<String>,
+}
+
+impl Permission {
+    pub fn is_public(&self) -> bool {
+        self.group.as_deref() == Some("all")
+    }
+
+    /// The grantee as one string: an account id, an org or OU ARN, or `all`.
+    pub fn grantee(&self) -> &str {
+        self.user_id
+            .as_deref()
+            .or(self.organization_arn.as_deref())
+            .or(self.organizational_unit_arn.as_deref())
+            .or(self.group.as_deref())
+            .unwrap_or("")
+    }
+}
+
+/// A Recycle Bin retention rule: the `list-rules` summary, completed by `get-rule` when recorded.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RetentionRule {
+    pub identifier: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub rule_arn: Option<String>,
+    #[serde(default)]
+    pub retention_period: Option<RetentionPeriod>,
+    /// `locked`, `pending_unlock`, `unlocked`, or absent (never locked).
+    #[serde(default)]
+    pub lock_state: Option<String>,
+    /// From `get-rule`: `available` or `pending`.
+    #[serde(default)]
+    pub status: Option<String>,
+    /// From `get-rule`: tag-level rules retain only resources with one of these tags.
+    /// `None` when the rule's details were not recorded.
+    #[serde(default)]
+    pub resource_tags: Option<Vec<RetentionRuleTag>>,
+    /// From `get-rule`: region-level rules skip resources with one of these tags.
+    #[serde(default)]
+    pub exclude_resource_tags: Option<Vec<RetentionRuleTag>>,
+}
+
+impl RetentionRule {
+    pub fn retention_days(&self) -> Option<u64> {
+        let p = self.retention_period.as_ref()?;
+        (p.retention_period_unit == "DAYS").then_some(p.retention_period_value)
+    }
+
+    pub fn is_locked(&self) -> bool {
+        self.lock_state.as_deref() == Some("locked")
+    }
+
+    /// A tag-level rule lists resource tags; a region-level rule lists none. Unknown when the
+    /// details were not recorded.
+    pub fn is_tag_level(&self) -> Option<bool> {
+        self.resource_tags.as_ref().map(|t| !t.is_empty())
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RetentionPeriod {
+    pub retention_period_value: u64,
+    pub retention_period_unit: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RetentionRuleTag {
+    pub resource_tag_key: String,
+    #[serde(default)]
+    pub resource_tag_value: Option<String>,
+}
+
+impl RetentionRuleTag {
+    /// Recycle Bin matches a tag by key and, when given, by value.
+    pub fn matches(&self, resource: &impl Tagged) -> bool {
+        match (resource.tag(&self.resource_tag_key), &self.resource_tag_value) {
+            (None, _) => false,
+            (Some(_), None) => true,
+            (Some(v), Some(want)) => want.is_empty() || v == want,
+        }
+    }
+}

@@ -1,0 +1,24 @@
+//! snapguard's pure core: the inventory model, the rule registry and its rules, and the
+//! evaluation that turns an inventory and a config into findings. No I/O lives here.
+
+pub mod config;
+pub mod copies;
+pub mod evaluate;
+pub mod finding;
+pub mod inventory;
+pub mod registry;
+pub mod remediation;
+pub mod scope;
+pub mod time;
+pub mod wildcard;
+
+mod prot;
+mod rbin;
+mod share;
+mod tag;
+
+pub use config::Config;
+pub use evaluate::{evaluate, Evaluation};
+pub use finding::{Finding, Severity};
+pub use inventory::Inventory;
+pub use registry::{Family, Rule, RULES};

@@ -1,0 +1,9 @@
+//! Protection rules: is there a recent backup of every volume, is it copied away from its
+//! region and account, is it consistent, encrypted and stored at the right tier.
+
+pub mod archive_candidate_snapshot;
+pub mod multi_volume_snapshots_not_crash_consistent;
+pub mod snapshot_unencrypted;
+pub mod snapshot_without_cross_account_copy;
+pub mod snapshot_without_cross_region_copy;
+pub mod volume_without_recent_snapshot;

@@ -1,0 +1,71 @@
+//! ## What it checks
+//! For every volume in scope outside the archive account, the latest completed snapshot has a
+//! copy in `protection.archive_account` (any region). Copies are recognised as for
+//! SG-PROT-002. The rule is silent when no archive account is configured, and reports the
+//! archive account as not evaluated when it was not scanned.
+//!
+//! ## Why it matters
+//! Whoever controls an account controls its snapshots: a compromised administrator, a rogue
+//! script or a closed account deletes every backup in it at once. A copy in a separate,
+//! locked-down archive account survives all of these.
+//!
+//! ## Example
+//! With `archive_account = "999999999999"`, a volume in account `111111111111` whose latest
+//! snapshot has no copy in `999999999999` fires.
+//!
+//! ## Remediation
+//! Share the snapshot with the archive account, copy it from there and remove the share
+//! (`snapguard remediate` does all three), then configure a DLM cross-account copy policy or
+//! an AWS Backup copy to a vault in the archive account.
+
+use serde_json::json;
+
+use crate::finding::Severity;
+use crate::registry::{Check, Family, Rule};
+use crate::remediation::Remediation;
+use crate::scope::{Draft, Emitter, RegionScope};
+
+pub static RULE: Rule = Rule {
+    id: "SG-PROT-003",
+    name: "snapshot-without-cross-account-copy",
+    family: Family::Prot,
+    severity: Severity::Medium,
+    summary: "a volume's latest snapshot has no copy in protection.archive_account",
+    source: include_str!("snapshot_without_cross_account_copy.rs"),
+    check: Check::Region(check),
+};
+
+fn check(scope: &RegionScope, out: &mut Emitter) {
+    let Some(archive) = scope.config().protection.archive_account.as_ref() else { return };
+    let archive = archive.0.as_str();
+    if archive == scope.account.id {
+        return;
+    }
+    let archive_read = scope.ctx.inventory.accounts.iter().any(|a| {
+        a.id == archive && a.regions.iter().any(|r| r.snapshots.is_some())
+    });
+    let Some(volumes) = scope.volumes_in_scope() else { return };
+    if !archive_read {
+        return;
+    }
+    let latest = scope.latest_snapshot_by_volume();
+    for volume in volumes {
+        let Some(snapshot) = latest.get(volume.volume_id.as_str()) else { continue };
+        let copies = scope.ctx.copies_of(&snapshot.snapshot_id);
+        if copies.iter().any(|c| c.account_id == archive) {
+            continue;
+        }
+        let message = format!(
+            "the latest snapshot of volume {}, {}, has no copy in archive account {archive}",
+            volume.volume_id, snapshot.snapshot_id
+        );
+        out.emit(
+            Draft::new(scope.snapshot(snapshot), message)
+                .evidence(json!({ "volume_id": volume.volume_id, "archive_account": archive }))
+                .remediation(Remediation::CopySnapshotToAccount {
+                    snapshot_id: snapshot.snapshot_id.clone(),
+                    account_id: archive.to_owned(),
+                }),
+        );
+    }
+}

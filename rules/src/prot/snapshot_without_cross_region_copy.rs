@@ -1,0 +1,84 @@
+//! ## What it checks
+//! For every volume in scope, the latest completed snapshot has a copy in at least one of
+//! `protection.copy_regions` (other than the volume's own region), in the same account. A copy
+//! is recognised by the description AWS writes on copies (`CopySnapshot`, the console, Data
+//! Lifecycle Manager, AWS Backup, `CopyImage`) or by the tags `snapguard remediate` sets.
+//! The rule is silent when `copy_regions` is empty, and it does not guess when a copy region
+//! was not scanned: that is reported as not evaluated.
+//!
+//! ## Why it matters
+//! Snapshots live in the region of their volume. A regional outage, or an attacker with
+//! delete rights in that region, takes the backups with the data. A copy in another region is
+//! what makes disaster recovery possible.
+//!
+//! ## Example
+//! With `copy_regions = ["us-west-2"]`, a volume in `us-east-1` whose latest snapshot
+//! `snap-0abc` has no snapshot in `us-west-2` described as a copy of it fires.
+//!
+//! ## Remediation
+//! Copy it (`aws ec2 copy-snapshot --region us-west-2 --source-region us-east-1
+//! --source-snapshot-id snap-0abc --encrypted`) or let `snapguard remediate` do so; then add a
+//! cross-region copy rule to the DLM policy or AWS Backup plan.
+
+use serde_json::json;
+
+use crate::finding::Severity;
+use crate::registry::{Check, Family, Rule};
+use crate::remediation::Remediation;
+use crate::scope::{Draft, Emitter, RegionScope};
+
+pub static RULE: Rule = Rule {
+    id: "SG-PROT-002",
+    name: "snapshot-without-cross-region-copy",
+    family: Family::Prot,
+    severity: Severity::Medium,
+    summary: "a volume's latest snapshot has no copy in any of protection.copy_regions",
+    source: include_str!("snapshot_without_cross_region_copy.rs"),
+    check: Check::Region(check),
+};
+
+fn check(scope: &RegionScope, out: &mut Emitter) {
+    let account = scope.account.id.as_str();
+    let targets: Vec<&str> = scope
+        .config()
+        .protection
+        .copy_regions
+        .iter()
+        .map(String::as_str)
+        .filter(|r| *r != scope.region.name)
+        .collect();
+    // A copy may sit in any target region; unless all of them were read, absence proves nothing.
+    let all_read = targets
+        .iter()
+        .all(|r| scope.ctx.region(account, r).is_some_and(|r| r.snapshots.is_some()));
+    let Some(volumes) = scope.volumes_in_scope() else { return };
+    if targets.is_empty() || !all_read {
+        return;
+    }
+    let latest = scope.latest_snapshot_by_volume();
+    for volume in volumes {
+        let Some(snapshot) = latest.get(volume.volume_id.as_str()) else { continue };
+        let copied = scope
+            .ctx
+            .copies_of(&snapshot.snapshot_id)
+            .iter()
+            .any(|c| c.account_id == account && targets.contains(&c.region.as_str()));
+        if copied {
+            continue;
+        }
+        let message = format!(
+            "the latest snapshot of volume {}, {}, has no copy in {}",
+            volume.volume_id,
+            snapshot.snapshot_id,
+            targets.join(" or ")
+        );
+        out.emit(
+            Draft::new(scope.snapshot(snapshot), message)
+                .evidence(json!({ "volume_id": volume.volume_id, "copy_regions": targets }))
+                .remediation(Remediation::CopySnapshotToRegions {
+                    snapshot_id: snapshot.snapshot_id.clone(),
+                    regions: targets.iter().map(|r| r.to_string()).collect(),
+                }),
+        );
+    }
+}

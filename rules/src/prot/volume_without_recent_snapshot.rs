@@ -1,0 +1,72 @@
+//! ## What it checks
+//! Every volume in scope has a completed snapshot that started no longer ago than
+//! `protection.max_snapshot_age` (default `1d`) before the inventory was collected. Volumes
+//! tagged with `protection.skip_volumes_tagged` are out of scope.
+//!
+//! ## Why it matters
+//! A volume without a recent snapshot is data you cannot restore: an accidental deletion,
+//! a ransomware encryption or a failed deployment loses everything written since the last
+//! backup. Backup plans fail quietly (a changed tag, a deleted DLM policy, a role that lost
+//! a permission); this rule notices.
+//!
+//! ## Example
+//! With `max_snapshot_age = "1d"`, a volume whose newest completed snapshot is three days old
+//! fires, and so does a volume that was never snapshotted.
+//!
+//! ## Remediation
+//! Take a snapshot now (`aws ec2 create-snapshot --volume-id vol-...`, or
+//! `snapguard remediate`), then fix the schedule: a DLM policy or an AWS Backup plan that
+//! selects the volume.
+
+use serde_json::json;
+
+use crate::finding::Severity;
+use crate::registry::{Check, Family, Rule};
+use crate::remediation::Remediation;
+use crate::scope::{Draft, Emitter, RegionScope};
+
+pub static RULE: Rule = Rule {
+    id: "SG-PROT-001",
+    name: "volume-without-recent-snapshot",
+    family: Family::Prot,
+    severity: Severity::High,
+    summary: "a volume in scope has no completed snapshot newer than protection.max_snapshot_age",
+    source: include_str!("volume_without_recent_snapshot.rs"),
+    check: Check::Region(check),
+};
+
+fn check(scope: &RegionScope, out: &mut Emitter) {
+    let (Some(volumes), Some(_)) = (scope.volumes_in_scope(), scope.region.snapshots.as_ref())
+    else {
+        return;
+    };
+    let max_age = scope.config().protection.max_snapshot_age;
+    let collected_at = scope.ctx.inventory.collected_at;
+    let oldest_allowed = collected_at.minus(max_age);
+    let latest = scope.latest_snapshot_by_volume();
+    for volume in volumes {
+        let newest = latest.get(volume.volume_id.as_str());
+        if newest.is_some_and(|s| s.start_time >= oldest_allowed) {
+            continue;
+        }
+        let (message, evidence) = match newest {
+            Some(s) => (
+                format!(
+                    "volume {} has no snapshot newer than {max_age}: its latest, {}, started {}",
+                    volume.volume_id, s.snapshot_id, s.start_time
+                ),
+                json!({ "latest_snapshot_id": s.snapshot_id, "latest_start_time": s.start_time,
+                        "max_snapshot_age": max_age }),
+            ),
+            None => (
+                format!("volume {} has no completed snapshot", volume.volume_id),
+                json!({ "latest_snapshot_id": null, "max_snapshot_age": max_age }),
+            ),
+        };
+        out.emit(
+            Draft::new(scope.volume(&volume.volume_id), message)
+                .evidence(evidence)
+                .remediation(Remediation::CreateSnapshot { volume_id: volume.volume_id.clone() }),
+        );
+    }
+}

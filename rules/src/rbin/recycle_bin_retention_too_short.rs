@@ -1,0 +1,58 @@
+//! ## What it checks
+//! Every retention rule, for snapshots or AMIs, keeps resources for at least
+//! `recycle_bin.min_retention_days` days (default 7).
+//!
+//! ## Why it matters
+//! Deletions are often noticed late: over a weekend, after a holiday, when the next restore
+//! test fails. A one-day retention turns Recycle Bin into a formality; the deleted backup is
+//! gone before anyone looks.
+//!
+//! ## Example
+//! With `min_retention_days = 7`, a rule with `RetentionPeriodValue = 1` (`DAYS`) fires.
+//!
+//! ## Remediation
+//! Raise the retention (`aws rbin update-rule --identifier <id> --retention-period
+//! RetentionPeriodValue=14,RetentionPeriodUnit=DAYS`); a locked rule must be unlocked first,
+//! which takes its unlock delay.
+
+use serde_json::json;
+
+use crate::finding::Severity;
+use crate::registry::{Check, Family, Rule};
+use crate::remediation::Remediation;
+use crate::scope::{Draft, Emitter, RegionScope};
+
+pub static RULE: Rule = Rule {
+    id: "SG-RBIN-004",
+    name: "recycle-bin-retention-too-short",
+    family: Family::Rbin,
+    severity: Severity::Medium,
+    summary: "a covering rule keeps resources fewer days than recycle_bin.min_retention_days",
+    source: include_str!("recycle_bin_retention_too_short.rs"),
+    check: Check::Region(check),
+};
+
+fn check(scope: &RegionScope, out: &mut Emitter) {
+    let min_days = scope.config().recycle_bin.min_retention_days;
+    for (resource_type, rules) in super::rule_sets(scope) {
+        for rule in rules.into_iter().flatten() {
+            let Some(days) = rule.retention_days() else { continue };
+            if days >= min_days {
+                continue;
+            }
+            let message = format!(
+                "retention rule {} keeps {resource_type} resources {days} days, fewer than {min_days}",
+                rule.identifier
+            );
+            out.emit(
+                Draft::new(scope.retention_rule(&rule.identifier, rule.rule_arn.as_deref()), message)
+                    .evidence(json!({ "resource_type": resource_type, "retention_days": days,
+                                      "min_retention_days": min_days }))
+                    .remediation(Remediation::UpdateRetentionPeriod {
+                        rule_id: rule.identifier.clone(),
+                        retention_days: min_days,
+                    }),
+            );
+        }
+    }
+}

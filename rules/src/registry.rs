@@ -1,0 +1,163 @@
+//! Every rule, with its stable id. Ids are a contract: never reuse or renumber one.
+
+use serde::Serialize;
+
+use crate::finding::Severity;
+use crate::scope::{AccountScope, Emitter, RegionScope};
+use crate::{prot, rbin, share, tag};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Family {
+    Tag,
+    Prot,
+    Rbin,
+    Share,
+    Iam,
+}
+
+impl Family {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Family::Tag => "tag",
+            Family::Prot => "prot",
+            Family::Rbin => "rbin",
+            Family::Share => "share",
+            Family::Iam => "iam",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Family::Tag => "Tagging",
+            Family::Prot => "Protection",
+            Family::Rbin => "Recycle Bin",
+            Family::Share => "Sharing",
+            Family::Iam => "IAM",
+        }
+    }
+}
+
+/// How a rule looks at the inventory.
+#[derive(Clone, Copy)]
+pub enum Check {
+    /// Once per account-region.
+    Region(fn(&RegionScope, &mut Emitter)),
+    /// Once per account.
+    Account(fn(&AccountScope, &mut Emitter)),
+}
+
+pub struct Rule {
+    pub id: &'static str,
+    pub name: &'static str,
+    pub family: Family,
+    pub severity: Severity,
+    /// One line: when the rule fires.
+    pub summary: &'static str,
+    /// The rule's own source file; its `//!` lines are its documentation.
+    pub source: &'static str,
+    pub check: Check,
+}
+
+impl Rule {
+    /// The rule's documentation: the `//!` comment at the top of its file, as Markdown.
+    pub fn doc(&self) -> String {
+        let mut doc = String::new();
+        for line in self.source.lines() {
+            let Some(text) = line.trim_start().strip_prefix("//!") else {
+                break;
+            };
+            doc.push_str(text.strip_prefix(' ').unwrap_or(text));
+            doc.push('\n');
+        }
+        doc
+    }
+
+    /// One section of the documentation (`What it checks`, `Why it matters`, ...).
+    pub fn doc_section(&self, heading: &str) -> Option<String> {
+        let doc = self.doc();
+        let marker = format!("## {heading}\n");
+        let start = doc.find(&marker)? + marker.len();
+        let rest = &doc[start..];
+        let end = rest.find("\n## ").map_or(rest.len(), |i| i + 1);
+        Some(rest[..end].trim().to_owned())
+    }
+}
+
+/// The sections every rule's documentation has, in order.
+pub const DOC_SECTIONS: [&str; 4] = ["What it checks", "Why it matters", "Example", "Remediation"];
+
+pub static RULES: &[&Rule] = &[
+    &tag::snapshot_missing_required_tags::RULE,
+    &tag::image_missing_required_tags::RULE,
+    &tag::volume_missing_required_tags::RULE,
+    &tag::tag_value_not_allowed::RULE,
+    &prot::volume_without_recent_snapshot::RULE,
+    &prot::snapshot_without_cross_region_copy::RULE,
+    &prot::snapshot_without_cross_account_copy::RULE,
+    &prot::multi_volume_snapshots_not_crash_consistent::RULE,
+    &prot::snapshot_unencrypted::RULE,
+    &prot::archive_candidate_snapshot::RULE,
+    &rbin::recycle_bin_off_for_snapshots::RULE,
+    &rbin::recycle_bin_off_for_images::RULE,
+    &rbin::recycle_bin_rule_unlocked::RULE,
+    &rbin::recycle_bin_retention_too_short::RULE,
+    &rbin::snapshot_not_covered_by_recycle_bin::RULE,
+    &share::public_image::RULE,
+    &share::image_shared_outside_org::RULE,
+    &share::public_snapshot::RULE,
+    &share::snapshot_shared_outside_org::RULE,
+    &share::snapshot_block_public_access_off::RULE,
+    &share::image_block_public_access_off::RULE,
+];
+
+/// The rule with this id (case-insensitive) or name.
+pub fn rule(id_or_name: &str) -> Option<&'static Rule> {
+    RULES
+        .iter()
+        .copied()
+        .find(|r| r.id.eq_ignore_ascii_case(id_or_name) || r.name == id_or_name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn ids_and_names_are_unique_and_well_formed() {
+        let mut ids = HashSet::new();
+        let mut names = HashSet::new();
+        for r in RULES {
+            assert!(ids.insert(r.id), "duplicate id {}", r.id);
+            assert!(names.insert(r.name), "duplicate name {}", r.name);
+            let family = r.family.as_str().to_uppercase();
+            let prefix = format!("SG-{family}-");
+            assert!(r.id.starts_with(&prefix), "{} should start with {prefix}", r.id);
+            let number = &r.id[prefix.len()..];
+            assert!(number.len() == 3 && number.bytes().all(|b| b.is_ascii_digit()), "{}", r.id);
+            assert!(
+                r.name.bytes().all(|b| b.is_ascii_lowercase() || b == b'-' || b.is_ascii_digit()),
+                "{} is not kebab-case",
+                r.name
+            );
+        }
+    }
+
+    #[test]
+    fn every_rule_documents_every_section() {
+        for r in RULES {
+            let doc = r.doc();
+            let mut last = 0;
+            for heading in DOC_SECTIONS {
+                let at = doc.find(&format!("## {heading}\n")).unwrap_or_else(|| {
+                    panic!("{} ({}) lacks the doc section `## {heading}`", r.id, r.name)
+                });
+                assert!(at >= last, "{}: section `{heading}` is out of order", r.id);
+                last = at;
+                let body = r.doc_section(heading).unwrap();
+                assert!(body.len() > 20, "{}: section `{heading}` says too little", r.id);
+            }
+        }
+    }
+}

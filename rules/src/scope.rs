@@ -1,0 +1,298 @@
+//! What a rule sees: the whole inventory and config through a [`Context`], one account-region
+//! through a [`RegionScope`] (with indexes built once and shared by the rules of that region),
+//! and an [`Emitter`] to report findings.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
+use crate::config::Config;
+use crate::copies::copy_source;
+use crate::finding::{Finding, Resource, Severity};
+use crate::inventory::{Account, Inventory, Permission, Region, Snapshot, Tagged};
+use crate::registry::Rule;
+use crate::remediation::Remediation;
+
+/// Where a copy of a snapshot lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopyLocation {
+    pub account_id: String,
+    pub region: String,
+    pub snapshot_id: String,
+}
+
+pub struct Context<'a> {
+    pub inventory: &'a Inventory,
+    pub config: &'a Config,
+    /// The organization's account ids (or, without an organization, the scanned accounts).
+    org_accounts: HashSet<&'a str>,
+    org_id: Option<&'a str>,
+    /// Source snapshot id -> its copies anywhere in the inventory.
+    copies: HashMap<String, Vec<CopyLocation>>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(inventory: &'a Inventory, config: &'a Config) -> Context<'a> {
+        let org_accounts = match &inventory.organization {
+            Some(org) if !org.accounts.is_empty() => {
+                org.accounts.iter().map(|a| a.id.as_str()).collect()
+            }
+            _ => inventory.accounts.iter().map(|a| a.id.as_str()).collect(),
+        };
+        let org_id = inventory.organization.as_ref().and_then(|o| o.id());
+        Context { inventory, config, org_accounts, org_id, copies: index_copies(inventory) }
+    }
+
+    pub fn copies_of(&self, snapshot_id: &str) -> &[CopyLocation] {
+        self.copies.get(snapshot_id).map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether a grantee of a snapshot or image is this organization or a trusted account:
+    /// an org account id, a trusted account id, or this org's ARN or one of its OUs' ARNs.
+    pub fn is_inside(&self, grantee: &Permission) -> bool {
+        if let Some(account) = &grantee.user_id {
+            return self.org_accounts.contains(account.as_str())
+                || self.config.sharing.trusted_accounts.iter().any(|t| &t.0 == account);
+        }
+        // arn:aws:organizations::<mgmt>:organization/o-xxx and ...:ou/o-xxx/ou-yyy
+        let arn = grantee.organization_arn.as_deref().or(grantee.organizational_unit_arn.as_deref());
+        match (arn, self.org_id) {
+            (Some(arn), Some(org_id)) => arn.split('/').nth(1) == Some(org_id),
+            _ => false,
+        }
+    }
+
+    /// The region of an account, if it was scanned.
+    pub fn region(&self, account_id: &str, region: &str) -> Option<&'a Region> {
+        let account = self.inventory.accounts.iter().find(|a| a.id == account_id)?;
+        account.regions.iter().find(|r| r.name == region)
+    }
+}
+
+fn index_copies(inventory: &Inventory) -> HashMap<String, Vec<CopyLocation>> {
+    use rayon::prelude::*;
+    let regions: Vec<(&Account, &Region)> = inventory
+        .accounts
+        .iter()
+        .flat_map(|a| a.regions.iter().map(move |r| (a, r)))
+        .collect();
+    let found: Vec<(String, CopyLocation)> = regions
+        .par_iter()
+        .flat_map_iter(|(account, region)| {
+            region.snapshots.iter().flatten().filter_map(move |s| {
+                let source = copy_source(s.description.as_deref(), |k| s.tag(k))?;
+                let location = CopyLocation {
+                    account_id: account.id.clone(),
+                    region: region.name.clone(),
+                    snapshot_id: s.snapshot_id.clone(),
+                };
+                Some((source.snapshot_id, location))
+            })
+        })
+        .collect();
+    let mut copies: HashMap<String, Vec<CopyLocation>> = HashMap::new();
+    for (source, location) in found {
+        copies.entry(source).or_default().push(location);
+    }
+    copies
+}
+
+/// One account-region, with indexes its rules share.
+pub struct RegionScope<'a> {
+    pub ctx: &'a Context<'a>,
+    pub account: &'a Account,
+    pub region: &'a Region,
+    latest: OnceLock<HashMap<&'a str, &'a Snapshot>>,
+}
+
+impl<'a> RegionScope<'a> {
+    pub fn new(ctx: &'a Context<'a>, account: &'a Account, region: &'a Region) -> Self {
+        RegionScope { ctx, account, region, latest: OnceLock::new() }
+    }
+
+    pub fn config(&self) -> &'a Config {
+        self.ctx.config
+    }
+
+    /// Snapshots this account owns (`describe-snapshots --owner-ids self`), when collected.
+    pub fn owned_snapshots(&self) -> Option<impl Iterator<Item = &'a Snapshot>> {
+        let account = self.account.id.as_str();
+        let snapshots = self.region.snapshots.as_ref()?;
+        Some(snapshots.iter().filter(move |s| s.owner_id.as_deref().is_none_or(|o| o == account)))
+    }
+
+    /// AMIs this account owns (`describe-images --owners self`), when collected.
+    pub fn owned_images(&self) -> Option<impl Iterator<Item = &'a crate::inventory::Image>> {
+        let account = self.account.id.as_str();
+        let images = self.region.images.as_ref()?;
+        Some(images.iter().filter(move |i| i.owner_id.as_deref().is_none_or(|o| o == account)))
+    }
+
+    /// The newest completed snapshot of each volume, by volume id. Empty when snapshots were
+    /// not collected (the gap is reported elsewhere).
+    pub fn latest_snapshot_by_volume(&self) -> &HashMap<&'a str, &'a Snapshot> {
+        self.latest.get_or_init(|| {
+            let mut latest: HashMap<&str, &Snapshot> = HashMap::new();
+            for s in self.owned_snapshots().into_iter().flatten() {
+                let Some(volume) = s.volume_id.as_deref() else { continue };
+                if !s.is_completed() {
+                    continue;
+                }
+                latest
+                    .entry(volume)
+                    .and_modify(|cur| {
+                        if (s.start_time, &s.snapshot_id) > (cur.start_time, &cur.snapshot_id) {
+                            *cur = s;
+                        }
+                    })
+                    .or_insert(s);
+            }
+            latest
+        })
+    }
+
+    /// Volumes in backup scope: not tagged with `protection.skip_volumes_tagged`.
+    pub fn volumes_in_scope(&self) -> Option<impl Iterator<Item = &'a crate::inventory::Volume>> {
+        let skip = self.config().protection.skip_volumes_tagged.as_deref();
+        let volumes = self.region.volumes.as_ref()?;
+        Some(volumes.iter().filter(move |v| skip.is_none_or(|k| v.tag(k).is_none())))
+    }
+
+    pub fn snapshot(&self, snapshot: &Snapshot) -> Resource {
+        Resource {
+            kind: "snapshot".into(),
+            id: snapshot.snapshot_id.clone(),
+            arn: format!("arn:aws:ec2:{}::snapshot/{}", self.region.name, snapshot.snapshot_id),
+        }
+    }
+
+    pub fn image(&self, image_id: &str) -> Resource {
+        Resource {
+            kind: "image".into(),
+            id: image_id.to_owned(),
+            arn: format!("arn:aws:ec2:{}::image/{image_id}", self.region.name),
+        }
+    }
+
+    pub fn volume(&self, volume_id: &str) -> Resource {
+        self.account_resource("volume", volume_id)
+    }
+
+    pub fn instance(&self, instance_id: &str) -> Resource {
+        self.account_resource("instance", instance_id)
+    }
+
+    fn account_resource(&self, kind: &str, id: &str) -> Resource {
+        Resource {
+            kind: kind.into(),
+            id: id.to_owned(),
+            arn: format!("arn:aws:ec2:{}:{}:{kind}/{id}", self.region.name, self.account.id),
+        }
+    }
+
+    /// The Recycle Bin of this account-region for one resource type (region-wide findings).
+    pub fn recycle_bin(&self, resource_type: &str) -> Resource {
+        Resource {
+            kind: "recycle-bin".into(),
+            id: format!("{}/{}/{resource_type}", self.account.id, self.region.name),
+            arn: format!("arn:aws:rbin:{}:{}:rule/*", self.region.name, self.account.id),
+        }
+    }
+
+    pub fn retention_rule(&self, rule_id: &str, rule_arn: Option<&str>) -> Resource {
+        Resource {
+            kind: "retention-rule".into(),
+            id: rule_id.to_owned(),
+            arn: rule_arn.map_or_else(
+                || format!("arn:aws:rbin:{}:{}:rule/{rule_id}", self.region.name, self.account.id),
+                str::to_owned,
+            ),
+        }
+    }
+
+    /// An account-region setting, such as block public access.
+    pub fn setting(&self, name: &str) -> Resource {
+        Resource {
+            kind: "account-setting".into(),
+            id: format!("{}/{}/{name}", self.account.id, self.region.name),
+            arn: format!("arn:aws:ec2:{}:{}:{name}", self.region.name, self.account.id),
+        }
+    }
+}
+
+/// One account, for account-wide rules (IAM).
+pub struct AccountScope<'a> {
+    pub ctx: &'a Context<'a>,
+    pub account: &'a Account,
+}
+
+/// A finding as a rule writes it; the evaluation fills in rule, place, severity and fingerprint.
+pub struct Draft {
+    pub resource: Resource,
+    pub message: String,
+    /// Tells apart several findings of one rule on one resource (a tag key, a grantee).
+    pub discriminator: String,
+    pub evidence: serde_json::Value,
+    pub remediation: Option<Remediation>,
+    /// One step below the rule's severity (a grant that holds only under a condition).
+    pub lowered: bool,
+}
+
+impl Draft {
+    pub fn new(resource: Resource, message: String) -> Draft {
+        Draft {
+            resource,
+            message,
+            discriminator: String::new(),
+            evidence: serde_json::Value::Null,
+            remediation: None,
+            lowered: false,
+        }
+    }
+
+    pub fn discriminator(mut self, d: impl Into<String>) -> Draft {
+        self.discriminator = d.into();
+        self
+    }
+
+    pub fn evidence(mut self, evidence: serde_json::Value) -> Draft {
+        self.evidence = evidence;
+        self
+    }
+
+    pub fn remediation(mut self, r: Remediation) -> Draft {
+        self.remediation = Some(r);
+        self
+    }
+}
+
+/// Collects one rule's findings in one place.
+pub struct Emitter<'a> {
+    pub(crate) rule: &'static Rule,
+    /// The rule's severity after config overrides.
+    pub(crate) severity: Severity,
+    pub(crate) account_id: &'a str,
+    pub(crate) region: &'a str,
+    pub(crate) findings: &'a mut Vec<Finding>,
+}
+
+impl Emitter<'_> {
+    pub fn emit(&mut self, draft: Draft) {
+        let fingerprint =
+            crate::finding::fingerprint(self.rule.id, &draft.resource.arn, &draft.discriminator);
+        self.findings.push(Finding {
+            rule_id: self.rule.id.to_owned(),
+            rule_name: self.rule.name.to_owned(),
+            severity: if draft.lowered { self.severity.lowered() } else { self.severity },
+            account_id: self.account_id.to_owned(),
+            region: self.region.to_owned(),
+            resource_type: draft.resource.kind,
+            resource_id: draft.resource.id,
+            resource_arn: draft.resource.arn,
+            message: draft.message,
+            evidence: draft.evidence,
+            remediation: draft.remediation,
+            waiver: None,
+            fingerprint,
+        });
+    }
+}

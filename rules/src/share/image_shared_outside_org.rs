@@ -1,0 +1,41 @@
+//! ## What it checks
+//! Every grantee in the `launchPermission` of an AMI the account owns is inside the
+//! organization: an account listed by `organizations list-accounts`, an account in
+//! `sharing.trusted_accounts`, or this organization's ARN or one of its OUs' ARNs. One finding
+//! per outside grantee.
+//!
+//! ## Why it matters
+//! An AMI shared with another account can be launched and copied there, and everything on its
+//! volumes goes with it. Shares with partners or former vendors outlive the reason they were
+//! made; a share with a mistyped account id gives the image to a stranger.
+//!
+//! ## Example
+//! An AMI with `launchPermission` `{"UserId": "444455556666"}`, where that account is neither
+//! in the organization nor trusted, fires.
+//!
+//! ## Remediation
+//! `aws ec2 modify-image-attribute --image-id ami-... --launch-permission
+//! 'Remove=[{UserId=444455556666}]'`, or add the account to `sharing.trusted_accounts` (or a
+//! waiver with a reason) if the share is intended.
+
+use crate::finding::Severity;
+use crate::registry::{Check, Family, Rule};
+use crate::scope::{Emitter, RegionScope};
+
+pub static RULE: Rule = Rule {
+    id: "SG-SHARE-002",
+    name: "image-shared-outside-org",
+    family: Family::Share,
+    severity: Severity::High,
+    summary: "an AMI is shared with an account or org/OU outside the org and sharing.trusted_accounts",
+    source: include_str!("image_shared_outside_org.rs"),
+    check: Check::Region(check),
+};
+
+fn check(scope: &RegionScope, out: &mut Emitter) {
+    for image in scope.owned_images().into_iter().flatten() {
+        let Some(permissions) = &image.launch_permissions else { continue };
+        let resource = scope.image(&image.image_id);
+        super::report_outsiders(scope, super::Shared::Image, resource, permissions, out);
+    }
+}
