@@ -2,7 +2,7 @@
 //! waivers and sorts the findings into a stable order.
 
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::{Config, Waiver};
 use crate::finding::{Finding, Severity, WaiverStatus};
@@ -22,7 +22,7 @@ pub struct Evaluation {
     pub waivers: Vec<WaiverUse>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WaiverUse {
     pub rule: String,
     pub resource: String,

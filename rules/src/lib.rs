@@ -5,6 +5,7 @@ pub mod config;
 pub mod copies;
 pub mod evaluate;
 pub mod finding;
+pub mod iam;
 pub mod inventory;
 pub mod registry;
 pub mod remediation;

@@ -1,0 +1,9 @@
+//! `--format json`: the report document, pretty-printed.
+
+use crate::Report;
+
+pub fn render(report: &Report) -> String {
+    let mut text = serde_json::to_string_pretty(report).expect("a report always serializes");
+    text.push('\n');
+    text
+}

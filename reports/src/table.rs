@@ -1,0 +1,128 @@
+//! `--format table`: what a person reads. A header that says what was scanned and whether the
+//! scan was complete, a summary by rule and severity, the findings grouped by account, and
+//! what could not be scanned.
+
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
+use std::fmt::Write;
+
+use rules::{Finding, Severity};
+
+use crate::Report;
+
+/// Wide enough for ARNs and messages; a terminal narrower than this wraps cells.
+const DEFAULT_WIDTH: u16 = 160;
+
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    let accounts = report.scope.accounts.len();
+    let regions = report.scope.regions.len();
+    let _ = writeln!(
+        out,
+        "snapguard scanned {accounts} account{}, {regions} region{}; inventory collected {}",
+        plural(accounts),
+        plural(regions),
+        report.collected_at
+    );
+    if !report.complete {
+        let _ = writeln!(
+            out,
+            "INCOMPLETE: {} place{} could not be read; see \"Not scanned\" at the end. Findings are a lower bound.",
+            report.not_scanned.len(),
+            plural(report.not_scanned.len())
+        );
+    }
+    out.push('\n');
+    summary(report, &mut out);
+    findings(report, &mut out);
+    not_scanned(report, &mut out);
+    out
+}
+
+fn summary(report: &Report, out: &mut String) {
+    let s = &report.summary;
+    let by_severity: Vec<String> = Severity::ALL
+        .iter()
+        .filter_map(|sev| s.by_severity.get(sev).map(|n| format!("{n} {sev}")))
+        .collect();
+    let waived = if s.waived > 0 { format!(", {} waived", s.waived) } else { String::new() };
+    if s.findings == 0 {
+        let _ = writeln!(out, "No findings{waived}.");
+        return;
+    }
+    let _ = writeln!(out, "{} finding{}: {}{waived}", s.findings, plural(s.findings), by_severity.join(", "));
+    let mut table = new_table(["rule", "name", "severity", "findings"]);
+    for r in &s.by_rule {
+        table.add_row(vec![
+            Cell::new(&r.rule_id),
+            Cell::new(&r.rule_name),
+            Cell::new(r.severity),
+            Cell::new(r.count).set_alignment(CellAlignment::Right),
+        ]);
+    }
+    let _ = writeln!(out, "{table}\n");
+}
+
+fn findings(report: &Report, out: &mut String) {
+    let mut shown: Vec<&Finding> = report.findings.iter().filter(|f| !f.is_waived()).collect();
+    if shown.is_empty() {
+        return;
+    }
+    // Findings arrive most severe first; group by account keeping that order inside.
+    shown.sort_by(|a, b| a.account_id.cmp(&b.account_id));
+    let mut start = 0;
+    while start < shown.len() {
+        let account = &shown[start].account_id;
+        let end = start + shown[start..].iter().take_while(|f| &f.account_id == account).count();
+        let _ = writeln!(out, "Account {}", report.account_label(account));
+        let mut table = new_table(["severity", "rule", "region", "resource", "message"]);
+        for f in &shown[start..end] {
+            table.add_row(vec![
+                Cell::new(f.severity),
+                Cell::new(&f.rule_id),
+                Cell::new(&f.region),
+                Cell::new(&f.resource_id),
+                Cell::new(&f.message),
+            ]);
+        }
+        let _ = writeln!(out, "{table}\n");
+        start = end;
+    }
+}
+
+fn not_scanned(report: &Report, out: &mut String) {
+    if report.not_scanned.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "Not scanned");
+    let mut table = new_table(["account", "region", "operation", "why"]);
+    for gap in &report.not_scanned {
+        table.add_row(vec![
+            Cell::new(report.account_label(&gap.account_id)),
+            Cell::new(gap.region.as_deref().unwrap_or("all")),
+            Cell::new(&gap.operation),
+            Cell::new(&gap.error),
+        ]);
+    }
+    let _ = writeln!(out, "{table}");
+}
+
+fn new_table<const N: usize>(header: [&str; N]) -> Table {
+    let mut table = Table::new();
+    table
+        .load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(header);
+    if table.width().is_none() {
+        table.set_width(DEFAULT_WIDTH);
+    }
+    table
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
