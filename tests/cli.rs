@@ -1,1 +1,469 @@
+//! End-to-end tests: the `snapguard` binary over the recorded fixtures.
 
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use rules::registry::RULES;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_owned()
+}
+
+fn snapguard(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_snapguard"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("run snapguard")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn scan_json(dir: &Path, config: Option<&Path>) -> (Value, i32) {
+    let dir = dir.to_str().unwrap();
+    let mut args = vec![
+        "scan",
+        "--inventory",
+        dir,
+        "--format",
+        "json",
+        "--fail-on",
+        "none",
+    ];
+    let config = config.map(|c| c.to_str().unwrap().to_owned());
+    if let Some(c) = &config {
+        args.extend(["--config", c]);
+    }
+    let out = snapguard(&args);
+    let code = out.status.code().unwrap();
+    assert!(
+        code == 0 || code == 4,
+        "scan of {dir} failed ({code}): {}",
+        stderr(&out)
+    );
+    (
+        serde_json::from_slice(&out.stdout).expect("JSON report"),
+        code,
+    )
+}
+
+fn ids_of(report: &Value, rule: &str) -> BTreeSet<String> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == rule)
+        .map(|f| f["resource_id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Every rule has failing and passing cases under fixtures/cases/<id>/, and each case's
+/// findings for its rule are exactly the resource ids in its expected.json. The cases are
+/// written by fixtures/cases/make_cases.py.
+#[test]
+fn every_rule_case_reports_exactly_what_it_expects() {
+    let cases = root().join("fixtures/cases");
+    let mut failures = Vec::new();
+    for rule in RULES {
+        let dir = cases.join(rule.id);
+        let mut kinds = BTreeSet::new();
+        let mut entries: Vec<PathBuf> = fs::read_dir(&dir)
+            .unwrap_or_else(|_| panic!("{} has no cases in {}", rule.id, dir.display()))
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.is_dir())
+            .collect();
+        entries.sort();
+        for case in entries {
+            let name = case.file_name().unwrap().to_string_lossy().into_owned();
+            let kind = name.split('-').next().unwrap().to_owned();
+            assert!(
+                kind == "fail" || kind == "pass",
+                "{}: case names start with fail- or pass-",
+                case.display()
+            );
+            let expected: BTreeSet<String> =
+                serde_json::from_str(&fs::read_to_string(case.join("expected.json")).unwrap())
+                    .unwrap();
+            assert_eq!(
+                kind == "pass",
+                expected.is_empty(),
+                "{}: pass cases expect nothing, fail cases something",
+                case.display()
+            );
+            let (report, code) =
+                scan_json(&case.join("inventory"), Some(&case.join("snapguard.toml")));
+            let found = ids_of(&report, rule.id);
+            if found != expected {
+                failures.push(format!(
+                    "{}/{name}: expected {expected:?}, found {found:?}",
+                    rule.id
+                ));
+            }
+            if report["complete"] != true || code != 0 {
+                failures.push(format!(
+                    "{}/{name}: the case is incomplete: {}",
+                    rule.id, report["not_scanned"]
+                ));
+            }
+            kinds.insert(kind);
+        }
+        assert_eq!(
+            kinds.len(),
+            2,
+            "{} needs both fail- and pass- cases",
+            rule.id
+        );
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The demo org's findings, exactly; a change in any rule shows up here for review.
+#[test]
+fn demo_org_findings_are_exactly_these() {
+    let dir = root().join("fixtures/demo-org");
+    let (report, code) = scan_json(&dir, Some(&dir.join("snapguard.toml")));
+    assert_eq!(code, 4, "the demo org has one deliberate gap");
+    let lines: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let waived = match &f["waiver"] {
+                Value::Null => "",
+                w if w["active"] == true => " [waived]",
+                _ => " [waiver expired]",
+            };
+            format!(
+                "{} {} {} {} {}{waived}",
+                f["severity"].as_str().unwrap(),
+                f["rule_id"].as_str().unwrap(),
+                f["account_id"].as_str().unwrap(),
+                f["region"].as_str().unwrap(),
+                f["resource_id"].as_str().unwrap()
+            )
+        })
+        .collect();
+    insta::assert_snapshot!("demo_org_findings", lines.join("\n"));
+    let gaps: Vec<String> = report["not_scanned"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| format!("{} {} {}", g["account_id"], g["region"], g["operation"]))
+        .collect();
+    insta::assert_snapshot!("demo_org_not_scanned", gaps.join("\n"));
+
+    // Every rule fires at least once in the demo.
+    for rule in RULES {
+        assert!(
+            !ids_of(&report, rule.id).is_empty(),
+            "{} does not fire in the demo org",
+            rule.id
+        );
+    }
+}
+
+#[test]
+fn demo_org_table_is_readable() {
+    let out = snapguard(&[
+        "scan",
+        "--inventory",
+        "fixtures/demo-org",
+        "--config",
+        "fixtures/demo-org/snapguard.toml",
+    ]);
+    assert_eq!(out.status.code(), Some(5), "findings (1) + incomplete (4)");
+    let text = stdout(&out);
+    assert!(text.starts_with("snapguard scanned "), "{text}");
+    assert!(text.contains("INCOMPLETE:"));
+    assert!(text.contains("Not scanned"));
+    assert!(text.contains("Account "));
+    for family_rule in ["SG-TAG-001", "SG-PROT-001", "SG-RBIN-001", "SG-SHARE-001"] {
+        assert!(text.contains(family_rule), "the table lacks {family_rule}");
+    }
+}
+
+#[test]
+fn csv_lists_findings_and_what_was_not_scanned() {
+    let out = snapguard(&[
+        "scan",
+        "--inventory",
+        "fixtures/demo-org",
+        "--config",
+        "fixtures/demo-org/snapguard.toml",
+        "--format",
+        "csv",
+    ]);
+    let text = stdout(&out);
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    assert_eq!(&headers[0], "record");
+    assert_eq!(&headers[12], "fingerprint");
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert!(rows.iter().any(|r| &r[0] == "finding"));
+    assert!(rows.iter().any(|r| &r[0] == "not_scanned"));
+}
+
+#[test]
+fn output_file_and_fail_on_thresholds() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out_file = tmp.path().join("report.json");
+    let base = [
+        "scan",
+        "--inventory",
+        "fixtures/demo-org",
+        "--config",
+        "fixtures/demo-org/snapguard.toml",
+    ];
+    let run = |extra: &[&str]| {
+        let mut args = base.to_vec();
+        args.extend_from_slice(extra);
+        snapguard(&args)
+    };
+    let out = run(&["--format", "json", "--output", out_file.to_str().unwrap()]);
+    assert!(out.stdout.is_empty());
+    let report: Value = serde_json::from_str(&fs::read_to_string(&out_file).unwrap()).unwrap();
+    assert_eq!(report["schema_version"], 1);
+    for key in [
+        "rule_id",
+        "severity",
+        "account_id",
+        "region",
+        "resource_id",
+        "resource_arn",
+        "message",
+        "fingerprint",
+    ] {
+        assert!(
+            report["findings"][0].get(key).is_some(),
+            "findings lack {key}"
+        );
+    }
+    assert!(report["scope"]["accounts"].as_array().unwrap().len() >= 3);
+
+    assert_eq!(run(&["--fail-on", "none"]).status.code(), Some(4));
+    assert_eq!(run(&["--fail-on", "critical"]).status.code(), Some(5));
+    assert_eq!(run(&["--fail-on", "bogus"]).status.code(), Some(2));
+}
+
+/// A copy of a fixture to break on purpose.
+fn scratch_copy(from: &str) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&root().join(from), tmp.path());
+    tmp
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+/// The first account-region folder of an inventory.
+fn first_region(dir: &Path) -> PathBuf {
+    let mut accounts: Vec<PathBuf> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir() && p.file_name().unwrap().len() == 12)
+        .collect();
+    accounts.sort();
+    let mut regions: Vec<PathBuf> = fs::read_dir(&accounts[0])
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    regions.sort();
+    regions.remove(0)
+}
+
+fn scan_error(dir: &Path) -> String {
+    let out = snapguard(&["scan", "--inventory", dir.to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "stdout: {}\nstderr: {}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(out.stdout.is_empty());
+    stderr(&out)
+}
+
+#[test]
+fn bad_json_names_file_line_and_column() {
+    let tmp = scratch_copy("fixtures/demo-org");
+    let file = first_region(tmp.path()).join("describe-snapshots.json");
+    fs::write(
+        &file,
+        "{\n  \"Snapshots\": [\n    {\"SnapshotId\": \"snap-1\",}\n  ]\n}\n",
+    )
+    .unwrap();
+    let err = scan_error(tmp.path());
+    assert!(err.contains(&format!("{}:3:", file.display())), "{err}");
+    assert!(err.contains("not valid JSON"), "{err}");
+}
+
+#[test]
+fn wrong_shape_names_the_json_path_and_expectation() {
+    let tmp = scratch_copy("fixtures/demo-org");
+    let file = first_region(tmp.path()).join("describe-volumes.json");
+    fs::write(
+        &file,
+        "{\"Volumes\": [{\"VolumeId\": \"vol-1\"}, {\"VolumeId\": \"vol-2\", \"Size\": \"big\"}]}",
+    )
+    .unwrap();
+    let err = scan_error(tmp.path());
+    assert!(err.contains(&format!("{}:1:", file.display())), "{err}");
+    assert!(err.contains("Volumes[1].Size"), "{err}");
+    assert!(err.contains("expected u64"), "{err}");
+
+    let attributes = first_region(tmp.path()).join("describe-snapshot-attribute.json");
+    fs::write(&file, "{\"Volumes\": []}").unwrap();
+    fs::write(
+        &attributes,
+        "{\"SnapshotId\": \"snap-1\", \"CreateVolumePermissions\": []}\n{\"SnapshotId\": 7}\n",
+    )
+    .unwrap();
+    let err = scan_error(tmp.path());
+    assert!(
+        err.contains(&format!("{}:2:", attributes.display())),
+        "{err}"
+    );
+    assert!(err.contains("SnapshotId"), "{err}");
+}
+
+#[test]
+fn unknown_folders_and_files_are_errors() {
+    let tmp = scratch_copy("fixtures/demo-org");
+    let account = first_region(tmp.path()).parent().unwrap().to_owned();
+    fs::create_dir(account.join("us-east-1x")).unwrap();
+    let err = scan_error(tmp.path());
+    assert!(err.contains("us-east-1x"), "{err}");
+    assert!(err.contains("one folder per region"), "{err}");
+    fs::remove_dir(account.join("us-east-1x")).unwrap();
+
+    fs::write(
+        first_region(tmp.path()).join("describe-snapshot.json"),
+        "{}",
+    )
+    .unwrap();
+    let err = scan_error(tmp.path());
+    assert!(
+        err.contains("describe-snapshot.json: unexpected file"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_absent_file_is_not_scanned_never_a_pass() {
+    let tmp = scratch_copy("fixtures/demo-org");
+    let region = first_region(tmp.path());
+    fs::remove_file(region.join("describe-snapshots.json")).unwrap();
+    let config = root().join("fixtures/demo-org/snapguard.toml");
+    let (report, code) = scan_json(tmp.path(), Some(&config));
+    assert_eq!(code, 4);
+    assert_eq!(report["complete"], false);
+    let gaps = report["not_scanned"].as_array().unwrap();
+    let region_name = region.file_name().unwrap().to_str().unwrap();
+    assert!(
+        gaps.iter()
+            .any(|g| g["operation"] == "ec2:DescribeSnapshots" && g["region"] == region_name),
+        "{gaps:?}"
+    );
+    // No snapshot finding is made up for that region: its snapshots are unknown.
+    let account = region
+        .parent()
+        .unwrap()
+        .file_name()
+        .unwrap()
+        .to_str()
+        .unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    assert!(!findings.iter().any(|f| f["account_id"] == account
+        && f["region"] == region_name
+        && (f["rule_id"] == "SG-PROT-001" || f["resource_type"] == "snapshot")));
+}
+
+#[test]
+fn a_missing_inventory_or_config_is_a_clear_error() {
+    let out = snapguard(&["scan", "--inventory", "no/such/dir"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no/such/dir: cannot read the recorded inventory folder"),
+        "{}",
+        stderr(&out)
+    );
+
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tmp.path().join("snapguard.toml");
+    fs::write(&config, "[protection]\nmax_snapshot_age = \"soon\"\n").unwrap();
+    let out = snapguard(&[
+        "scan",
+        "--inventory",
+        "fixtures/demo-org",
+        "--config",
+        config.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("snapguard.toml:2:"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("expected a duration"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn rules_and_explain() {
+    let out = snapguard(&["rules"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    for rule in RULES {
+        assert!(
+            text.contains(rule.id) && text.contains(rule.name),
+            "rules lacks {}",
+            rule.id
+        );
+    }
+    let out = snapguard(&["explain", "SG-PROT-001"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    assert!(text.starts_with("# SG-PROT-001 volume-without-recent-snapshot"));
+    for section in [
+        "## What it checks",
+        "## Why it matters",
+        "## Example",
+        "## Remediation",
+    ] {
+        assert!(text.contains(section), "explain lacks {section}");
+    }
+    assert_eq!(
+        stdout(&snapguard(&["explain", "volume-without-recent-snapshot"])),
+        text
+    );
+    let out = snapguard(&["explain", "SG-NOPE-001"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("no rule has the id or name \"SG-NOPE-001\""));
+}

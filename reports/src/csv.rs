@@ -23,7 +23,8 @@ const HEADER: [&str; 13] = [
 pub fn render(report: &Report) -> String {
     let mut out = csv::Writer::from_writer(Vec::new());
     let write = |out: &mut csv::Writer<Vec<u8>>, row: [&str; 13]| {
-        out.write_record(row).expect("writing CSV to memory cannot fail");
+        out.write_record(row)
+            .expect("writing CSV to memory cannot fail");
     };
     write(&mut out, HEADER);
     for f in &report.findings {
@@ -52,9 +53,26 @@ pub fn render(report: &Report) -> String {
         let region = gap.region.as_deref().unwrap_or("");
         write(
             &mut out,
-            ["not_scanned", "", "", "", &gap.account_id, region, &gap.operation, "", "", &gap.error, "", "", ""],
+            [
+                "not_scanned",
+                "",
+                "",
+                "",
+                &gap.account_id,
+                region,
+                &gap.operation,
+                "",
+                "",
+                &gap.error,
+                "",
+                "",
+                "",
+            ],
         );
     }
-    String::from_utf8(out.into_inner().expect("flushing CSV to memory cannot fail"))
-        .expect("CSV of UTF-8 fields is UTF-8")
+    String::from_utf8(
+        out.into_inner()
+            .expect("flushing CSV to memory cannot fail"),
+    )
+    .expect("CSV of UTF-8 fields is UTF-8")
 }

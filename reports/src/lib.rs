@@ -38,7 +38,10 @@ impl FromStr for Format {
             "table" => Ok(Format::Table),
             "json" => Ok(Format::Json),
             "csv" => Ok(Format::Csv),
-            _ => Err(format!("expected one of {}; found {s:?}", Format::NAMES.join(", "))),
+            _ => Err(format!(
+                "expected one of {}; found {s:?}",
+                Format::NAMES.join(", ")
+            )),
         }
     }
 }

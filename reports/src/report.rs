@@ -74,9 +74,9 @@ impl Report {
             .accounts
             .iter()
             .map(|a| AccountScope {
-                account_id: a.id.clone(),
+                account_id: a.id.to_string(),
                 name: names.get(a.id.as_str()).map(|n| n.to_string()),
-                regions: a.regions.iter().map(|r| r.name.clone()).collect(),
+                regions: a.regions.iter().map(|r| r.name.to_string()).collect(),
             })
             .collect();
         let mut regions: Vec<String> = accounts.iter().flat_map(|a| a.regions.clone()).collect();
@@ -106,8 +106,15 @@ impl Report {
 
     /// The account's name from the organization, when known.
     pub fn account_label(&self, account_id: &str) -> String {
-        match self.scope.accounts.iter().find(|a| a.account_id == account_id) {
-            Some(AccountScope { name: Some(name), .. }) => format!("{account_id} ({name})"),
+        match self
+            .scope
+            .accounts
+            .iter()
+            .find(|a| a.account_id == account_id)
+        {
+            Some(AccountScope {
+                name: Some(name), ..
+            }) => format!("{account_id} ({name})"),
             _ => account_id.to_owned(),
         }
     }

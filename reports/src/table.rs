@@ -45,12 +45,22 @@ fn summary(report: &Report, out: &mut String) {
         .iter()
         .filter_map(|sev| s.by_severity.get(sev).map(|n| format!("{n} {sev}")))
         .collect();
-    let waived = if s.waived > 0 { format!(", {} waived", s.waived) } else { String::new() };
+    let waived = if s.waived > 0 {
+        format!(", {} waived", s.waived)
+    } else {
+        String::new()
+    };
     if s.findings == 0 {
         let _ = writeln!(out, "No findings{waived}.");
         return;
     }
-    let _ = writeln!(out, "{} finding{}: {}{waived}", s.findings, plural(s.findings), by_severity.join(", "));
+    let _ = writeln!(
+        out,
+        "{} finding{}: {}{waived}",
+        s.findings,
+        plural(s.findings),
+        by_severity.join(", ")
+    );
     let mut table = new_table(["rule", "name", "severity", "findings"]);
     for r in &s.by_rule {
         table.add_row(vec![
@@ -73,7 +83,11 @@ fn findings(report: &Report, out: &mut String) {
     let mut start = 0;
     while start < shown.len() {
         let account = &shown[start].account_id;
-        let end = start + shown[start..].iter().take_while(|f| &f.account_id == account).count();
+        let end = start
+            + shown[start..]
+                .iter()
+                .take_while(|f| &f.account_id == account)
+                .count();
         let _ = writeln!(out, "Account {}", report.account_label(account));
         let mut table = new_table(["severity", "rule", "region", "resource", "message"]);
         for f in &shown[start..end] {

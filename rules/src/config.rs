@@ -68,7 +68,10 @@ pub struct RecycleBinConfig {
 
 impl Default for RecycleBinConfig {
     fn default() -> Self {
-        RecycleBinConfig { min_retention_days: 7, require_lock: true }
+        RecycleBinConfig {
+            min_retention_days: 7,
+            require_lock: true,
+        }
     }
 }
 
@@ -132,7 +135,9 @@ impl<'de> Deserialize<'de> for TagPattern {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<TagPattern, D::Error> {
         let text = String::deserialize(d)?;
         Regex::new(&text).map(TagPattern).map_err(|e| {
-            de::Error::custom(format!("expected a regular expression, found {text:?}: {e}"))
+            de::Error::custom(format!(
+                "expected a regular expression, found {text:?}: {e}"
+            ))
         })
     }
 }
@@ -176,10 +181,17 @@ impl<'de> Deserialize<'de> for Date {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
         // TOML has a date type; accept it and a quoted string alike.
         let value = toml_value_text(d)?;
-        let bad = || de::Error::custom(format!("expected a date such as 2027-03-01, found {value:?}"));
+        let bad = || {
+            de::Error::custom(format!(
+                "expected a date such as 2027-03-01, found {value:?}"
+            ))
+        };
         let bytes: [u8; 10] = value.as_bytes().try_into().map_err(|_| bad())?;
         let start = Timestamp::parse(&format!("{value}T00:00:00Z")).map_err(|_| bad())?;
-        Ok(Date { text: bytes, end: start.plus(Duration(86_399)) })
+        Ok(Date {
+            text: bytes,
+            end: start.plus(Duration(86_399)),
+        })
     }
 }
 
@@ -220,9 +232,10 @@ pub const PROTECTED_ACTIONS: [&str; 7] = [
 impl Config {
     /// The protected IAM actions in force.
     pub fn protected_actions(&self) -> Vec<String> {
-        self.iam.protected_actions.clone().unwrap_or_else(|| {
-            PROTECTED_ACTIONS.iter().map(|s| s.to_string()).collect()
-        })
+        self.iam
+            .protected_actions
+            .clone()
+            .unwrap_or_else(|| PROTECTED_ACTIONS.iter().map(|s| s.to_string()).collect())
     }
 
     /// Checks what the types alone cannot: rule ids that exist. Returns the key and the problem.
@@ -239,7 +252,10 @@ impl Config {
             if crate::registry::rule(&w.rule).is_none() {
                 return Err((
                     format!("waivers[{i}].rule"),
-                    format!("no rule has the id {:?}; `snapguard rules` lists them", w.rule),
+                    format!(
+                        "no rule has the id {:?}; `snapguard rules` lists them",
+                        w.rule
+                    ),
                 ));
             }
         }

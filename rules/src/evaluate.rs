@@ -53,7 +53,12 @@ pub fn evaluate(inventory: &Inventory, config: &Config) -> Evaluation {
     let places: Vec<_> = inventory
         .accounts
         .iter()
-        .flat_map(|a| a.regions.iter().map(move |r| (a, Some(r))).chain([(a, None)]))
+        .flat_map(|a| {
+            a.regions
+                .iter()
+                .map(move |r| (a, Some(r)))
+                .chain([(a, None)])
+        })
         .collect();
     let mut findings: Vec<Finding> = places
         .par_iter()
@@ -97,16 +102,28 @@ pub fn evaluate(inventory: &Inventory, config: &Config) -> Evaluation {
 
     let waivers = apply_waivers(&mut findings, &config.waivers, inventory);
     findings.par_sort_unstable_by(|a, b| {
-        (b.severity, &a.rule_id, &a.account_id, &a.region, &a.resource_id, &a.fingerprint).cmp(&(
-            a.severity,
-            &b.rule_id,
-            &b.account_id,
-            &b.region,
-            &b.resource_id,
-            &b.fingerprint,
-        ))
+        (
+            b.severity,
+            &a.rule_id,
+            &a.account_id,
+            &a.region,
+            &a.resource_id,
+            &a.fingerprint,
+        )
+            .cmp(&(
+                a.severity,
+                &b.rule_id,
+                &b.account_id,
+                &b.region,
+                &b.resource_id,
+                &b.fingerprint,
+            ))
     });
-    Evaluation { findings, not_evaluated: not_evaluated(&ctx, &rules), waivers }
+    Evaluation {
+        findings,
+        not_evaluated: not_evaluated(&ctx, &rules),
+        waivers,
+    }
 }
 
 /// Marks waived findings. A waiver past its expiry date (measured at `collected_at`) still
@@ -168,9 +185,9 @@ fn not_evaluated(ctx: &Context, rules: &[(&'static Rule, Severity)]) -> Vec<Gap>
     if active("SG-PROT-002") {
         for account in &ctx.inventory.accounts {
             for region in &protection.copy_regions {
-                if !account.regions.iter().any(|r| &r.name == region) {
+                if !account.regions.iter().any(|r| r.name == *region) {
                     gaps.push(Gap {
-                        account_id: account.id.clone(),
+                        account_id: account.id.to_string(),
                         region: Some(region.clone()),
                         operation: "SG-PROT-002".into(),
                         error: format!(

@@ -10,6 +10,9 @@ use std::collections::BTreeMap;
 
 use crate::time::Timestamp;
 
+/// Ids, tag keys and values are short: stored inline, they cost no allocation.
+pub type Str = compact_str::CompactString;
+
 /// Everything one scan knows.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Inventory {
@@ -49,23 +52,23 @@ pub struct Organization {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct OrganizationDescription {
-    pub id: String,
+    pub id: Str,
     #[serde(default)]
-    pub arn: Option<String>,
+    pub arn: Option<Str>,
     #[serde(default)]
-    pub master_account_id: Option<String>,
+    pub master_account_id: Option<Str>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct OrgAccount {
-    pub id: String,
+    pub id: Str,
     #[serde(default)]
-    pub arn: Option<String>,
+    pub arn: Option<Str>,
     #[serde(default)]
-    pub name: Option<String>,
+    pub name: Option<Str>,
     #[serde(default)]
-    pub status: Option<String>,
+    pub status: Option<Str>,
 }
 
 impl OrgAccount {
@@ -89,7 +92,11 @@ impl Organization {
     }
 
     pub fn management_account_id(&self) -> Option<&str> {
-        if let Some(id) = self.description.as_ref().and_then(|d| d.master_account_id.as_deref()) {
+        if let Some(id) = self
+            .description
+            .as_ref()
+            .and_then(|d| d.master_account_id.as_deref())
+        {
             return Some(id);
         }
         self.accounts
@@ -102,7 +109,7 @@ impl Organization {
 /// One account: IAM (added by the IAM work) and its regions.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Account {
-    pub id: String,
+    pub id: Str,
     /// Regions scanned in this account, sorted by name.
     pub regions: Vec<Region>,
 }
@@ -110,7 +117,7 @@ pub struct Account {
 /// One account-region. `None` in a field means that data was not collected.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Region {
-    pub name: String,
+    pub name: Str,
     pub volumes: Option<Vec<Volume>>,
     pub instances: Option<Vec<Instance>>,
     pub snapshots: Option<Vec<Snapshot>>,
@@ -120,17 +127,17 @@ pub struct Region {
     /// Retention rules for AMIs (`aws rbin list-rules --resource-type EC2_IMAGE`).
     pub image_retention_rules: Option<Vec<RetentionRule>>,
     /// `aws ec2 get-snapshot-block-public-access-state`: `State`.
-    pub snapshot_block_public_access: Option<String>,
+    pub snapshot_block_public_access: Option<Str>,
     /// `aws ec2 get-image-block-public-access-state`: `ImageBlockPublicAccessState`.
-    pub image_block_public_access: Option<String>,
+    pub image_block_public_access: Option<Str>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Tag {
-    pub key: String,
+    pub key: Str,
     #[serde(default)]
-    pub value: String,
+    pub value: Str,
 }
 
 /// Tag lookups shared by every tagged resource.
@@ -138,7 +145,10 @@ pub trait Tagged {
     fn tags(&self) -> &[Tag];
 
     fn tag(&self, key: &str) -> Option<&str> {
-        self.tags().iter().find(|t| t.key == key).map(|t| t.value.as_str())
+        self.tags()
+            .iter()
+            .find(|t| t.key == key)
+            .map(|t| t.value.as_str())
     }
 }
 
@@ -150,17 +160,17 @@ tagged!(Volume, Instance, Snapshot, Image);
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Volume {
-    pub volume_id: String,
+    pub volume_id: Str,
     #[serde(default)]
-    pub state: Option<String>,
+    pub state: Option<Str>,
     #[serde(default)]
     pub size: Option<u64>,
     #[serde(default)]
-    pub volume_type: Option<String>,
+    pub volume_type: Option<Str>,
     #[serde(default)]
     pub encrypted: Option<bool>,
     #[serde(default)]
-    pub availability_zone: Option<String>,
+    pub availability_zone: Option<Str>,
     #[serde(default)]
     pub create_time: Option<Timestamp>,
     #[serde(default)]
@@ -173,17 +183,17 @@ pub struct Volume {
 #[serde(rename_all = "PascalCase")]
 pub struct VolumeAttachment {
     #[serde(default)]
-    pub instance_id: Option<String>,
+    pub instance_id: Option<Str>,
     #[serde(default)]
-    pub device: Option<String>,
+    pub device: Option<Str>,
     #[serde(default)]
-    pub state: Option<String>,
+    pub state: Option<Str>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Instance {
-    pub instance_id: String,
+    pub instance_id: Str,
     #[serde(default)]
     pub state: Option<InstanceState>,
     #[serde(default)]
@@ -195,7 +205,7 @@ pub struct Instance {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct InstanceState {
-    pub name: String,
+    pub name: Str,
 }
 
 /// A block device of an instance (`Ebs.VolumeId`) or of an image (`Ebs.SnapshotId`).
@@ -203,7 +213,7 @@ pub struct InstanceState {
 #[serde(rename_all = "PascalCase")]
 pub struct BlockDeviceMapping {
     #[serde(default)]
-    pub device_name: Option<String>,
+    pub device_name: Option<Str>,
     #[serde(default)]
     pub ebs: Option<EbsBlockDevice>,
 }
@@ -212,33 +222,33 @@ pub struct BlockDeviceMapping {
 #[serde(rename_all = "PascalCase")]
 pub struct EbsBlockDevice {
     #[serde(default)]
-    pub volume_id: Option<String>,
+    pub volume_id: Option<Str>,
     #[serde(default)]
-    pub snapshot_id: Option<String>,
+    pub snapshot_id: Option<Str>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Snapshot {
-    pub snapshot_id: String,
+    pub snapshot_id: Str,
     #[serde(default)]
-    pub volume_id: Option<String>,
+    pub volume_id: Option<Str>,
     #[serde(default)]
-    pub state: Option<String>,
+    pub state: Option<Str>,
     pub start_time: Timestamp,
     #[serde(default)]
-    pub description: Option<String>,
+    pub description: Option<Str>,
     #[serde(default)]
     pub encrypted: bool,
     #[serde(default)]
-    pub kms_key_id: Option<String>,
+    pub kms_key_id: Option<Str>,
     #[serde(default)]
-    pub owner_id: Option<String>,
+    pub owner_id: Option<Str>,
     #[serde(default)]
     pub volume_size: Option<u64>,
     /// `standard` or `archive`; absent means standard.
     #[serde(default)]
-    pub storage_tier: Option<String>,
+    pub storage_tier: Option<Str>,
     #[serde(default)]
     pub tags: Vec<Tag>,
     /// From `describe-snapshot-attribute --attribute createVolumePermission`; `None` when not
@@ -256,15 +266,15 @@ impl Snapshot {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Image {
-    pub image_id: String,
+    pub image_id: Str,
     #[serde(default)]
-    pub name: Option<String>,
+    pub name: Option<Str>,
     #[serde(default)]
-    pub description: Option<String>,
+    pub description: Option<Str>,
     #[serde(default)]
-    pub owner_id: Option<String>,
+    pub owner_id: Option<Str>,
     #[serde(default)]
-    pub state: Option<String>,
+    pub state: Option<Str>,
     #[serde(default)]
     pub creation_date: Option<Timestamp>,
     #[serde(default)]
@@ -291,13 +301,13 @@ impl Image {
 #[serde(rename_all = "PascalCase")]
 pub struct Permission {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub group: Option<String>,
+    pub group: Option<Str>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_id: Option<String>,
+    pub user_id: Option<Str>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub organization_arn: Option<String>,
+    pub organization_arn: Option<Str>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub organizational_unit_arn: Option<String>,
+    pub organizational_unit_arn: Option<Str>,
 }
 
 impl Permission {
@@ -320,19 +330,19 @@ impl Permission {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct RetentionRule {
-    pub identifier: String,
+    pub identifier: Str,
     #[serde(default)]
-    pub description: Option<String>,
+    pub description: Option<Str>,
     #[serde(default)]
-    pub rule_arn: Option<String>,
+    pub rule_arn: Option<Str>,
     #[serde(default)]
     pub retention_period: Option<RetentionPeriod>,
     /// `locked`, `pending_unlock`, `unlocked`, or absent (never locked).
     #[serde(default)]
-    pub lock_state: Option<String>,
+    pub lock_state: Option<Str>,
     /// From `get-rule`: `available` or `pending`.
     #[serde(default)]
-    pub status: Option<String>,
+    pub status: Option<Str>,
     /// From `get-rule`: tag-level rules retain only resources with one of these tags.
     /// `None` when the rule's details were not recorded.
     #[serde(default)]
@@ -363,21 +373,24 @@ impl RetentionRule {
 #[serde(rename_all = "PascalCase")]
 pub struct RetentionPeriod {
     pub retention_period_value: u64,
-    pub retention_period_unit: String,
+    pub retention_period_unit: Str,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct RetentionRuleTag {
-    pub resource_tag_key: String,
+    pub resource_tag_key: Str,
     #[serde(default)]
-    pub resource_tag_value: Option<String>,
+    pub resource_tag_value: Option<Str>,
 }
 
 impl RetentionRuleTag {
     /// Recycle Bin matches a tag by key and, when given, by value.
     pub fn matches(&self, resource: &impl Tagged) -> bool {
-        match (resource.tag(&self.resource_tag_key), &self.resource_tag_value) {
+        match (
+            resource.tag(&self.resource_tag_key),
+            &self.resource_tag_value,
+        ) {
             (None, _) => false,
             (Some(_), None) => true,
             (Some(v), Some(want)) => want.is_empty() || v == want,

@@ -133,11 +133,21 @@ mod tests {
             assert!(names.insert(r.name), "duplicate name {}", r.name);
             let family = r.family.as_str().to_uppercase();
             let prefix = format!("SG-{family}-");
-            assert!(r.id.starts_with(&prefix), "{} should start with {prefix}", r.id);
-            let number = &r.id[prefix.len()..];
-            assert!(number.len() == 3 && number.bytes().all(|b| b.is_ascii_digit()), "{}", r.id);
             assert!(
-                r.name.bytes().all(|b| b.is_ascii_lowercase() || b == b'-' || b.is_ascii_digit()),
+                r.id.starts_with(&prefix),
+                "{} should start with {prefix}",
+                r.id
+            );
+            let number = &r.id[prefix.len()..];
+            assert!(
+                number.len() == 3 && number.bytes().all(|b| b.is_ascii_digit()),
+                "{}",
+                r.id
+            );
+            assert!(
+                r.name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b == b'-' || b.is_ascii_digit()),
                 "{} is not kebab-case",
                 r.name
             );
@@ -156,7 +166,11 @@ mod tests {
                 assert!(at >= last, "{}: section `{heading}` is out of order", r.id);
                 last = at;
                 let body = r.doc_section(heading).unwrap();
-                assert!(body.len() > 20, "{}: section `{heading}` says too little", r.id);
+                assert!(
+                    body.len() > 20,
+                    "{}: section `{heading}` says too little",
+                    r.id
+                );
             }
         }
     }

@@ -11,25 +11,47 @@ pub enum Remediation {
     /// Take crash-consistent snapshots of all EBS volumes of an instance at once.
     CreateSnapshots { instance_id: String },
     /// Copy a snapshot into other regions of the same account.
-    CopySnapshotToRegions { snapshot_id: String, regions: Vec<String> },
+    CopySnapshotToRegions {
+        snapshot_id: String,
+        regions: Vec<String>,
+    },
     /// Copy a snapshot into the archive account.
-    CopySnapshotToAccount { snapshot_id: String, account_id: String },
+    CopySnapshotToAccount {
+        snapshot_id: String,
+        account_id: String,
+    },
     /// Add tags; values come from config defaults or the source volume.
-    AddTags { resource_id: String, keys: Vec<String> },
+    AddTags {
+        resource_id: String,
+        keys: Vec<String>,
+    },
     /// Encrypt by copying (the unencrypted original is kept).
     CopySnapshotEncrypted { snapshot_id: String },
     /// Move a snapshot to the archive tier.
     ArchiveSnapshot { snapshot_id: String },
     /// Create (and, when required, lock) a region-level retention rule.
-    CreateRetentionRule { resource_type: String, retention_days: u64, lock: bool },
+    CreateRetentionRule {
+        resource_type: String,
+        retention_days: u64,
+        lock: bool,
+    },
     /// Lock an existing retention rule.
     LockRetentionRule { rule_id: String },
     /// Raise an existing rule's retention period.
-    UpdateRetentionPeriod { rule_id: String, retention_days: u64 },
+    UpdateRetentionPeriod {
+        rule_id: String,
+        retention_days: u64,
+    },
     /// Remove the named grantees from a snapshot's createVolumePermission.
-    RemoveSnapshotPermissions { snapshot_id: String, grantees: Vec<String> },
+    RemoveSnapshotPermissions {
+        snapshot_id: String,
+        grantees: Vec<String>,
+    },
     /// Remove the named grantees from an image's launchPermission.
-    RemoveImagePermissions { image_id: String, grantees: Vec<String> },
+    RemoveImagePermissions {
+        image_id: String,
+        grantees: Vec<String>,
+    },
     /// Turn on snapshot block public access (`block-all-sharing`).
     EnableSnapshotBlockPublicAccess,
     /// Turn on AMI block public access (`block-new-sharing`).

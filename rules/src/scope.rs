@@ -39,7 +39,13 @@ impl<'a> Context<'a> {
             _ => inventory.accounts.iter().map(|a| a.id.as_str()).collect(),
         };
         let org_id = inventory.organization.as_ref().and_then(|o| o.id());
-        Context { inventory, config, org_accounts, org_id, copies: index_copies(inventory) }
+        Context {
+            inventory,
+            config,
+            org_accounts,
+            org_id,
+            copies: index_copies(inventory),
+        }
     }
 
     pub fn copies_of(&self, snapshot_id: &str) -> &[CopyLocation] {
@@ -51,10 +57,18 @@ impl<'a> Context<'a> {
     pub fn is_inside(&self, grantee: &Permission) -> bool {
         if let Some(account) = &grantee.user_id {
             return self.org_accounts.contains(account.as_str())
-                || self.config.sharing.trusted_accounts.iter().any(|t| &t.0 == account);
+                || self
+                    .config
+                    .sharing
+                    .trusted_accounts
+                    .iter()
+                    .any(|t| t.0 == *account);
         }
         // arn:aws:organizations::<mgmt>:organization/o-xxx and ...:ou/o-xxx/ou-yyy
-        let arn = grantee.organization_arn.as_deref().or(grantee.organizational_unit_arn.as_deref());
+        let arn = grantee
+            .organization_arn
+            .as_deref()
+            .or(grantee.organizational_unit_arn.as_deref());
         match (arn, self.org_id) {
             (Some(arn), Some(org_id)) => arn.split('/').nth(1) == Some(org_id),
             _ => false,
@@ -63,7 +77,11 @@ impl<'a> Context<'a> {
 
     /// The region of an account, if it was scanned.
     pub fn region(&self, account_id: &str, region: &str) -> Option<&'a Region> {
-        let account = self.inventory.accounts.iter().find(|a| a.id == account_id)?;
+        let account = self
+            .inventory
+            .accounts
+            .iter()
+            .find(|a| a.id == account_id)?;
         account.regions.iter().find(|r| r.name == region)
     }
 }
@@ -81,9 +99,9 @@ fn index_copies(inventory: &Inventory) -> HashMap<String, Vec<CopyLocation>> {
             region.snapshots.iter().flatten().filter_map(move |s| {
                 let source = copy_source(s.description.as_deref(), |k| s.tag(k))?;
                 let location = CopyLocation {
-                    account_id: account.id.clone(),
-                    region: region.name.clone(),
-                    snapshot_id: s.snapshot_id.clone(),
+                    account_id: account.id.to_string(),
+                    region: region.name.to_string(),
+                    snapshot_id: s.snapshot_id.to_string(),
                 };
                 Some((source.snapshot_id, location))
             })
@@ -106,7 +124,12 @@ pub struct RegionScope<'a> {
 
 impl<'a> RegionScope<'a> {
     pub fn new(ctx: &'a Context<'a>, account: &'a Account, region: &'a Region) -> Self {
-        RegionScope { ctx, account, region, latest: OnceLock::new() }
+        RegionScope {
+            ctx,
+            account,
+            region,
+            latest: OnceLock::new(),
+        }
     }
 
     pub fn config(&self) -> &'a Config {
@@ -117,14 +140,22 @@ impl<'a> RegionScope<'a> {
     pub fn owned_snapshots(&self) -> Option<impl Iterator<Item = &'a Snapshot>> {
         let account = self.account.id.as_str();
         let snapshots = self.region.snapshots.as_ref()?;
-        Some(snapshots.iter().filter(move |s| s.owner_id.as_deref().is_none_or(|o| o == account)))
+        Some(
+            snapshots
+                .iter()
+                .filter(move |s| s.owner_id.as_deref().is_none_or(|o| o == account)),
+        )
     }
 
     /// AMIs this account owns (`describe-images --owners self`), when collected.
     pub fn owned_images(&self) -> Option<impl Iterator<Item = &'a crate::inventory::Image>> {
         let account = self.account.id.as_str();
         let images = self.region.images.as_ref()?;
-        Some(images.iter().filter(move |i| i.owner_id.as_deref().is_none_or(|o| o == account)))
+        Some(
+            images
+                .iter()
+                .filter(move |i| i.owner_id.as_deref().is_none_or(|o| o == account)),
+        )
     }
 
     /// The newest completed snapshot of each volume, by volume id. Empty when snapshots were
@@ -133,7 +164,9 @@ impl<'a> RegionScope<'a> {
         self.latest.get_or_init(|| {
             let mut latest: HashMap<&str, &Snapshot> = HashMap::new();
             for s in self.owned_snapshots().into_iter().flatten() {
-                let Some(volume) = s.volume_id.as_deref() else { continue };
+                let Some(volume) = s.volume_id.as_deref() else {
+                    continue;
+                };
                 if !s.is_completed() {
                     continue;
                 }
@@ -154,14 +187,21 @@ impl<'a> RegionScope<'a> {
     pub fn volumes_in_scope(&self) -> Option<impl Iterator<Item = &'a crate::inventory::Volume>> {
         let skip = self.config().protection.skip_volumes_tagged.as_deref();
         let volumes = self.region.volumes.as_ref()?;
-        Some(volumes.iter().filter(move |v| skip.is_none_or(|k| v.tag(k).is_none())))
+        Some(
+            volumes
+                .iter()
+                .filter(move |v| skip.is_none_or(|k| v.tag(k).is_none())),
+        )
     }
 
     pub fn snapshot(&self, snapshot: &Snapshot) -> Resource {
         Resource {
             kind: "snapshot".into(),
-            id: snapshot.snapshot_id.clone(),
-            arn: format!("arn:aws:ec2:{}::snapshot/{}", self.region.name, snapshot.snapshot_id),
+            id: snapshot.snapshot_id.to_string(),
+            arn: format!(
+                "arn:aws:ec2:{}::snapshot/{}",
+                self.region.name, snapshot.snapshot_id
+            ),
         }
     }
 
@@ -185,7 +225,10 @@ impl<'a> RegionScope<'a> {
         Resource {
             kind: kind.into(),
             id: id.to_owned(),
-            arn: format!("arn:aws:ec2:{}:{}:{kind}/{id}", self.region.name, self.account.id),
+            arn: format!(
+                "arn:aws:ec2:{}:{}:{kind}/{id}",
+                self.region.name, self.account.id
+            ),
         }
     }
 
@@ -194,7 +237,10 @@ impl<'a> RegionScope<'a> {
         Resource {
             kind: "recycle-bin".into(),
             id: format!("{}/{}/{resource_type}", self.account.id, self.region.name),
-            arn: format!("arn:aws:rbin:{}:{}:rule/*", self.region.name, self.account.id),
+            arn: format!(
+                "arn:aws:rbin:{}:{}:rule/*",
+                self.region.name, self.account.id
+            ),
         }
     }
 
@@ -203,7 +249,12 @@ impl<'a> RegionScope<'a> {
             kind: "retention-rule".into(),
             id: rule_id.to_owned(),
             arn: rule_arn.map_or_else(
-                || format!("arn:aws:rbin:{}:{}:rule/{rule_id}", self.region.name, self.account.id),
+                || {
+                    format!(
+                        "arn:aws:rbin:{}:{}:rule/{rule_id}",
+                        self.region.name, self.account.id
+                    )
+                },
                 str::to_owned,
             ),
         }
@@ -214,7 +265,10 @@ impl<'a> RegionScope<'a> {
         Resource {
             kind: "account-setting".into(),
             id: format!("{}/{}/{name}", self.account.id, self.region.name),
-            arn: format!("arn:aws:ec2:{}:{}:{name}", self.region.name, self.account.id),
+            arn: format!(
+                "arn:aws:ec2:{}:{}:{name}",
+                self.region.name, self.account.id
+            ),
         }
     }
 }
@@ -282,7 +336,11 @@ impl Emitter<'_> {
         self.findings.push(Finding {
             rule_id: self.rule.id.to_owned(),
             rule_name: self.rule.name.to_owned(),
-            severity: if draft.lowered { self.severity.lowered() } else { self.severity },
+            severity: if draft.lowered {
+                self.severity.lowered()
+            } else {
+                self.severity
+            },
             account_id: self.account_id.to_owned(),
             region: self.region.to_owned(),
             resource_type: draft.resource.kind,

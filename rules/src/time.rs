@@ -12,6 +12,9 @@ pub struct Timestamp(pub i64);
 
 impl Timestamp {
     pub fn parse(text: &str) -> Result<Timestamp, String> {
+        if let Some(t) = parse_utc_fast(text.as_bytes()) {
+            return Ok(t);
+        }
         OffsetDateTime::parse(text, &Rfc3339)
             .map(|t| Timestamp(t.unix_timestamp()))
             .map_err(|e| format!("expected an RFC 3339 timestamp such as 2024-05-01T12:00:00Z, found {text:?} ({e})"))
@@ -28,6 +31,60 @@ impl Timestamp {
     pub fn seconds_since(self, earlier: Timestamp) -> i64 {
         self.0 - earlier.0
     }
+}
+
+/// The shape the AWS CLI prints a million times per large scan, `2024-05-01T12:00:00.000Z`
+/// or `...+00:00`, parsed without the general RFC 3339 machinery. Anything else (other
+/// offsets, leap seconds, out-of-range fields) returns `None` for the general parser.
+fn parse_utc_fast(b: &[u8]) -> Option<Timestamp> {
+    if b.len() < 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        b[r].iter().try_fold(0i64, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0'))
+        })
+    };
+    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let mut rest = &b[19..];
+    if let Some(fraction) = rest.strip_prefix(b".") {
+        let digits = fraction.iter().take_while(|c| c.is_ascii_digit()).count();
+        if digits == 0 {
+            return None;
+        }
+        rest = &fraction[digits..];
+    }
+    if rest != b"Z" && rest != b"+00:00" {
+        return None;
+    }
+    let days_in_month = match month {
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        1..=12 => 31,
+        _ => return None,
+    };
+    if day < 1 || day > days_in_month || hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
+    // Days from 1970-01-01 to the civil date (Howard Hinnant's algorithm).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(Timestamp(
+        days * 86_400 + hour * 3_600 + minute * 60 + second,
+    ))
 }
 
 impl fmt::Display for Timestamp {
@@ -77,7 +134,9 @@ impl Duration {
 
     pub fn parse(text: &str) -> Result<Duration, String> {
         let expected = || {
-            format!("expected a duration such as \"1d\", \"12h\", \"30m\" or \"2w\", found {text:?}")
+            format!(
+                "expected a duration such as \"1d\", \"12h\", \"30m\" or \"2w\", found {text:?}"
+            )
         };
         let mut total: i64 = 0;
         let mut number = String::new();
@@ -147,6 +206,31 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(a.to_string(), "2024-05-01T12:00:00Z");
         assert!(Timestamp::parse("yesterday").is_err());
+        assert!(Timestamp::parse("2024-02-30T00:00:00Z").is_err());
+    }
+
+    #[test]
+    fn fast_path_agrees_with_the_general_parser() {
+        for text in [
+            "1970-01-01T00:00:00Z",
+            "2000-02-29T23:59:59.999Z",
+            "2024-03-01T00:00:00.000Z",
+            "2026-11-25T06:00:00+00:00",
+            "2100-12-31T12:34:56.5Z",
+            "1969-12-31T23:59:59Z",
+        ] {
+            let general = OffsetDateTime::parse(text, &Rfc3339)
+                .unwrap()
+                .unix_timestamp();
+            assert_eq!(
+                parse_utc_fast(text.as_bytes()),
+                Some(Timestamp(general)),
+                "{text}"
+            );
+        }
+        // Other offsets take the general path and still parse right.
+        let t = Timestamp::parse("2024-05-01T14:00:00+02:00").unwrap();
+        assert_eq!(t, Timestamp::parse("2024-05-01T12:00:00Z").unwrap());
     }
 
     #[test]

@@ -8,7 +8,9 @@ pub fn matches(pattern: &str, text: &str) -> bool {
 
 /// As [`matches`], ignoring ASCII case (IAM action names).
 pub fn matches_ignore_case(pattern: &str, text: &str) -> bool {
-    matches_bytes(pattern.as_bytes(), text.as_bytes(), |a, b| a.eq_ignore_ascii_case(&b))
+    matches_bytes(pattern.as_bytes(), text.as_bytes(), |a, b| {
+        a.eq_ignore_ascii_case(&b)
+    })
 }
 
 fn matches_bytes(p: &[u8], t: &[u8], eq: impl Fn(u8, u8) -> bool) -> bool {
@@ -38,8 +40,14 @@ mod tests {
 
     #[test]
     fn stars_and_question_marks() {
-        assert!(matches("arn:aws:iam::*:role/BackupAdmin", "arn:aws:iam::123456789012:role/BackupAdmin"));
-        assert!(!matches("arn:aws:iam::*:role/BackupAdmin", "arn:aws:iam::1:role/BackupAdmins"));
+        assert!(matches(
+            "arn:aws:iam::*:role/BackupAdmin",
+            "arn:aws:iam::123456789012:role/BackupAdmin"
+        ));
+        assert!(!matches(
+            "arn:aws:iam::*:role/BackupAdmin",
+            "arn:aws:iam::1:role/BackupAdmins"
+        ));
         assert!(matches("a?c", "abc"));
         assert!(!matches("a?c", "ac"));
         assert!(matches("*", ""));

@@ -53,9 +53,17 @@ fn shared_iam_cases_match_their_expected_verdicts() {
     let expected_path = dir.join("expected.json");
     let expected_json = std::fs::read_to_string(&expected_path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", expected_path.display()));
-    let cases: BTreeMap<String, Case> = serde_json::from_str(&expected_json)
-        .unwrap_or_else(|e| panic!("{} is not in the expected shape: {e}", expected_path.display()));
-    assert!(!cases.is_empty(), "{} lists no cases", expected_path.display());
+    let cases: BTreeMap<String, Case> = serde_json::from_str(&expected_json).unwrap_or_else(|e| {
+        panic!(
+            "{} is not in the expected shape: {e}",
+            expected_path.display()
+        )
+    });
+    assert!(
+        !cases.is_empty(),
+        "{} lists no cases",
+        expected_path.display()
+    );
 
     let mut failures = Vec::new();
     let mut disagreements_seen = 0;
@@ -95,8 +103,12 @@ fn shared_iam_cases_match_their_expected_verdicts() {
         .map(|d| cases.get(d.case).map_or(0, |c| c.expected.len()))
         .sum();
     assert_eq!(
-        disagreements_seen, listed,
+        disagreements_seen,
+        listed,
         "a listed disagreement no longer occurs; remove it from DISAGREEMENTS: {:?}",
-        DISAGREEMENTS.iter().map(|d| (d.case, d.reason)).collect::<Vec<_>>()
+        DISAGREEMENTS
+            .iter()
+            .map(|d| (d.case, d.reason))
+            .collect::<Vec<_>>()
     );
 }

@@ -1,4 +1,5 @@
-//! Table tests of the IAM engine through its public API.
+//! Table tests of the IAM engine through its public API (test names start with `iam_` so
+//! that `cargo test -p rules iam` selects them).
 
 use rules::iam::{
     evaluate_document, evaluate_principal, scp_exemption, LabelledPolicy, Layer, PolicyDocument,
@@ -49,16 +50,56 @@ fn principal_verdict(principal: &Principal, layers: &PolicyLayers, action: &str)
 }
 
 #[test]
-fn single_documents() {
+fn iam_single_documents() {
     let cases: Vec<(&str, Value, &str, Verdict)> = vec![
-        ("exact action", json!(allow("ec2:DeleteSnapshot", "*")), DELETE_SNAPSHOT, Allowed),
-        ("service wildcard", json!(allow("ec2:*", "*")), DELETE_SNAPSHOT, Allowed),
-        ("prefix wildcard", json!(allow("ec2:Delete*", "*")), DELETE_SNAPSHOT, Allowed),
-        ("other prefix", json!(allow("ec2:Describe*", "*")), DELETE_SNAPSHOT, NotAllowed),
-        ("question mark", json!(allow("ec2:DeleteSnaps?ot", "*")), DELETE_SNAPSHOT, Allowed),
-        ("question mark is one char", json!(allow("ec2:Delete?", "*")), DELETE_SNAPSHOT, NotAllowed),
-        ("case-insensitive action", json!(allow("EC2:deletesnapshot", "*")), DELETE_SNAPSHOT, Allowed),
-        ("other service", json!(allow("ec2:*", "*")), DELETE_RULE, NotAllowed),
+        (
+            "exact action",
+            json!(allow("ec2:DeleteSnapshot", "*")),
+            DELETE_SNAPSHOT,
+            Allowed,
+        ),
+        (
+            "service wildcard",
+            json!(allow("ec2:*", "*")),
+            DELETE_SNAPSHOT,
+            Allowed,
+        ),
+        (
+            "prefix wildcard",
+            json!(allow("ec2:Delete*", "*")),
+            DELETE_SNAPSHOT,
+            Allowed,
+        ),
+        (
+            "other prefix",
+            json!(allow("ec2:Describe*", "*")),
+            DELETE_SNAPSHOT,
+            NotAllowed,
+        ),
+        (
+            "question mark",
+            json!(allow("ec2:DeleteSnaps?ot", "*")),
+            DELETE_SNAPSHOT,
+            Allowed,
+        ),
+        (
+            "question mark is one char",
+            json!(allow("ec2:Delete?", "*")),
+            DELETE_SNAPSHOT,
+            NotAllowed,
+        ),
+        (
+            "case-insensitive action",
+            json!(allow("EC2:deletesnapshot", "*")),
+            DELETE_SNAPSHOT,
+            Allowed,
+        ),
+        (
+            "other service",
+            json!(allow("ec2:*", "*")),
+            DELETE_RULE,
+            NotAllowed,
+        ),
         ("star", json!(allow("*", "*")), DELETE_RULE, Allowed),
         (
             "NotAction other service",
@@ -86,13 +127,19 @@ fn single_documents() {
         ),
         (
             "resource one region",
-            json!(allow("ec2:DeleteSnapshot", "arn:aws:ec2:us-east-1::snapshot/*")),
+            json!(allow(
+                "ec2:DeleteSnapshot",
+                "arn:aws:ec2:us-east-1::snapshot/*"
+            )),
             DELETE_SNAPSHOT,
             AllowedRestrictedResource,
         ),
         (
             "resource one snapshot",
-            json!(allow("ec2:*", "arn:aws:ec2:eu-west-1::snapshot/snap-0123456789abcdef0")),
+            json!(allow(
+                "ec2:*",
+                "arn:aws:ec2:eu-west-1::snapshot/snap-0123456789abcdef0"
+            )),
             DELETE_SNAPSHOT,
             AllowedRestrictedResource,
         ),
@@ -108,7 +155,12 @@ fn single_documents() {
             DEREGISTER_IMAGE,
             NotAllowed,
         ),
-        ("resource of another service", json!(allow("*", "arn:aws:s3:::bucket")), DELETE_SNAPSHOT, NotAllowed),
+        (
+            "resource of another service",
+            json!(allow("*", "arn:aws:s3:::bucket")),
+            DELETE_SNAPSHOT,
+            NotAllowed,
+        ),
         (
             "rbin rules of any account",
             json!(allow("rbin:*", "arn:aws:rbin:*:*:rule/*")),
@@ -165,7 +217,10 @@ fn single_documents() {
         ),
         (
             "most permissive of several allows",
-            json!([allow("ec2:DeleteSnapshot", "arn:aws:ec2:us-east-1::snapshot/*"), allow("ec2:*", "*")]),
+            json!([
+                allow("ec2:DeleteSnapshot", "arn:aws:ec2:us-east-1::snapshot/*"),
+                allow("ec2:*", "*")
+            ]),
             DELETE_SNAPSHOT,
             Allowed,
         ),
@@ -203,26 +258,35 @@ fn single_documents() {
         ),
     ];
     for (name, statements, action, expected) in cases {
-        assert_eq!(verdict_of(&document(statements), action), expected, "{name}");
+        assert_eq!(
+            verdict_of(&document(statements), action),
+            expected,
+            "{name}"
+        );
     }
 }
 
 #[test]
-fn statement_object_and_list_evaluate_alike() {
-    let object = PolicyDocument::from_value(&json!({"Statement": allow("ec2:*", "*")})).expect("valid");
-    let list = PolicyDocument::from_value(&json!({"Statement": [allow("ec2:*", "*")]})).expect("valid");
+fn iam_statement_object_and_list_evaluate_alike() {
+    let object =
+        PolicyDocument::from_value(&json!({"Statement": allow("ec2:*", "*")})).expect("valid");
+    let list =
+        PolicyDocument::from_value(&json!({"Statement": [allow("ec2:*", "*")]})).expect("valid");
     assert_eq!(verdict_of(&object, DELETE_SNAPSHOT), Allowed);
     assert_eq!(verdict_of(&list, DELETE_SNAPSHOT), Allowed);
 }
 
 #[test]
-fn principal_condition_scp_denies_everyone_but_backup_admin() {
+fn iam_principal_condition_scp_denies_everyone_but_backup_admin() {
     let admin_policy = full_aws_access();
     let full_access = full_aws_access();
     for operator in ["ArnNotLike", "StringNotLike"] {
         let guardrail = deny_delete_unless_backup_admin(operator);
         let layers = PolicyLayers {
-            identity: vec![LabelledPolicy::new("managed policy AdministratorAccess", &admin_policy)],
+            identity: vec![LabelledPolicy::new(
+                "managed policy AdministratorAccess",
+                &admin_policy,
+            )],
             scp_levels: vec![ScpLevel {
                 label: "root".into(),
                 policies: vec![
@@ -236,17 +300,39 @@ fn principal_condition_scp_denies_everyone_but_backup_admin() {
         assert_eq!(other, NotAllowed, "{operator}: other roles are denied");
         let admin = principal_verdict(&role("BackupAdmin"), &layers, DELETE_SNAPSHOT);
         assert_eq!(admin, Allowed, "{operator}: BackupAdmin is not denied");
-        let pathed = Principal::from_arn("arn:aws:iam::111122223333:role/ops/BackupAdmin").expect("valid");
-        assert_eq!(principal_verdict(&pathed, &layers, DELETE_SNAPSHOT), NotAllowed);
+        let pathed =
+            Principal::from_arn("arn:aws:iam::111122223333:role/ops/BackupAdmin").expect("valid");
+        assert_eq!(
+            principal_verdict(&pathed, &layers, DELETE_SNAPSHOT),
+            NotAllowed
+        );
         // Unrelated actions are untouched.
-        assert_eq!(principal_verdict(&role("Developer"), &layers, DELETE_RULE), Allowed);
+        assert_eq!(
+            principal_verdict(&role("Developer"), &layers, DELETE_RULE),
+            Allowed
+        );
 
-        let verdict = &evaluate_principal(&role("Developer"), &layers, &[DELETE_SNAPSHOT.into()])[0];
-        assert_eq!(verdict.decisive_layer, Layer::Scp { level: "root".into() });
-        assert_eq!(verdict.guardrails[0].sid.as_deref(), Some("ProtectSnapshots"));
-        let spared = &evaluate_principal(&role("BackupAdmin"), &layers, &[DELETE_SNAPSHOT.into()])[0];
-        assert_eq!(spared.guardrails[0].outcome, Allowed, "the deny is recorded as not applying");
-        assert!(spared.guardrails[0].reason.contains("condition excludes this principal"));
+        let verdict =
+            &evaluate_principal(&role("Developer"), &layers, &[DELETE_SNAPSHOT.into()])[0];
+        assert_eq!(
+            verdict.decisive_layer,
+            Layer::Scp {
+                level: "root".into()
+            }
+        );
+        assert_eq!(
+            verdict.guardrails[0].sid.as_deref(),
+            Some("ProtectSnapshots")
+        );
+        let spared =
+            &evaluate_principal(&role("BackupAdmin"), &layers, &[DELETE_SNAPSHOT.into()])[0];
+        assert_eq!(
+            spared.guardrails[0].outcome, Allowed,
+            "the deny is recorded as not applying"
+        );
+        assert!(spared.guardrails[0]
+            .reason
+            .contains("condition excludes this principal"));
     }
     // With no principal known, the guardrail is only a conditional deny.
     let mut combined = full_aws_access();
@@ -257,21 +343,32 @@ fn principal_condition_scp_denies_everyone_but_backup_admin() {
 }
 
 #[test]
-fn principal_conditions_decide_allows_too() {
-    let tagged = document(json!({"Effect": "Allow", "Action": "ec2:*", "Resource": "*",
-        "Condition": {"StringEquals": {"aws:PrincipalTag/team": "backup"}}}));
+fn iam_principal_conditions_decide_allows_too() {
+    let tagged = document(
+        json!({"Effect": "Allow", "Action": "ec2:*", "Resource": "*",
+        "Condition": {"StringEquals": {"aws:PrincipalTag/team": "backup"}}}),
+    );
     let layers = PolicyLayers {
-        identity: vec![LabelledPolicy::new("role inline policy \"tagged\"", &tagged)],
+        identity: vec![LabelledPolicy::new(
+            "role inline policy \"tagged\"",
+            &tagged,
+        )],
         ..PolicyLayers::default()
     };
     let mut member = role("Operator");
-    assert_eq!(principal_verdict(&member, &layers, DELETE_SNAPSHOT), NotAllowed);
+    assert_eq!(
+        principal_verdict(&member, &layers, DELETE_SNAPSHOT),
+        NotAllowed
+    );
     member.tags.insert("team".into(), "backup".into());
-    assert_eq!(principal_verdict(&member, &layers, DELETE_SNAPSHOT), Allowed);
+    assert_eq!(
+        principal_verdict(&member, &layers, DELETE_SNAPSHOT),
+        Allowed
+    );
 }
 
 #[test]
-fn permissions_boundary_intersects() {
+fn iam_permissions_boundary_intersects() {
     let admin = full_aws_access();
     let read_only = document(json!(allow("ec2:Describe*", "*")));
     let boundary_with_deny = document(json!([
@@ -281,14 +378,25 @@ fn permissions_boundary_intersects() {
     let region_boundary = document(json!(allow("ec2:*", "arn:aws:ec2:eu-west-1::snapshot/*")));
     let principal = role("App");
     let cases = [
-        (&read_only, NotAllowed, "a boundary without the action removes it"),
+        (
+            &read_only,
+            NotAllowed,
+            "a boundary without the action removes it",
+        ),
         (&boundary_with_deny, NotAllowed, "a boundary's deny denies"),
-        (&region_boundary, AllowedRestrictedResource, "a narrower boundary restricts"),
+        (
+            &region_boundary,
+            AllowedRestrictedResource,
+            "a narrower boundary restricts",
+        ),
         (&admin, Allowed, "a broad boundary keeps the grant"),
     ];
     for (boundary, expected, name) in cases {
         let layers = PolicyLayers {
-            identity: vec![LabelledPolicy::new("managed policy AdministratorAccess", &admin)],
+            identity: vec![LabelledPolicy::new(
+                "managed policy AdministratorAccess",
+                &admin,
+            )],
             permissions_boundary: Some(LabelledPolicy::new("permissions boundary", boundary)),
             ..PolicyLayers::default()
         };
@@ -304,44 +412,78 @@ fn permissions_boundary_intersects() {
         permissions_boundary: Some(LabelledPolicy::new("permissions boundary", &admin)),
         ..PolicyLayers::default()
     };
-    assert_eq!(principal_verdict(&principal, &layers, DELETE_SNAPSHOT), NotAllowed);
+    assert_eq!(
+        principal_verdict(&principal, &layers, DELETE_SNAPSHOT),
+        NotAllowed
+    );
 }
 
 #[test]
-fn every_scp_level_must_allow() {
+fn iam_every_scp_level_must_allow() {
     let admin = full_aws_access();
     let full_access = full_aws_access();
     let rbin_only = document(json!(allow("rbin:*", "*")));
     let layers = PolicyLayers {
-        identity: vec![LabelledPolicy::new("managed policy AdministratorAccess", &admin)],
+        identity: vec![LabelledPolicy::new(
+            "managed policy AdministratorAccess",
+            &admin,
+        )],
         scp_levels: vec![
-            ScpLevel { label: "root".into(), policies: vec![LabelledPolicy::new("FullAWSAccess", &full_access)] },
-            ScpLevel { label: "OU Prod".into(), policies: vec![LabelledPolicy::new("RbinOnly", &rbin_only)] },
-            ScpLevel { label: "account 111122223333".into(), policies: vec![LabelledPolicy::new("FullAWSAccess", &full_access)] },
+            ScpLevel {
+                label: "root".into(),
+                policies: vec![LabelledPolicy::new("FullAWSAccess", &full_access)],
+            },
+            ScpLevel {
+                label: "OU Prod".into(),
+                policies: vec![LabelledPolicy::new("RbinOnly", &rbin_only)],
+            },
+            ScpLevel {
+                label: "account 111122223333".into(),
+                policies: vec![LabelledPolicy::new("FullAWSAccess", &full_access)],
+            },
         ],
         ..PolicyLayers::default()
     };
     let principal = role("Admin");
     let verdict = &evaluate_principal(&principal, &layers, &[DELETE_SNAPSHOT.into()])[0];
     assert_eq!(verdict.verdict, NotAllowed);
-    assert_eq!(verdict.decisive_layer, Layer::Scp { level: "OU Prod".into() });
+    assert_eq!(
+        verdict.decisive_layer,
+        Layer::Scp {
+            level: "OU Prod".into()
+        }
+    );
     assert_eq!(verdict.layer_allowances.len(), 4);
-    assert!(verdict.summary.contains("SCPs at OU Prod do not allow it"), "{}", verdict.summary);
+    assert!(
+        verdict.summary.contains("SCPs at OU Prod do not allow it"),
+        "{}",
+        verdict.summary
+    );
     assert_eq!(principal_verdict(&principal, &layers, DELETE_RULE), Allowed);
 
     // A level with no policies at all allows nothing either.
     let empty_level = PolicyLayers {
-        identity: vec![LabelledPolicy::new("managed policy AdministratorAccess", &admin)],
-        scp_levels: vec![ScpLevel { label: "root".into(), policies: vec![] }],
+        identity: vec![LabelledPolicy::new(
+            "managed policy AdministratorAccess",
+            &admin,
+        )],
+        scp_levels: vec![ScpLevel {
+            label: "root".into(),
+            policies: vec![],
+        }],
         ..PolicyLayers::default()
     };
-    assert_eq!(principal_verdict(&principal, &empty_level, DELETE_RULE), NotAllowed);
+    assert_eq!(
+        principal_verdict(&principal, &empty_level, DELETE_RULE),
+        NotAllowed
+    );
 }
 
 #[test]
-fn management_account_and_service_linked_roles_skip_scps() {
+fn iam_management_account_and_service_linked_roles_skip_scps() {
     let admin = full_aws_access();
-    let deny_all = document(json!([allow("*", "*"), {"Effect": "Deny", "Action": "*", "Resource": "*"}]));
+    let deny_all =
+        document(json!([allow("*", "*"), {"Effect": "Deny", "Action": "*", "Resource": "*"}]));
     let management_account = "111122223333";
     let linked = Principal::from_arn(
         "arn:aws:iam::444455556666:role/aws-service-role/backup.amazonaws.com/AWSServiceRoleForBackup",
@@ -349,30 +491,52 @@ fn management_account_and_service_linked_roles_skip_scps() {
     .expect("valid");
     let member = Principal::from_arn("arn:aws:iam::444455556666:role/Admin").expect("valid");
     let cases = [
-        (role("Admin"), Some(ScpExemption::ManagementAccount), Allowed),
+        (
+            role("Admin"),
+            Some(ScpExemption::ManagementAccount),
+            Allowed,
+        ),
         (linked, Some(ScpExemption::ServiceLinkedRole), Allowed),
         (member, None, NotAllowed),
     ];
     for (principal, exemption, expected) in cases {
-        assert_eq!(scp_exemption(&principal, Some(management_account)), exemption);
+        assert_eq!(
+            scp_exemption(&principal, Some(management_account)),
+            exemption
+        );
         let layers = PolicyLayers {
-            identity: vec![LabelledPolicy::new("managed policy AdministratorAccess", &admin)],
-            scp_levels: vec![ScpLevel { label: "root".into(), policies: vec![LabelledPolicy::new("DenyAll", &deny_all)] }],
+            identity: vec![LabelledPolicy::new(
+                "managed policy AdministratorAccess",
+                &admin,
+            )],
+            scp_levels: vec![ScpLevel {
+                label: "root".into(),
+                policies: vec![LabelledPolicy::new("DenyAll", &deny_all)],
+            }],
             scp_exemption: exemption,
             ..PolicyLayers::default()
         };
-        assert_eq!(principal_verdict(&principal, &layers, DELETE_SNAPSHOT), expected, "{}", principal.arn);
+        assert_eq!(
+            principal_verdict(&principal, &layers, DELETE_SNAPSHOT),
+            expected,
+            "{}",
+            principal.arn
+        );
     }
 }
 
 #[test]
-fn evidence_is_serialisable_and_explains_the_verdict() {
+fn iam_evidence_is_serialisable_and_explains_the_verdict() {
     let policy = document(json!([
         {"Sid": "Everything", "Effect": "Allow", "Action": "ec2:*", "Resource": "*"},
         {"Effect": "Deny", "Action": "ec2:DeleteSnapshot", "Resource": "*",
          "Condition": {"StringNotEquals": {"aws:RequestedRegion": "eu-west-1"}}}
     ]));
-    let verdict = &evaluate_document(&policy, "user inline policy \"ops\"", &[DELETE_SNAPSHOT.into()])[0];
+    let verdict = &evaluate_document(
+        &policy,
+        "user inline policy \"ops\"",
+        &[DELETE_SNAPSHOT.into()],
+    )[0];
     let value = serde_json::to_value(verdict).expect("serialisable");
     assert_eq!(value["verdict"], "allowed_conditional");
     assert_eq!(value["target"], "snapshot");
@@ -392,16 +556,25 @@ fn evidence_is_serialisable_and_explains_the_verdict() {
          (Sid \"Everything\"), but limited by user inline policy \"ops\" statement 1 in identity policies)"
     );
     let not_granted = &evaluate_document(&policy, "p", &[DELETE_RULE.into()])[0];
-    assert_eq!(not_granted.summary, "rbin:DeleteRule: not_allowed (no identity policy allows it)");
+    assert_eq!(
+        not_granted.summary,
+        "rbin:DeleteRule: not_allowed (no identity policy allows it)"
+    );
 }
 
 #[test]
-fn default_actions_are_the_seven_protected_ones() {
+fn iam_default_actions_are_the_seven_protected_ones() {
     let actions = rules::iam::default_protected_actions();
     assert_eq!(actions.len(), 7);
     let verdicts = evaluate_document(&full_aws_access(), "p", &actions);
     assert!(verdicts.iter().all(|v| v.verdict == Allowed));
     // A configured action with no known resource shape: only "*" covers it.
-    let restricted = document(json!(allow("backup:*", "arn:aws:backup:*:*:recovery-point:*")));
-    assert_eq!(verdict_of(&restricted, "backup:DeleteRecoveryPoint"), AllowedRestrictedResource);
+    let restricted = document(json!(allow(
+        "backup:*",
+        "arn:aws:backup:*:*:recovery-point:*"
+    )));
+    assert_eq!(
+        verdict_of(&restricted, "backup:DeleteRecoveryPoint"),
+        AllowedRestrictedResource
+    );
 }

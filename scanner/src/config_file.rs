@@ -27,7 +27,12 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, String> {
             let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
             format!(":{line}:{column}")
         });
-        format!("{}{}: {}", path.display(), place.unwrap_or_default(), e.message().trim_end())
+        format!(
+            "{}{}: {}",
+            path.display(),
+            place.unwrap_or_default(),
+            e.message().trim_end()
+        )
     })?;
     config
         .validate()
@@ -102,7 +107,8 @@ expires = 2027-03-01
         let e = error("[sharing]\ntrusted_accounts = [\"1234\"]\n");
         assert!(e.contains("expected a 12-digit AWS account id"), "{e}");
 
-        let e = error("[[waivers]]\nrule = \"SG-TAG-001\"\nresource = \"*\"\nexpires = 2027-01-01\n");
+        let e =
+            error("[[waivers]]\nrule = \"SG-TAG-001\"\nresource = \"*\"\nexpires = 2027-01-01\n");
         assert!(e.contains("missing field `reason`"), "{e}");
 
         let e = error("[[waivers]]\nrule = \"SG-TAG-001\"\nresource = \"*\"\nreason = \" \"\nexpires = 2027-01-01\n");

@@ -1,8 +1,5 @@
 //! `snapguard`: keeps an AWS Organization's EBS snapshots and AMIs safe.
 
-mod config_file;
-mod sources;
-
 use clap::{Args, Parser, Subcommand};
 use std::io::Write;
 use std::path::PathBuf;
@@ -11,6 +8,7 @@ use std::process::ExitCode;
 use reports::{Format, Report};
 use rules::registry::{self, RULES};
 use rules::Severity;
+use snapguard::{config_file, sources};
 
 /// Exit statuses (DESIGN.md): findings at or above --fail-on, bad input, incomplete scan.
 const EXIT_FINDINGS: u8 = 1;
@@ -18,7 +16,11 @@ const EXIT_INPUT_ERROR: u8 = 2;
 const EXIT_INCOMPLETE: u8 = 4;
 
 #[derive(Parser)]
-#[command(name = "snapguard", version, about = "Keeps an AWS Organization's EBS snapshots and AMIs safe")]
+#[command(
+    name = "snapguard",
+    version,
+    about = "Keeps an AWS Organization's EBS snapshots and AMIs safe"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -54,18 +56,22 @@ struct ScanArgs {
     /// Exit 1 when an unwaived finding is at or above this severity (critical, high, medium,
     /// low, info), or never with `none`.
     #[arg(long, default_value = "low", value_parser = parse_fail_on, value_name = "SEVERITY")]
-    fail_on: Option<Severity>,
+    fail_on: FailOn,
 }
+
+/// `--fail-on`: a severity threshold, or `none` to never fail on findings.
+#[derive(Clone, Copy)]
+struct FailOn(Option<Severity>);
 
 fn parse_format(s: &str) -> Result<Format, String> {
     s.parse()
 }
 
-fn parse_fail_on(s: &str) -> Result<Option<Severity>, String> {
+fn parse_fail_on(s: &str) -> Result<FailOn, String> {
     if s == "none" {
-        Ok(None)
+        Ok(FailOn(None))
     } else {
-        s.parse().map(Some)
+        s.parse().map(|severity| FailOn(Some(severity)))
     }
 }
 
@@ -94,18 +100,31 @@ fn main() -> ExitCode {
 fn scan(args: ScanArgs) -> Result<u8, String> {
     let config = config_file::load(args.config.as_deref())?;
     let Some(dir) = args.inventory else {
-        return Err("live scanning of AWS accounts is not available in this build yet; \
+        return Err(
+            "live scanning of AWS accounts is not available in this build yet; \
                     scan a recorded inventory with --inventory DIR"
-            .into());
+                .into(),
+        );
     };
     let inventory = sources::recorded::load(&dir).map_err(|errors| {
         let shown: Vec<String> = errors.iter().take(20).map(|e| e.to_string()).collect();
         let more = errors.len().saturating_sub(shown.len());
-        let tail = if more > 0 { format!("\n... and {more} more") } else { String::new() };
-        format!("the recorded inventory has errors:\n{}{tail}", shown.join("\n"))
+        let tail = if more > 0 {
+            format!("\n... and {more} more")
+        } else {
+            String::new()
+        };
+        format!(
+            "the recorded inventory has errors:\n{}{tail}",
+            shown.join("\n")
+        )
     })?;
     let evaluation = rules::evaluate(&inventory, &config);
-    let report = Report::new(&inventory, evaluation, format!("recorded:{}", dir.display()));
+    let report = Report::new(
+        &inventory,
+        evaluation,
+        format!("recorded:{}", dir.display()),
+    );
     let text = args.format.render(&report);
     match &args.output {
         Some(path) => std::fs::write(path, &text)
@@ -116,9 +135,12 @@ fn scan(args: ScanArgs) -> Result<u8, String> {
 }
 
 /// 0, or 1 for findings at or above `fail_on`, plus 4 when the scan was incomplete.
-fn exit_status(report: &Report, fail_on: Option<Severity>) -> u8 {
-    let failing = fail_on.is_some_and(|threshold| {
-        report.findings.iter().any(|f| !f.is_waived() && f.severity >= threshold)
+fn exit_status(report: &Report, fail_on: FailOn) -> u8 {
+    let failing = fail_on.0.is_some_and(|threshold| {
+        report
+            .findings
+            .iter()
+            .any(|f| !f.is_waived() && f.severity >= threshold)
     });
     let mut code = if failing { EXIT_FINDINGS } else { 0 };
     if !report.complete {
@@ -132,7 +154,13 @@ fn rules_table() -> String {
     table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
     table.set_header(["id", "name", "family", "severity", "fires when"]);
     for r in RULES {
-        table.add_row([r.id, r.name, r.family.as_str(), r.severity.as_str(), r.summary]);
+        table.add_row([
+            r.id,
+            r.name,
+            r.family.as_str(),
+            r.severity.as_str(),
+            r.summary,
+        ]);
     }
     format!("{table}\n")
 }

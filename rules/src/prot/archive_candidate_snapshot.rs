@@ -35,19 +35,31 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(scope: &RegionScope, out: &mut Emitter) {
-    let (Some(snapshots), Some(volumes), Some(_)) =
-        (scope.owned_snapshots(), scope.region.volumes.as_ref(), scope.region.images.as_ref())
-    else {
+    let (Some(snapshots), Some(volumes), Some(_)) = (
+        scope.owned_snapshots(),
+        scope.region.volumes.as_ref(),
+        scope.region.images.as_ref(),
+    ) else {
         return;
     };
     let archive_after = scope.config().protection.archive_after;
     let cutoff = scope.ctx.inventory.collected_at.minus(archive_after);
     let live_volumes: HashSet<&str> = volumes.iter().map(|v| v.volume_id.as_str()).collect();
-    let used_by_images: HashSet<&str> =
-        scope.owned_images().into_iter().flatten().flat_map(|i| i.snapshot_ids()).collect();
+    let used_by_images: HashSet<&str> = scope
+        .owned_images()
+        .into_iter()
+        .flatten()
+        .flat_map(|i| i.snapshot_ids())
+        .collect();
     for snapshot in snapshots {
-        let standard = snapshot.storage_tier.as_deref().is_none_or(|t| t == "standard");
-        let volume_gone = snapshot.volume_id.as_deref().is_none_or(|v| !live_volumes.contains(v));
+        let standard = snapshot
+            .storage_tier
+            .as_deref()
+            .is_none_or(|t| t == "standard");
+        let volume_gone = snapshot
+            .volume_id
+            .as_deref()
+            .is_none_or(|v| !live_volumes.contains(v));
         if !standard
             || !snapshot.is_completed()
             || snapshot.start_time >= cutoff
@@ -63,10 +75,12 @@ fn check(scope: &RegionScope, out: &mut Emitter) {
         );
         out.emit(
             Draft::new(scope.snapshot(snapshot), message)
-                .evidence(json!({ "start_time": snapshot.start_time, "volume_id": snapshot.volume_id,
-                                  "volume_size_gib": snapshot.volume_size }))
+                .evidence(
+                    json!({ "start_time": snapshot.start_time, "volume_id": snapshot.volume_id,
+                                  "volume_size_gib": snapshot.volume_size }),
+                )
                 .remediation(Remediation::ArchiveSnapshot {
-                    snapshot_id: snapshot.snapshot_id.clone(),
+                    snapshot_id: snapshot.snapshot_id.to_string(),
                 }),
         );
     }

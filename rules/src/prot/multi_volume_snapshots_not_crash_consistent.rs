@@ -39,13 +39,19 @@ pub static RULE: Rule = Rule {
 const SAME_MOMENT_SECONDS: i64 = 1;
 
 fn check(scope: &RegionScope, out: &mut Emitter) {
-    let (Some(instances), Some(_)) = (scope.region.instances.as_ref(), scope.region.snapshots.as_ref())
-    else {
+    let (Some(instances), Some(_)) = (
+        scope.region.instances.as_ref(),
+        scope.region.snapshots.as_ref(),
+    ) else {
         return;
     };
     let latest = scope.latest_snapshot_by_volume();
     for instance in instances {
-        if instance.state.as_ref().is_some_and(|s| s.name == "terminated") {
+        if instance
+            .state
+            .as_ref()
+            .is_some_and(|s| s.name == "terminated")
+        {
             continue;
         }
         let volumes: Vec<&str> = instance
@@ -56,13 +62,23 @@ fn check(scope: &RegionScope, out: &mut Emitter) {
         if volumes.len() < 2 {
             continue;
         }
-        let snapshots: Vec<_> =
-            volumes.iter().filter_map(|v| latest.get(v).map(|s| (*v, *s))).collect();
+        let snapshots: Vec<_> = volumes
+            .iter()
+            .filter_map(|v| latest.get(v).map(|s| (*v, *s)))
+            .collect();
         if snapshots.len() < 2 {
             continue;
         }
-        let first = snapshots.iter().map(|(_, s)| s.start_time).min().unwrap_or_default();
-        let last = snapshots.iter().map(|(_, s)| s.start_time).max().unwrap_or_default();
+        let first = snapshots
+            .iter()
+            .map(|(_, s)| s.start_time)
+            .min()
+            .unwrap_or_default();
+        let last = snapshots
+            .iter()
+            .map(|(_, s)| s.start_time)
+            .max()
+            .unwrap_or_default();
         let spread = last.seconds_since(first);
         if spread <= SAME_MOMENT_SECONDS {
             continue;
@@ -81,7 +97,7 @@ fn check(scope: &RegionScope, out: &mut Emitter) {
             Draft::new(scope.instance(&instance.instance_id), message)
                 .evidence(json!({ "spread_seconds": spread, "snapshots": evidence }))
                 .remediation(Remediation::CreateSnapshots {
-                    instance_id: instance.instance_id.clone(),
+                    instance_id: instance.instance_id.to_string(),
                 }),
         );
     }

@@ -38,7 +38,9 @@ fn check(scope: &RegionScope, out: &mut Emitter) {
         }
         let message = format!("snapshot {} is not encrypted", snapshot.snapshot_id);
         out.emit(Draft::new(scope.snapshot(snapshot), message).remediation(
-            Remediation::CopySnapshotEncrypted { snapshot_id: snapshot.snapshot_id.clone() },
+            Remediation::CopySnapshotEncrypted {
+                snapshot_id: snapshot.snapshot_id.to_string(),
+            },
         ));
     }
 }

@@ -36,21 +36,30 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(scope: &RegionScope, out: &mut Emitter) {
-    let Some(archive) = scope.config().protection.archive_account.as_ref() else { return };
+    let Some(archive) = scope.config().protection.archive_account.as_ref() else {
+        return;
+    };
     let archive = archive.0.as_str();
     if archive == scope.account.id {
         return;
     }
-    let archive_read = scope.ctx.inventory.accounts.iter().any(|a| {
-        a.id == archive && a.regions.iter().any(|r| r.snapshots.is_some())
-    });
-    let Some(volumes) = scope.volumes_in_scope() else { return };
+    let archive_read = scope
+        .ctx
+        .inventory
+        .accounts
+        .iter()
+        .any(|a| a.id == archive && a.regions.iter().any(|r| r.snapshots.is_some()));
+    let Some(volumes) = scope.volumes_in_scope() else {
+        return;
+    };
     if !archive_read {
         return;
     }
     let latest = scope.latest_snapshot_by_volume();
     for volume in volumes {
-        let Some(snapshot) = latest.get(volume.volume_id.as_str()) else { continue };
+        let Some(snapshot) = latest.get(volume.volume_id.as_str()) else {
+            continue;
+        };
         let copies = scope.ctx.copies_of(&snapshot.snapshot_id);
         if copies.iter().any(|c| c.account_id == archive) {
             continue;
@@ -63,7 +72,7 @@ fn check(scope: &RegionScope, out: &mut Emitter) {
             Draft::new(scope.snapshot(snapshot), message)
                 .evidence(json!({ "volume_id": volume.volume_id, "archive_account": archive }))
                 .remediation(Remediation::CopySnapshotToAccount {
-                    snapshot_id: snapshot.snapshot_id.clone(),
+                    snapshot_id: snapshot.snapshot_id.to_string(),
                     account_id: archive.to_owned(),
                 }),
         );

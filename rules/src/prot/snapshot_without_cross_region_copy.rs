@@ -48,16 +48,23 @@ fn check(scope: &RegionScope, out: &mut Emitter) {
         .filter(|r| *r != scope.region.name)
         .collect();
     // A copy may sit in any target region; unless all of them were read, absence proves nothing.
-    let all_read = targets
-        .iter()
-        .all(|r| scope.ctx.region(account, r).is_some_and(|r| r.snapshots.is_some()));
-    let Some(volumes) = scope.volumes_in_scope() else { return };
+    let all_read = targets.iter().all(|r| {
+        scope
+            .ctx
+            .region(account, r)
+            .is_some_and(|r| r.snapshots.is_some())
+    });
+    let Some(volumes) = scope.volumes_in_scope() else {
+        return;
+    };
     if targets.is_empty() || !all_read {
         return;
     }
     let latest = scope.latest_snapshot_by_volume();
     for volume in volumes {
-        let Some(snapshot) = latest.get(volume.volume_id.as_str()) else { continue };
+        let Some(snapshot) = latest.get(volume.volume_id.as_str()) else {
+            continue;
+        };
         let copied = scope
             .ctx
             .copies_of(&snapshot.snapshot_id)
@@ -76,7 +83,7 @@ fn check(scope: &RegionScope, out: &mut Emitter) {
             Draft::new(scope.snapshot(snapshot), message)
                 .evidence(json!({ "volume_id": volume.volume_id, "copy_regions": targets }))
                 .remediation(Remediation::CopySnapshotToRegions {
-                    snapshot_id: snapshot.snapshot_id.clone(),
+                    snapshot_id: snapshot.snapshot_id.to_string(),
                     regions: targets.iter().map(|r| r.to_string()).collect(),
                 }),
         );

@@ -66,7 +66,9 @@ fn check(scope: &RegionScope, out: &mut Emitter) {
         out.emit(
             Draft::new(scope.volume(&volume.volume_id), message)
                 .evidence(evidence)
-                .remediation(Remediation::CreateSnapshot { volume_id: volume.volume_id.clone() }),
+                .remediation(Remediation::CreateSnapshot {
+                    volume_id: volume.volume_id.to_string(),
+                }),
         );
     }
 }

@@ -17,7 +17,10 @@ use crate::scope::{Draft, Emitter, RegionScope};
 /// The two resource types Recycle Bin retains, with the region's rules for each.
 fn rule_sets<'a>(scope: &RegionScope<'a>) -> [(&'static str, Option<&'a Vec<RetentionRule>>); 2] {
     [
-        ("EBS_SNAPSHOT", scope.region.snapshot_retention_rules.as_ref()),
+        (
+            "EBS_SNAPSHOT",
+            scope.region.snapshot_retention_rules.as_ref(),
+        ),
         ("EC2_IMAGE", scope.region.image_retention_rules.as_ref()),
     ]
 }
@@ -33,7 +36,11 @@ fn require_any_rule(
     if !rules.is_empty() {
         return;
     }
-    let what = if resource_type == "EBS_SNAPSHOT" { "EBS snapshots" } else { "AMIs" };
+    let what = if resource_type == "EBS_SNAPSHOT" {
+        "EBS snapshots"
+    } else {
+        "AMIs"
+    };
     let message = format!(
         "no Recycle Bin retention rule covers {what} in {} of account {}: a deleted one is gone at once",
         scope.region.name, scope.account.id

@@ -36,7 +36,9 @@ fn check(scope: &RegionScope, out: &mut Emitter) {
     let min_days = scope.config().recycle_bin.min_retention_days;
     for (resource_type, rules) in super::rule_sets(scope) {
         for rule in rules.into_iter().flatten() {
-            let Some(days) = rule.retention_days() else { continue };
+            let Some(days) = rule.retention_days() else {
+                continue;
+            };
             if days >= min_days {
                 continue;
             }
@@ -45,13 +47,18 @@ fn check(scope: &RegionScope, out: &mut Emitter) {
                 rule.identifier
             );
             out.emit(
-                Draft::new(scope.retention_rule(&rule.identifier, rule.rule_arn.as_deref()), message)
-                    .evidence(json!({ "resource_type": resource_type, "retention_days": days,
-                                      "min_retention_days": min_days }))
-                    .remediation(Remediation::UpdateRetentionPeriod {
-                        rule_id: rule.identifier.clone(),
-                        retention_days: min_days,
-                    }),
+                Draft::new(
+                    scope.retention_rule(&rule.identifier, rule.rule_arn.as_deref()),
+                    message,
+                )
+                .evidence(
+                    json!({ "resource_type": resource_type, "retention_days": days,
+                                      "min_retention_days": min_days }),
+                )
+                .remediation(Remediation::UpdateRetentionPeriod {
+                    rule_id: rule.identifier.to_string(),
+                    retention_days: min_days,
+                }),
             );
         }
     }

@@ -47,9 +47,14 @@ fn check(scope: &RegionScope, out: &mut Emitter) {
                 rule.identifier
             );
             out.emit(
-                Draft::new(scope.retention_rule(&rule.identifier, rule.rule_arn.as_deref()), message)
-                    .evidence(json!({ "resource_type": resource_type, "lock_state": rule.lock_state }))
-                    .remediation(Remediation::LockRetentionRule { rule_id: rule.identifier.clone() }),
+                Draft::new(
+                    scope.retention_rule(&rule.identifier, rule.rule_arn.as_deref()),
+                    message,
+                )
+                .evidence(json!({ "resource_type": resource_type, "lock_state": rule.lock_state }))
+                .remediation(Remediation::LockRetentionRule {
+                    rule_id: rule.identifier.to_string(),
+                }),
             );
         }
     }

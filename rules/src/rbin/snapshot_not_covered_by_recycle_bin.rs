@@ -37,13 +37,17 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(scope: &RegionScope, out: &mut Emitter) {
-    let Some(rules) = scope.region.snapshot_retention_rules.as_ref() else { return };
+    let Some(rules) = scope.region.snapshot_retention_rules.as_ref() else {
+        return;
+    };
     // Without the rules' tags (get-rule), coverage is unknown; the loader reports that gap.
     if rules.is_empty() || rules.iter().any(|r| r.resource_tags.is_none()) {
         return;
     }
-    let retaining: Vec<&RetentionRule> =
-        rules.iter().filter(|r| r.status.as_deref().is_none_or(|s| s == "available")).collect();
+    let retaining: Vec<&RetentionRule> = rules
+        .iter()
+        .filter(|r| r.status.as_deref().is_none_or(|s| s == "available"))
+        .collect();
     for snapshot in scope.owned_snapshots().into_iter().flatten() {
         if retaining.iter().any(|r| retains(r, snapshot)) {
             continue;
@@ -66,7 +70,11 @@ fn check(scope: &RegionScope, out: &mut Emitter) {
 fn retains(rule: &RetentionRule, snapshot: &Snapshot) -> bool {
     let tags = rule.resource_tags.as_deref().unwrap_or_default();
     if tags.is_empty() {
-        let excluded = rule.exclude_resource_tags.iter().flatten().any(|t| t.matches(snapshot));
+        let excluded = rule
+            .exclude_resource_tags
+            .iter()
+            .flatten()
+            .any(|t| t.matches(snapshot));
         !excluded
     } else {
         tags.iter().any(|t| t.matches(snapshot))

@@ -27,14 +27,17 @@ pub static RULE: Rule = Rule {
     name: "image-shared-outside-org",
     family: Family::Share,
     severity: Severity::High,
-    summary: "an AMI is shared with an account or org/OU outside the org and sharing.trusted_accounts",
+    summary:
+        "an AMI is shared with an account or org/OU outside the org and sharing.trusted_accounts",
     source: include_str!("image_shared_outside_org.rs"),
     check: Check::Region(check),
 };
 
 fn check(scope: &RegionScope, out: &mut Emitter) {
     for image in scope.owned_images().into_iter().flatten() {
-        let Some(permissions) = &image.launch_permissions else { continue };
+        let Some(permissions) = &image.launch_permissions else {
+            continue;
+        };
         let resource = scope.image(&image.image_id);
         super::report_outsiders(scope, super::Shared::Image, resource, permissions, out);
     }

@@ -32,14 +32,25 @@ impl Shared {
 
     fn remove(self, id: &str, grantees: Vec<String>) -> Remediation {
         match self {
-            Shared::Snapshot => Remediation::RemoveSnapshotPermissions { snapshot_id: id.into(), grantees },
-            Shared::Image => Remediation::RemoveImagePermissions { image_id: id.into(), grantees },
+            Shared::Snapshot => Remediation::RemoveSnapshotPermissions {
+                snapshot_id: id.into(),
+                grantees,
+            },
+            Shared::Image => Remediation::RemoveImagePermissions {
+                image_id: id.into(),
+                grantees,
+            },
         }
     }
 }
 
 /// Reports a resource whose permissions include `all`.
-fn report_public(shared: Shared, resource: Resource, permissions: &[Permission], out: &mut Emitter) {
+fn report_public(
+    shared: Shared,
+    resource: Resource,
+    permissions: &[Permission],
+    out: &mut Emitter,
+) {
     if !permissions.iter().any(Permission::is_public) {
         return;
     }
@@ -66,9 +77,16 @@ fn report_outsiders(
     permissions: &[Permission],
     out: &mut Emitter,
 ) {
-    for grantee in permissions.iter().filter(|p| !p.is_public() && !scope.ctx.is_inside(p)) {
+    for grantee in permissions
+        .iter()
+        .filter(|p| !p.is_public() && !scope.ctx.is_inside(p))
+    {
         let who = grantee.grantee();
-        let kind = if grantee.user_id.is_some() { "account" } else { "organization unit or organization" };
+        let kind = if grantee.user_id.is_some() {
+            "account"
+        } else {
+            "organization unit or organization"
+        };
         let message = format!(
             "{} {} is shared with {kind} {who}, which is outside the organization and the trusted accounts",
             resource.kind, resource.id

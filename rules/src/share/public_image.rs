@@ -32,13 +32,21 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(scope: &RegionScope, out: &mut Emitter) {
-    let public = [Permission { group: Some("all".into()), ..Permission::default() }];
+    let public = [Permission {
+        group: Some("all".into()),
+        ..Permission::default()
+    }];
     for image in scope.owned_images().into_iter().flatten() {
         let permissions = match (&image.launch_permissions, image.public) {
             (_, Some(true)) => &public[..],
             (Some(p), _) => p.as_slice(),
             (None, _) => continue,
         };
-        super::report_public(super::Shared::Image, scope.image(&image.image_id), permissions, out);
+        super::report_public(
+            super::Shared::Image,
+            scope.image(&image.image_id),
+            permissions,
+            out,
+        );
     }
 }

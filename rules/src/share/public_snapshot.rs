@@ -32,7 +32,14 @@ pub static RULE: Rule = Rule {
 
 fn check(scope: &RegionScope, out: &mut Emitter) {
     for snapshot in scope.owned_snapshots().into_iter().flatten() {
-        let Some(permissions) = &snapshot.create_volume_permissions else { continue };
-        super::report_public(super::Shared::Snapshot, scope.snapshot(snapshot), permissions, out);
+        let Some(permissions) = &snapshot.create_volume_permissions else {
+            continue;
+        };
+        super::report_public(
+            super::Shared::Snapshot,
+            scope.snapshot(snapshot),
+            permissions,
+            out,
+        );
     }
 }

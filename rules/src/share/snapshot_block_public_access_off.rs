@@ -33,7 +33,9 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(scope: &RegionScope, out: &mut Emitter) {
-    let Some(state) = scope.region.snapshot_block_public_access.as_deref() else { return };
+    let Some(state) = scope.region.snapshot_block_public_access.as_deref() else {
+        return;
+    };
     if state != "unblocked" {
         return;
     }

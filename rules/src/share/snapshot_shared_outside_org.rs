@@ -33,7 +33,9 @@ pub static RULE: Rule = Rule {
 
 fn check(scope: &RegionScope, out: &mut Emitter) {
     for snapshot in scope.owned_snapshots().into_iter().flatten() {
-        let Some(permissions) = &snapshot.create_volume_permissions else { continue };
+        let Some(permissions) = &snapshot.create_volume_permissions else {
+            continue;
+        };
         let resource = scope.snapshot(snapshot);
         super::report_outsiders(scope, super::Shared::Snapshot, resource, permissions, out);
     }

@@ -8,10 +8,10 @@ pub mod volume_missing_required_tags;
 use serde_json::json;
 
 use crate::config::Config;
+use crate::finding::Resource;
 use crate::inventory::Tagged;
 use crate::remediation::Remediation;
 use crate::scope::{Draft, Emitter};
-use crate::finding::Resource;
 
 /// Emits one finding when `resource` lacks any of `tags.required`.
 fn require_tags(config: &Config, resource: Resource, tagged: &impl Tagged, out: &mut Emitter) {
@@ -25,9 +25,16 @@ fn require_tags(config: &Config, resource: Resource, tagged: &impl Tagged, out: 
     if missing.is_empty() {
         return;
     }
-    let message = format!("{} {} lacks required tags: {}", resource.kind, resource.id, missing.join(", "));
-    let remediation =
-        Remediation::AddTags { resource_id: resource.id.clone(), keys: missing.iter().map(|k| k.to_string()).collect() };
+    let message = format!(
+        "{} {} lacks required tags: {}",
+        resource.kind,
+        resource.id,
+        missing.join(", ")
+    );
+    let remediation = Remediation::AddTags {
+        resource_id: resource.id.clone(),
+        keys: missing.iter().map(|k| k.to_string()).collect(),
+    };
     out.emit(
         Draft::new(resource, message)
             .evidence(json!({ "missing_tags": missing }))

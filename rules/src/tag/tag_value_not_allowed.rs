@@ -51,7 +51,9 @@ fn check(scope: &RegionScope, out: &mut Emitter) {
 
 fn check_values(scope: &RegionScope, resource: Resource, tagged: &impl Tagged, out: &mut Emitter) {
     for (key, pattern) in &scope.config().tags.allowed {
-        let Some(value) = tagged.tag(key) else { continue };
+        let Some(value) = tagged.tag(key) else {
+            continue;
+        };
         if pattern.0.is_match(value) {
             continue;
         }
@@ -62,6 +64,10 @@ fn check_values(scope: &RegionScope, resource: Resource, tagged: &impl Tagged, o
             pattern.0.as_str()
         );
         let evidence = json!({ "key": key, "value": value, "pattern": pattern.0.as_str() });
-        out.emit(Draft::new(resource.clone(), message).discriminator(key).evidence(evidence));
+        out.emit(
+            Draft::new(resource.clone(), message)
+                .discriminator(key)
+                .evidence(evidence),
+        );
     }
 }

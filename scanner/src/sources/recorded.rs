@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 
 use rules::inventory::{
     Account, Gap, Image, Instance, Inventory, OrgAccount, Organization, OrganizationDescription,
-    Permission, Region, RetentionRule, RetentionRuleTag, Snapshot, Volume,
+    Permission, Region, RetentionRule, RetentionRuleTag, Snapshot, Str, Volume,
 };
 use rules::time::Timestamp;
 
@@ -46,7 +46,11 @@ impl fmt::Display for InputError {
 
 impl InputError {
     fn new(path: &Path, message: impl Into<String>) -> InputError {
-        InputError { path: path.to_owned(), position: None, message: message.into() }
+        InputError {
+            path: path.to_owned(),
+            position: None,
+            message: message.into(),
+        }
     }
 }
 
@@ -164,8 +168,10 @@ pub fn load(dir: &Path) -> Result<Inventory, Vec<InputError>> {
         }
     }
 
-    let loaded: Vec<Result<(Account, Vec<Gap>), Vec<InputError>>> =
-        account_dirs.par_iter().map(|(id, path)| load_account(id, path)).collect();
+    let loaded: Vec<_> = account_dirs
+        .par_iter()
+        .map(|(id, path)| load_account(id, path))
+        .collect();
     let mut accounts = Vec::new();
     let mut not_scanned = manifest.not_scanned;
     for result in loaded {
@@ -183,7 +189,11 @@ pub fn load(dir: &Path) -> Result<Inventory, Vec<InputError>> {
     }
     accounts.sort_by(|a, b| a.id.cmp(&b.id));
 
-    not_scanned.extend(missing_places(&accounts, organization.as_ref(), &manifest.regions));
+    not_scanned.extend(missing_places(
+        &accounts,
+        organization.as_ref(),
+        &manifest.regions,
+    ));
     not_scanned.sort();
     not_scanned.dedup();
     let collected_at = match manifest.collected_at {
@@ -201,13 +211,17 @@ pub fn load(dir: &Path) -> Result<Inventory, Vec<InputError>> {
 }
 
 /// Accounts of the organization with no folder, and expected regions missing in an account.
-fn missing_places(accounts: &[Account], org: Option<&Organization>, regions: &[String]) -> Vec<Gap> {
+fn missing_places(
+    accounts: &[Account],
+    org: Option<&Organization>,
+    regions: &[String],
+) -> Vec<Gap> {
     let mut gaps = Vec::new();
     let scanned: BTreeSet<&str> = accounts.iter().map(|a| a.id.as_str()).collect();
     for member in org.iter().flat_map(|o| &o.accounts) {
         if member.is_active() && !scanned.contains(member.id.as_str()) {
             gaps.push(Gap {
-                account_id: member.id.clone(),
+                account_id: member.id.to_string(),
                 region: None,
                 operation: "*".into(),
                 error: "the account is in the organization but its folder is absent: not collected"
@@ -216,7 +230,10 @@ fn missing_places(accounts: &[Account], org: Option<&Organization>, regions: &[S
         }
     }
     let expected: BTreeSet<&str> = if regions.is_empty() {
-        accounts.iter().flat_map(|a| a.regions.iter().map(|r| r.name.as_str())).collect()
+        accounts
+            .iter()
+            .flat_map(|a| a.regions.iter().map(|r| r.name.as_str()))
+            .collect()
     } else {
         regions.iter().map(String::as_str).collect()
     };
@@ -224,7 +241,7 @@ fn missing_places(accounts: &[Account], org: Option<&Organization>, regions: &[S
         for region in &expected {
             if !account.regions.iter().any(|r| r.name == *region) {
                 gaps.push(Gap {
-                    account_id: account.id.clone(),
+                    account_id: account.id.to_string(),
                     region: Some(region.to_string()),
                     operation: "*".into(),
                     error: "the region folder is absent: not collected".into(),
@@ -308,7 +325,13 @@ fn load_account(id: &str, dir: &Path) -> Result<(Account, Vec<Gap>), Vec<InputEr
         return Err(errors);
     }
     regions.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok((Account { id: id.to_owned(), regions }, gaps))
+    Ok((
+        Account {
+            id: id.into(),
+            regions,
+        },
+        gaps,
+    ))
 }
 
 /// The CLI outputs a region folder can hold, parsed.
@@ -323,8 +346,8 @@ struct RegionFiles {
     snapshot_rules: Option<Vec<RetentionRule>>,
     image_rules: Option<Vec<RetentionRule>>,
     rule_details: Option<Vec<RuleDetails>>,
-    snapshot_bpa: Option<String>,
-    image_bpa: Option<String>,
+    snapshot_bpa: Option<Str>,
+    image_bpa: Option<Str>,
 }
 
 #[derive(Deserialize)]
@@ -361,7 +384,7 @@ struct DescribeImages {
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct SnapshotAttribute {
-    snapshot_id: String,
+    snapshot_id: Str,
     #[serde(default)]
     create_volume_permissions: Vec<Permission>,
 }
@@ -369,7 +392,7 @@ struct SnapshotAttribute {
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct ImageAttribute {
-    image_id: String,
+    image_id: Str,
     #[serde(default)]
     launch_permissions: Vec<Permission>,
 }
@@ -384,28 +407,32 @@ struct ListRules {
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct RuleDetails {
-    identifier: String,
+    identifier: Str,
     #[serde(default)]
     resource_tags: Vec<RetentionRuleTag>,
     #[serde(default)]
     exclude_resource_tags: Vec<RetentionRuleTag>,
     #[serde(default)]
-    status: Option<String>,
+    status: Option<Str>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct SnapshotBlockPublicAccess {
-    state: String,
+    state: Str,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct ImageBlockPublicAccess {
-    image_block_public_access_state: String,
+    image_block_public_access_state: Str,
 }
 
-fn load_region(account: &str, name: &str, dir: &Path) -> Result<(Region, Vec<Gap>), Vec<InputError>> {
+fn load_region(
+    account: &str,
+    name: &str,
+    dir: &Path,
+) -> Result<(Region, Vec<Gap>), Vec<InputError>> {
     let mut files = RegionFiles::default();
     let mut errors = Vec::new();
     for (file_name, path, _) in list_dir(dir).map_err(|e| vec![e])? {
@@ -414,7 +441,10 @@ fn load_region(account: &str, name: &str, dir: &Path) -> Result<(Region, Vec<Gap
                 let expected: Vec<&str> = RegionFile::ALL.iter().map(|f| f.file_name()).collect();
                 errors.push(InputError::new(
                     &path,
-                    format!("unexpected file: a region folder holds {}", expected.join(", ")),
+                    format!(
+                        "unexpected file: a region folder holds {}",
+                        expected.join(", ")
+                    ),
                 ));
             }
             continue;
@@ -429,7 +459,11 @@ fn load_region(account: &str, name: &str, dir: &Path) -> Result<(Region, Vec<Gap
     Ok(assemble_region(account, name, files))
 }
 
-fn read_region_file(kind: RegionFile, path: &Path, files: &mut RegionFiles) -> Result<(), InputError> {
+fn read_region_file(
+    kind: RegionFile,
+    path: &Path,
+    files: &mut RegionFiles,
+) -> Result<(), InputError> {
     match kind {
         RegionFile::Volumes => files.volumes = Some(read_json::<DescribeVolumes>(path)?.volumes),
         RegionFile::Instances => {
@@ -442,7 +476,9 @@ fn read_region_file(kind: RegionFile, path: &Path, files: &mut RegionFiles) -> R
         RegionFile::SnapshotAttributes => files.snapshot_attributes = Some(read_json_stream(path)?),
         RegionFile::Images => files.images = Some(read_json::<DescribeImages>(path)?.images),
         RegionFile::ImageAttributes => files.image_attributes = Some(read_json_stream(path)?),
-        RegionFile::SnapshotRules => files.snapshot_rules = Some(read_json::<ListRules>(path)?.rules),
+        RegionFile::SnapshotRules => {
+            files.snapshot_rules = Some(read_json::<ListRules>(path)?.rules)
+        }
         RegionFile::ImageRules => files.image_rules = Some(read_json::<ListRules>(path)?.rules),
         RegionFile::RuleDetails => files.rule_details = Some(read_json_stream(path)?),
         RegionFile::SnapshotBlockPublicAccess => {
@@ -476,8 +512,14 @@ fn assemble_region(account: &str, name: &str, mut files: RegionFiles) -> (Region
         (RegionFile::Images, files.images.is_some()),
         (RegionFile::SnapshotRules, files.snapshot_rules.is_some()),
         (RegionFile::ImageRules, files.image_rules.is_some()),
-        (RegionFile::SnapshotBlockPublicAccess, files.snapshot_bpa.is_some()),
-        (RegionFile::ImageBlockPublicAccess, files.image_bpa.is_some()),
+        (
+            RegionFile::SnapshotBlockPublicAccess,
+            files.snapshot_bpa.is_some(),
+        ),
+        (
+            RegionFile::ImageBlockPublicAccess,
+            files.image_bpa.is_some(),
+        ),
     ] {
         if !present {
             gap(file, absent(file));
@@ -486,32 +528,50 @@ fn assemble_region(account: &str, name: &str, mut files: RegionFiles) -> (Region
 
     if let Some(snapshots) = files.snapshots.as_mut() {
         let permissions = files.snapshot_attributes.take().map(|attrs| {
-            attrs.into_iter().map(|a| (a.snapshot_id, a.create_volume_permissions)).collect()
+            attrs
+                .into_iter()
+                .map(|a| (a.snapshot_id, a.create_volume_permissions))
+                .collect()
         });
-        let unrecorded = join(snapshots, permissions, |s| &s.snapshot_id, |s, p| {
-            s.create_volume_permissions = Some(p)
-        });
+        let unrecorded = join(
+            snapshots,
+            permissions,
+            |s| &s.snapshot_id,
+            |s, p| s.create_volume_permissions = Some(p),
+        );
         if let Some(message) = unrecorded.message(RegionFile::SnapshotAttributes, "snapshots") {
             gap(RegionFile::SnapshotAttributes, message);
         }
     }
     if let Some(images) = files.images.as_mut() {
         let permissions = files.image_attributes.take().map(|attrs| {
-            attrs.into_iter().map(|a| (a.image_id, a.launch_permissions)).collect()
+            attrs
+                .into_iter()
+                .map(|a| (a.image_id, a.launch_permissions))
+                .collect()
         });
-        let unrecorded =
-            join(images, permissions, |i| &i.image_id, |i, p| i.launch_permissions = Some(p));
+        let unrecorded = join(
+            images,
+            permissions,
+            |i| &i.image_id,
+            |i, p| i.launch_permissions = Some(p),
+        );
         if let Some(message) = unrecorded.message(RegionFile::ImageAttributes, "images") {
             gap(RegionFile::ImageAttributes, message);
         }
     }
 
-    let details: Option<HashMap<String, RuleDetails>> = files
+    let details: Option<HashMap<Str, RuleDetails>> = files
         .rule_details
         .take()
         .map(|d| d.into_iter().map(|r| (r.identifier.clone(), r)).collect());
     let mut undetailed = 0;
-    for rule in files.snapshot_rules.iter_mut().chain(files.image_rules.iter_mut()).flatten() {
+    for rule in files
+        .snapshot_rules
+        .iter_mut()
+        .chain(files.image_rules.iter_mut())
+        .flatten()
+    {
         match details.as_ref().and_then(|d| d.get(&rule.identifier)) {
             Some(d) => {
                 rule.resource_tags = Some(d.resource_tags.clone());
@@ -533,7 +593,7 @@ fn assemble_region(account: &str, name: &str, mut files: RegionFiles) -> (Region
     }
 
     let region = Region {
-        name: name.to_owned(),
+        name: name.into(),
         volumes: files.volumes,
         instances: files.instances,
         snapshots: files.snapshots,
@@ -555,9 +615,17 @@ struct Unrecorded {
 impl Unrecorded {
     fn message(&self, file: RegionFile, what: &str) -> Option<String> {
         if self.file_absent && self.missing > 0 {
-            Some(format!("{} is absent: sharing of {} {what} not collected", file.file_name(), self.missing))
+            Some(format!(
+                "{} is absent: sharing of {} {what} not collected",
+                file.file_name(),
+                self.missing
+            ))
         } else if self.missing > 0 {
-            Some(format!("{} has no entry for {} {what}: their sharing is unknown", file.file_name(), self.missing))
+            Some(format!(
+                "{} has no entry for {} {what}: their sharing is unknown",
+                file.file_name(),
+                self.missing
+            ))
         } else {
             None
         }
@@ -567,12 +635,15 @@ impl Unrecorded {
 /// Attaches per-resource permissions to their resources by id.
 fn join<T>(
     items: &mut [T],
-    permissions: Option<HashMap<String, Vec<Permission>>>,
-    id: impl Fn(&T) -> &String,
+    permissions: Option<HashMap<Str, Vec<Permission>>>,
+    id: impl Fn(&T) -> &Str,
     set: impl Fn(&mut T, Vec<Permission>),
 ) -> Unrecorded {
     let Some(mut permissions) = permissions else {
-        return Unrecorded { file_absent: true, missing: items.len() };
+        return Unrecorded {
+            file_absent: true,
+            missing: items.len(),
+        };
     };
     let mut missing = 0;
     for item in items.iter_mut() {
@@ -581,7 +652,10 @@ fn join<T>(
             None => missing += 1,
         }
     }
-    Unrecorded { file_absent: false, missing }
+    Unrecorded {
+        file_absent: false,
+        missing,
+    }
 }
 
 /// Parses one JSON document.
@@ -596,7 +670,8 @@ fn read_json_stream<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>, InputErr
     let bytes = fs::read(path).map_err(|e| InputError::new(path, format!("cannot read: {e}")))?;
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
     if first == Some(&b'[') {
-        return serde_json::from_slice(&bytes).map_err(|e| describe_error::<Vec<T>>(path, &bytes, e));
+        return serde_json::from_slice(&bytes)
+            .map_err(|e| describe_error::<Vec<T>>(path, &bytes, e));
     }
     let mut items = Vec::new();
     let mut stream = serde_json::Deserializer::from_slice(&bytes).into_iter::<T>();
@@ -611,7 +686,11 @@ fn read_json_stream<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>, InputErr
 
 /// Says where and what: line and column, the JSON path of a value of the wrong shape, and
 /// what was expected there.
-fn describe_error<T: DeserializeOwned>(path: &Path, bytes: &[u8], error: serde_json::Error) -> InputError {
+fn describe_error<T: DeserializeOwned>(
+    path: &Path,
+    bytes: &[u8],
+    error: serde_json::Error,
+) -> InputError {
     let position = Some((error.line(), error.column()));
     let message = strip_position(&error.to_string());
     let message = if error.is_data() {
@@ -626,7 +705,11 @@ fn describe_error<T: DeserializeOwned>(path: &Path, bytes: &[u8], error: serde_j
     } else {
         format!("not valid JSON: {message}")
     };
-    InputError { path: path.to_owned(), position, message }
+    InputError {
+        path: path.to_owned(),
+        position,
+        message,
+    }
 }
 
 /// serde_json appends " at line L column C"; the position is reported separately.
@@ -639,14 +722,21 @@ fn strip_position(message: &str) -> String {
 
 fn list_dir(dir: &Path) -> Result<Vec<(String, PathBuf, bool)>, InputError> {
     let entries = fs::read_dir(dir).map_err(|e| {
-        InputError::new(dir, format!("cannot read the recorded inventory folder: {e}"))
+        InputError::new(
+            dir,
+            format!("cannot read the recorded inventory folder: {e}"),
+        )
     })?;
     let mut listing = Vec::new();
     for entry in entries {
         let entry = entry.map_err(|e| InputError::new(dir, format!("cannot list: {e}")))?;
         let path = entry.path();
         let is_dir = path.is_dir();
-        listing.push((entry.file_name().to_string_lossy().into_owned(), path, is_dir));
+        listing.push((
+            entry.file_name().to_string_lossy().into_owned(),
+            path,
+            is_dir,
+        ));
     }
     listing.sort();
     Ok(listing)
@@ -668,7 +758,9 @@ pub fn is_region_name(name: &str) -> bool {
     (3..=4).contains(&n)
         && parts[0].len() == 2
         && parts[0].bytes().all(|b| b.is_ascii_lowercase())
-        && parts[1..n - 1].iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+        && parts[1..n - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
         && !parts[n - 1].is_empty()
         && parts[n - 1].bytes().all(|b| b.is_ascii_digit())
 }
@@ -676,7 +768,9 @@ pub fn is_region_name(name: &str) -> bool {
 /// Without a manifest, the recording is as old as its newest file.
 fn newest_modification(dir: &Path) -> Timestamp {
     fn walk(dir: &Path, newest: &mut i64) {
-        let Ok(entries) = fs::read_dir(dir) else { return };
+        let Ok(entries) = fs::read_dir(dir) else {
+            return;
+        };
         for entry in entries.flatten() {
             let path = entry.path();
             if path.is_dir() {

@@ -1,0 +1,244 @@
+//! Writes a synthetic recorded inventory of any size, for benchmarks:
+//!
+//! ```sh
+//! cargo run --release --example synth_inventory -- OUT_DIR --accounts 1000 --regions 4 \
+//!     --snapshots 1000000 --images 100000 --volumes 200000
+//! ```
+//!
+//! Resources are spread evenly over account-regions. About 2% of resources break some rule,
+//! so evaluation does real work without drowning in findings. Deterministic: the same
+//! arguments write the same files.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+const REGIONS: [&str; 8] = [
+    "us-east-1",
+    "us-west-2",
+    "eu-west-1",
+    "eu-central-1",
+    "ap-southeast-2",
+    "ap-northeast-1",
+    "ca-central-1",
+    "sa-east-1",
+];
+
+struct Sizes {
+    accounts: usize,
+    regions: usize,
+    snapshots: usize,
+    images: usize,
+    volumes: usize,
+}
+
+/// xorshift64*: deterministic and fast; quality is irrelevant here.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+
+    fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let out = PathBuf::from(
+        args.next()
+            .expect("usage: synth_inventory OUT_DIR [--accounts N] ..."),
+    );
+    let mut sizes = Sizes {
+        accounts: 10,
+        regions: 2,
+        snapshots: 1000,
+        images: 100,
+        volumes: 200,
+    };
+    while let Some(flag) = args.next() {
+        let value: usize = args
+            .next()
+            .and_then(|v| v.parse().ok())
+            .expect("a number after each flag");
+        match flag.as_str() {
+            "--accounts" => sizes.accounts = value,
+            "--regions" => sizes.regions = value.min(REGIONS.len()),
+            "--snapshots" => sizes.snapshots = value,
+            "--images" => sizes.images = value,
+            "--volumes" => sizes.volumes = value,
+            _ => panic!("unknown flag {flag}"),
+        }
+    }
+    if out.exists() {
+        fs::remove_dir_all(&out).expect("remove the old output");
+    }
+    fs::create_dir_all(out.join("organizations")).expect("create the output");
+    write_org(&out, &sizes);
+    let places = sizes.accounts * sizes.regions;
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    for a in 0..sizes.accounts {
+        for (r, region) in REGIONS.iter().enumerate().take(sizes.regions) {
+            let place = a * sizes.regions + r;
+            let share = |total: usize| total / places + usize::from(place < total % places);
+            let counts = (
+                share(sizes.volumes),
+                share(sizes.snapshots),
+                share(sizes.images),
+            );
+            write_region(&out, a, region, counts, &mut rng);
+        }
+    }
+    let manifest = format!(
+        "{{\"collected_at\": \"2026-11-25T06:00:00Z\", \"regions\": [{}]}}\n",
+        REGIONS[..sizes.regions]
+            .iter()
+            .map(|r| format!("\"{r}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    fs::write(out.join("manifest.json"), manifest).unwrap();
+}
+
+fn account_id(a: usize) -> String {
+    format!("{:012}", 100_000_000_000u64 + a as u64)
+}
+
+fn write_org(out: &Path, sizes: &Sizes) {
+    let mut accounts = String::from("{\"Accounts\": [\n");
+    for a in 0..sizes.accounts {
+        let id = account_id(a);
+        let sep = if a + 1 < sizes.accounts { "," } else { "" };
+        let _ = writeln!(
+            accounts,
+            "  {{\"Id\": \"{id}\", \"Arn\": \"arn:aws:organizations::{}:account/o-synth00001/{id}\", \"Name\": \"account-{a}\", \"Status\": \"ACTIVE\"}}{sep}",
+            account_id(0)
+        );
+    }
+    accounts.push_str("]}\n");
+    fs::write(out.join("organizations/list-accounts.json"), accounts).unwrap();
+}
+
+fn hex17(rng: &mut Rng) -> String {
+    format!("{:017x}", rng.next() >> 4 | 1 << 63 >> 3)
+}
+
+fn write_region(out: &Path, a: usize, region: &str, counts: (usize, usize, usize), rng: &mut Rng) {
+    let (n_volumes, n_snapshots, n_images) = counts;
+    let account = account_id(a);
+    let dir = out.join(&account).join(region);
+    fs::create_dir_all(&dir).unwrap();
+    let volumes: Vec<String> = (0..n_volumes)
+        .map(|_| format!("vol-{}", hex17(rng)))
+        .collect();
+
+    let mut text = String::from("{\"Volumes\": [\n");
+    for (i, v) in volumes.iter().enumerate() {
+        let sep = if i + 1 < volumes.len() { "," } else { "" };
+        let owner = if rng.chance(98) {
+            ",{\"Key\": \"Owner\", \"Value\": \"team-a\"},{\"Key\": \"Retention\", \"Value\": \"30d\"}"
+        } else {
+            ""
+        };
+        let _ = writeln!(text, "  {{\"VolumeId\": \"{v}\", \"Size\": 100, \"VolumeType\": \"gp3\", \"State\": \"in-use\", \"Encrypted\": true, \"AvailabilityZone\": \"{region}a\", \"CreateTime\": \"2025-01-01T00:00:00.000Z\", \"Attachments\": [{{\"InstanceId\": \"i-{:017x}\", \"Device\": \"/dev/xvda\", \"State\": \"attached\"}}], \"Tags\": [{{\"Key\": \"Name\", \"Value\": \"data-{i}\"}}{owner}]}}{sep}", i);
+    }
+    text.push_str("]}\n");
+    fs::write(dir.join("describe-volumes.json"), &text).unwrap();
+
+    text = String::from("{\"Reservations\": [{\"Instances\": [\n");
+    for (i, v) in volumes.iter().enumerate() {
+        let sep = if i + 1 < volumes.len() { "," } else { "" };
+        let _ = writeln!(text, "  {{\"InstanceId\": \"i-{i:017x}\", \"State\": {{\"Name\": \"running\"}}, \"BlockDeviceMappings\": [{{\"DeviceName\": \"/dev/xvda\", \"Ebs\": {{\"VolumeId\": \"{v}\", \"Status\": \"attached\"}}}}], \"Tags\": []}}{sep}");
+    }
+    text.push_str("]}]}\n");
+    fs::write(dir.join("describe-instances.json"), &text).unwrap();
+
+    let mut snapshots = String::from("{\"Snapshots\": [\n");
+    let mut attributes = String::from("[\n");
+    let mut snapshot_ids = Vec::with_capacity(n_snapshots);
+    for i in 0..n_snapshots {
+        let id = format!("snap-{}", hex17(rng));
+        let volume = if volumes.is_empty() || rng.chance(5) {
+            format!("vol-{}", hex17(rng))
+        } else {
+            volumes[i % volumes.len()].clone()
+        };
+        // Every volume's first snapshot is from the last day; older ones go back a week.
+        let day = if i < volumes.len() { 25 } else { 25 - (i % 7) };
+        let encrypted = if rng.chance(99) { "true" } else { "false" };
+        let sep = if i + 1 < n_snapshots { "," } else { "" };
+        let retention = if rng.chance(98) { "30d" } else { "forever" };
+        let _ = writeln!(snapshots, "  {{\"Description\": \"Created for policy: policy-0123456789abcdef0 schedule: Daily\", \"Encrypted\": {encrypted}, \"OwnerId\": \"{account}\", \"Progress\": \"100%\", \"SnapshotId\": \"{id}\", \"StartTime\": \"2026-11-{day:02}T02:00:00.000Z\", \"State\": \"completed\", \"VolumeId\": \"{volume}\", \"VolumeSize\": 100, \"StorageTier\": \"standard\", \"Tags\": [{{\"Key\": \"Name\", \"Value\": \"backup-{i}\"}}, {{\"Key\": \"Owner\", \"Value\": \"team-a\"}}, {{\"Key\": \"Retention\", \"Value\": \"{retention}\"}}]}}{sep}");
+        let grant = if rng.chance(1) {
+            "{\"UserId\": \"444455556666\"}"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            attributes,
+            "  {{\"CreateVolumePermissions\": [{grant}], \"SnapshotId\": \"{id}\"}}{sep}"
+        );
+        snapshot_ids.push(id);
+    }
+    snapshots.push_str("]}\n");
+    attributes.push_str("]\n");
+    fs::write(dir.join("describe-snapshots.json"), &snapshots).unwrap();
+    fs::write(dir.join("describe-snapshot-attribute.json"), &attributes).unwrap();
+
+    let mut images = String::from("{\"Images\": [\n");
+    attributes = String::from("[\n");
+    for i in 0..n_images {
+        let id = format!("ami-{}", hex17(rng));
+        let backing = snapshot_ids
+            .get(i)
+            .cloned()
+            .unwrap_or_else(|| format!("snap-{}", hex17(rng)));
+        let sep = if i + 1 < n_images { "," } else { "" };
+        let _ = writeln!(images, "  {{\"ImageId\": \"{id}\", \"Name\": \"app-{i}\", \"OwnerId\": \"{account}\", \"State\": \"available\", \"CreationDate\": \"2026-10-01T00:00:00.000Z\", \"Public\": false, \"BlockDeviceMappings\": [{{\"DeviceName\": \"/dev/xvda\", \"Ebs\": {{\"SnapshotId\": \"{backing}\", \"VolumeSize\": 8, \"Encrypted\": true}}}}], \"Tags\": [{{\"Key\": \"Name\", \"Value\": \"app-{i}\"}}, {{\"Key\": \"Owner\", \"Value\": \"team-a\"}}, {{\"Key\": \"Retention\", \"Value\": \"1y\"}}]}}{sep}");
+        let grant = if rng.chance(1) {
+            "{\"Group\": \"all\"}"
+        } else {
+            "{\"UserId\": \"100000000000\"}"
+        };
+        let _ = writeln!(
+            attributes,
+            "  {{\"ImageId\": \"{id}\", \"LaunchPermissions\": [{grant}]}}{sep}"
+        );
+    }
+    images.push_str("]}\n");
+    attributes.push_str("]\n");
+    fs::write(dir.join("describe-images.json"), &images).unwrap();
+    fs::write(dir.join("describe-image-attribute.json"), &attributes).unwrap();
+
+    let rule = |kind: &str| {
+        format!("{{\"Rules\": [{{\"Identifier\": \"{kind}0000000\", \"RetentionPeriod\": {{\"RetentionPeriodValue\": 14, \"RetentionPeriodUnit\": \"DAYS\"}}, \"LockState\": \"locked\", \"RuleArn\": \"arn:aws:rbin:{region}:{account}:rule/{kind}0000000\"}}]}}\n")
+    };
+    fs::write(dir.join("list-rules-EBS_SNAPSHOT.json"), rule("snap")).unwrap();
+    fs::write(dir.join("list-rules-EC2_IMAGE.json"), rule("imag")).unwrap();
+    let details = "{\"Identifier\": \"snap0000000\", \"ResourceType\": \"EBS_SNAPSHOT\", \"Status\": \"available\", \"LockState\": \"locked\"}\n{\"Identifier\": \"imag0000000\", \"ResourceType\": \"EC2_IMAGE\", \"Status\": \"available\", \"LockState\": \"locked\"}\n";
+    fs::write(dir.join("get-rule.json"), details).unwrap();
+    let bpa = if rng.chance(90) {
+        "block-all-sharing"
+    } else {
+        "unblocked"
+    };
+    fs::write(
+        dir.join("get-snapshot-block-public-access-state.json"),
+        format!("{{\"State\": \"{bpa}\"}}\n"),
+    )
+    .unwrap();
+    fs::write(
+        dir.join("get-image-block-public-access-state.json"),
+        "{\"ImageBlockPublicAccessState\": \"block-new-sharing\"}\n",
+    )
+    .unwrap();
+}
