@@ -218,24 +218,13 @@ fn toml_value_text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> 
     d.deserialize_any(Visitor)
 }
 
-/// The actions that destroy, expose or unprotect backups (DESIGN.md, IAM semantics).
-pub const PROTECTED_ACTIONS: [&str; 7] = [
-    "ec2:DeleteSnapshot",
-    "ec2:DeregisterImage",
-    "ec2:ModifySnapshotAttribute",
-    "ec2:ModifyImageAttribute",
-    "rbin:DeleteRule",
-    "rbin:UpdateRule",
-    "rbin:UnlockRule",
-];
-
 impl Config {
     /// The protected IAM actions in force.
     pub fn protected_actions(&self) -> Vec<String> {
         self.iam
             .protected_actions
             .clone()
-            .unwrap_or_else(|| PROTECTED_ACTIONS.iter().map(|s| s.to_string()).collect())
+            .unwrap_or_else(crate::iam::default_protected_actions)
     }
 
     /// Checks what the types alone cannot: rule ids that exist. Returns the key and the problem.

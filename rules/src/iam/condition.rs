@@ -3,9 +3,9 @@
 
 use std::fmt::Write;
 
-use super::glob::wildcard_match;
 use super::policy::ConditionClause;
 use super::principal::Principal;
+use crate::wildcard::matches as wildcard_match;
 
 /// The three-valued result of a statement's conditions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -18,7 +18,6 @@
 
 mod condition;
 mod engine;
-mod glob;
 mod policy;
 mod principal;
 mod targets;

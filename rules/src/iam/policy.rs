@@ -7,8 +7,8 @@ use std::sync::OnceLock;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::glob::{literal_prefix, wildcard_match};
 use super::targets::{self, ArnPattern, Reach, TargetKind};
+use crate::wildcard::{literal_prefix, matches as wildcard_match};
 
 /// The only policy language version in which `${...}` policy variables are interpreted.
 const VARIABLES_VERSION: &str = "2012-10-17";
