@@ -18,12 +18,14 @@ pub struct ScanArgs {
     /// The config file [default: ./snapguard.toml when it exists].
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
-    /// Output format: table, json or csv.
+    /// Format of the report on standard output (or in `--output FILE` without a format).
     #[arg(long, default_value = "table", value_parser = parse_format)]
     format: Format,
-    /// Write the report to FILE instead of standard output.
-    #[arg(long, value_name = "FILE")]
-    output: Option<PathBuf>,
+    /// Write a report to a file instead of standard output: `FILE` in `--format`, or
+    /// `FORMAT=FILE`. Repeat for several formats in one run (`--output json=findings.json
+    /// --output sarif=findings.sarif`).
+    #[arg(long, value_name = "[FORMAT=]FILE", value_parser = parse_output)]
+    output: Vec<Output>,
     /// Exit 1 when an unwaived finding is at or above this severity (critical, high, medium,
     /// low, info), or never with `none`.
     #[arg(long, default_value = "low", value_parser = parse_fail_on, value_name = "SEVERITY")]
@@ -36,6 +38,26 @@ pub struct FailOn(Option<Severity>);
 
 fn parse_format(s: &str) -> Result<Format, String> {
     s.parse()
+}
+
+/// One `--output`: a file and, when given, its format.
+#[derive(Clone)]
+pub struct Output {
+    format: Option<Format>,
+    path: PathBuf,
+}
+
+fn parse_output(s: &str) -> Result<Output, String> {
+    match s.split_once('=') {
+        Some((format, path)) if Format::NAMES.contains(&format) => Ok(Output {
+            format: Some(format.parse()?),
+            path: PathBuf::from(path),
+        }),
+        _ => Ok(Output {
+            format: None,
+            path: PathBuf::from(s),
+        }),
+    }
 }
 
 fn parse_fail_on(s: &str) -> Result<FailOn, String> {
@@ -74,11 +96,13 @@ pub fn run(args: ScanArgs) -> Result<u8, String> {
         evaluation,
         format!("recorded:{}", dir.display()),
     );
-    let text = args.format.render(&report);
-    match &args.output {
-        Some(path) => std::fs::write(path, &text)
-            .map_err(|e| format!("{}: cannot write the report: {e}", path.display()))?,
-        None => print(&text)?,
+    if args.output.is_empty() {
+        print(&args.format.render(&report))?;
+    }
+    for output in &args.output {
+        let text = output.format.unwrap_or(args.format).render(&report);
+        std::fs::write(&output.path, text)
+            .map_err(|e| format!("{}: cannot write the report: {e}", output.path.display()))?;
     }
     Ok(exit_status(&report, args.fail_on))
 }
