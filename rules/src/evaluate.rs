@@ -22,14 +22,46 @@ pub struct Evaluation {
     pub waivers: Vec<WaiverUse>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// A configured waiver and what it did in this run. An expired waiver that still matches lists
+/// the findings it no longer covers; one that matches nothing (`matched: 0`) is reported so
+/// the waiver list cannot rot silently.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WaiverUse {
     pub rule: String,
     pub resource: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
     pub reason: String,
     pub expires: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// Past its expiry date at `collected_at`: it no longer waives what it matches.
     pub expired: bool,
     pub matched: usize,
+    /// The fingerprints of the findings it matched (waived, or no longer covered if expired).
+    #[serde(default)]
+    pub fingerprints: Vec<String>,
+}
+
+impl WaiverUse {
+    /// Whether two reports describe the same configured waiver (merging shard reports).
+    pub fn same_waiver(&self, other: &WaiverUse) -> bool {
+        (
+            &self.rule,
+            &self.resource,
+            &self.account,
+            &self.reason,
+            &self.expires,
+            &self.owner,
+        ) == (
+            &other.rule,
+            &other.resource,
+            &other.account,
+            &other.reason,
+            &other.expires,
+            &other.owner,
+        )
+    }
 }
 
 /// The rules in force with their severities after config overrides.
@@ -81,7 +113,7 @@ pub fn evaluate(inventory: &Inventory, config: &Config) -> Evaluation {
                     }
                 }
                 None => {
-                    let scope = AccountScope { ctx: &ctx, account };
+                    let scope = AccountScope::new(&ctx, account);
                     for &(rule, severity) in &rules {
                         if let Check::Account(check) = rule.check {
                             let mut emitter = Emitter {
@@ -101,6 +133,17 @@ pub fn evaluate(inventory: &Inventory, config: &Config) -> Evaluation {
         .collect();
 
     let waivers = apply_waivers(&mut findings, &config.waivers, inventory);
+    sort_findings(&mut findings);
+    Evaluation {
+        findings,
+        not_evaluated: not_evaluated(&ctx, &rules),
+        waivers,
+    }
+}
+
+/// The order of findings in every report: most severe first, then by rule, account, region and
+/// resource; the fingerprint makes it total, so merged shard reports sort exactly as one run.
+pub fn sort_findings(findings: &mut [Finding]) {
     findings.par_sort_unstable_by(|a, b| {
         (
             b.severity,
@@ -119,11 +162,6 @@ pub fn evaluate(inventory: &Inventory, config: &Config) -> Evaluation {
                 &b.fingerprint,
             ))
     });
-    Evaluation {
-        findings,
-        not_evaluated: not_evaluated(&ctx, &rules),
-        waivers,
-    }
 }
 
 /// Marks waived findings. A waiver past its expiry date (measured at `collected_at`) still
@@ -134,10 +172,13 @@ fn apply_waivers(findings: &mut [Finding], waivers: &[Waiver], inv: &Inventory) 
         .map(|w| WaiverUse {
             rule: w.rule.clone(),
             resource: w.resource.clone(),
+            account: w.account.as_ref().map(|a| a.0.clone()),
             reason: w.reason.0.clone(),
             expires: w.expires.to_string(),
+            owner: w.owner.clone(),
             expired: w.expires.end < inv.collected_at,
             matched: 0,
+            fingerprints: Vec::new(),
         })
         .collect();
     if waivers.is_empty() {
@@ -153,6 +194,7 @@ fn apply_waivers(findings: &mut [Finding], waivers: &[Waiver], inv: &Inventory) 
         if let Some(i) = hit {
             let w = &waivers[i];
             uses[i].matched += 1;
+            uses[i].fingerprints.push(finding.fingerprint.clone());
             finding.waiver = Some(WaiverStatus {
                 active: !uses[i].expired,
                 reason: w.reason.0.clone(),
@@ -160,6 +202,10 @@ fn apply_waivers(findings: &mut [Finding], waivers: &[Waiver], inv: &Inventory) 
                 owner: w.owner.clone(),
             });
         }
+    }
+    // Findings arrive in parallel order; sorted, the list is the same on every run.
+    for u in &mut uses {
+        u.fingerprints.sort();
     }
     uses
 }
@@ -180,6 +226,26 @@ fn not_evaluated(ctx: &Context, rules: &[(&'static Rule, Severity)]) -> Vec<Gap>
                         copies into it cannot be checked"
                     .into(),
             });
+        }
+    }
+    let iam_rules = rules
+        .iter()
+        .any(|(r, _)| r.family == crate::registry::Family::Iam);
+    if let Some(org) = ctx.inventory.organization.as_ref().filter(|_| iam_rules) {
+        if org.service_control_policies.is_some() {
+            for account in &ctx.inventory.accounts {
+                if org.path_to(&account.id).is_empty() {
+                    gaps.push(Gap {
+                        account_id: account.id.to_string(),
+                        region: None,
+                        operation: "SCPs".into(),
+                        error: "the account's place in the organization tree \
+                                (accounts-for-parent) was not recorded, so no SCP was applied to \
+                                its principals and SG-IAM-005 was not evaluated"
+                            .into(),
+                    });
+                }
+            }
         }
     }
     if active("SG-PROT-002") {

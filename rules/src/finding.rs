@@ -95,6 +95,35 @@ pub struct Finding {
     pub waiver: Option<WaiverStatus>,
     /// Stable across runs and sources: rule id + resource ARN + discriminator, hashed.
     pub fingerprint: String,
+    /// How the finding compares with a baseline report (`scan --baseline`), when given one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineStatus>,
+}
+
+/// A finding's place in a night-over-night comparison, matched by fingerprint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BaselineStatus {
+    /// Found tonight, not in the baseline.
+    New,
+    /// Found tonight and in the baseline.
+    Unchanged,
+    /// In the baseline, not found tonight although its place was scanned again.
+    Resolved,
+    /// In the baseline, and its account, region or operation was not read tonight: whether it
+    /// is still there is unknown, so it is not called resolved.
+    NotRescanned,
+}
+
+impl BaselineStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BaselineStatus::New => "new",
+            BaselineStatus::Unchanged => "unchanged",
+            BaselineStatus::Resolved => "resolved",
+            BaselineStatus::NotRescanned => "not rescanned",
+        }
+    }
 }
 
 /// How a configured waiver applies to a finding.

@@ -47,6 +47,36 @@ pub struct Organization {
     pub description: Option<OrganizationDescription>,
     /// `aws organizations list-accounts`.
     pub accounts: Vec<OrgAccount>,
+    /// `aws organizations list-roots`.
+    pub roots: Vec<OrgNode>,
+    /// Every organizational unit, from `list-organizational-units-for-parent`.
+    pub units: Vec<OrgNode>,
+    /// Child id (OU or account) -> parent id (OU or root), from
+    /// `list-organizational-units-for-parent` and `list-accounts-for-parent`.
+    pub parents: BTreeMap<Str, Str>,
+    /// Service control policies with their content and targets; `None` when not collected.
+    pub service_control_policies: Option<Vec<ServiceControlPolicy>>,
+}
+
+/// A root or an organizational unit.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct OrgNode {
+    pub id: Str,
+    #[serde(default)]
+    pub arn: Option<Str>,
+    #[serde(default)]
+    pub name: Option<Str>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ServiceControlPolicy {
+    pub id: Str,
+    pub name: Str,
+    /// The policy document (`describe-policy` gives it as a JSON string).
+    pub content: serde_json::Value,
+    /// Roots, OUs and accounts it is attached to (`list-targets-for-policy`).
+    pub target_ids: Vec<Str>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -79,6 +109,39 @@ impl OrgAccount {
 }
 
 impl Organization {
+    /// The path from the root down to `account_id`: root, OUs, the account itself, each as
+    /// (id, name). Empty when the account's place in the tree was not recorded.
+    pub fn path_to(&self, account_id: &str) -> Vec<(Str, Str)> {
+        let name_of = |id: &str| -> Str {
+            self.roots
+                .iter()
+                .chain(&self.units)
+                .find(|n| n.id == id)
+                .and_then(|n| n.name.clone())
+                .or_else(|| {
+                    self.accounts
+                        .iter()
+                        .find(|a| a.id == id)
+                        .and_then(|a| a.name.clone())
+                })
+                .unwrap_or_else(|| id.into())
+        };
+        let mut path = vec![(Str::from(account_id), name_of(account_id))];
+        let mut current: &str = account_id;
+        while let Some(parent) = self.parents.get(current) {
+            if path.iter().any(|(id, _)| id == parent) {
+                break; // a cycle in hand-made input; stop rather than loop
+            }
+            path.push((parent.clone(), name_of(parent)));
+            current = parent;
+        }
+        if path.len() == 1 {
+            return Vec::new();
+        }
+        path.reverse();
+        path
+    }
+
     /// The organization id (`o-...`), from describe-organization or from an account ARN.
     pub fn id(&self) -> Option<&str> {
         if let Some(d) = &self.description {
@@ -106,10 +169,12 @@ impl Organization {
     }
 }
 
-/// One account: IAM (added by the IAM work) and its regions.
+/// One account: its IAM principals and policies, and its regions.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Account {
     pub id: Str,
+    /// `aws iam get-account-authorization-details`; `None` when not collected.
+    pub iam: Option<AuthorizationDetails>,
     /// Regions scanned in this account, sorted by name.
     pub regions: Vec<Region>,
 }
@@ -396,4 +461,119 @@ impl RetentionRuleTag {
             (Some(v), Some(want)) => want.is_empty() || v == want,
         }
     }
+}
+
+/// `aws iam get-account-authorization-details`: every user, group, role and managed policy.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AuthorizationDetails {
+    #[serde(default)]
+    pub user_detail_list: Vec<UserDetail>,
+    #[serde(default)]
+    pub group_detail_list: Vec<GroupDetail>,
+    #[serde(default)]
+    pub role_detail_list: Vec<RoleDetail>,
+    #[serde(default)]
+    pub policies: Vec<ManagedPolicyDetail>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UserDetail {
+    pub user_name: Str,
+    pub arn: Str,
+    #[serde(default)]
+    pub path: Option<Str>,
+    #[serde(default)]
+    pub group_list: Vec<Str>,
+    #[serde(default)]
+    pub user_policy_list: Vec<InlinePolicy>,
+    #[serde(default)]
+    pub attached_managed_policies: Vec<AttachedPolicy>,
+    #[serde(default)]
+    pub permissions_boundary: Option<PermissionsBoundary>,
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GroupDetail {
+    pub group_name: Str,
+    #[serde(default)]
+    pub arn: Option<Str>,
+    #[serde(default)]
+    pub group_policy_list: Vec<InlinePolicy>,
+    #[serde(default)]
+    pub attached_managed_policies: Vec<AttachedPolicy>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RoleDetail {
+    pub role_name: Str,
+    pub arn: Str,
+    #[serde(default)]
+    pub path: Option<Str>,
+    #[serde(default)]
+    pub role_policy_list: Vec<InlinePolicy>,
+    #[serde(default)]
+    pub attached_managed_policies: Vec<AttachedPolicy>,
+    #[serde(default)]
+    pub permissions_boundary: Option<PermissionsBoundary>,
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+}
+
+/// An inline policy. The CLI prints the document as JSON; the API returns it URL-encoded.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct InlinePolicy {
+    pub policy_name: Str,
+    pub policy_document: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AttachedPolicy {
+    #[serde(default)]
+    pub policy_name: Option<Str>,
+    pub policy_arn: Str,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PermissionsBoundary {
+    pub permissions_boundary_arn: Str,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ManagedPolicyDetail {
+    pub policy_name: Str,
+    pub arn: Str,
+    #[serde(default)]
+    pub default_version_id: Option<Str>,
+    #[serde(default)]
+    pub policy_version_list: Vec<PolicyVersion>,
+}
+
+impl ManagedPolicyDetail {
+    /// The document of the default version (`IsDefaultVersion`, or `DefaultVersionId`).
+    pub fn default_document(&self) -> Option<&serde_json::Value> {
+        self.policy_version_list
+            .iter()
+            .find(|v| v.is_default_version || v.version_id == self.default_version_id)
+            .map(|v| &v.document)
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PolicyVersion {
+    pub document: serde_json::Value,
+    #[serde(default)]
+    pub version_id: Option<Str>,
+    #[serde(default)]
+    pub is_default_version: bool,
 }

@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use crate::finding::Severity;
 use crate::scope::{AccountScope, Emitter, RegionScope};
-use crate::{prot, rbin, share, tag};
+use crate::{iam, prot, rbin, share, tag};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -109,6 +109,11 @@ pub static RULES: &[&Rule] = &[
     &share::snapshot_shared_outside_org::RULE,
     &share::snapshot_block_public_access_off::RULE,
     &share::image_block_public_access_off::RULE,
+    &iam::principal_can_delete_snapshots::RULE,
+    &iam::principal_can_deregister_images::RULE,
+    &iam::principal_can_share_backups::RULE,
+    &iam::principal_can_weaken_recycle_bin::RULE,
+    &iam::no_scp_guardrail::RULE,
 ];
 
 /// The rule with this id (case-insensitive) or name.

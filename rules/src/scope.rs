@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 use crate::config::Config;
 use crate::copies::copy_source;
 use crate::finding::{Finding, Resource, Severity};
+use crate::iam::account_principals::{evaluate_account, parse_scps, ParsedScps, PrincipalVerdicts};
 use crate::inventory::{Account, Inventory, Permission, Region, Snapshot, Tagged};
 use crate::registry::Rule;
 use crate::remediation::Remediation;
@@ -28,6 +29,7 @@ pub struct Context<'a> {
     org_id: Option<&'a str>,
     /// Source snapshot id -> its copies anywhere in the inventory.
     copies: HashMap<String, Vec<CopyLocation>>,
+    scps: ParsedScps,
 }
 
 impl<'a> Context<'a> {
@@ -45,7 +47,13 @@ impl<'a> Context<'a> {
             org_accounts,
             org_id,
             copies: index_copies(inventory),
+            scps: parse_scps(inventory.organization.as_ref()),
         }
+    }
+
+    /// The organization's service control policies, parsed, by id.
+    pub fn scps(&self) -> &ParsedScps {
+        &self.scps
     }
 
     pub fn copies_of(&self, snapshot_id: &str) -> &[CopyLocation] {
@@ -273,10 +281,28 @@ impl<'a> RegionScope<'a> {
     }
 }
 
-/// One account, for account-wide rules (IAM).
+/// One account, for account-wide rules (IAM), with its principals' verdicts computed once.
 pub struct AccountScope<'a> {
     pub ctx: &'a Context<'a>,
     pub account: &'a Account,
+    principals: OnceLock<Vec<PrincipalVerdicts>>,
+}
+
+impl<'a> AccountScope<'a> {
+    pub fn new(ctx: &'a Context<'a>, account: &'a Account) -> Self {
+        AccountScope {
+            ctx,
+            account,
+            principals: OnceLock::new(),
+        }
+    }
+
+    /// Every user and role of the account (exempt ones and service-linked roles left out)
+    /// with its verdict for each protected action.
+    pub fn principals(&self) -> &[PrincipalVerdicts] {
+        self.principals
+            .get_or_init(|| evaluate_account(self.ctx, self.account))
+    }
 }
 
 /// A finding as a rule writes it; the evaluation fills in rule, place, severity and fingerprint.
@@ -351,6 +377,7 @@ impl Emitter<'_> {
             remediation: draft.remediation,
             waiver: None,
             fingerprint,
+            baseline: None,
         });
     }
 }

@@ -16,10 +16,16 @@
 //! are not unioned across statements (two statements on complementary resources each count as
 //! restricted).
 
+pub mod account_principals;
 mod condition;
 mod engine;
+pub mod no_scp_guardrail;
 mod policy;
 mod principal;
+pub mod principal_can_delete_snapshots;
+pub mod principal_can_deregister_images;
+pub mod principal_can_share_backups;
+pub mod principal_can_weaken_recycle_bin;
 mod targets;
 
 pub use engine::{

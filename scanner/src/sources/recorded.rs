@@ -20,10 +20,13 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use rules::inventory::{
-    Account, Gap, Image, Instance, Inventory, OrgAccount, Organization, OrganizationDescription,
-    Permission, Region, RetentionRule, RetentionRuleTag, Snapshot, Str, Volume,
+    Account, Gap, Image, Instance, Inventory, Organization, Permission, Region, RetentionRule,
+    RetentionRuleTag, Snapshot, Str, Volume,
 };
 use rules::time::Timestamp;
+
+mod iam;
+mod organization;
 
 /// A problem with the recorded input: which file, where in it, and what was expected.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -45,7 +48,7 @@ impl fmt::Display for InputError {
 }
 
 impl InputError {
-    fn new(path: &Path, message: impl Into<String>) -> InputError {
+    pub(crate) fn new(path: &Path, message: impl Into<String>) -> InputError {
         InputError {
             path: path.to_owned(),
             position: None,
@@ -148,14 +151,18 @@ pub fn load(dir: &Path) -> Result<Inventory, Vec<InputError>> {
     let mut account_dirs = Vec::new();
     let mut manifest = Manifest::default();
     let mut organization = None;
+    let mut org_gaps = Vec::new();
     for (name, path, is_dir) in listing {
         match name.as_str() {
             MANIFEST if !is_dir => match read_json::<Manifest>(&path) {
                 Ok(m) => manifest = m,
                 Err(e) => errors.push(e),
             },
-            ORGANIZATIONS if is_dir => match load_organization(&path) {
-                Ok(o) => organization = Some(o),
+            ORGANIZATIONS if is_dir => match organization::load(&path) {
+                Ok((o, gaps)) => {
+                    organization = Some(o);
+                    org_gaps = gaps;
+                }
                 Err(e) => errors.extend(e),
             },
             _ if is_dir && is_account_id(&name) => account_dirs.push((name, path)),
@@ -174,6 +181,7 @@ pub fn load(dir: &Path) -> Result<Inventory, Vec<InputError>> {
         .collect();
     let mut accounts = Vec::new();
     let mut not_scanned = manifest.not_scanned;
+    not_scanned.extend(org_gaps);
     for result in loaded {
         match result {
             Ok((account, gaps)) => {
@@ -252,66 +260,61 @@ fn missing_places(
     gaps
 }
 
-fn load_organization(dir: &Path) -> Result<Organization, Vec<InputError>> {
-    #[derive(Deserialize)]
-    #[serde(rename_all = "PascalCase")]
-    struct ListAccounts {
-        accounts: Vec<OrgAccount>,
-    }
-    #[derive(Deserialize)]
-    #[serde(rename_all = "PascalCase")]
-    struct DescribeOrganization {
-        organization: OrganizationDescription,
-    }
-    let mut org = Organization::default();
-    let mut errors = Vec::new();
-    for (name, path, _) in list_dir(dir).map_err(|e| vec![e])? {
-        match name.as_str() {
-            "list-accounts.json" => match read_json::<ListAccounts>(&path) {
-                Ok(l) => org.accounts = l.accounts,
-                Err(e) => errors.push(e),
-            },
-            "describe-organization.json" => match read_json::<DescribeOrganization>(&path) {
-                Ok(d) => org.description = Some(d.organization),
-                Err(e) => errors.push(e),
-            },
-            _ if ignorable(&name) => {}
-            _ => errors.push(InputError::new(
-                &path,
-                "unexpected file: organizations/ holds list-accounts.json and \
-                 describe-organization.json",
-            )),
-        }
-    }
-    if errors.is_empty() {
-        Ok(org)
-    } else {
-        Err(errors)
-    }
-}
-
 fn load_account(id: &str, dir: &Path) -> Result<(Account, Vec<Gap>), Vec<InputError>> {
     let mut errors = Vec::new();
     let mut region_dirs = Vec::new();
+    let mut iam_file = None;
     for (name, path, is_dir) in list_dir(dir).map_err(|e| vec![e])? {
         if is_dir && is_region_name(&name) {
             region_dirs.push((name, path));
+        } else if is_dir && name == "iam" {
+            for (file, file_path, _) in list_dir(&path).map_err(|e| vec![e])? {
+                if file == iam::FILE {
+                    iam_file = Some(file_path);
+                } else if !ignorable(&file) {
+                    errors.push(InputError::new(
+                        &file_path,
+                        format!("unexpected file: iam/ holds {}", iam::FILE),
+                    ));
+                }
+            }
         } else if !ignorable(&name) {
             errors.push(InputError::new(
                 &path,
                 format!(
-                    "unexpected entry {name:?}: an account folder holds one folder per region, \
-                     named like us-east-1"
+                    "unexpected entry {name:?}: an account folder holds iam/ and one folder per \
+                     region, named like us-east-1"
                 ),
             ));
         }
     }
+    let mut gaps = Vec::new();
+    let iam = match iam_file {
+        Some(path) => match iam::load(id, &path) {
+            Ok((details, iam_gaps)) => {
+                gaps.extend(iam_gaps);
+                Some(details)
+            }
+            Err(e) => {
+                errors.push(e);
+                None
+            }
+        },
+        None => {
+            gaps.push(Gap {
+                account_id: id.to_owned(),
+                region: None,
+                operation: iam::OPERATION.into(),
+                error: format!("iam/{} is absent: not collected", iam::FILE),
+            });
+            None
+        }
+    };
     let loaded: Vec<_> = region_dirs
         .par_iter()
         .map(|(name, path)| load_region(id, name, path))
         .collect();
     let mut regions = Vec::new();
-    let mut gaps = Vec::new();
     for result in loaded {
         match result {
             Ok((region, g)) => {
@@ -328,6 +331,7 @@ fn load_account(id: &str, dir: &Path) -> Result<(Account, Vec<Gap>), Vec<InputEr
     Ok((
         Account {
             id: id.into(),
+            iam,
             regions,
         },
         gaps,
@@ -658,6 +662,20 @@ fn join<T>(
     }
 }
 
+/// A policy document given as text: JSON, or JSON URL-encoded as the IAM API returns it.
+pub(crate) fn parse_policy_text(text: &str) -> Result<serde_json::Value, String> {
+    let decoded;
+    let json = if text.trim_start().starts_with('{') {
+        text
+    } else {
+        decoded = percent_encoding::percent_decode_str(text)
+            .decode_utf8()
+            .map_err(|e| format!("expected a JSON policy document, URL-encoded or not: {e}"))?;
+        &decoded
+    };
+    serde_json::from_str(json).map_err(|e| format!("expected a JSON policy document: {e}"))
+}
+
 /// Parses one JSON document.
 pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, InputError> {
     let bytes = fs::read(path).map_err(|e| InputError::new(path, format!("cannot read: {e}")))?;
@@ -720,7 +738,7 @@ fn strip_position(message: &str) -> String {
     }
 }
 
-fn list_dir(dir: &Path) -> Result<Vec<(String, PathBuf, bool)>, InputError> {
+pub(crate) fn list_dir(dir: &Path) -> Result<Vec<(String, PathBuf, bool)>, InputError> {
     let entries = fs::read_dir(dir).map_err(|e| {
         InputError::new(
             dir,
@@ -743,7 +761,7 @@ fn list_dir(dir: &Path) -> Result<Vec<(String, PathBuf, bool)>, InputError> {
 }
 
 /// Notes and editor droppings a person may leave in a recorded folder.
-fn ignorable(name: &str) -> bool {
+pub(crate) fn ignorable(name: &str) -> bool {
     name.starts_with('.') || name.ends_with(".md") || name == "snapguard.toml"
 }
 

@@ -1,0 +1,285 @@
+//! The IAM view of one account, computed once and shared by SG-IAM-001..005: every user and
+//! role with its verdict for each protected action, after boundaries and the SCPs on the
+//! account's path through the organization.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use super::{
+    evaluate_principal, scp_exemption, ActionVerdict, LabelledPolicy, PolicyDocument, PolicyLayers,
+    Principal, ScpLevel, Verdict,
+};
+use crate::finding::Resource;
+use crate::inventory::{Account, AttachedPolicy, InlinePolicy, Organization, Tag};
+use crate::scope::{AccountScope, Context, Draft, Emitter};
+use crate::wildcard;
+
+/// A user or role and what it can do to backups.
+pub struct PrincipalVerdicts {
+    pub kind: &'static str,
+    pub name: String,
+    pub arn: String,
+    pub verdicts: Vec<ActionVerdict>,
+}
+
+impl PrincipalVerdicts {
+    /// The most permissive verdict among `actions`, with the verdicts behind it.
+    pub fn strongest(&self, actions: &[&str]) -> Option<(Verdict, Vec<&ActionVerdict>)> {
+        let relevant: Vec<&ActionVerdict> = self
+            .verdicts
+            .iter()
+            .filter(|v| actions.iter().any(|a| a.eq_ignore_ascii_case(&v.action)))
+            .collect();
+        let strongest = relevant.iter().map(|v| v.verdict).max()?;
+        Some((strongest, relevant))
+    }
+}
+
+/// SCP documents parsed once per evaluation, by policy id.
+pub type ParsedScps = HashMap<String, PolicyDocument>;
+
+pub fn parse_scps(org: Option<&Organization>) -> ParsedScps {
+    org.and_then(|o| o.service_control_policies.as_ref())
+        .into_iter()
+        .flatten()
+        .filter_map(|scp| {
+            Some((
+                scp.id.to_string(),
+                PolicyDocument::from_value(&scp.content).ok()?,
+            ))
+        })
+        .collect()
+}
+
+/// The SCP levels from the root down to `account_id`, or `None` when the organization's SCPs
+/// or the account's place in it are unknown. A level with no SCP recorded is left out: AWS
+/// keeps at least one SCP on every node, so an empty level means the recording is partial,
+/// and leaving it out reports more, not less.
+pub fn scp_levels<'a>(ctx: &'a Context, account_id: &str) -> Option<Vec<ScpLevel<'a>>> {
+    let org = ctx.inventory.organization.as_ref()?;
+    let scps = org.service_control_policies.as_ref()?;
+    let path = org.path_to(account_id);
+    if path.is_empty() {
+        return None;
+    }
+    let levels = path
+        .into_iter()
+        .map(|(id, name)| {
+            let policies: Vec<LabelledPolicy> = scps
+                .iter()
+                .filter(|scp| scp.target_ids.contains(&id))
+                .filter_map(|scp| {
+                    let document = ctx.scps().get(scp.id.as_str())?;
+                    Some(LabelledPolicy::new(
+                        format!("SCP {} ({})", scp.name, scp.id),
+                        document,
+                    ))
+                })
+                .collect();
+            ScpLevel {
+                label: Cow::Owned(format!("{name} ({id})")),
+                policies,
+            }
+        })
+        .filter(|level| !level.policies.is_empty())
+        .collect();
+    Some(levels)
+}
+
+/// Builds a principal from its ARN and tags, in this organization.
+pub fn principal(ctx: &Context, arn: &str, tags: &[Tag]) -> Option<Principal> {
+    let mut principal = Principal::from_arn(arn).ok()?;
+    principal.tags = tags
+        .iter()
+        .map(|t| (t.key.to_string(), t.value.to_string()))
+        .collect();
+    principal.org_id = ctx
+        .inventory
+        .organization
+        .as_ref()
+        .and_then(|o| o.id())
+        .map(str::to_owned);
+    Some(principal)
+}
+
+pub fn management_account<'a>(ctx: &Context<'a>) -> Option<&'a str> {
+    ctx.inventory
+        .organization
+        .as_ref()
+        .and_then(|o| o.management_account_id())
+}
+
+pub fn evaluate_account(ctx: &Context, account: &Account) -> Vec<PrincipalVerdicts> {
+    let Some(iam) = &account.iam else {
+        return Vec::new();
+    };
+    let actions = ctx.config.protected_actions();
+    let managed: HashMap<&str, (&str, PolicyDocument)> = iam
+        .policies
+        .iter()
+        .filter_map(|p| {
+            let document = PolicyDocument::from_value(p.default_document()?).ok()?;
+            Some((p.arn.as_str(), (p.policy_name.as_str(), document)))
+        })
+        .collect();
+    let levels = scp_levels(ctx, &account.id).unwrap_or_default();
+    let exempt = |arn: &str| {
+        ctx.config
+            .iam
+            .exempt_principals
+            .iter()
+            .any(|p| wildcard::matches(p, arn))
+    };
+
+    let mut out = Vec::new();
+    let mut evaluate = |kind: &'static str,
+                        name: &str,
+                        arn: &str,
+                        tags: &[Tag],
+                        inline: Vec<(String, &InlinePolicy)>,
+                        attached: Vec<&AttachedPolicy>,
+                        boundary: Option<&str>| {
+        if exempt(arn) {
+            return;
+        }
+        let Some(principal) = principal(ctx, arn, tags) else {
+            return;
+        };
+        if principal.is_service_linked_role() {
+            return;
+        }
+        let inline_parsed: Vec<(String, PolicyDocument)> = inline
+            .into_iter()
+            .filter_map(|(label, p)| {
+                Some((label, PolicyDocument::from_value(&p.policy_document).ok()?))
+            })
+            .collect();
+        let mut identity: Vec<LabelledPolicy> = inline_parsed
+            .iter()
+            .map(|(label, d)| LabelledPolicy::new(label.as_str(), d))
+            .collect();
+        identity.extend(attached.iter().filter_map(|a| {
+            let (policy_name, document) = managed.get(a.policy_arn.as_str())?;
+            Some(LabelledPolicy::new(
+                format!("managed policy {policy_name} ({})", a.policy_arn),
+                document,
+            ))
+        }));
+        let permissions_boundary = boundary.and_then(|arn| {
+            let (policy_name, document) = managed.get(arn)?;
+            Some(LabelledPolicy::new(
+                format!("permissions boundary {policy_name} ({arn})"),
+                document,
+            ))
+        });
+        let layers = PolicyLayers {
+            identity,
+            permissions_boundary,
+            scp_levels: levels.clone(),
+            scp_exemption: scp_exemption(&principal, management_account(ctx)),
+        };
+        out.push(PrincipalVerdicts {
+            kind,
+            name: name.to_owned(),
+            arn: arn.to_owned(),
+            verdicts: evaluate_principal(&principal, &layers, &actions),
+        });
+    };
+
+    for user in &iam.user_detail_list {
+        let groups: Vec<_> = iam
+            .group_detail_list
+            .iter()
+            .filter(|g| user.group_list.contains(&g.group_name))
+            .collect();
+        let mut inline: Vec<(String, &InlinePolicy)> = user
+            .user_policy_list
+            .iter()
+            .map(|p| (format!("user inline policy {}", p.policy_name), p))
+            .collect();
+        let mut attached: Vec<&AttachedPolicy> = user.attached_managed_policies.iter().collect();
+        for group in &groups {
+            inline.extend(group.group_policy_list.iter().map(|p| {
+                (
+                    format!("group {} inline policy {}", group.group_name, p.policy_name),
+                    p,
+                )
+            }));
+            attached.extend(&group.attached_managed_policies);
+        }
+        let boundary = user
+            .permissions_boundary
+            .as_ref()
+            .map(|b| b.permissions_boundary_arn.as_str());
+        evaluate(
+            "user",
+            &user.user_name,
+            &user.arn,
+            &user.tags,
+            inline,
+            attached,
+            boundary,
+        );
+    }
+    for role in &iam.role_detail_list {
+        let inline = role
+            .role_policy_list
+            .iter()
+            .map(|p| (format!("role inline policy {}", p.policy_name), p))
+            .collect();
+        let attached = role.attached_managed_policies.iter().collect();
+        let boundary = role
+            .permissions_boundary
+            .as_ref()
+            .map(|b| b.permissions_boundary_arn.as_str());
+        evaluate(
+            "role",
+            &role.role_name,
+            &role.arn,
+            &role.tags,
+            inline,
+            attached,
+            boundary,
+        );
+    }
+    out
+}
+
+/// SG-IAM-001..004: one finding per principal that can perform any of `actions`; a grant that
+/// holds only under a condition is a finding one severity lower.
+pub fn report_principals(scope: &AccountScope, actions: &[&str], what: &str, out: &mut Emitter) {
+    for principal in scope.principals() {
+        let Some((verdict, verdicts)) = principal.strongest(actions) else {
+            continue;
+        };
+        if verdict == Verdict::NotAllowed {
+            continue;
+        }
+        let granted: Vec<&&ActionVerdict> = verdicts
+            .iter()
+            .filter(|v| v.verdict != Verdict::NotAllowed)
+            .collect();
+        let names: Vec<&str> = granted.iter().map(|v| v.action.as_str()).collect();
+        let how = match verdict {
+            Verdict::Allowed => "",
+            Verdict::AllowedRestrictedResource => " on some resources",
+            _ => " under a condition",
+        };
+        let message = format!(
+            "{} {} can {what}{how} ({}): {}",
+            principal.kind,
+            principal.name,
+            names.join(", "),
+            granted[0].summary
+        );
+        let resource = Resource {
+            kind: format!("iam-{}", principal.kind),
+            id: principal.name.clone(),
+            arn: principal.arn.clone(),
+        };
+        let mut draft = Draft::new(resource, message)
+            .evidence(serde_json::json!({ "verdict": verdict, "actions": verdicts }));
+        draft.lowered = verdict == Verdict::AllowedConditional;
+        out.emit(draft);
+    }
+}

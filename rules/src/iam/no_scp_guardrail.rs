@@ -1,0 +1,135 @@
+//! ## What it checks
+//! For each account, some service control policy on its path (the root, each OU, the account)
+//! denies every protected action (`iam.protected_actions`, by default the seven of
+//! SG-IAM-001..004) to principals that are not exempt. snapguard checks this by evaluating a
+//! hypothetical, non-exempt role with full permissions against the account's SCPs alone. SCPs
+//! never apply to the management account, so it always fires there; an account with no
+//! organization recorded fires too. A guardrail that denies only under a condition snapguard
+//! cannot decide is reported one severity lower.
+//!
+//! ## Why it matters
+//! Identity policies drift: a new admin role, a broad managed policy, a break-glass user. An
+//! SCP guardrail holds whatever the account's own IAM says, and it cannot be removed from
+//! inside the account. It turns SG-IAM-001..004 from a list to chase into a safety net.
+//!
+//! ## Example
+//! An account under an OU whose only SCP is `FullAWSAccess` fires: `no SCP on the path of
+//! account 111111111111 denies ec2:DeleteSnapshot, ... to non-exempt principals`. The finding's
+//! evidence holds an SCP document that closes the gap.
+//!
+//! ## Remediation
+//! Attach the suggested SCP (in the finding's evidence: deny the protected actions unless
+//! `aws:PrincipalArn` is one of `iam.exempt_principals`) to the root or the OUs that hold the
+//! accounts, after testing it on one OU. Keep workloads and backups out of the management
+//! account.
+
+use serde_json::json;
+
+use super::account_principals::{management_account, principal, scp_levels};
+use super::{
+    evaluate_principal, scp_exemption, LabelledPolicy, PolicyDocument, PolicyLayers, Verdict,
+};
+use crate::finding::{Resource, Severity};
+use crate::registry::{Check, Family, Rule};
+use crate::scope::{AccountScope, Draft, Emitter};
+
+pub static RULE: Rule = Rule {
+    id: "SG-IAM-005",
+    name: "no-scp-guardrail",
+    family: Family::Iam,
+    severity: Severity::Medium,
+    summary: "no SCP on an account's path (root, OUs, account) denies the protected actions to non-exempt principals",
+    source: include_str!("no_scp_guardrail.rs"),
+    check: Check::Account(check),
+};
+
+/// The role snapguard imagines: full identity permissions, so only SCPs can stop it.
+const PROBE_ROLE: &str = "snapguard-guardrail-probe";
+
+fn check(scope: &AccountScope, out: &mut Emitter) {
+    let ctx = scope.ctx;
+    let account = scope.account.id.as_str();
+    let organization = ctx.inventory.organization.as_ref();
+    // Unknown SCPs or an unknown place in the tree are reported as not evaluated, not guessed.
+    if organization.is_some_and(|o| o.service_control_policies.is_none()) {
+        return;
+    }
+    let levels = match organization {
+        Some(_) => match scp_levels(ctx, account) {
+            Some(levels) => levels,
+            None => return,
+        },
+        None => Vec::new(),
+    };
+    let Some(probe) = principal(
+        ctx,
+        &format!("arn:aws:iam::{account}:role/{PROBE_ROLE}"),
+        &[],
+    ) else {
+        return;
+    };
+    let allow_all = PolicyDocument::from_value(&json!({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]
+    }))
+    .expect("a fixed, valid policy");
+    let exemption = scp_exemption(&probe, management_account(ctx));
+    let layers = PolicyLayers {
+        identity: vec![LabelledPolicy::new(
+            "full permissions (hypothetical)",
+            &allow_all,
+        )],
+        permissions_boundary: None,
+        scp_levels: levels,
+        scp_exemption: exemption,
+    };
+    let actions = ctx.config.protected_actions();
+    let verdicts = evaluate_principal(&probe, &layers, &actions);
+    let unguarded: Vec<&str> = verdicts
+        .iter()
+        .filter(|v| v.verdict != Verdict::NotAllowed)
+        .map(|v| v.action.as_str())
+        .collect();
+    let Some(strongest) = verdicts
+        .iter()
+        .map(|v| v.verdict)
+        .max()
+        .filter(|v| *v != Verdict::NotAllowed)
+    else {
+        return;
+    };
+    let why = if exemption.is_some() {
+        "it is the management account, where SCPs never apply".to_owned()
+    } else if organization.is_none() {
+        "no organization was recorded for it, so no SCP is known to apply".to_owned()
+    } else {
+        format!("no SCP on its path denies {}", unguarded.join(", "))
+    };
+    let message = format!("account {account} has no SCP guardrail for its backups: {why}");
+    let resource = Resource {
+        kind: "account".into(),
+        id: account.to_owned(),
+        arn: format!("arn:aws:organizations::{account}:account"),
+    };
+    let mut draft = Draft::new(resource, message).evidence(json!({
+        "unguarded_actions": unguarded,
+        "verdicts": verdicts,
+        "suggested_scp": suggested_scp(&unguarded, &ctx.config.iam.exempt_principals),
+    }));
+    draft.lowered = strongest == Verdict::AllowedConditional;
+    out.emit(draft);
+}
+
+/// The SCP that closes the gap: deny the actions unless the caller is an exempt principal.
+fn suggested_scp(actions: &[&str], exempt: &[String]) -> serde_json::Value {
+    let mut statement = json!({
+        "Sid": "SnapguardProtectBackups",
+        "Effect": "Deny",
+        "Action": actions,
+        "Resource": "*",
+    });
+    if !exempt.is_empty() {
+        statement["Condition"] = json!({ "ArnNotLike": { "aws:PrincipalArn": exempt } });
+    }
+    json!({ "Version": "2012-10-17", "Statement": [statement] })
+}

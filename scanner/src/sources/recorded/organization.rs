@@ -1,0 +1,256 @@
+//! `organizations/`: the organization's accounts, its tree of roots and OUs, and its service
+//! control policies with their attachments.
+//!
+//! ```text
+//! organizations/describe-organization.json              aws organizations describe-organization
+//! organizations/list-accounts.json                      aws organizations list-accounts
+//! organizations/list-roots.json                         aws organizations list-roots
+//! organizations/organizational-units/<parent-id>.json   aws organizations list-organizational-units-for-parent --parent-id <parent-id>
+//! organizations/accounts-for-parent/<parent-id>.json    aws organizations list-accounts-for-parent --parent-id <parent-id>
+//! organizations/list-policies-SERVICE_CONTROL_POLICY.json
+//!                                                       aws organizations list-policies --filter SERVICE_CONTROL_POLICY
+//! organizations/policies/<policy-id>.json               aws organizations describe-policy --policy-id <policy-id>
+//! organizations/policy-targets/<policy-id>.json         aws organizations list-targets-for-policy --policy-id <policy-id>
+//! ```
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use rules::inventory::{
+    Gap, OrgAccount, OrgNode, Organization, OrganizationDescription, ServiceControlPolicy, Str,
+};
+
+use super::{ignorable, list_dir, parse_policy_text, read_json, InputError};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListAccounts {
+    accounts: Vec<OrgAccount>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct DescribeOrganization {
+    organization: OrganizationDescription,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListRoots {
+    roots: Vec<OrgNode>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListUnits {
+    organizational_units: Vec<OrgNode>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListPolicies {
+    policies: Vec<OrgNode>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct DescribePolicy {
+    policy: PolicyWithContent,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct PolicyWithContent {
+    policy_summary: OrgNode,
+    content: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListTargets {
+    targets: Vec<Target>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Target {
+    target_id: Str,
+}
+
+const POLICY_LIST: &str = "list-policies-SERVICE_CONTROL_POLICY.json";
+
+/// What `organizations/` holds, read; per-parent and per-policy files keyed by their id.
+#[derive(Default)]
+struct Files {
+    accounts: Vec<OrgAccount>,
+    description: Option<OrganizationDescription>,
+    roots: Vec<OrgNode>,
+    units_by_parent: BTreeMap<String, Vec<OrgNode>>,
+    accounts_by_parent: BTreeMap<String, Vec<OrgAccount>>,
+    policy_list: Option<Vec<OrgNode>>,
+    policies: BTreeMap<String, (OrgNode, serde_json::Value)>,
+    targets: BTreeMap<String, Vec<Str>>,
+}
+
+pub(super) fn load(dir: &Path) -> Result<(Organization, Vec<Gap>), Vec<InputError>> {
+    let mut files = Files::default();
+    let mut errors = Vec::new();
+    for (name, path, is_dir) in list_dir(dir).map_err(|e| vec![e])? {
+        let result = match (name.as_str(), is_dir) {
+            ("list-accounts.json", false) => {
+                read_json::<ListAccounts>(&path).map(|l| files.accounts = l.accounts)
+            }
+            ("describe-organization.json", false) => read_json::<DescribeOrganization>(&path)
+                .map(|d| files.description = Some(d.organization)),
+            ("list-roots.json", false) => {
+                read_json::<ListRoots>(&path).map(|l| files.roots = l.roots)
+            }
+            (POLICY_LIST, false) => {
+                read_json::<ListPolicies>(&path).map(|l| files.policy_list = Some(l.policies))
+            }
+            ("organizational-units", true) => read_per_id(&path, &mut errors, |id, p| {
+                let units = read_json::<ListUnits>(p)?.organizational_units;
+                files.units_by_parent.insert(id.to_owned(), units);
+                Ok(())
+            }),
+            ("accounts-for-parent", true) => read_per_id(&path, &mut errors, |id, p| {
+                let accounts = read_json::<ListAccounts>(p)?.accounts;
+                files.accounts_by_parent.insert(id.to_owned(), accounts);
+                Ok(())
+            }),
+            ("policies", true) => read_per_id(&path, &mut errors, |id, p| {
+                let policy = read_json::<DescribePolicy>(p)?.policy;
+                let content = parse_policy_text(&policy.content)
+                    .map_err(|e| InputError::new(p, format!("Policy.Content: {e}")))?;
+                files
+                    .policies
+                    .insert(id.to_owned(), (policy.policy_summary, content));
+                Ok(())
+            }),
+            ("policy-targets", true) => read_per_id(&path, &mut errors, |id, p| {
+                let targets = read_json::<ListTargets>(p)?.targets;
+                files.targets.insert(
+                    id.to_owned(),
+                    targets.into_iter().map(|t| t.target_id).collect(),
+                );
+                Ok(())
+            }),
+            _ if ignorable(&name) => Ok(()),
+            _ => Err(InputError::new(
+                &path,
+                "unexpected entry: organizations/ holds describe-organization.json, \
+                 list-accounts.json, list-roots.json, list-policies-SERVICE_CONTROL_POLICY.json \
+                 and the folders organizational-units/, accounts-for-parent/, policies/ and \
+                 policy-targets/",
+            )),
+        };
+        if let Err(e) = result {
+            errors.push(e);
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(assemble(files))
+}
+
+/// Reads every `<id>.json` of a per-parent or per-policy folder.
+fn read_per_id(
+    dir: &Path,
+    errors: &mut Vec<InputError>,
+    mut read: impl FnMut(&str, &Path) -> Result<(), InputError>,
+) -> Result<(), InputError> {
+    for (name, path, _) in list_dir(dir)? {
+        match name.strip_suffix(".json") {
+            Some(id) => {
+                if let Err(e) = read(id, &path) {
+                    errors.push(e);
+                }
+            }
+            None if ignorable(&name) => {}
+            None => errors.push(InputError::new(
+                &path,
+                "unexpected file: expected <id>.json",
+            )),
+        }
+    }
+    Ok(())
+}
+
+fn assemble(files: Files) -> (Organization, Vec<Gap>) {
+    let mut org = Organization {
+        description: files.description,
+        accounts: files.accounts,
+        roots: files.roots,
+        ..Organization::default()
+    };
+    for (parent, units) in files.units_by_parent {
+        for unit in units {
+            org.parents.insert(unit.id.clone(), parent.as_str().into());
+            org.units.push(unit);
+        }
+    }
+    for (parent, accounts) in files.accounts_by_parent {
+        for account in accounts {
+            org.parents.insert(account.id, parent.as_str().into());
+        }
+    }
+
+    let owner = org
+        .management_account_id()
+        .unwrap_or("organization")
+        .to_owned();
+    let mut gaps = Vec::new();
+    let mut gap = |operation: &str, error: String| {
+        gaps.push(Gap {
+            account_id: owner.clone(),
+            region: None,
+            operation: operation.into(),
+            error,
+        })
+    };
+    let Some(listed) = files.policy_list else {
+        gap(
+            "organizations:ListPolicies",
+            format!(
+                "organizations/{POLICY_LIST} is absent: service control policies not collected"
+            ),
+        );
+        return (org, gaps);
+    };
+    if org.roots.is_empty() {
+        gap(
+            "organizations:ListRoots",
+            "organizations/list-roots.json is absent or empty: where SCPs apply is unknown".into(),
+        );
+    }
+    let mut policies = Vec::new();
+    let (mut described, mut targets) = (files.policies, files.targets);
+    for summary in listed {
+        let id = summary.id.to_string();
+        let Some((_, content)) = described.remove(&id) else {
+            gap(
+                "organizations:DescribePolicy",
+                format!("organizations/policies/{id}.json is absent: the content of SCP {id} is unknown"),
+            );
+            continue;
+        };
+        let Some(target_ids) = targets.remove(&id) else {
+            gap(
+                "organizations:ListTargetsForPolicy",
+                format!("organizations/policy-targets/{id}.json is absent: where SCP {id} applies is unknown"),
+            );
+            continue;
+        };
+        let name = summary.name.clone().unwrap_or_else(|| summary.id.clone());
+        policies.push(ServiceControlPolicy {
+            id: summary.id,
+            name,
+            content,
+            target_ids,
+        });
+    }
+    org.service_control_policies = Some(policies);
+    (org, gaps)
+}
