@@ -563,7 +563,10 @@ impl ManagedPolicyDetail {
     pub fn default_document(&self) -> Option<&serde_json::Value> {
         self.policy_version_list
             .iter()
-            .find(|v| v.is_default_version || v.version_id == self.default_version_id)
+            .find(|v| {
+                v.is_default_version
+                    || (v.version_id.is_some() && v.version_id == self.default_version_id)
+            })
             .map(|v| &v.document)
     }
 }
