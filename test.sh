@@ -1,6 +1,22 @@
 #!/usr/bin/env bash
-# Runs every test of the workspace. Needs only the Rust toolchain (and, once the live-scan
-# tests land, python3: this script installs what they need).
+# Runs every test of the workspace on a machine that has only the Rust toolchain and python3:
+# it installs what the tests need first.
+#   - moto (PyPI), whose AWS managed policies the IAM engine is tested against;
+#   - Debian's chromium, in which the HTML report is tested (skipped by setting
+#     SNAPGUARD_SKIP_BROWSER_TESTS=1).
 set -euo pipefail
 cd "$(dirname "$0")"
+
+venv=target/test-venv
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv"
+fi
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check 'moto==5.*'
+SNAPGUARD_MOTO_MANAGED_POLICIES=$("$venv/bin/python" -c 'import moto.iam.aws_managed_policies as m; print(m.__file__)')
+export SNAPGUARD_MOTO_MANAGED_POLICIES
+
+if [ "${SNAPGUARD_SKIP_BROWSER_TESTS:-}" != 1 ]; then
+  scripts/install-chromium.sh
+fi
+
 cargo test --workspace --locked "$@"

@@ -1,7 +1,350 @@
-//! `--format asff`: AWS Security Hub ASFF. (Being written: see issue 6.)
+//! `--format asff`: AWS Security Hub findings (the AWS Security Finding Format), as the JSON
+//! array `aws securityhub batch-import-findings --findings file://...` takes (at most 100 per
+//! call).
+//!
+//! Every finding is imported, waived ones too: a waived finding has `Workflow.Status`
+//! `SUPPRESSED` and the waiver's reason in its `Note`, so Security Hub users see the accepted
+//! risk rather than losing it. Ids derive from the finding fingerprint, so a rescan updates
+//! the same Security Hub finding instead of adding one.
+//!
+//! A place snapguard could not read becomes a finding too (`GeneratorId`
+//! `snapguard/not-scanned`, resource the account, `Compliance.Status` `NOT_AVAILABLE`,
+//! severity MEDIUM): a Security Hub user filtering on snapguard's findings would otherwise
+//! read silence as safety. MEDIUM because the gap can hide findings of any severity, yet is
+//! not itself a confirmed exposure that should outrank a public snapshot.
+//!
+//! Security Hub imports a finding into the region and account of its `ProductArn`. Findings
+//! of account-wide rules (region `global`) go to [`GLOBAL_REGION`].
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+use rules::inventory::Gap;
+use rules::registry::{self, Family};
+use rules::{Finding, Severity};
 
 use crate::Report;
 
-pub fn render(_report: &Report) -> String {
-    unimplemented!("the asff report is being written")
+pub const SCHEMA_VERSION: &str = "2018-10-08";
+/// Where findings about account-wide configuration (IAM) are imported: IAM's home region.
+pub const GLOBAL_REGION: &str = "us-east-1";
+/// The `GeneratorId` of the findings that report a place that could not be scanned.
+pub const NOT_SCANNED_GENERATOR: &str = "snapguard/not-scanned";
+
+// Length limits of the AwsSecurityFinding fields snapguard fills with free text.
+pub const TITLE_MAX: usize = 256;
+pub const DESCRIPTION_MAX: usize = 1024;
+pub const NOTE_MAX: usize = 512;
+pub const RECOMMENDATION_MAX: usize = 512;
+pub const PRODUCT_FIELD_VALUE_MAX: usize = 2048;
+
+const TYPE_PREFIX: &str = "Software and Configuration Checks/AWS Security Best Practices";
+
+/// One AwsSecurityFinding, with the fields snapguard sets.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AsffFinding {
+    pub schema_version: &'static str,
+    pub id: String,
+    pub product_arn: String,
+    pub generator_id: String,
+    pub aws_account_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aws_account_name: Option<String>,
+    pub types: Vec<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub severity: AsffSeverity,
+    pub title: String,
+    pub description: String,
+    pub remediation: AsffRemediation,
+    pub product_fields: BTreeMap<String, String>,
+    pub resources: Vec<AsffResource>,
+    pub region: String,
+    pub compliance: AsffStatus,
+    pub record_state: &'static str,
+    pub workflow: AsffStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<AsffNote>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AsffSeverity {
+    pub label: &'static str,
+    /// snapguard's own severity name.
+    pub original: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AsffRemediation {
+    pub recommendation: AsffRecommendation,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AsffRecommendation {
+    pub text: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AsffResource {
+    #[serde(rename = "Type")]
+    pub kind: &'static str,
+    pub id: String,
+    pub partition: String,
+    pub region: String,
+}
+
+/// `Compliance` and `Workflow` both hold just a status.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AsffStatus {
+    pub status: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AsffNote {
+    pub text: String,
+    pub updated_by: &'static str,
+    pub updated_at: String,
+}
+
+pub fn render(report: &Report) -> String {
+    let mut text = serde_json::to_string_pretty(&findings(report)).expect("ASFF serializes");
+    text.push('\n');
+    text
+}
+
+/// The report's findings, then one finding per place that was not scanned.
+pub fn findings(report: &Report) -> Vec<AsffFinding> {
+    let mut out: Vec<AsffFinding> = report
+        .findings
+        .iter()
+        .map(|f| from_finding(report, f))
+        .collect();
+    out.extend(report.not_scanned.iter().map(|gap| from_gap(report, gap)));
+    out
+}
+
+pub fn severity_label(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical => "CRITICAL",
+        Severity::High => "HIGH",
+        Severity::Medium => "MEDIUM",
+        Severity::Low => "LOW",
+        Severity::Info => "INFORMATIONAL",
+    }
+}
+
+fn from_finding(report: &Report, finding: &Finding) -> AsffFinding {
+    let rule = registry::rule(&finding.rule_id);
+    let region = import_region(&finding.region);
+    let partition = partition(&finding.resource_arn);
+    let mut types = vec![format!(
+        "{TYPE_PREFIX}/{}",
+        rule.map_or("snapguard", |r| r.family.title())
+    )];
+    if rule.is_some_and(|r| r.family == Family::Share) {
+        types.push("Effects/Data Exposure".to_owned());
+    }
+    let mut description = finding.message.clone();
+    if let Some(checks) = rule.and_then(|r| r.doc_section("What it checks")) {
+        description.push_str("\n\n");
+        description.push_str(&checks);
+    }
+    let recommendation = rule
+        .and_then(|r| r.doc_section("Remediation"))
+        .unwrap_or_else(|| format!("Run `snapguard explain {}`.", finding.rule_id));
+    let mut product_fields = BTreeMap::from([
+        ("snapguard/RuleId".to_owned(), finding.rule_id.clone()),
+        ("snapguard/RuleName".to_owned(), finding.rule_name.clone()),
+        (
+            "snapguard/Fingerprint".to_owned(),
+            finding.fingerprint.clone(),
+        ),
+        (
+            "snapguard/ResourceType".to_owned(),
+            finding.resource_type.clone(),
+        ),
+    ]);
+    let waived = finding.is_waived();
+    let note = finding.waiver.as_ref().filter(|_| waived).map(|waiver| {
+        let owner = waiver
+            .owner
+            .as_deref()
+            .map_or(String::new(), |o| format!(" (owner {o})"));
+        product_fields.insert("snapguard/WaiverExpires".to_owned(), waiver.expires.clone());
+        AsffNote {
+            text: truncate(
+                &format!("Waived until {}{owner}: {}", waiver.expires, waiver.reason),
+                NOTE_MAX,
+            ),
+            updated_by: "snapguard",
+            updated_at: report.collected_at.clone(),
+        }
+    });
+    AsffFinding {
+        schema_version: SCHEMA_VERSION,
+        id: format!("snapguard/{}/{}", finding.rule_id, finding.fingerprint),
+        product_arn: product_arn(&partition, &region, &finding.account_id),
+        generator_id: finding.rule_id.clone(),
+        aws_account_id: finding.account_id.clone(),
+        aws_account_name: account_name(report, &finding.account_id),
+        types,
+        created_at: report.collected_at.clone(),
+        updated_at: report.collected_at.clone(),
+        severity: AsffSeverity {
+            label: severity_label(finding.severity),
+            original: finding.severity.as_str(),
+        },
+        title: truncate(&finding.message, TITLE_MAX),
+        description: truncate(&description, DESCRIPTION_MAX),
+        remediation: recommend(&recommendation),
+        product_fields: cap_values(product_fields),
+        resources: vec![AsffResource {
+            kind: resource_type(&finding.resource_type),
+            id: finding.resource_arn.clone(),
+            partition,
+            region: region.clone(),
+        }],
+        region,
+        compliance: AsffStatus { status: "FAILED" },
+        record_state: "ACTIVE",
+        workflow: AsffStatus {
+            status: if waived { "SUPPRESSED" } else { "NEW" },
+        },
+        note,
+    }
+}
+
+fn from_gap(report: &Report, gap: &Gap) -> AsffFinding {
+    let region = import_region(gap.region.as_deref().unwrap_or("global"));
+    let place = match &gap.region {
+        Some(r) => format!("account {} in {r}", gap.account_id),
+        None => format!("account {} (account-wide)", gap.account_id),
+    };
+    let partition = "aws".to_owned();
+    AsffFinding {
+        schema_version: SCHEMA_VERSION,
+        id: format!(
+            "{NOT_SCANNED_GENERATOR}/{}/{}/{}",
+            gap.account_id,
+            gap.region.as_deref().unwrap_or("global"),
+            gap.operation
+        ),
+        product_arn: product_arn(&partition, &region, &gap.account_id),
+        generator_id: NOT_SCANNED_GENERATOR.to_owned(),
+        aws_account_id: gap.account_id.clone(),
+        aws_account_name: account_name(report, &gap.account_id),
+        types: vec![format!("{TYPE_PREFIX}/Not Scanned")],
+        created_at: report.collected_at.clone(),
+        updated_at: report.collected_at.clone(),
+        severity: AsffSeverity {
+            label: severity_label(Severity::Medium),
+            original: "not-scanned",
+        },
+        title: truncate(
+            &format!("snapguard could not read {} in {place}", gap.operation),
+            TITLE_MAX,
+        ),
+        description: truncate(
+            &format!(
+                "snapguard could not read {} in {place}: {}. The rules that need it were not \
+                 evaluated there, so findings for this place may be missing.",
+                gap.operation, gap.error
+            ),
+            DESCRIPTION_MAX,
+        ),
+        remediation: recommend(
+            "Give snapguard's scanning role read access to this operation in this account \
+             (or enable the region), then scan again.",
+        ),
+        product_fields: cap_values(BTreeMap::from([
+            ("snapguard/Operation".to_owned(), gap.operation.clone()),
+            ("snapguard/Error".to_owned(), gap.error.clone()),
+        ])),
+        resources: vec![AsffResource {
+            kind: "AwsAccount",
+            id: format!("AWS::::Account:{}", gap.account_id),
+            partition,
+            region: region.clone(),
+        }],
+        region,
+        compliance: AsffStatus {
+            status: "NOT_AVAILABLE",
+        },
+        record_state: "ACTIVE",
+        workflow: AsffStatus { status: "NEW" },
+        note: None,
+    }
+}
+
+/// The default product of an account: what a customer's own findings are imported as.
+fn product_arn(partition: &str, region: &str, account_id: &str) -> String {
+    format!("arn:{partition}:securityhub:{region}:{account_id}:product/{account_id}/default")
+}
+
+fn import_region(region: &str) -> String {
+    if region == "global" {
+        GLOBAL_REGION.to_owned()
+    } else {
+        region.to_owned()
+    }
+}
+
+/// The partition named by an ARN (`aws`, `aws-cn`, `aws-us-gov`).
+fn partition(arn: &str) -> String {
+    match arn.split(':').nth(1) {
+        Some(partition) if arn.starts_with("arn:") && !partition.is_empty() => partition.to_owned(),
+        _ => "aws".to_owned(),
+    }
+}
+
+/// Security Hub's resource type for a finding's resource kind; `Other` where ASFF has none.
+fn resource_type(kind: &str) -> &'static str {
+    match kind {
+        "snapshot" => "AwsEc2Snapshot",
+        "image" => "AwsEc2Image",
+        "volume" => "AwsEc2Volume",
+        "instance" => "AwsEc2Instance",
+        _ => "Other",
+    }
+}
+
+fn account_name(report: &Report, account_id: &str) -> Option<String> {
+    report
+        .scope
+        .accounts
+        .iter()
+        .find(|a| a.account_id == account_id)
+        .and_then(|a| a.name.clone())
+}
+
+fn recommend(text: &str) -> AsffRemediation {
+    AsffRemediation {
+        recommendation: AsffRecommendation {
+            text: truncate(text, RECOMMENDATION_MAX),
+        },
+    }
+}
+
+fn cap_values(fields: BTreeMap<String, String>) -> BTreeMap<String, String> {
+    fields
+        .into_iter()
+        .map(|(key, value)| (key, truncate(&value, PRODUCT_FIELD_VALUE_MAX)))
+        .collect()
+}
+
+/// At most `max` characters, ending in `…` when cut.
+fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut cut: String = text.chars().take(max - 1).collect();
+    cut.push('…');
+    cut
 }

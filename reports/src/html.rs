@@ -1,7 +1,626 @@
-//! `--format html`: a self-contained HTML page. (Being written: see issue 6.)
+//! `--format html`: one self-contained page (inline CSS, JavaScript and SVG; nothing fetched)
+//! that a person opens from disk or an artifact store: what was and was not scanned, an
+//! overview by account, region, family and severity, backup coverage, the trend against a
+//! baseline when there is one, and the findings with filters.
+//!
+//! Everything from the report is HTML-escaped here; the page's script reads the same report
+//! from an embedded JSON block (with `<` escaped, so no string can close the block) and draws
+//! the charts and runs the filters.
 
+use std::fmt::Write;
+
+use rules::finding::BaselineStatus;
+use rules::inventory::Gap;
+use rules::registry::{rule, Check, RULES};
+use rules::{Finding, Severity};
+use serde_json::json;
+
+use crate::report::Coverage;
 use crate::Report;
 
-pub fn render(_report: &Report) -> String {
-    unimplemented!("the html report is being written")
+const STYLE: &str = include_str!("html/report.css");
+const SCRIPT: &str = include_str!("html/report.js");
+
+pub fn render(report: &Report) -> String {
+    let mut page = String::with_capacity(64 * 1024 + report.findings.len() * 2048);
+    let title = format!(
+        "snapguard report: {} finding{}",
+        report.summary.findings,
+        plural(report.summary.findings)
+    );
+    let _ = write!(
+        page,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta name=\"generator\" content=\"{}\">\n<title>{}</title>\n<style>\n{STYLE}</style>\n\
+         </head>\n<body>\n<main>\n",
+        escape(&report.tool),
+        escape(&title)
+    );
+    header(report, &mut page);
+    not_scanned(report, &mut page);
+    summary(report, &mut page);
+    overview(&mut page);
+    trend(report, &mut page);
+    coverage(report, &mut page);
+    waivers(report, &mut page);
+    findings(report, &mut page);
+    let _ = write!(
+        page,
+        "</main>\n<script type=\"application/json\" id=\"report-data\">{}</script>\n\
+         <script>\n{SCRIPT}</script>\n</body>\n</html>\n",
+        embedded_data(report)
+    );
+    page
+}
+
+fn header(report: &Report, page: &mut String) {
+    let accounts = report.scope.accounts.len();
+    let regions = report.scope.regions.len();
+    let _ = write!(
+        page,
+        "<header>\n<h1>snapguard report</h1>\n<p class=\"scope\">{accounts} account{}, \
+         {regions} region{} ({}) &middot; inventory collected <time>{}</time> &middot; \
+         source <code>{}</code> &middot; {}</p>\n</header>\n",
+        plural(accounts),
+        plural(regions),
+        escape(&report.scope.regions.join(", ")),
+        escape(&report.collected_at),
+        escape(&report.source),
+        escape(&report.tool),
+    );
+}
+
+fn not_scanned(report: &Report, page: &mut String) {
+    if report.complete {
+        return;
+    }
+    let gaps = report.not_scanned.len();
+    let _ = write!(
+        page,
+        "<section id=\"not-scanned\" class=\"incomplete\" role=\"alert\">\n\
+         <h2>Not scanned: {gaps} place{} could not be read</h2>\n\
+         <p>The findings below are a lower bound: nothing is known about what follows.</p>\n\
+         <table>\n<thead><tr><th>Operation</th><th>Region</th><th>Accounts</th><th>Why</th>\
+         </tr></thead>\n<tbody>\n",
+        plural(gaps)
+    );
+    // The same read often fails the same way in many accounts: one row for all of them.
+    let mut groups: Vec<(&Gap, Vec<String>)> = Vec::new();
+    for gap in &report.not_scanned {
+        let label = report.account_label(&gap.account_id);
+        match groups.iter_mut().find(|(g, _)| {
+            (&g.operation, &g.region, &g.error) == (&gap.operation, &gap.region, &gap.error)
+        }) {
+            Some((_, accounts)) => accounts.push(label),
+            None => groups.push((gap, vec![label])),
+        }
+    }
+    for (gap, accounts) in groups {
+        let _ = writeln!(
+            page,
+            "<tr><td><code class=\"id\">{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&gap.operation),
+            escape(gap.region.as_deref().unwrap_or("all regions")),
+            escape(&accounts.join(", ")),
+            escape(&gap.error)
+        );
+    }
+    page.push_str("</tbody>\n</table>\n</section>\n");
+}
+
+fn summary(report: &Report, page: &mut String) {
+    let s = &report.summary;
+    page.push_str("<section id=\"summary\" class=\"cards\">\n");
+    let _ = writeln!(
+        page,
+        "<div class=\"card total\"><span class=\"count\">{}</span>open finding{}</div>",
+        s.findings,
+        plural(s.findings)
+    );
+    for severity in Severity::ALL {
+        let _ = writeln!(
+            page,
+            "<div class=\"card sev-{severity}\"><span class=\"count\">{}</span>{severity}</div>",
+            s.by_severity.get(&severity).copied().unwrap_or(0)
+        );
+    }
+    let _ = writeln!(
+        page,
+        "<div class=\"card waived\"><span class=\"count\">{}</span>waived</div>",
+        s.waived
+    );
+    page.push_str("</section>\n");
+}
+
+/// The heat map and per-account bars are drawn by the script from the embedded report.
+fn overview(page: &mut String) {
+    page.push_str(
+        "<section id=\"overview\">\n<h2>Findings by account, region and family</h2>\n\
+         <p class=\"hint\">Each cell counts the open findings of one rule family in one \
+         account-region, coloured by the most severe of them; hatched cells could not be fully \
+         read. The bars split each account's open findings by severity. Click a cell to filter \
+         the findings.</p>\n<div class=\"chart\"><svg id=\"heatmap\" role=\"img\" \
+         aria-label=\"Open findings by account, region and rule family\"></svg></div>\n\
+         <div class=\"legend\" id=\"severity-legend\"></div>\n</section>\n",
+    );
+}
+
+/// New against resolved by severity (drawn by the script), when compared with a baseline.
+fn trend(report: &Report, page: &mut String) {
+    let Some(baseline) = &report.baseline else {
+        return;
+    };
+    let b = &baseline.summary;
+    let _ = write!(
+        page,
+        "<section id=\"trend\">\n<h2>Since the baseline</h2>\n<p class=\"hint\">Against \
+         <code>{}</code>, collected <time>{}</time>: <strong>{} new</strong>, <strong>{} \
+         resolved</strong>, {} unchanged; {} not rescanned (their place was not read tonight, \
+         so they are not called resolved).</p>\n<div class=\"chart\"><svg id=\"trend-chart\" \
+         role=\"img\" aria-label=\"New and resolved findings by severity\"></svg></div>\n",
+        escape(&baseline.file),
+        escape(&baseline.collected_at),
+        b.new,
+        b.resolved,
+        b.unchanged,
+        b.not_rescanned
+    );
+    if !baseline.resolved.is_empty() {
+        page.push_str(
+            "<h3>Resolved</h3>\n<table class=\"resolved\">\n<thead><tr><th>Severity</th>\
+             <th>Rule</th><th>Account</th><th>Region</th><th>Resource</th><th>Finding</th></tr>\
+             </thead>\n<tbody>\n",
+        );
+        for f in &baseline.resolved {
+            let _ = writeln!(
+                page,
+                "<tr><td><span class=\"sev sev-{}\">{}</span></td><td><code class=\"id\">{}\
+                 </code></td><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td></tr>",
+                f.severity,
+                f.severity,
+                escape(&f.rule_id),
+                escape(&report.account_label(&f.account_id)),
+                escape(&f.region),
+                escape(&f.resource_id),
+                escape(&f.message)
+            );
+        }
+        page.push_str("</tbody>\n</table>\n");
+    }
+    page.push_str("</section>\n");
+}
+
+fn coverage(report: &Report, page: &mut String) {
+    page.push_str(
+        "<section id=\"coverage\">\n<h2>Backup coverage</h2>\n<p class=\"hint\">Counted from the \
+         inventory and the findings of SG-PROT-001 (recent snapshot), SG-PROT-002/003 (copied \
+         to the DR region and the archive account) and SG-RBIN-001/005 (retained by a Recycle \
+         Bin rule); waived findings count as gaps, and volumes skipped by configuration count as \
+         protected.</p>\n",
+    );
+    let total = report
+        .coverage
+        .iter()
+        .fold(Coverage::default(), |sum, c| Coverage {
+            volumes: sum.volumes + c.volumes,
+            volumes_with_recent_snapshot: sum.volumes_with_recent_snapshot
+                + c.volumes_with_recent_snapshot,
+            volumes_copied: sum.volumes_copied + c.volumes_copied,
+            snapshots: sum.snapshots + c.snapshots,
+            snapshots_in_recycle_bin_scope: sum.snapshots_in_recycle_bin_scope
+                + c.snapshots_in_recycle_bin_scope,
+            ..sum
+        });
+    page.push_str("<div class=\"cards coverage-totals\">\n");
+    for (label, part, whole) in coverage_measures(&total) {
+        let _ = writeln!(
+            page,
+            "<div class=\"card\"><span class=\"count\">{}</span>{label}<br>\
+             <span class=\"muted\">{part} of {whole}</span></div>",
+            percent(part, whole)
+        );
+    }
+    page.push_str(
+        "</div>\n<table class=\"coverage\">\n<thead><tr><th>Account</th><th>Region</th>\
+         <th>Volumes</th><th>Recent snapshot</th><th>Copied</th><th>Snapshots</th>\
+         <th>In Recycle Bin</th></tr></thead>\n<tbody>\n",
+    );
+    let mut empty = 0;
+    for account in &report.scope.accounts {
+        let mut label = Some(escape(&report.account_label(&account.account_id)));
+        for region in &account.regions {
+            let found = report
+                .coverage
+                .iter()
+                .find(|c| c.account_id == account.account_id && &c.region == region);
+            let row = match found {
+                Some(c) if c.volumes == 0 && c.snapshots == 0 => {
+                    empty += 1;
+                    continue;
+                }
+                Some(c) => {
+                    let [recent, copied, retained] =
+                        coverage_measures(c).map(|(_, part, whole)| meter(part, whole));
+                    format!(
+                        "<td class=\"num\">{}</td><td>{recent}</td><td>{copied}</td>\
+                         <td class=\"num\">{}</td><td>{retained}</td></tr>",
+                        c.volumes, c.snapshots
+                    )
+                }
+                None => "<td colspan=\"5\" class=\"unknown\">not fully read: see Not scanned\
+                         </td></tr>"
+                    .to_owned(),
+            };
+            let _ = writeln!(
+                page,
+                "<tr><td>{}</td><td>{}</td>{row}",
+                label.take().unwrap_or_default(),
+                escape(region)
+            );
+        }
+    }
+    page.push_str("</tbody>\n</table>\n");
+    if empty > 0 {
+        let _ = writeln!(
+            page,
+            "<p class=\"hint\">{empty} account-region{} without volumes or snapshots not listed.</p>",
+            plural(empty)
+        );
+    }
+    page.push_str("</section>\n");
+}
+
+/// (label, covered, of how many) for each coverage measure, in column order.
+fn coverage_measures(c: &Coverage) -> [(&'static str, usize, usize); 3] {
+    [
+        (
+            "volumes with a recent snapshot",
+            c.volumes_with_recent_snapshot,
+            c.volumes,
+        ),
+        ("volumes copied", c.volumes_copied, c.volumes),
+        (
+            "snapshots in Recycle Bin scope",
+            c.snapshots_in_recycle_bin_scope,
+            c.snapshots,
+        ),
+    ]
+}
+
+/// A bar for `part` of `whole`, coloured by how close it is to all; a dash when there is
+/// nothing to cover.
+fn meter(part: usize, whole: usize) -> String {
+    if whole == 0 {
+        return "<span class=\"muted\">&mdash;</span>".to_owned();
+    }
+    let share = part * 100 / whole;
+    let level = match share {
+        100 => "full",
+        90..=99 => "most",
+        _ => "low",
+    };
+    format!(
+        "<div class=\"meter {level}\"><span style=\"width:{share}%\"></span></div>\
+         <span class=\"meter-text\">{part} of {whole}</span>"
+    )
+}
+
+fn percent(part: usize, whole: usize) -> String {
+    (part * 100)
+        .checked_div(whole)
+        .map_or_else(|| "n/a".to_owned(), |share| format!("{share}%"))
+}
+
+fn waivers(report: &Report, page: &mut String) {
+    if report.waivers.is_empty() {
+        return;
+    }
+    page.push_str(
+        "<section id=\"waivers\">\n<h2>Waivers</h2>\n<table>\n<thead><tr><th>Rule</th>\
+         <th>Resource</th><th>Reason</th><th>Expires</th><th>Matched</th></tr></thead>\n<tbody>\n",
+    );
+    for w in &report.waivers {
+        let expires = if w.expired {
+            format!(
+                "<span class=\"badge expired\">expired {}</span>",
+                escape(&w.expires)
+            )
+        } else {
+            escape(&w.expires)
+        };
+        let _ = writeln!(
+            page,
+            "<tr><td><code class=\"id\">{}</code></td><td><code>{}</code></td><td>{}</td><td>{expires}</td>\
+             <td class=\"num\">{}</td></tr>",
+            escape(&w.rule),
+            escape(&w.resource),
+            escape(&w.reason),
+            w.matched
+        );
+    }
+    page.push_str("</tbody>\n</table>\n</section>\n");
+}
+
+fn findings(report: &Report, page: &mut String) {
+    let total = report.findings.len();
+    let mut regions = report.scope.regions.clone();
+    regions.extend(report.findings.iter().map(|f| f.region.clone()));
+    regions.sort();
+    regions.dedup();
+    let _ = write!(
+        page,
+        "<section id=\"findings\">\n<h2>Findings</h2>\n<form class=\"filters\" id=\"filters\" \
+         role=\"search\" onsubmit=\"return false\">\n<label>Search <input type=\"search\" \
+         name=\"q\" placeholder=\"rule, resource, message, &hellip;\"></label>\n{}{}{}{}\
+         <button type=\"reset\">Clear</button>\n</form>\n<p class=\"shown\"><span \
+         id=\"shown-count\">{total} of {total} findings shown</span> <span \
+         id=\"shown-severities\"></span></p>\n",
+        select(
+            "severity",
+            "Severity",
+            Severity::ALL.map(|s| (s.as_str().to_owned(), s.as_str().to_owned()))
+        ),
+        select(
+            "family",
+            "Family",
+            families(report).into_iter().map(|f| (f.key, f.title))
+        ),
+        select(
+            "account",
+            "Account",
+            report
+                .scope
+                .accounts
+                .iter()
+                .map(|a| (a.account_id.clone(), report.account_label(&a.account_id)))
+        ),
+        select(
+            "region",
+            "Region",
+            regions.into_iter().map(|r| (r.clone(), r))
+        ),
+    );
+    if total == 0 {
+        page.push_str("<p class=\"empty\">No findings.</p>\n</section>\n");
+        return;
+    }
+    page.push_str(
+        "<table class=\"findings\" id=\"findings-table\">\n<thead><tr><th>Severity</th>\
+         <th>Rule</th><th>Account</th><th>Region</th><th>Resource</th><th>Finding</th></tr>\
+         </thead>\n<tbody>\n",
+    );
+    for (index, f) in report.findings.iter().enumerate() {
+        finding_row(report, index, f, page);
+    }
+    page.push_str(
+        "</tbody>\n</table>\n<p class=\"empty\" id=\"no-match\" hidden>No finding matches the \
+         filters.</p>\n</section>\n",
+    );
+}
+
+fn finding_row(report: &Report, index: usize, f: &Finding, page: &mut String) {
+    let family = family_of(&f.rule_id).key;
+    let waiver = match &f.waiver {
+        Some(w) if w.active => format!(
+            "<div class=\"waiver\"><span class=\"badge waived\">waived</span> until {}{}: {}</div>",
+            escape(&w.expires),
+            w.owner.as_deref().map(|o| format!(" ({})", escape(o))).unwrap_or_default(),
+            escape(&w.reason)
+        ),
+        Some(w) => format!(
+            "<div class=\"waiver\"><span class=\"badge expired\">waiver expired</span> {}: {}</div>",
+            escape(&w.expires),
+            escape(&w.reason)
+        ),
+        None => String::new(),
+    };
+    let details = json!({
+        "resource_arn": f.resource_arn,
+        "fingerprint": f.fingerprint,
+        "evidence": f.evidence,
+        "remediation": f.remediation,
+    });
+    let new = if f.baseline == Some(BaselineStatus::New) {
+        "<span class=\"badge new\">new</span> "
+    } else {
+        ""
+    };
+    let _ = writeln!(
+        page,
+        "<tr data-index=\"{index}\" data-severity=\"{severity}\" data-family=\"{family}\" \
+         data-account=\"{account}\" data-region=\"{region}\"{waived}>\
+         <td><span class=\"sev sev-{severity}\">{severity}</span></td>\
+         <td><code class=\"id\">{rule_id}</code><div class=\"muted\">{rule_name}</div></td>\
+         <td>{account_label}</td><td>{region}</td>\
+         <td><span class=\"muted\">{resource_type}</span><br><code>{resource_id}</code></td>\
+         <td>{new}{message}{waiver}<details><summary>details</summary><pre>{details}</pre></details>\
+         </td></tr>",
+        severity = f.severity,
+        family = escape(&family),
+        account = escape(&f.account_id),
+        region = escape(&f.region),
+        waived = if f.is_waived() {
+            " class=\"is-waived\""
+        } else {
+            ""
+        },
+        rule_id = escape(&f.rule_id),
+        rule_name = escape(&f.rule_name),
+        account_label = escape(&report.account_label(&f.account_id)),
+        resource_type = escape(&f.resource_type),
+        resource_id = escape(&f.resource_id),
+        message = escape(&f.message),
+        details = escape(&serde_json::to_string_pretty(&details).unwrap_or_default()),
+    );
+}
+
+fn select(name: &str, label: &str, options: impl IntoIterator<Item = (String, String)>) -> String {
+    let mut html =
+        format!("<label>{label} <select name=\"{name}\"><option value=\"\">all</option>");
+    for (value, text) in options {
+        let _ = write!(
+            html,
+            "<option value=\"{}\">{}</option>",
+            escape(&value),
+            escape(&text)
+        );
+    }
+    html.push_str("</select></label>\n");
+    html
+}
+
+/// A rule family as the page shows it.
+#[derive(PartialEq)]
+struct FamilyColumn {
+    key: String,
+    title: String,
+    /// Its rules look at whole accounts (findings in region `global`), not account-regions.
+    account_wide: bool,
+}
+
+/// Every family in the registry, in registry order, then any other a finding belongs to.
+fn families(report: &Report) -> Vec<FamilyColumn> {
+    let mut families: Vec<FamilyColumn> = Vec::new();
+    let known = RULES.iter().map(|r| r.family).map(|family| FamilyColumn {
+        key: family.as_str().to_owned(),
+        title: family.title().to_owned(),
+        account_wide: RULES
+            .iter()
+            .filter(|r| r.family == family)
+            .all(|r| matches!(r.check, Check::Account(_))),
+    });
+    let found = report.findings.iter().map(|f| family_of(&f.rule_id));
+    for family in known.chain(found) {
+        if !families.iter().any(|f| f.key == family.key) {
+            families.push(family);
+        }
+    }
+    families
+}
+
+/// The family of a finding's rule; for a rule the registry does not know, the id's middle part
+/// (`SG-XYZ-001` -> `xyz`).
+fn family_of(rule_id: &str) -> FamilyColumn {
+    match rule(rule_id) {
+        Some(r) => FamilyColumn {
+            key: r.family.as_str().to_owned(),
+            title: r.family.title().to_owned(),
+            account_wide: matches!(r.check, Check::Account(_)),
+        },
+        None => {
+            let part = rule_id.split('-').nth(1).unwrap_or(rule_id);
+            FamilyColumn {
+                key: part.to_ascii_lowercase(),
+                title: part.to_owned(),
+                account_wide: false,
+            }
+        }
+    }
+}
+
+/// What the script draws from: the whole report, each finding's family, and the families and
+/// severities in display order.
+fn embedded_data(report: &Report) -> String {
+    let data = json!({
+        "report": report,
+        "finding_families": report.findings.iter().map(|f| family_of(&f.rule_id).key).collect::<Vec<_>>(),
+        "families": families(report)
+            .into_iter()
+            .map(|f| json!({ "key": f.key, "title": f.title, "account_wide": f.account_wide }))
+            .collect::<Vec<_>>(),
+        "severities": Severity::ALL,
+    });
+    script_safe_json(&data)
+}
+
+/// JSON that can sit inside a `<script>` element: `<` never appears outside a string in JSON,
+/// and inside one `\u003c` means the same, so no `</script>` or `<!--` can end the block.
+fn script_safe_json(value: &serde_json::Value) -> String {
+    value.to_string().replace('<', "\\u003c")
+}
+
+/// HTML-escapes text for element content and quoted attribute values.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_covers_markup_and_quotes() {
+        assert_eq!(
+            escape(r#"<img src=x onerror='a'>&"#),
+            "&lt;img src=x onerror=&#39;a&#39;&gt;&amp;"
+        );
+        assert_eq!(escape("\"q\""), "&quot;q&quot;");
+    }
+
+    #[test]
+    fn report_strings_cannot_inject_markup() {
+        let hostile = "</script><img src=x onerror=alert(1)>\"'&";
+        let report: Report = serde_json::from_value(json!({
+            "schema_version": 1, "tool": hostile, "collected_at": hostile, "source": hostile,
+            "scope": { "accounts": [{ "account_id": hostile, "name": hostile, "regions": [hostile] }],
+                       "regions": [hostile] },
+            "complete": false,
+            "not_scanned": [{ "account_id": hostile, "region": hostile, "operation": hostile,
+                              "error": hostile }],
+            "api_calls": {}, "throttle_retries": {},
+            "summary": { "findings": 1, "waived": 0, "by_severity": {}, "by_rule": [] },
+            "waivers": [{ "rule": hostile, "resource": hostile, "reason": hostile,
+                          "expires": hostile, "expired": true, "matched": 1 }],
+            "findings": [{
+                "rule_id": hostile, "rule_name": hostile, "severity": "high",
+                "account_id": hostile, "region": hostile, "resource_type": hostile,
+                "resource_id": hostile, "resource_arn": hostile, "message": hostile,
+                "evidence": { "value": hostile },
+                "waiver": { "active": true, "reason": hostile, "expires": hostile, "owner": hostile },
+                "fingerprint": hostile
+            }],
+        }))
+        .unwrap();
+        let page = render(&report);
+        assert!(!page.contains("<img"), "unescaped markup in the page");
+        assert_eq!(
+            page.matches("</script>").count(),
+            2,
+            "only the page's own scripts close"
+        );
+        let markup = &page[..page.find("<script type=\"application/json\"").unwrap()];
+        assert!(
+            !markup.contains("\"'&"),
+            "an unescaped quote could end an attribute"
+        );
+    }
+
+    #[test]
+    fn embedded_json_cannot_close_its_script_element() {
+        let value = json!({ "message": "</script><script>alert(1)</script><!--" });
+        let text = script_safe_json(&value);
+        assert!(!text.contains('<'), "{text}");
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, value);
+    }
 }

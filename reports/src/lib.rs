@@ -12,7 +12,9 @@ pub mod table;
 
 mod report;
 
-pub use report::{Report, RuleCount, Scope, Summary, SCHEMA_VERSION};
+pub use report::{
+    BaselineComparison, BaselineSummary, Report, RuleCount, Scope, ShardOf, Summary, SCHEMA_VERSION,
+};
 
 use std::str::FromStr;
 
@@ -65,14 +67,9 @@ impl Format {
 impl FromStr for Format {
     type Err = String;
     fn from_str(s: &str) -> Result<Format, String> {
-        match s {
-            "table" => Ok(Format::Table),
-            "json" => Ok(Format::Json),
-            "csv" => Ok(Format::Csv),
-            _ => Err(format!(
-                "expected one of {}; found {s:?}",
-                Format::NAMES.join(", ")
-            )),
-        }
+        Format::ALL
+            .into_iter()
+            .find(|format| format.name() == s)
+            .ok_or_else(|| format!("expected one of {}; found {s:?}", Format::NAMES.join(", ")))
     }
 }

@@ -2,9 +2,10 @@
 //! JSON form is the `--format json` contract (`schema_version` 1).
 
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use rules::evaluate::{Evaluation, WaiverUse};
+use rules::evaluate::{sort_findings, Evaluation, WaiverUse};
+use rules::finding::BaselineStatus;
 use rules::inventory::{Gap, Inventory};
 use rules::registry::RULES;
 use rules::{Finding, Severity};
@@ -29,6 +30,48 @@ pub struct Report {
     #[serde(default)]
     pub waivers: Vec<WaiverUse>,
     pub findings: Vec<Finding>,
+    /// Backup coverage per account-region, for those whose volumes, snapshots and snapshot
+    /// retention rules were all read.
+    #[serde(default)]
+    pub coverage: Vec<Coverage>,
+    /// Which part of the organization this report covers, when made with `scan --shard`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<ShardOf>,
+    /// The comparison with a former report, when made with `--baseline`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineComparison>,
+}
+
+/// Shard `index` (0-based) of `count`: the accounts whose id hashes to `index`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ShardOf {
+    pub index: u32,
+    pub count: u32,
+}
+
+/// Tonight's findings against a former report's, by fingerprint. Each finding of this report
+/// carries its own status (`new` or `unchanged`); the baseline's findings that are gone are
+/// listed here.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BaselineComparison {
+    /// The baseline report's file, as given.
+    pub file: String,
+    /// When the baseline's inventory was collected.
+    pub collected_at: String,
+    pub summary: BaselineSummary,
+    /// Findings of the baseline not found tonight in places that were scanned again.
+    pub resolved: Vec<Finding>,
+    /// Findings of the baseline whose account, region or operation was not read tonight: not
+    /// resolved, just unknown.
+    pub not_rescanned: Vec<Finding>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BaselineSummary {
+    pub new: usize,
+    pub unchanged: usize,
+    pub resolved: usize,
+    pub not_rescanned: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -62,6 +105,28 @@ pub struct RuleCount {
     pub count: usize,
 }
 
+/// How much of one account-region's data is backed up. Counted from the inventory and the
+/// findings of the protection and Recycle Bin rules, so it follows the configuration those rules
+/// ran with. Waived findings count as gaps: a waiver accepts a gap, it does not close it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Coverage {
+    pub account_id: String,
+    pub region: String,
+    /// Every volume in the region.
+    pub volumes: usize,
+    /// Volumes SG-PROT-001 did not flag (volumes skipped by `protection.skip_volumes_tagged`
+    /// are not checked, so they count here).
+    pub volumes_with_recent_snapshot: usize,
+    /// Volumes with a completed snapshot whose latest snapshot SG-PROT-002 and SG-PROT-003 did
+    /// not flag for a missing cross-region or cross-account copy.
+    pub volumes_copied: usize,
+    /// Snapshots the account owns in the region.
+    pub snapshots: usize,
+    /// Owned snapshots a Recycle Bin rule retains: none when SG-RBIN-001 fires (no rule covers
+    /// snapshots), otherwise all but those SG-RBIN-005 flags.
+    pub snapshots_in_recycle_bin_scope: usize,
+}
+
 impl Report {
     pub fn new(inventory: &Inventory, evaluation: Evaluation, source: String) -> Report {
         let names: BTreeMap<&str, &str> = inventory
@@ -88,6 +153,7 @@ impl Report {
         not_scanned.sort();
         not_scanned.dedup();
 
+        let coverage = Coverage::of(inventory, &evaluation.findings);
         Report {
             schema_version: SCHEMA_VERSION,
             tool: format!("snapguard {}", env!("CARGO_PKG_VERSION")),
@@ -101,6 +167,9 @@ impl Report {
             summary: Summary::of(&evaluation.findings),
             waivers: evaluation.waivers,
             findings: evaluation.findings,
+            coverage,
+            shard: None,
+            baseline: None,
         }
     }
 
@@ -117,6 +186,320 @@ impl Report {
             }) => format!("{account_id} ({name})"),
             _ => account_id.to_owned(),
         }
+    }
+}
+
+impl Coverage {
+    fn of(inventory: &Inventory, findings: &[Finding]) -> Vec<Coverage> {
+        let mut coverage = Vec::new();
+        for account in &inventory.accounts {
+            for region in &account.regions {
+                let (Some(volumes), Some(snapshots), Some(_)) = (
+                    &region.volumes,
+                    &region.snapshots,
+                    &region.snapshot_retention_rules,
+                ) else {
+                    continue;
+                };
+                let here: Vec<&Finding> = findings
+                    .iter()
+                    .filter(|f| f.account_id == account.id && f.region == region.name)
+                    .collect();
+                let of_rules = |rule_ids: &[&str]| {
+                    here.iter()
+                        .filter(|f| rule_ids.contains(&f.rule_id.as_str()))
+                        .copied()
+                        .collect::<Vec<&Finding>>()
+                };
+                let stale: BTreeSet<&str> = of_rules(&["SG-PROT-001"])
+                    .iter()
+                    .map(|f| f.resource_id.as_str())
+                    .collect();
+                // Copy findings are about the latest snapshot; its volume is in the evidence.
+                let uncopied: BTreeSet<&str> = of_rules(&["SG-PROT-002", "SG-PROT-003"])
+                    .iter()
+                    .filter_map(|f| f.evidence.get("volume_id")?.as_str())
+                    .collect();
+                let owned: Vec<_> = snapshots
+                    .iter()
+                    .filter(|s| s.owner_id.as_deref().is_none_or(|o| o == account.id))
+                    .collect();
+                let snapshotted: BTreeSet<&str> = owned
+                    .iter()
+                    .filter(|s| s.is_completed())
+                    .filter_map(|s| s.volume_id.as_deref())
+                    .collect();
+                let outside_recycle_bin: BTreeSet<&str> = of_rules(&["SG-RBIN-005"])
+                    .iter()
+                    .map(|f| f.resource_id.as_str())
+                    .collect();
+                let recycle_bin_off = !of_rules(&["SG-RBIN-001"]).is_empty();
+                coverage.push(Coverage {
+                    account_id: account.id.to_string(),
+                    region: region.name.to_string(),
+                    volumes: volumes.len(),
+                    volumes_with_recent_snapshot: volumes
+                        .iter()
+                        .filter(|v| !stale.contains(v.volume_id.as_str()))
+                        .count(),
+                    volumes_copied: volumes
+                        .iter()
+                        .map(|v| v.volume_id.as_str())
+                        .filter(|v| snapshotted.contains(v) && !uncopied.contains(v))
+                        .count(),
+                    snapshots: owned.len(),
+                    snapshots_in_recycle_bin_scope: if recycle_bin_off {
+                        0
+                    } else {
+                        owned
+                            .iter()
+                            .filter(|s| !outside_recycle_bin.contains(s.snapshot_id.as_str()))
+                            .count()
+                    },
+                });
+            }
+        }
+        coverage
+    }
+}
+
+/// Night over night and beyond one machine: reading a former report, comparing with it, and
+/// merging shard reports.
+impl Report {
+    /// Reads a report written by `--format json`. Errors are sentences to follow the file name.
+    pub fn from_json(text: &str) -> Result<Report, String> {
+        let document: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+            format!("is not JSON ({e}); expected a `snapguard scan --format json` report")
+        })?;
+        let is_snapguard = document["tool"]
+            .as_str()
+            .is_some_and(|tool| tool.starts_with("snapguard"));
+        let Some(version) = document["schema_version"].as_u64().filter(|_| is_snapguard) else {
+            return Err(
+                "is not a snapguard JSON report (it lacks `\"tool\": \"snapguard ...\"` and \
+                 `schema_version`); expected the output of `snapguard scan --format json`"
+                    .into(),
+            );
+        };
+        if version != u64::from(SCHEMA_VERSION) {
+            return Err(format!(
+                "is a snapguard report of schema_version {version}, and this snapguard reads \
+                 schema_version {SCHEMA_VERSION}; rescan with this version to make a new one"
+            ));
+        }
+        serde_json::from_str(text)
+            .map_err(|e| format!("is not a well-formed snapguard report: {e}"))
+    }
+
+    /// Marks each finding `new` or `unchanged` against `baseline`, and lists the baseline's
+    /// findings that are gone: `resolved` when their place was scanned again tonight,
+    /// `not_rescanned` when it was not (an unread account must not look fixed).
+    pub fn compare_with(&mut self, baseline: Report, file: String) {
+        let before: BTreeSet<&str> = baseline
+            .findings
+            .iter()
+            .map(|f| f.fingerprint.as_str())
+            .collect();
+        let mut summary = BaselineSummary::default();
+        for f in &mut self.findings {
+            let status = if before.contains(f.fingerprint.as_str()) {
+                summary.unchanged += 1;
+                BaselineStatus::Unchanged
+            } else {
+                summary.new += 1;
+                BaselineStatus::New
+            };
+            f.baseline = Some(status);
+        }
+        let tonight: BTreeSet<String> = self
+            .findings
+            .iter()
+            .map(|f| f.fingerprint.clone())
+            .collect();
+        let (mut resolved, mut not_rescanned) = (Vec::new(), Vec::new());
+        for mut f in baseline.findings {
+            if tonight.contains(&f.fingerprint) {
+                continue;
+            }
+            if self.rescanned(&f) {
+                f.baseline = Some(BaselineStatus::Resolved);
+                resolved.push(f);
+            } else {
+                f.baseline = Some(BaselineStatus::NotRescanned);
+                not_rescanned.push(f);
+            }
+        }
+        summary.resolved = resolved.len();
+        summary.not_rescanned = not_rescanned.len();
+        self.baseline = Some(BaselineComparison {
+            file,
+            collected_at: baseline.collected_at,
+            summary,
+            resolved,
+            not_rescanned,
+        });
+    }
+
+    /// Whether this report read the place a finding is about: its account and region were
+    /// scanned, and no gap covers that place or says the finding's rule could not be checked.
+    /// A gap in one operation of a region makes all the region's findings unknown: which
+    /// operations a rule reads is the rule's business, so this errs towards "not rescanned".
+    fn rescanned(&self, f: &Finding) -> bool {
+        let in_scope = |id: &str| self.scope.accounts.iter().find(|a| a.account_id == id);
+        let Some(account) = in_scope(&f.account_id) else {
+            return false;
+        };
+        let region_read = f.region == "global" || account.regions.contains(&f.region);
+        let covered_by_gap = self.not_scanned.iter().any(|gap| {
+            // A region gap covers that region; an account-wide one covers the whole account
+            // when nothing was read (`*`), else only account-wide findings (IAM, SCPs).
+            let place = gap.account_id == f.account_id
+                && match &gap.region {
+                    Some(region) => *region == f.region,
+                    None => gap.operation == "*" || f.region == "global",
+                };
+            // A rule that could not be checked (SG-PROT-003 without the archive account) leaves
+            // its findings unknown in that account, or everywhere when the gap is about an
+            // account outside the scan.
+            let rule = gap.operation == f.rule_id
+                && (gap.account_id == f.account_id || in_scope(&gap.account_id).is_none());
+            place || rule
+        });
+        region_read && !covered_by_gap
+    }
+
+    /// Combines the reports of every shard of one scan into the report a single run makes.
+    /// `parts` pairs each report with its file name, for errors.
+    pub fn merge(parts: Vec<(String, Report)>) -> Result<Report, String> {
+        let Some((first_file, first)) = parts.first() else {
+            return Err("merge needs at least one shard report".into());
+        };
+        let shard_of = |file: &str, report: &Report| {
+            report.shard.ok_or_else(|| {
+                format!(
+                    "{file} is not a shard report; merge combines the reports of \
+                     `snapguard scan --shard K/N --format json`"
+                )
+            })
+        };
+        let first_shard = shard_of(first_file, first)?;
+        let count = first_shard.count;
+        let mut seen: BTreeMap<u32, &str> = BTreeMap::new();
+        for (file, report) in &parts {
+            let shard = shard_of(file, report)?;
+            if shard.count != count {
+                return Err(format!(
+                    "{file} is shard {}/{} but {first_file} is shard {}/{count}: the shards of \
+                     one scan share N",
+                    shard.index, shard.count, first_shard.index
+                ));
+            }
+            if let Some(other) = seen.insert(shard.index, file) {
+                return Err(format!(
+                    "{other} and {file} are both shard {}/{count}; give each shard once",
+                    shard.index
+                ));
+            }
+            if !same_waivers(&report.waivers, &first.waivers) {
+                return Err(format!(
+                    "{file} was made with other waivers than {first_file}: the shards of one \
+                     scan share one config"
+                ));
+            }
+        }
+        if let Some(missing) = (0..count).find(|i| !seen.contains_key(i)) {
+            return Err(format!(
+                "shard {missing}/{count} is missing: merge needs every shard of the scan, or its \
+                 accounts would silently drop out of the report"
+            ));
+        }
+
+        let mut sources: Vec<&str> = parts.iter().map(|(_, r)| r.source.as_str()).collect();
+        sources.sort();
+        sources.dedup();
+        // Shards of a live scan finish at different times; each measured ages from its own
+        // time, and the merged report says when the earliest one collected.
+        let collected_at = parts
+            .iter()
+            .map(|(_, r)| r.collected_at.as_str())
+            .min()
+            .unwrap_or_default()
+            .to_owned();
+        let mut merged = Report {
+            schema_version: SCHEMA_VERSION,
+            tool: first.tool.clone(),
+            collected_at,
+            source: sources.join(", "),
+            scope: Scope {
+                accounts: Vec::new(),
+                regions: Vec::new(),
+            },
+            complete: true,
+            not_scanned: Vec::new(),
+            api_calls: BTreeMap::new(),
+            throttle_retries: BTreeMap::new(),
+            summary: Summary::default(),
+            waivers: first.waivers.clone(),
+            findings: Vec::new(),
+            coverage: Vec::new(),
+            shard: None,
+            baseline: None,
+        };
+        for w in &mut merged.waivers {
+            w.matched = 0;
+            w.expired = false;
+            w.fingerprints.clear();
+        }
+        for (_, part) in parts {
+            merged.scope.accounts.extend(part.scope.accounts);
+            merged.scope.regions.extend(part.scope.regions);
+            merged.not_scanned.extend(part.not_scanned);
+            merged.coverage.extend(part.coverage);
+            add_counts(&mut merged.api_calls, part.api_calls);
+            add_counts(&mut merged.throttle_retries, part.throttle_retries);
+            for (into, from) in merged.waivers.iter_mut().zip(part.waivers) {
+                into.matched += from.matched;
+                into.expired |= from.expired;
+                into.fingerprints.extend(from.fingerprints);
+            }
+            // A shard's own baseline comparison saw only its accounts: compare the merged
+            // report instead (`merge --baseline`).
+            merged
+                .findings
+                .extend(part.findings.into_iter().map(|mut f| {
+                    f.baseline = None;
+                    f
+                }));
+        }
+        merged
+            .scope
+            .accounts
+            .sort_by(|a, b| a.account_id.cmp(&b.account_id));
+        merged.scope.regions.sort();
+        merged.scope.regions.dedup();
+        // Stable: each account's regions keep the order its shard gave them.
+        merged
+            .coverage
+            .sort_by(|a, b| a.account_id.cmp(&b.account_id));
+        merged.not_scanned.sort();
+        merged.not_scanned.dedup();
+        merged.complete = merged.not_scanned.is_empty();
+        for w in &mut merged.waivers {
+            w.fingerprints.sort();
+        }
+        sort_findings(&mut merged.findings);
+        merged.summary = Summary::of(&merged.findings);
+        Ok(merged)
+    }
+}
+
+fn same_waivers(a: &[WaiverUse], b: &[WaiverUse]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(a, b)| a.same_waiver(b))
+}
+
+fn add_counts(into: &mut BTreeMap<String, u64>, from: BTreeMap<String, u64>) {
+    for (operation, n) in from {
+        *into.entry(operation).or_default() += n;
     }
 }
 

@@ -6,6 +6,7 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
 use std::fmt::Write;
 
+use rules::finding::BaselineStatus;
 use rules::{Finding, Severity};
 
 use crate::Report;
@@ -33,8 +34,11 @@ pub fn render(report: &Report) -> String {
         );
     }
     out.push('\n');
+    since_baseline(report, &mut out);
     summary(report, &mut out);
     findings(report, &mut out);
+    resolved(report, &mut out);
+    waivers(report, &mut out);
     not_scanned(report, &mut out);
     out
 }
@@ -102,6 +106,120 @@ fn findings(report: &Report, out: &mut String) {
         let _ = writeln!(out, "{table}\n");
         start = end;
     }
+}
+
+/// Night over night, what is new comes first: it is what the reader has to act on.
+fn since_baseline(report: &Report, out: &mut String) {
+    let Some(baseline) = &report.baseline else {
+        return;
+    };
+    let s = &baseline.summary;
+    let _ = writeln!(
+        out,
+        "Since the baseline {} (collected {}): {} new, {} unchanged, {} resolved, {} not rescanned",
+        baseline.file, baseline.collected_at, s.new, s.unchanged, s.resolved, s.not_rescanned
+    );
+    if s.not_rescanned > 0 {
+        let _ = writeln!(
+            out,
+            "{} finding{} of the baseline {} in places not read tonight (see \"Not scanned\"): \
+             unknown, not counted as resolved.",
+            s.not_rescanned,
+            plural(s.not_rescanned),
+            if s.not_rescanned == 1 { "is" } else { "are" }
+        );
+    }
+    let new: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.baseline == Some(BaselineStatus::New) && !f.is_waived())
+        .collect();
+    if new.is_empty() {
+        let _ = writeln!(out, "Nothing new.\n");
+        return;
+    }
+    let _ = writeln!(out, "New");
+    let _ = writeln!(out, "{}\n", findings_table(report, &new));
+}
+
+fn resolved(report: &Report, out: &mut String) {
+    let Some(baseline) = report.baseline.as_ref().filter(|b| !b.resolved.is_empty()) else {
+        return;
+    };
+    let resolved: Vec<&Finding> = baseline.resolved.iter().collect();
+    let _ = writeln!(out, "Resolved since the baseline");
+    let _ = writeln!(out, "{}\n", findings_table(report, &resolved));
+}
+
+/// Expired waivers and the findings they no longer cover, and waivers that matched nothing,
+/// so the waiver list cannot rot silently.
+fn waivers(report: &Report, out: &mut String) {
+    let expired = report.waivers.iter().filter(|w| w.expired).count();
+    let unmatched = report.waivers.iter().filter(|w| w.matched == 0).count();
+    if expired + unmatched == 0 {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "Waivers: {} configured, {expired} expired, {unmatched} matching nothing",
+        report.waivers.len()
+    );
+    for w in &report.waivers {
+        let owner = w
+            .owner
+            .as_ref()
+            .map_or(String::new(), |o| format!(", owner {o}"));
+        let waiver = format!("{} on {}", w.rule, w.resource);
+        if w.matched == 0 {
+            let _ = writeln!(
+                out,
+                "UNMATCHED: the waiver {waiver} (expires {}{owner}) matched no finding; remove it \
+                 or correct its rule, resource or account.",
+                w.expires
+            );
+        }
+        if w.expired && w.matched > 0 {
+            let _ = writeln!(
+                out,
+                "EXPIRED: the waiver {waiver} expired {}{owner}; it no longer covers {} \
+                 finding{}, which count again:",
+                w.expires,
+                w.matched,
+                plural(w.matched)
+            );
+            let uncovered: Vec<&Finding> = report
+                .findings
+                .iter()
+                .filter(|f| w.fingerprints.contains(&f.fingerprint))
+                .collect();
+            let _ = writeln!(out, "{}", findings_table(report, &uncovered));
+        } else if w.expired {
+            let _ = writeln!(
+                out,
+                "EXPIRED: the waiver {waiver} expired {}{owner}.",
+                w.expires
+            );
+        }
+    }
+    out.push('\n');
+}
+
+/// Findings across accounts, one a row.
+fn findings_table(report: &Report, findings: &[&Finding]) -> Table {
+    let mut table = new_table([
+        "severity", "rule", "account", "region", "resource", "message",
+    ]);
+    for f in findings {
+        table.add_row(vec![
+            Cell::new(f.severity),
+            Cell::new(&f.rule_id),
+            Cell::new(report.account_label(&f.account_id)),
+            Cell::new(&f.region),
+            Cell::new(&f.resource_id),
+            Cell::new(&f.message),
+        ]);
+    }
+    table
 }
 
 fn not_scanned(report: &Report, out: &mut String) {

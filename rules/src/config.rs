@@ -18,6 +18,8 @@ pub struct Config {
     pub recycle_bin: RecycleBinConfig,
     pub sharing: SharingConfig,
     pub iam: IamConfig,
+    /// How `snapguard remediate plan` fills in what the findings do not say.
+    pub remediation: RemediationConfig,
     /// Per-rule overrides, keyed by rule id: `[rules.SG-TAG-001] severity = "low"`.
     pub rules: BTreeMap<String, RuleOverride>,
     pub waivers: Vec<Waiver>,
@@ -89,6 +91,33 @@ pub struct IamConfig {
     pub exempt_principals: Vec<String>,
     /// The actions that destroy or expose backups; the catalogue's seven when absent.
     pub protected_actions: Option<Vec<String>>,
+}
+
+/// `[remediation]`: values the plan needs and the findings cannot give.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RemediationConfig {
+    /// A value per required tag key, for resources (and new snapshots of volumes) that lack it:
+    /// `tag_defaults = { Owner = "backup-team" }`.
+    pub tag_defaults: BTreeMap<String, String>,
+    /// The KMS key that encrypts copies made in the same account; the account's default EBS
+    /// key when absent.
+    pub copy_kms_key_id: Option<String>,
+    /// The KMS key, in the archive account, that encrypts copies made there.
+    pub archive_kms_key_id: Option<String>,
+    /// The unlock delay of Recycle Bin rules the remediation locks, 7 to 30 days.
+    pub unlock_delay_days: u64,
+}
+
+impl Default for RemediationConfig {
+    fn default() -> Self {
+        RemediationConfig {
+            tag_defaults: BTreeMap::new(),
+            copy_kms_key_id: None,
+            archive_kms_key_id: None,
+            unlock_delay_days: 7,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -236,6 +265,15 @@ impl Config {
                     format!("no rule has the id {id:?}; `snapguard rules` lists them"),
                 ));
             }
+        }
+        if !(7..=30).contains(&self.remediation.unlock_delay_days) {
+            return Err((
+                "remediation.unlock_delay_days".into(),
+                format!(
+                    "Recycle Bin accepts an unlock delay of 7 to 30 days, found {}",
+                    self.remediation.unlock_delay_days
+                ),
+            ));
         }
         for (i, w) in self.waivers.iter().enumerate() {
             if crate::registry::rule(&w.rule).is_none() {

@@ -114,6 +114,7 @@ pub static RULES: &[&Rule] = &[
     &iam::principal_can_share_backups::RULE,
     &iam::principal_can_weaken_recycle_bin::RULE,
     &iam::no_scp_guardrail::RULE,
+    &iam::principal_can_perform_protected_action::RULE,
 ];
 
 /// The rule with this id (case-insensitive) or name.

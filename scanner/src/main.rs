@@ -26,8 +26,14 @@ struct Cli {
 enum Command {
     /// Scan an inventory and report findings.
     Scan(cli::scan::ScanArgs),
+    /// Combine the JSON reports of `scan --shard K/N` into one report.
+    Merge(cli::merge::MergeArgs),
     /// List every rule: id, name, family, default severity.
     Rules,
+    /// Check IAM changes: the CI gate for policies, Terraform plans and CloudFormation templates.
+    Iam(cli::iam::IamArgs),
+    /// Plan the remediations of findings, for review before applying them.
+    Remediate(cli::remediate::RemediateArgs),
     /// Print a rule's documentation.
     Explain {
         /// A rule id (SG-PROT-001) or name (volume-without-recent-snapshot).
@@ -45,6 +51,9 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Scan(args) => cli::scan::run(args),
+        Command::Merge(args) => cli::merge::run(args),
+        Command::Iam(args) => cli::iam::run(args),
+        Command::Remediate(args) => cli::remediate::run(args),
         Command::Rules => print(&cli::rules::table()).map(|_| 0),
         Command::Explain { rule } => cli::rules::explain(&rule),
     };

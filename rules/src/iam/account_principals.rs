@@ -14,6 +14,41 @@ use crate::inventory::{Account, AttachedPolicy, InlinePolicy, Organization, Tag}
 use crate::scope::{AccountScope, Context, Draft, Emitter};
 use crate::wildcard;
 
+/// Which rule reports which protected actions. Actions configured in `iam.protected_actions`
+/// beyond these belong to SG-IAM-006.
+pub const ACTIONS_BY_RULE: [(&str, &[&str]); 4] = [
+    ("SG-IAM-001", &["ec2:DeleteSnapshot"]),
+    ("SG-IAM-002", &["ec2:DeregisterImage"]),
+    (
+        "SG-IAM-003",
+        &["ec2:ModifySnapshotAttribute", "ec2:ModifyImageAttribute"],
+    ),
+    (
+        "SG-IAM-004",
+        &["rbin:DeleteRule", "rbin:UpdateRule", "rbin:UnlockRule"],
+    ),
+];
+
+/// The rule that reports a grant of `action`.
+pub fn rule_for_action(action: &str) -> &'static str {
+    ACTIONS_BY_RULE
+        .iter()
+        .find(|(_, actions)| actions.iter().any(|a| a.eq_ignore_ascii_case(action)))
+        .map_or(
+            super::principal_can_perform_protected_action::RULE.id,
+            |(id, _)| id,
+        )
+}
+
+/// The protected actions in force that `rule_id` reports.
+pub fn actions_of_rule(ctx: &Context, rule_id: &str) -> Vec<String> {
+    ctx.config
+        .protected_actions()
+        .into_iter()
+        .filter(|a| rule_for_action(a) == rule_id)
+        .collect()
+}
+
 /// A user or role and what it can do to backups.
 pub struct PrincipalVerdicts {
     pub kind: &'static str,
@@ -24,7 +59,7 @@ pub struct PrincipalVerdicts {
 
 impl PrincipalVerdicts {
     /// The most permissive verdict among `actions`, with the verdicts behind it.
-    pub fn strongest(&self, actions: &[&str]) -> Option<(Verdict, Vec<&ActionVerdict>)> {
+    pub fn strongest(&self, actions: &[String]) -> Option<(Verdict, Vec<&ActionVerdict>)> {
         let relevant: Vec<&ActionVerdict> = self
             .verdicts
             .iter()
@@ -245,11 +280,16 @@ pub fn evaluate_account(ctx: &Context, account: &Account) -> Vec<PrincipalVerdic
     out
 }
 
-/// SG-IAM-001..004: one finding per principal that can perform any of `actions`; a grant that
-/// holds only under a condition is a finding one severity lower.
-pub fn report_principals(scope: &AccountScope, actions: &[&str], what: &str, out: &mut Emitter) {
+/// SG-IAM-001..004 and 006: one finding per principal that can perform any of the rule's
+/// protected actions; a grant that holds only under a condition is a finding one severity
+/// lower.
+pub fn report_principals(scope: &AccountScope, rule_id: &str, what: &str, out: &mut Emitter) {
+    let actions = actions_of_rule(scope.ctx, rule_id);
+    if actions.is_empty() {
+        return;
+    }
     for principal in scope.principals() {
-        let Some((verdict, verdicts)) = principal.strongest(actions) else {
+        let Some((verdict, verdicts)) = principal.strongest(&actions) else {
             continue;
         };
         if verdict == Verdict::NotAllowed {

@@ -24,6 +24,7 @@ mod policy;
 mod principal;
 pub mod principal_can_delete_snapshots;
 pub mod principal_can_deregister_images;
+pub mod principal_can_perform_protected_action;
 pub mod principal_can_share_backups;
 pub mod principal_can_weaken_recycle_bin;
 mod targets;

@@ -37,5 +37,5 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(scope: &AccountScope, out: &mut Emitter) {
-    report_principals(scope, &["ec2:DeleteSnapshot"], "delete snapshots", out);
+    report_principals(scope, RULE.id, "delete snapshots", out);
 }

@@ -34,6 +34,5 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(scope: &AccountScope, out: &mut Emitter) {
-    let actions = ["ec2:ModifySnapshotAttribute", "ec2:ModifyImageAttribute"];
-    report_principals(scope, &actions, "share snapshots or AMIs", out);
+    report_principals(scope, RULE.id, "share snapshots or AMIs", out);
 }

@@ -32,6 +32,5 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(scope: &AccountScope, out: &mut Emitter) {
-    let actions = ["rbin:DeleteRule", "rbin:UpdateRule", "rbin:UnlockRule"];
-    report_principals(scope, &actions, "weaken Recycle Bin rules", out);
+    report_principals(scope, RULE.id, "weaken Recycle Bin rules", out);
 }

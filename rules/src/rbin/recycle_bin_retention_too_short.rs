@@ -1,6 +1,9 @@
 //! ## What it checks
 //! Every retention rule, for snapshots or AMIs, keeps resources for at least
-//! `recycle_bin.min_retention_days` days (default 7).
+//! `recycle_bin.min_retention_days` days (default 7). A shorter rule is not reported when a
+//! region-level rule of the same resource type, without exclusion tags, keeps them long enough:
+//! when several rules match a resource, Recycle Bin keeps it for the longest of their periods,
+//! so the short rule shortens nothing.
 //!
 //! ## Why it matters
 //! Deletions are often noticed late: over a weekend, after a holiday, when the next restore
@@ -18,6 +21,7 @@
 use serde_json::json;
 
 use crate::finding::Severity;
+use crate::inventory::RetentionRule;
 use crate::registry::{Check, Family, Rule};
 use crate::remediation::Remediation;
 use crate::scope::{Draft, Emitter, RegionScope};
@@ -35,11 +39,13 @@ pub static RULE: Rule = Rule {
 fn check(scope: &RegionScope, out: &mut Emitter) {
     let min_days = scope.config().recycle_bin.min_retention_days;
     for (resource_type, rules) in super::rule_sets(scope) {
-        for rule in rules.into_iter().flatten() {
+        let rules = rules.map_or(&[][..], Vec::as_slice);
+        let shadowed = rules.iter().any(|r| covers_all_long_enough(r, min_days));
+        for rule in rules {
             let Some(days) = rule.retention_days() else {
                 continue;
             };
-            if days >= min_days {
+            if days >= min_days || shadowed {
                 continue;
             }
             let message = format!(
@@ -62,4 +68,16 @@ fn check(scope: &RegionScope, out: &mut Emitter) {
             );
         }
     }
+}
+
+/// A region-level rule with no exclusions that keeps resources at least `min_days`: every
+/// resource it matches (all of them) is kept that long whatever shorter rules say.
+fn covers_all_long_enough(rule: &RetentionRule, min_days: u64) -> bool {
+    rule.is_tag_level() == Some(false)
+        && rule
+            .exclude_resource_tags
+            .as_ref()
+            .is_some_and(Vec::is_empty)
+        && rule.status.as_deref().is_none_or(|s| s == "available")
+        && rule.retention_days().is_some_and(|d| d >= min_days)
 }

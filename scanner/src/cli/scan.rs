@@ -1,10 +1,14 @@
-//! `snapguard scan`: inventory in, report out.
+//! `snapguard scan`: inventory in, report out. Also the report options `merge` shares: formats,
+//! output files, `--fail-on` and the night-over-night `--baseline`.
 
 use clap::Args;
-use std::path::PathBuf;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 
-use reports::{Format, Report};
-use rules::Severity;
+use reports::{Format, Report, ShardOf};
+use rules::finding::BaselineStatus;
+use rules::{Config, Evaluation, Inventory, Severity};
 
 use snapguard::{config_file, sources};
 
@@ -18,6 +22,18 @@ pub struct ScanArgs {
     /// The config file [default: ./snapguard.toml when it exists].
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// Scan shard K of N (K from 0): the accounts whose id hashes to K. `auto/N` takes K from
+    /// JOB_COMPLETION_INDEX (Kubernetes Indexed Job) or AWS_BATCH_JOB_ARRAY_INDEX (AWS Batch
+    /// array job). Combine the shards' JSON reports with `snapguard merge`.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    shard: Option<ShardOf>,
+    #[command(flatten)]
+    report: ReportArgs,
+}
+
+/// How a report is rendered, compared and turned into an exit status (`scan` and `merge`).
+#[derive(Args)]
+pub struct ReportArgs {
     /// Format of the report on standard output (or in `--output FILE` without a format).
     #[arg(long, default_value = "table", value_parser = parse_format)]
     format: Format,
@@ -30,6 +46,12 @@ pub struct ScanArgs {
     /// low, info), or never with `none`.
     #[arg(long, default_value = "low", value_parser = parse_fail_on, value_name = "SEVERITY")]
     fail_on: FailOn,
+    /// A former JSON report: mark each finding new or unchanged and list what was resolved.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// With --baseline: --fail-on counts only new findings.
+    #[arg(long, requires = "baseline")]
+    fail_on_new: bool,
 }
 
 /// `--fail-on`: a severity threshold, or `none` to never fail on findings.
@@ -68,6 +90,55 @@ fn parse_fail_on(s: &str) -> Result<FailOn, String> {
     }
 }
 
+/// The job systems' array index variables that `--shard auto/N` reads, in this order.
+const SHARD_INDEX_VARIABLES: [&str; 2] = ["JOB_COMPLETION_INDEX", "AWS_BATCH_JOB_ARRAY_INDEX"];
+
+fn parse_shard(s: &str) -> Result<ShardOf, String> {
+    let expected = "expected K/N with 0 <= K < N (or auto/N)";
+    let (index, count) = s
+        .split_once('/')
+        .ok_or_else(|| format!("{expected}; found {s:?}"))?;
+    let count: u32 = count
+        .parse()
+        .ok()
+        .filter(|&n| n > 0)
+        .ok_or_else(|| format!("{expected}; N must be a positive whole number, found {s:?}"))?;
+    let index = if index == "auto" {
+        let (variable, value) = SHARD_INDEX_VARIABLES
+            .iter()
+            .find_map(|v| Some((v, std::env::var(v).ok()?)))
+            .ok_or_else(|| {
+                format!(
+                    "--shard auto/{count} takes K from {}, and neither is set; run it as an \
+                     indexed job or give K",
+                    SHARD_INDEX_VARIABLES.join(" or ")
+                )
+            })?;
+        value.trim().parse().map_err(|_| {
+            format!("--shard auto/{count}: {variable} is {value:?}, not a whole number")
+        })?
+    } else {
+        index
+            .parse()
+            .map_err(|_| format!("{expected}; K must be a whole number, found {s:?}"))?
+    };
+    if index >= count {
+        return Err(format!(
+            "{expected}; shard {index} of {count} does not exist"
+        ));
+    }
+    Ok(ShardOf { index, count })
+}
+
+/// Whether an account belongs to a shard: a hash of its id alone, so membership does not
+/// depend on the order or length of the account list, and shards are balanced.
+fn shard_owns(shard: ShardOf, account_id: &str) -> bool {
+    let digest = Sha256::digest(account_id.as_bytes());
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    u64::from_be_bytes(first) % u64::from(shard.count) == u64::from(shard.index)
+}
+
 pub fn run(args: ScanArgs) -> Result<u8, String> {
     let config = config_file::load(args.config.as_deref())?;
     let Some(dir) = args.inventory else {
@@ -77,7 +148,7 @@ pub fn run(args: ScanArgs) -> Result<u8, String> {
                 .into(),
         );
     };
-    let inventory = sources::recorded::load(&dir).map_err(|errors| {
+    let mut inventory = sources::recorded::load(&dir).map_err(|errors| {
         let shown: Vec<String> = errors.iter().take(20).map(|e| e.to_string()).collect();
         let more = errors.len().saturating_sub(shown.len());
         let tail = if more > 0 {
@@ -90,34 +161,113 @@ pub fn run(args: ScanArgs) -> Result<u8, String> {
             shown.join("\n")
         )
     })?;
-    let evaluation = rules::evaluate(&inventory, &config);
-    let report = Report::new(
+    if let Some(shard) = args.shard {
+        if inventory
+            .organization
+            .as_ref()
+            .is_none_or(|o| o.accounts.is_empty())
+        {
+            return Err(format!(
+                "--shard needs the organization's account list, to tell an account of another \
+                 shard from one outside the organization; {} has no \
+                 organizations/list-accounts.json",
+                dir.display()
+            ));
+        }
+        keep_shard_and_context(&mut inventory, shard, &config);
+    }
+    let mut evaluation = rules::evaluate(&inventory, &config);
+    if let Some(shard) = args.shard {
+        keep_shard_results(&mut inventory, &mut evaluation, shard);
+    }
+    let mut report = Report::new(
         &inventory,
         evaluation,
         format!("recorded:{}", dir.display()),
     );
-    if args.output.is_empty() {
-        print(&args.format.render(&report))?;
-    }
-    for output in &args.output {
-        let text = output.format.unwrap_or(args.format).render(&report);
-        std::fs::write(&output.path, text)
-            .map_err(|e| format!("{}: cannot write the report: {e}", output.path.display()))?;
-    }
-    Ok(exit_status(&report, args.fail_on))
+    report.shard = args.shard;
+    args.report.finish(report)
 }
 
-/// 0, or 1 for findings at or above `fail_on`, plus 4 when the scan was incomplete.
-fn exit_status(report: &Report, fail_on: FailOn) -> u8 {
-    let failing = fail_on.0.is_some_and(|threshold| {
-        report
-            .findings
-            .iter()
-            .any(|f| !f.is_waived() && f.severity >= threshold)
-    });
-    let mut code = if failing { EXIT_FINDINGS } else { 0 };
-    if !report.complete {
-        code += EXIT_INCOMPLETE;
+/// Narrows the inventory to the shard's accounts, keeping the archive account as context:
+/// copies into it decide SG-PROT-003 for every account, whichever shard it falls in.
+fn keep_shard_and_context(inventory: &mut Inventory, shard: ShardOf, config: &Config) {
+    let archive = config.protection.archive_account.as_ref().map(|a| &a.0);
+    inventory
+        .accounts
+        .retain(|a| shard_owns(shard, &a.id) || archive.is_some_and(|id| *id == a.id));
+    inventory
+        .not_scanned
+        .retain(|gap| shard_owns(shard, &gap.account_id));
+    // A recording's call counts describe the whole collection: count them once, in shard 0,
+    // so that merged shards sum to the full run's.
+    if shard.index != 0 {
+        inventory.api_calls.clear();
+        inventory.throttle_retries.clear();
     }
-    code
+}
+
+/// Drops what the context accounts contributed: their findings, gaps and waiver matches belong
+/// to their own shard.
+fn keep_shard_results(inventory: &mut Inventory, evaluation: &mut Evaluation, shard: ShardOf) {
+    inventory.accounts.retain(|a| shard_owns(shard, &a.id));
+    evaluation
+        .findings
+        .retain(|f| shard_owns(shard, &f.account_id));
+    evaluation
+        .not_evaluated
+        .retain(|gap| shard_owns(shard, &gap.account_id));
+    let kept: BTreeSet<&str> = evaluation
+        .findings
+        .iter()
+        .map(|f| f.fingerprint.as_str())
+        .collect();
+    for waiver in &mut evaluation.waivers {
+        waiver.fingerprints.retain(|f| kept.contains(f.as_str()));
+        waiver.matched = waiver.fingerprints.len();
+    }
+}
+
+/// Reads a `--format json` report (a baseline, a shard); errors name the file.
+pub fn read_report(path: &Path) -> Result<Report, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("{}: cannot read the report: {e}", path.display()))?;
+    Report::from_json(&text).map_err(|e| format!("{} {e}", path.display()))
+}
+
+impl ReportArgs {
+    /// Compares with the baseline, writes every requested format, and returns the exit status.
+    pub fn finish(&self, mut report: Report) -> Result<u8, String> {
+        if let Some(path) = &self.baseline {
+            let baseline = read_report(path)?;
+            report.compare_with(baseline, path.display().to_string());
+        }
+        if self.output.is_empty() {
+            print(&self.format.render(&report))?;
+        }
+        for output in &self.output {
+            let text = output.format.unwrap_or(self.format).render(&report);
+            std::fs::write(&output.path, text)
+                .map_err(|e| format!("{}: cannot write the report: {e}", output.path.display()))?;
+        }
+        Ok(self.exit_status(&report))
+    }
+
+    /// 0, or 1 for findings at or above `--fail-on` (only new ones with `--fail-on-new`), plus
+    /// 4 when the scan was incomplete. Waivers that match nothing do not change it: they are
+    /// reported instead, as a shard cannot know whether another shard matches them.
+    fn exit_status(&self, report: &Report) -> u8 {
+        let failing = self.fail_on.0.is_some_and(|threshold| {
+            report.findings.iter().any(|f| {
+                !f.is_waived()
+                    && f.severity >= threshold
+                    && (!self.fail_on_new || f.baseline == Some(BaselineStatus::New))
+            })
+        });
+        let mut code = if failing { EXIT_FINDINGS } else { 0 };
+        if !report.complete {
+            code += EXIT_INCOMPLETE;
+        }
+        code
+    }
 }

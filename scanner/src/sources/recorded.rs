@@ -180,13 +180,13 @@ pub fn load(dir: &Path) -> Result<Inventory, Vec<InputError>> {
         .map(|(id, path)| load_account(id, path))
         .collect();
     let mut accounts = Vec::new();
-    let mut not_scanned = manifest.not_scanned;
-    not_scanned.extend(org_gaps);
+    // Gaps the files imply; the manifest's own gaps (a live scan's real errors) explain them.
+    let mut derived = org_gaps;
     for result in loaded {
         match result {
             Ok((account, gaps)) => {
                 accounts.push(account);
-                not_scanned.extend(gaps);
+                derived.extend(gaps);
             }
             Err(e) => errors.extend(e),
         }
@@ -197,11 +197,14 @@ pub fn load(dir: &Path) -> Result<Inventory, Vec<InputError>> {
     }
     accounts.sort_by(|a, b| a.id.cmp(&b.id));
 
-    not_scanned.extend(missing_places(
+    derived.extend(missing_places(
         &accounts,
         organization.as_ref(),
         &manifest.regions,
     ));
+    let mut not_scanned = manifest.not_scanned;
+    derived.retain(|d| !not_scanned.iter().any(|m| explains(m, d)));
+    not_scanned.extend(derived);
     not_scanned.sort();
     not_scanned.dedup();
     let collected_at = match manifest.collected_at {
@@ -216,6 +219,17 @@ pub fn load(dir: &Path) -> Result<Inventory, Vec<InputError>> {
         api_calls: manifest.api_calls,
         throttle_retries: manifest.throttle_retries,
     })
+}
+
+/// Whether a gap recorded in the manifest (`collect` writes the live scan's gaps there, with
+/// the real error) already accounts for a gap an absent file implies: same account, and the
+/// same region and operation, or a whole place (`*`) missing in an account or account-region
+/// the manifest says could not be read.
+fn explains(recorded: &Gap, derived: &Gap) -> bool {
+    recorded.account_id == derived.account_id
+        && (recorded.region == derived.region
+            || (recorded.region.is_none() && derived.operation == "*"))
+        && (recorded.operation == derived.operation || derived.operation == "*")
 }
 
 /// Accounts of the organization with no folder, and expected regions missing in an account.

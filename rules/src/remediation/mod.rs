@@ -1,5 +1,11 @@
-//! Typed remediations a finding can carry. Planning and executing them is the remediation
-//! work's; rules only say what would fix the finding.
+//! Typed remediations a finding can carry, and the planning that turns findings into a
+//! reviewable plan of actions ([`plan`]). Rules only say what would fix a finding; planning
+//! merges, orders and parameterises the fixes; executing them is the scanner's, which holds
+//! the AWS clients.
+
+pub mod plan;
+
+pub use plan::{plan, Action, Plan, PlanFilter, SafetyClass, Step};
 
 use serde::{Deserialize, Serialize};
 

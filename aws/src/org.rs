@@ -1,0 +1,297 @@
+//! The organization: its accounts, the tree of roots and OUs, and the service control policies
+//! with their content and targets. Filled exactly as the recorded `organizations/` folder is.
+
+use std::collections::BTreeMap;
+
+use futures_util::stream::{self, StreamExt};
+use rules::inventory::{
+    Gap, OrgAccount, OrgNode, Organization, OrganizationDescription, ServiceControlPolicy, Str,
+};
+
+use crate::{describe_error, Ctx};
+
+/// Organizations' own limits are low (a few requests per second per account).
+const ORG_CONCURRENCY: usize = 4;
+/// The largest page Organizations' List operations return.
+const MAX_PAGE: i32 = 20;
+
+pub(crate) async fn collect(ctx: &Ctx, caller: &str) -> Result<(Organization, Vec<Gap>), String> {
+    let client = ctx.organizations(caller);
+    let mut gaps: Vec<(String, String)> = Vec::new();
+    let _slot = ctx.slots.acquire().await.expect("semaphore open");
+
+    let description = match client.describe_organization().send().await {
+        Ok(out) => out.organization().map(|o| OrganizationDescription {
+            id: o.id().unwrap_or_default().into(),
+            arn: o.arn().map(Str::from),
+            master_account_id: o.master_account_id().map(Str::from),
+        }),
+        Err(e) => {
+            gaps.push((
+                "organizations:DescribeOrganization".into(),
+                describe_error(&e),
+            ));
+            None
+        }
+    };
+
+    let pages = client
+        .list_accounts()
+        .max_results(MAX_PAGE)
+        .into_paginator()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| {
+            format!(
+                "--org: cannot list the organization's accounts (organizations:ListAccounts): {}",
+                describe_error(&e)
+            )
+        })?;
+    let accounts: Vec<OrgAccount> = pages
+        .iter()
+        .flat_map(|p| p.accounts())
+        .map(org_account)
+        .collect();
+
+    let roots: Vec<OrgNode> = match client
+        .list_roots()
+        .max_results(MAX_PAGE)
+        .into_paginator()
+        .send()
+        .try_collect()
+        .await
+    {
+        Ok(pages) => pages
+            .iter()
+            .flat_map(|p| p.roots())
+            .map(|r| OrgNode {
+                id: r.id().unwrap_or_default().into(),
+                arn: r.arn().map(Str::from),
+                name: r.name().map(Str::from),
+            })
+            .collect(),
+        Err(e) => {
+            gaps.push(("organizations:ListRoots".into(), describe_error(&e)));
+            Vec::new()
+        }
+    };
+
+    // The tree, one level at a time, parents of a level concurrently.
+    let mut units_by_parent: BTreeMap<String, Vec<OrgNode>> = BTreeMap::new();
+    let mut parents: BTreeMap<Str, Str> = BTreeMap::new();
+    let mut level: Vec<String> = roots.iter().map(|r| r.id.to_string()).collect();
+    while !level.is_empty() {
+        let results: Vec<_> = stream::iter(level.clone())
+            .map(|parent| {
+                let client = client.clone();
+                async move {
+                    let units = client
+                        .list_organizational_units_for_parent()
+                        .max_results(MAX_PAGE)
+                        .parent_id(&parent)
+                        .into_paginator()
+                        .send()
+                        .try_collect()
+                        .await;
+                    let accounts = client
+                        .list_accounts_for_parent()
+                        .max_results(MAX_PAGE)
+                        .parent_id(&parent)
+                        .into_paginator()
+                        .send()
+                        .try_collect()
+                        .await;
+                    (parent, units, accounts)
+                }
+            })
+            .buffer_unordered(ORG_CONCURRENCY)
+            .collect()
+            .await;
+        let mut next = Vec::new();
+        for (parent, units, member_accounts) in results {
+            match units {
+                Ok(pages) => {
+                    let units: Vec<OrgNode> = pages
+                        .iter()
+                        .flat_map(|p| p.organizational_units())
+                        .map(|u| OrgNode {
+                            id: u.id().unwrap_or_default().into(),
+                            arn: u.arn().map(Str::from),
+                            name: u.name().map(Str::from),
+                        })
+                        .collect();
+                    for unit in &units {
+                        parents.insert(unit.id.clone(), parent.as_str().into());
+                        next.push(unit.id.to_string());
+                    }
+                    units_by_parent.insert(parent.clone(), units);
+                }
+                Err(e) => gaps.push((
+                    "organizations:ListOrganizationalUnitsForParent".into(),
+                    format!("{parent}: {}", describe_error(&e)),
+                )),
+            }
+            match member_accounts {
+                Ok(pages) => {
+                    for a in pages.iter().flat_map(|p| p.accounts()) {
+                        parents.insert(a.id().unwrap_or_default().into(), parent.as_str().into());
+                    }
+                }
+                Err(e) => gaps.push((
+                    "organizations:ListAccountsForParent".into(),
+                    format!("{parent}: {}", describe_error(&e)),
+                )),
+            }
+        }
+        next.sort();
+        level = next;
+    }
+
+    let service_control_policies = scps(&client, &mut gaps).await;
+
+    let org = Organization {
+        description,
+        accounts,
+        roots,
+        units: units_by_parent.into_values().flatten().collect(),
+        parents,
+        service_control_policies,
+    };
+    let owner = org
+        .management_account_id()
+        .unwrap_or("organization")
+        .to_owned();
+    let gaps = gaps
+        .into_iter()
+        .map(|(operation, error)| Ctx::gap(&owner, None, &operation, error))
+        .collect();
+    Ok((org, gaps))
+}
+
+#[allow(deprecated)]
+fn org_account(a: &aws_sdk_organizations::types::Account) -> OrgAccount {
+    let status = a
+        .status()
+        .map(|s| s.as_str().to_owned())
+        .or_else(|| a.state().map(|s| s.as_str().to_owned()));
+    OrgAccount {
+        id: a.id().unwrap_or_default().into(),
+        arn: a.arn().map(Str::from),
+        name: a.name().map(Str::from),
+        status: status.map(Str::from),
+    }
+}
+
+async fn scps(
+    client: &aws_sdk_organizations::Client,
+    gaps: &mut Vec<(String, String)>,
+) -> Option<Vec<ServiceControlPolicy>> {
+    use aws_sdk_organizations::types::PolicyType;
+    let listed = match client
+        .list_policies()
+        .filter(PolicyType::ServiceControlPolicy)
+        .max_results(MAX_PAGE)
+        .into_paginator()
+        .send()
+        .try_collect()
+        .await
+    {
+        Ok(pages) => pages,
+        Err(e) => {
+            gaps.push(("organizations:ListPolicies".into(), describe_error(&e)));
+            return None;
+        }
+    };
+    let summaries: Vec<(String, String)> = listed
+        .iter()
+        .flat_map(|p| p.policies())
+        .map(|p| {
+            let id = p.id().unwrap_or_default().to_owned();
+            let name = p.name().map(str::to_owned).unwrap_or_else(|| id.clone());
+            (id, name)
+        })
+        .collect();
+    let results: Vec<_> = stream::iter(summaries.into_iter().enumerate())
+        .map(|(i, (id, name))| {
+            let client = client.clone();
+            async move {
+                let content = client.describe_policy().policy_id(&id).send().await;
+                let targets = client
+                    .list_targets_for_policy()
+                    .max_results(MAX_PAGE)
+                    .policy_id(&id)
+                    .into_paginator()
+                    .send()
+                    .try_collect()
+                    .await;
+                (i, id, name, content, targets)
+            }
+        })
+        .buffer_unordered(ORG_CONCURRENCY)
+        .collect()
+        .await;
+    let mut results = results;
+    results.sort_by_key(|r| r.0);
+    let mut policies = Vec::new();
+    for (_, id, name, content, targets) in results {
+        let content = match content {
+            Ok(out) => {
+                let text = out.policy().and_then(|p| p.content()).unwrap_or_default();
+                match parse_policy_text(text) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        gaps.push((
+                            "organizations:DescribePolicy".into(),
+                            format!("{id}: Policy.Content: {e}"),
+                        ));
+                        continue;
+                    }
+                }
+            }
+            Err(e) => {
+                gaps.push((
+                    "organizations:DescribePolicy".into(),
+                    format!("{id}: {}", describe_error(&e)),
+                ));
+                continue;
+            }
+        };
+        let target_ids = match targets {
+            Ok(pages) => pages
+                .iter()
+                .flat_map(|p| p.targets())
+                .map(|t| Str::from(t.target_id().unwrap_or_default()))
+                .collect(),
+            Err(e) => {
+                gaps.push((
+                    "organizations:ListTargetsForPolicy".into(),
+                    format!("{id}: {}", describe_error(&e)),
+                ));
+                continue;
+            }
+        };
+        policies.push(ServiceControlPolicy {
+            id: id.as_str().into(),
+            name: name.as_str().into(),
+            content,
+            target_ids,
+        });
+    }
+    Some(policies)
+}
+
+/// A policy document given as text: JSON, or JSON URL-encoded as the IAM API returns it
+/// (the same decoding as the recorded source's).
+pub(crate) fn parse_policy_text(text: &str) -> Result<serde_json::Value, String> {
+    let decoded;
+    let json = if text.trim_start().starts_with('{') {
+        text
+    } else {
+        decoded = percent_encoding::percent_decode_str(text)
+            .decode_utf8()
+            .map_err(|e| format!("expected a JSON policy document, URL-encoded or not: {e}"))?;
+        &decoded
+    };
+    serde_json::from_str(json).map_err(|e| format!("expected a JSON policy document: {e}"))
+}

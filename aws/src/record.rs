@@ -1,0 +1,325 @@
+//! Writes an [`Inventory`] as a recorded inventory: the directory of AWS CLI outputs that
+//! `snapguard::sources::recorded::load` reads (`snapguard collect --out DIR`).
+//!
+//! ```text
+//! DIR/manifest.json                       collected_at, regions, not_scanned, api_calls, throttle_retries
+//! DIR/organizations/...                   describe-organization, list-accounts, list-roots,
+//!                                         organizational-units/<parent>, accounts-for-parent/<parent>,
+//!                                         list-policies-SERVICE_CONTROL_POLICY, policies/<id>, policy-targets/<id>
+//! DIR/<account>/iam/get-account-authorization-details.json
+//! DIR/<account>/<region>/describe-volumes.json ... get-image-block-public-access-state.json
+//! ```
+//!
+//! A field that was not collected (`None`) is not written: the reader turns the absent file
+//! into a gap, and the manifest keeps the real reason.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::Path;
+
+use rules::inventory::{
+    Account, Gap, Image, Instance, Inventory, OrgAccount, OrgNode, Organization, Permission,
+    Region, RetentionPeriod, RetentionRule, RetentionRuleTag, Snapshot, Str, Volume,
+};
+use rules::time::Timestamp;
+use serde::Serialize;
+use serde_json::json;
+
+#[derive(Serialize)]
+struct Manifest<'a> {
+    collected_at: Timestamp,
+    regions: Vec<&'a str>,
+    not_scanned: &'a [Gap],
+    api_calls: &'a BTreeMap<String, u64>,
+    throttle_retries: &'a BTreeMap<String, u64>,
+}
+
+/// Writes `inventory` under `dir` (created if needed; files already there are overwritten).
+pub fn write(inventory: &Inventory, dir: &Path) -> Result<(), String> {
+    fs::create_dir_all(dir).map_err(|e| format!("{}: cannot create: {e}", dir.display()))?;
+    let manifest = Manifest {
+        collected_at: inventory.collected_at,
+        regions: expected_regions(&inventory.accounts),
+        not_scanned: &inventory.not_scanned,
+        api_calls: &inventory.api_calls,
+        throttle_retries: &inventory.throttle_retries,
+    };
+    put(&dir.join("manifest.json"), &manifest)?;
+    if let Some(org) = &inventory.organization {
+        write_organization(org, &dir.join("organizations"))?;
+    }
+    for account in &inventory.accounts {
+        write_account(account, &dir.join(account.id.as_str()))?;
+    }
+    Ok(())
+}
+
+/// The regions every scanned account has: the reader expects them in each account folder.
+/// Accounts that differ (an opt-in region enabled in some) keep their extra folders.
+fn expected_regions(accounts: &[Account]) -> Vec<&str> {
+    let mut sets = accounts.iter().filter(|a| !a.regions.is_empty()).map(|a| {
+        a.regions
+            .iter()
+            .map(|r| r.name.as_str())
+            .collect::<BTreeSet<_>>()
+    });
+    let Some(first) = sets.next() else {
+        return Vec::new();
+    };
+    sets.fold(first, |acc, s| acc.intersection(&s).copied().collect())
+        .into_iter()
+        .collect()
+}
+
+fn put(path: &Path, value: &impl Serialize) -> Result<(), String> {
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent)
+            .map_err(|e| format!("{}: cannot create: {e}", parent.display()))?;
+    }
+    let mut text = serde_json::to_string_pretty(value)
+        .map_err(|e| format!("{}: cannot serialize: {e}", path.display()))?;
+    text.push('\n');
+    fs::write(path, text).map_err(|e| format!("{}: cannot write: {e}", path.display()))
+}
+
+fn write_organization(org: &Organization, dir: &Path) -> Result<(), String> {
+    if let Some(d) = &org.description {
+        put(
+            &dir.join("describe-organization.json"),
+            &json!({ "Organization": d }),
+        )?;
+    }
+    put(
+        &dir.join("list-accounts.json"),
+        &json!({ "Accounts": org.accounts }),
+    )?;
+    put(&dir.join("list-roots.json"), &json!({ "Roots": org.roots }))?;
+
+    let unit_ids: BTreeSet<&str> = org.units.iter().map(|u| u.id.as_str()).collect();
+    let mut units_by_parent: BTreeMap<&str, Vec<&OrgNode>> = BTreeMap::new();
+    for unit in &org.units {
+        if let Some(parent) = org.parents.get(&unit.id) {
+            units_by_parent
+                .entry(parent.as_str())
+                .or_default()
+                .push(unit);
+        }
+    }
+    for (parent, units) in units_by_parent {
+        put(
+            &dir.join("organizational-units")
+                .join(format!("{parent}.json")),
+            &json!({ "OrganizationalUnits": units }),
+        )?;
+    }
+    let mut accounts_by_parent: BTreeMap<&str, Vec<OrgAccount>> = BTreeMap::new();
+    for (child, parent) in &org.parents {
+        if unit_ids.contains(child.as_str()) {
+            continue;
+        }
+        let account = org
+            .accounts
+            .iter()
+            .find(|a| a.id == *child)
+            .cloned()
+            .unwrap_or_else(|| OrgAccount {
+                id: child.clone(),
+                ..OrgAccount::default()
+            });
+        accounts_by_parent
+            .entry(parent.as_str())
+            .or_default()
+            .push(account);
+    }
+    for (parent, accounts) in accounts_by_parent {
+        put(
+            &dir.join("accounts-for-parent")
+                .join(format!("{parent}.json")),
+            &json!({ "Accounts": accounts }),
+        )?;
+    }
+
+    if let Some(policies) = &org.service_control_policies {
+        let summaries: Vec<_> = policies
+            .iter()
+            .map(|p| json!({ "Id": p.id, "Name": p.name, "Type": "SERVICE_CONTROL_POLICY" }))
+            .collect();
+        put(
+            &dir.join("list-policies-SERVICE_CONTROL_POLICY.json"),
+            &json!({ "Policies": summaries }),
+        )?;
+        for p in policies {
+            let content = serde_json::to_string(&p.content)
+                .map_err(|e| format!("SCP {}: cannot serialize: {e}", p.id))?;
+            put(
+                &dir.join("policies").join(format!("{}.json", p.id)),
+                &json!({ "Policy": {
+                    "PolicySummary": { "Id": p.id, "Name": p.name, "Type": "SERVICE_CONTROL_POLICY" },
+                    "Content": content,
+                }}),
+            )?;
+            let targets: Vec<_> = p
+                .target_ids
+                .iter()
+                .map(|t| json!({ "TargetId": t }))
+                .collect();
+            put(
+                &dir.join("policy-targets").join(format!("{}.json", p.id)),
+                &json!({ "Targets": targets }),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn write_account(account: &Account, dir: &Path) -> Result<(), String> {
+    fs::create_dir_all(dir).map_err(|e| format!("{}: cannot create: {e}", dir.display()))?;
+    if let Some(iam) = &account.iam {
+        put(
+            &dir.join("iam")
+                .join("get-account-authorization-details.json"),
+            iam,
+        )?;
+    }
+    for region in &account.regions {
+        write_region(region, &dir.join(region.name.as_str()))?;
+    }
+    Ok(())
+}
+
+/// `list-rules` prints the summary only; `get-rule` the rest.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct RuleSummary<'a> {
+    identifier: &'a Str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<&'a Str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retention_period: Option<&'a RetentionPeriod>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lock_state: Option<&'a Str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule_arn: Option<&'a Str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct RuleDetails<'a> {
+    identifier: &'a Str,
+    resource_tags: &'a [RetentionRuleTag],
+    exclude_resource_tags: &'a [RetentionRuleTag],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<&'a Str>,
+}
+
+fn write_region(region: &Region, dir: &Path) -> Result<(), String> {
+    fs::create_dir_all(dir).map_err(|e| format!("{}: cannot create: {e}", dir.display()))?;
+    if let Some(volumes) = &region.volumes {
+        put(
+            &dir.join("describe-volumes.json"),
+            &json!({ "Volumes": volumes as &Vec<Volume> }),
+        )?;
+    }
+    if let Some(instances) = &region.instances {
+        let reservations: Vec<_> = if instances.is_empty() {
+            Vec::new()
+        } else {
+            vec![json!({ "Instances": instances as &Vec<Instance> })]
+        };
+        put(
+            &dir.join("describe-instances.json"),
+            &json!({ "Reservations": reservations }),
+        )?;
+    }
+    if let Some(snapshots) = &region.snapshots {
+        let bare: Vec<Snapshot> = snapshots
+            .iter()
+            .map(|s| Snapshot {
+                create_volume_permissions: None,
+                ..s.clone()
+            })
+            .collect();
+        put(
+            &dir.join("describe-snapshots.json"),
+            &json!({ "Snapshots": bare }),
+        )?;
+        let attributes: Vec<_> = snapshots
+            .iter()
+            .filter_map(|s| {
+                let p: &Vec<Permission> = s.create_volume_permissions.as_ref()?;
+                Some(json!({ "SnapshotId": s.snapshot_id, "CreateVolumePermissions": p }))
+            })
+            .collect();
+        put(&dir.join("describe-snapshot-attribute.json"), &attributes)?;
+    }
+    if let Some(images) = &region.images {
+        let bare: Vec<Image> = images
+            .iter()
+            .map(|i| Image {
+                launch_permissions: None,
+                ..i.clone()
+            })
+            .collect();
+        put(
+            &dir.join("describe-images.json"),
+            &json!({ "Images": bare }),
+        )?;
+        let attributes: Vec<_> = images
+            .iter()
+            .filter_map(|i| {
+                let p: &Vec<Permission> = i.launch_permissions.as_ref()?;
+                Some(json!({ "ImageId": i.image_id, "LaunchPermissions": p }))
+            })
+            .collect();
+        put(&dir.join("describe-image-attribute.json"), &attributes)?;
+    }
+    let mut details = Vec::new();
+    for (file, rules) in [
+        (
+            "list-rules-EBS_SNAPSHOT.json",
+            &region.snapshot_retention_rules,
+        ),
+        ("list-rules-EC2_IMAGE.json", &region.image_retention_rules),
+    ] {
+        let Some(rules) = rules else { continue };
+        let summaries: Vec<RuleSummary> = rules.iter().map(summary).collect();
+        put(&dir.join(file), &json!({ "Rules": summaries }))?;
+        details.extend(rules.iter().filter_map(detail));
+    }
+    if region.snapshot_retention_rules.is_some() || region.image_retention_rules.is_some() {
+        put(&dir.join("get-rule.json"), &details)?;
+    }
+    if let Some(state) = &region.snapshot_block_public_access {
+        put(
+            &dir.join("get-snapshot-block-public-access-state.json"),
+            &json!({ "State": state }),
+        )?;
+    }
+    if let Some(state) = &region.image_block_public_access {
+        put(
+            &dir.join("get-image-block-public-access-state.json"),
+            &json!({ "ImageBlockPublicAccessState": state }),
+        )?;
+    }
+    Ok(())
+}
+
+fn summary(r: &RetentionRule) -> RuleSummary<'_> {
+    RuleSummary {
+        identifier: &r.identifier,
+        description: r.description.as_ref(),
+        retention_period: r.retention_period.as_ref(),
+        lock_state: r.lock_state.as_ref(),
+        rule_arn: r.rule_arn.as_ref(),
+    }
+}
+
+/// Only rules whose `get-rule` was read have details to write.
+fn detail(r: &RetentionRule) -> Option<RuleDetails<'_>> {
+    Some(RuleDetails {
+        identifier: &r.identifier,
+        resource_tags: r.resource_tags.as_deref()?,
+        exclude_resource_tags: r.exclude_resource_tags.as_deref().unwrap_or(&[]),
+        status: r.status.as_ref(),
+    })
+}

@@ -1,0 +1,440 @@
+//! The AWS emulator for live tests: a `moto_server` on loopback with a free port, started by
+//! the test and killed when it ends, and an organization built in it through the SDK.
+#![allow(dead_code)]
+
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Once;
+use std::time::{Duration, Instant};
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::Credentials;
+
+pub struct Moto {
+    child: Child,
+    pub url: String,
+    pub port: u16,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn moto_binary() -> PathBuf {
+    let local =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/test-venv/bin/moto_server");
+    if let Some(path) = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join("moto_server"))
+            .find(|p| p.is_file())
+    }) {
+        return path;
+    }
+    if local.is_file() {
+        return local;
+    }
+    panic!(
+        "moto_server not found on PATH nor at target/test-venv/bin/moto_server: the live tests \
+         need the AWS emulator. Run ./test.sh, or: python3 -m venv target/test-venv && \
+         target/test-venv/bin/pip install 'moto[server]==5.*'"
+    );
+}
+
+static ENV: Once = Once::new();
+
+/// Credentials and region for every client of the test process; no shared config files.
+pub fn test_env() {
+    ENV.call_once(|| {
+        std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
+        std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
+        std::env::remove_var("AWS_SESSION_TOKEN");
+        std::env::remove_var("AWS_PROFILE");
+        std::env::set_var("AWS_REGION", "us-east-1");
+        std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
+        std::env::set_var("AWS_CONFIG_FILE", "/nonexistent/snapguard-test-config");
+        std::env::set_var(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/snapguard-test-credentials",
+        );
+    });
+}
+
+pub fn start_moto() -> Moto {
+    test_env();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let child = Command::new(moto_binary())
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .env("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("moto_server starts");
+    let moto = Moto {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+        port,
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "moto_server did not listen within 60 s"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    moto
+}
+
+pub async fn sdk(url: &str, credentials: Credentials, region: &str) -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(url)
+        .region(Region::new(region.to_owned()))
+        .credentials_provider(credentials)
+        .load()
+        .await
+}
+
+pub async fn management(url: &str) -> SdkConfig {
+    sdk(
+        url,
+        Credentials::new("testing", "testing", None, None, "test"),
+        "us-east-1",
+    )
+    .await
+}
+
+/// Credentials inside `account`, as moto gives them: through sts:AssumeRole.
+pub async fn in_account(url: &str, account: &str, region: &str) -> SdkConfig {
+    let base = management(url).await;
+    let out = aws_sdk_sts::Client::new(&base)
+        .assume_role()
+        .role_arn(format!(
+            "arn:aws:iam::{account}:role/OrganizationAccountAccessRole"
+        ))
+        .role_session_name("populate")
+        .send()
+        .await
+        .expect("assume role");
+    let c = out.credentials().unwrap();
+    sdk(
+        url,
+        Credentials::new(
+            c.access_key_id(),
+            c.secret_access_key(),
+            Some(c.session_token().to_owned()),
+            None,
+            "populate",
+        ),
+        region,
+    )
+    .await
+}
+
+pub const MANAGEMENT: &str = "123456789012";
+pub const OUTSIDER: &str = "999988887777";
+pub const REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
+
+/// What `build_org` made, to assert against.
+#[derive(Debug, Default, Clone)]
+pub struct Built {
+    pub members: Vec<String>,
+    pub units: Vec<String>,
+    pub scp_id: String,
+    /// (account, region) -> ids
+    pub public_snapshots: Vec<(String, String, String)>,
+    pub shared_snapshots: Vec<(String, String, String)>,
+    pub public_images: Vec<(String, String, String)>,
+    pub volumes: usize,
+    pub snapshots: usize,
+    pub images: usize,
+    pub instances: usize,
+}
+
+fn tag(k: &str, v: &str) -> aws_sdk_ec2::types::Tag {
+    aws_sdk_ec2::types::Tag::builder().key(k).value(v).build()
+}
+
+/// An organization: the management account and `members` accounts, OUs Prod (with
+/// Prod/Critical) and Sandbox, an SCP on Prod, IAM principals that can delete snapshots, and
+/// in each account and region of `regions` volumes, an instance, snapshots and an image, some
+/// of them shared publicly or with an account outside the organization.
+pub async fn build_org(url: &str, members: usize, regions: &[&str], light: bool) -> Built {
+    let base = management(url).await;
+    let org = aws_sdk_organizations::Client::new(&base);
+    org.create_organization()
+        .feature_set(aws_sdk_organizations::types::OrganizationFeatureSet::All)
+        .send()
+        .await
+        .expect("create organization");
+    let root = org.list_roots().send().await.unwrap().roots()[0]
+        .id()
+        .unwrap()
+        .to_owned();
+    let mut built = Built::default();
+    let mk_ou = |parent: String, name: &'static str| {
+        let org = org.clone();
+        async move {
+            org.create_organizational_unit()
+                .parent_id(parent)
+                .name(name)
+                .send()
+                .await
+                .unwrap()
+                .organizational_unit()
+                .unwrap()
+                .id()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let prod = mk_ou(root.clone(), "Prod").await;
+    let critical = mk_ou(prod.clone(), "Critical").await;
+    let sandbox = mk_ou(root.clone(), "Sandbox").await;
+    built.units = vec![prod.clone(), critical.clone(), sandbox.clone()];
+    for i in 0..members {
+        let out = org
+            .create_account()
+            .account_name(format!("member-{i}"))
+            .email(format!("member-{i}@example.com"))
+            .send()
+            .await
+            .unwrap();
+        let id = out
+            .create_account_status()
+            .unwrap()
+            .account_id()
+            .unwrap()
+            .to_owned();
+        let dest = [&prod, &critical, &sandbox][i % 3];
+        org.move_account()
+            .account_id(&id)
+            .source_parent_id(&root)
+            .destination_parent_id(dest)
+            .send()
+            .await
+            .unwrap();
+        built.members.push(id);
+    }
+    let scp = org
+        .create_policy()
+        .name("DenyBackupDeletion")
+        .description("protect backups")
+        .r#type(aws_sdk_organizations::types::PolicyType::ServiceControlPolicy)
+        .content(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":["ec2:DeleteSnapshot","ec2:DeregisterImage"],"Resource":"*"}]}"#,
+        )
+        .send()
+        .await
+        .unwrap();
+    built.scp_id = scp
+        .policy()
+        .unwrap()
+        .policy_summary()
+        .unwrap()
+        .id()
+        .unwrap()
+        .to_owned();
+    org.attach_policy()
+        .policy_id(&built.scp_id)
+        .target_id(&prod)
+        .send()
+        .await
+        .unwrap();
+
+    let mut accounts = vec![MANAGEMENT.to_owned()];
+    accounts.extend(built.members.iter().cloned());
+    for account in &accounts {
+        let conf = if account == MANAGEMENT {
+            management(url).await
+        } else {
+            in_account(url, account, "us-east-1").await
+        };
+        if !light {
+            let iam = aws_sdk_iam::Client::new(&conf);
+            iam.create_role()
+                .role_name("BackupOperator")
+                .assume_role_policy_document(
+                    r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#,
+                )
+                .send()
+                .await
+                .unwrap();
+            iam.put_role_policy()
+                .role_name("BackupOperator")
+                .policy_name("snapshots")
+                .policy_document(
+                    r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ec2:DeleteSnapshot","ec2:ModifySnapshotAttribute"],"Resource":"*"}]}"#,
+                )
+                .send()
+                .await
+                .unwrap();
+            iam.create_user().user_name("alice").send().await.unwrap();
+            let policy = iam
+                .create_policy()
+                .policy_name("ReadOnlyEc2")
+                .policy_document(
+                    r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:Describe*","Resource":"*"}]}"#,
+                )
+                .send()
+                .await
+                .unwrap();
+            iam.attach_user_policy()
+                .user_name("alice")
+                .policy_arn(policy.policy().unwrap().arn().unwrap())
+                .send()
+                .await
+                .unwrap();
+        }
+        for region in regions {
+            let conf = if account == MANAGEMENT {
+                sdk(
+                    url,
+                    Credentials::new("testing", "testing", None, None, "t"),
+                    region,
+                )
+                .await
+            } else {
+                in_account(url, account, region).await
+            };
+            let ec2 = aws_sdk_ec2::Client::new(&conf);
+            let az = format!("{region}a");
+            let vol = ec2
+                .create_volume()
+                .availability_zone(&az)
+                .size(8)
+                .tag_specifications(
+                    aws_sdk_ec2::types::TagSpecification::builder()
+                        .resource_type(aws_sdk_ec2::types::ResourceType::Volume)
+                        .tags(tag("Name", "data"))
+                        .build(),
+                )
+                .send()
+                .await
+                .unwrap()
+                .volume_id()
+                .unwrap()
+                .to_owned();
+            built.volumes += 1;
+            let mut snaps = Vec::new();
+            for n in 0..2 {
+                let s = ec2
+                    .create_snapshot()
+                    .volume_id(&vol)
+                    .description(format!("backup {n}"))
+                    .send()
+                    .await
+                    .unwrap()
+                    .snapshot_id()
+                    .unwrap()
+                    .to_owned();
+                snaps.push(s);
+                built.snapshots += 1;
+            }
+            if light {
+                continue;
+            }
+            // One public snapshot, one shared with an account outside the organization.
+            ec2.modify_snapshot_attribute()
+                .snapshot_id(&snaps[0])
+                .attribute(aws_sdk_ec2::types::SnapshotAttributeName::CreateVolumePermission)
+                .operation_type(aws_sdk_ec2::types::OperationType::Add)
+                .group_names("all")
+                .send()
+                .await
+                .unwrap();
+            built
+                .public_snapshots
+                .push((account.clone(), region.to_string(), snaps[0].clone()));
+            ec2.modify_snapshot_attribute()
+                .snapshot_id(&snaps[1])
+                .attribute(aws_sdk_ec2::types::SnapshotAttributeName::CreateVolumePermission)
+                .operation_type(aws_sdk_ec2::types::OperationType::Add)
+                .user_ids(OUTSIDER)
+                .send()
+                .await
+                .unwrap();
+            built
+                .shared_snapshots
+                .push((account.clone(), region.to_string(), snaps[1].clone()));
+            let instance = ec2
+                .run_instances()
+                .image_id("ami-12345678")
+                .min_count(1)
+                .max_count(1)
+                .instance_type(aws_sdk_ec2::types::InstanceType::T3Micro)
+                .placement(
+                    aws_sdk_ec2::types::Placement::builder()
+                        .availability_zone(&az)
+                        .build(),
+                )
+                .send()
+                .await
+                .unwrap()
+                .instances()[0]
+                .instance_id()
+                .unwrap()
+                .to_owned();
+            built.instances += 1;
+            let image = ec2
+                .create_image()
+                .instance_id(&instance)
+                .name(format!("golden-{account}-{region}"))
+                .send()
+                .await
+                .unwrap()
+                .image_id()
+                .unwrap()
+                .to_owned();
+            built.images += 1;
+            // moto's create_image also snapshots the root volume.
+            built.snapshots += 1;
+            if account != MANAGEMENT {
+                ec2.modify_image_attribute()
+                    .image_id(&image)
+                    .launch_permission(
+                        aws_sdk_ec2::types::LaunchPermissionModifications::builder()
+                            .add(
+                                aws_sdk_ec2::types::LaunchPermission::builder()
+                                    .group(aws_sdk_ec2::types::PermissionGroup::All)
+                                    .build(),
+                            )
+                            .build(),
+                    )
+                    .send()
+                    .await
+                    .unwrap();
+                built
+                    .public_images
+                    .push((account.clone(), region.to_string(), image));
+            }
+        }
+    }
+    built
+}
+
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// Options for a scan of the emulator.
+pub fn options(moto: &Moto) -> snapguard_aws::LiveOptions {
+    snapguard_aws::LiveOptions {
+        org: true,
+        regions: Some(REGIONS.iter().map(|r| r.to_string()).collect()),
+        endpoint_url: Some(moto.url.clone()),
+        progress: false,
+        max_attempts: 2,
+        operation_timeout: Duration::from_secs(30),
+        ..snapguard_aws::LiveOptions::default()
+    }
+}

@@ -1,0 +1,413 @@
+//! The live source against the AWS emulator (moto): an organization with accounts, OUs, an
+//! SCP, IAM principals, volumes, instances, snapshots, images and sharing in two regions,
+//! scanned with `--org`; then recorded with `record::write` and replayed with the recorded
+//! source; then with failures the emulator cannot produce, injected.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::*;
+use rules::inventory::Inventory;
+use snapguard_aws::{Fault, FaultKind};
+
+fn findings(inventory: &Inventory) -> BTreeSet<(String, String, String, String)> {
+    let config = rules::Config::default();
+    rules::evaluate(inventory, &config)
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                f.rule_id.to_string(),
+                f.account_id.to_string(),
+                f.region.clone(),
+                f.resource_id.to_string(),
+            )
+        })
+        .collect()
+}
+
+fn has(
+    found: &BTreeSet<(String, String, String, String)>,
+    rule: &str,
+    account: &str,
+    resource: &str,
+) -> bool {
+    found
+        .iter()
+        .any(|(r, a, _, id)| r == rule && a == account && id == resource)
+}
+
+#[test]
+fn org_scan_reads_everything_moto_serves_and_reports_the_rest_as_not_scanned() {
+    let moto = start_moto();
+    let built = runtime().block_on(build_org(&moto.url, 3, &REGIONS, false));
+    let options = options(&moto);
+    let (inventory, operations) = snapguard_aws::collect_counted(&options).expect("scan");
+
+    // The organization.
+    let org = inventory.organization.as_ref().expect("organization");
+    assert_eq!(org.accounts.len(), 4);
+    assert_eq!(org.roots.len(), 1);
+    assert_eq!(org.units.len(), 3, "{:?}", org.units);
+    for unit in &built.units {
+        assert!(
+            org.parents.contains_key(unit.as_str()),
+            "OU {unit} has no parent"
+        );
+    }
+    for member in &built.members {
+        let path = org.path_to(member);
+        assert!(path.len() >= 3, "path of {member}: {path:?}");
+    }
+    let scps = org.service_control_policies.as_ref().expect("SCPs read");
+    let scp = scps
+        .iter()
+        .find(|p| p.id == built.scp_id.as_str())
+        .expect("our SCP");
+    assert_eq!(scp.content["Statement"][0]["Effect"], "Deny");
+    assert_eq!(scp.target_ids.len(), 1);
+
+    // Every account, every region, everything moto serves.
+    assert_eq!(inventory.accounts.len(), 4);
+    for account in &inventory.accounts {
+        let iam = account
+            .iam
+            .as_ref()
+            .unwrap_or_else(|| panic!("IAM of {}", account.id));
+        if account.id != MANAGEMENT {
+            let role = iam
+                .role_detail_list
+                .iter()
+                .find(|r| r.role_name == "BackupOperator")
+                .expect("role");
+            assert_eq!(
+                role.role_policy_list[0].policy_document["Statement"][0]["Effect"],
+                "Allow"
+            );
+        }
+        assert_eq!(
+            account
+                .regions
+                .iter()
+                .map(|r| r.name.as_str())
+                .collect::<Vec<_>>(),
+            vec!["eu-west-1", "us-east-1"]
+        );
+        for region in &account.regions {
+            let place = format!("{}/{}", account.id, region.name);
+            assert!(!region.volumes.as_ref().unwrap().is_empty(), "{place}");
+            assert_eq!(region.instances.as_ref().unwrap().len(), 1, "{place}");
+            let snapshots = region.snapshots.as_ref().unwrap();
+            assert!(snapshots.len() >= 2, "{place}");
+            for s in snapshots {
+                assert!(
+                    s.create_volume_permissions.is_some(),
+                    "{place} {}",
+                    s.snapshot_id
+                );
+            }
+            let images = region.images.as_ref().unwrap();
+            assert_eq!(images.len(), 1, "{place}");
+            assert!(images[0].launch_permissions.is_some());
+            // moto serves neither Recycle Bin nor block public access: unread, not passing.
+            assert!(region.snapshot_retention_rules.is_none(), "{place}");
+            assert!(region.image_retention_rules.is_none(), "{place}");
+            assert!(region.snapshot_block_public_access.is_none(), "{place}");
+            assert!(region.image_block_public_access.is_none(), "{place}");
+            for op in [
+                "rbin:ListRules",
+                "ec2:GetSnapshotBlockPublicAccessState",
+                "ec2:GetImageBlockPublicAccessState",
+            ] {
+                assert!(
+                    inventory
+                        .not_scanned
+                        .iter()
+                        .any(|g| g.account_id == account.id.as_str()
+                            && g.region.as_deref() == Some(region.name.as_str())
+                            && g.operation == op),
+                    "{place}: no gap for {op}: {:#?}",
+                    inventory.not_scanned
+                );
+            }
+        }
+    }
+    // Nothing else is missing.
+    let unexpected: Vec<_> = inventory
+        .not_scanned
+        .iter()
+        .filter(|g| {
+            !matches!(
+                g.operation.as_str(),
+                "rbin:ListRules"
+                    | "ec2:GetSnapshotBlockPublicAccessState"
+                    | "ec2:GetImageBlockPublicAccessState"
+            )
+        })
+        .collect();
+    assert!(unexpected.is_empty(), "{unexpected:#?}");
+
+    // Sharing was read per resource.
+    for (account, region, id) in &built.shared_snapshots {
+        let s = inventory
+            .accounts
+            .iter()
+            .find(|a| a.id == account.as_str())
+            .and_then(|a| a.regions.iter().find(|r| r.name == region.as_str()))
+            .and_then(|r| r.snapshots.as_ref())
+            .and_then(|s| s.iter().find(|s| s.snapshot_id == id.as_str()))
+            .expect("shared snapshot scanned");
+        let perms = s.create_volume_permissions.as_ref().unwrap();
+        assert_eq!(perms.len(), 1);
+        assert_eq!(perms[0].user_id.as_deref(), Some(OUTSIDER));
+    }
+
+    // API calls counted per operation; the minimum per account-region.
+    let calls = &inventory.api_calls;
+    let account_regions = 4 * REGIONS.len() as u64;
+    assert_eq!(calls["ec2:DescribeVolumes"], account_regions);
+    assert_eq!(calls["ec2:DescribeInstances"], account_regions);
+    // One listing and one public filter per account-region.
+    assert_eq!(calls["ec2:DescribeSnapshots"], 2 * account_regions);
+    assert_eq!(calls["ec2:DescribeImages"], 2 * account_regions);
+    let snapshots: usize = inventory
+        .accounts
+        .iter()
+        .flat_map(|a| &a.regions)
+        .map(|r| r.snapshots.as_ref().unwrap().len())
+        .sum();
+    assert_eq!(calls["ec2:DescribeSnapshotAttribute"], snapshots as u64);
+    assert_eq!(calls["iam:GetAccountAuthorizationDetails"], 4);
+    assert_eq!(calls["sts:AssumeRole"], 3);
+    assert!(!operations.is_empty());
+
+    // Findings, through the rules crate.
+    let found = findings(&inventory);
+    for (account, _, id) in &built.public_snapshots {
+        assert!(
+            has(&found, "SG-SHARE-003", account, id),
+            "public snapshot {id}: {found:#?}"
+        );
+    }
+    for (account, _, id) in &built.shared_snapshots {
+        assert!(
+            has(&found, "SG-SHARE-004", account, id),
+            "shared snapshot {id}"
+        );
+    }
+    for (account, _, id) in &built.public_images {
+        assert!(
+            has(&found, "SG-SHARE-001", account, id),
+            "public image {id}"
+        );
+    }
+    // Unread Recycle Bin / block public access: no finding claims anything about them.
+    assert!(!found
+        .iter()
+        .any(|(r, ..)| r.starts_with("SG-RBIN-") || r == "SG-SHARE-005" || r == "SG-SHARE-006"));
+    // The BackupOperator role may delete snapshots; in Prod accounts the SCP stops it.
+    assert!(found.iter().any(|(r, ..)| r == "SG-IAM-001"), "{found:#?}");
+
+    // collect --out, then scan --inventory: the same inventory, the same findings.
+    let dir = tempfile::tempdir().unwrap();
+    snapguard_aws::record::write(&inventory, dir.path()).expect("write");
+    let replayed = snapguard::sources::recorded::load(dir.path()).expect("load recorded");
+    assert_eq!(
+        serde_json::to_value(&inventory).unwrap(),
+        serde_json::to_value(&replayed).unwrap(),
+        "the recorded inventory differs from the live one"
+    );
+    assert_eq!(found, findings(&replayed));
+}
+
+#[test]
+fn failures_are_reported_as_not_scanned_and_the_rest_is_scanned_completely() {
+    let moto = start_moto();
+    let built = runtime().block_on(build_org(&moto.url, 3, &REGIONS, true));
+    let (denied, partly, throttled) = (&built.members[0], &built.members[1], &built.members[2]);
+    let mut options = options(&moto);
+    options.faults = vec![
+        Fault {
+            account: denied.clone(),
+            region: None,
+            operation: "sts:AssumeRole".into(),
+            kind: FaultKind::AccessDenied,
+        },
+        Fault {
+            account: partly.clone(),
+            region: Some("eu-west-1".into()),
+            operation: "ec2:DescribeSnapshots".into(),
+            kind: FaultKind::AccessDenied,
+        },
+        Fault {
+            account: partly.clone(),
+            region: None,
+            operation: "iam:GetAccountAuthorizationDetails".into(),
+            kind: FaultKind::AccessDenied,
+        },
+        Fault {
+            account: throttled.clone(),
+            region: Some("us-east-1".into()),
+            operation: "ec2:DescribeVolumes".into(),
+            kind: FaultKind::Throttled,
+        },
+    ];
+    let inventory = snapguard_aws::collect(&options).expect("scan");
+    let gap = |account: &str, region: Option<&str>, op: &str| {
+        inventory
+            .not_scanned
+            .iter()
+            .find(|g| g.account_id == account && g.region.as_deref() == region && g.operation == op)
+            .unwrap_or_else(|| {
+                panic!(
+                    "no gap {account} {region:?} {op}: {:#?}",
+                    inventory.not_scanned
+                )
+            })
+            .clone()
+    };
+
+    // Assume-role denied: the account is not scanned, and says why.
+    let g = gap(denied, None, "sts:AssumeRole");
+    assert!(g.error.contains("AccessDenied"), "{}", g.error);
+    assert!(!inventory.accounts.iter().any(|a| a.id == denied.as_str()));
+
+    // Access denied on one API: that field alone is missing.
+    let g = gap(partly, Some("eu-west-1"), "ec2:DescribeSnapshots");
+    assert!(g.error.contains("UnauthorizedOperation"), "{}", g.error);
+    gap(partly, None, "iam:GetAccountAuthorizationDetails");
+    let acct = inventory
+        .accounts
+        .iter()
+        .find(|a| a.id == partly.as_str())
+        .unwrap();
+    assert!(acct.iam.is_none());
+    let eu = acct.regions.iter().find(|r| r.name == "eu-west-1").unwrap();
+    assert!(eu.snapshots.is_none());
+    assert!(eu.volumes.is_some() && eu.instances.is_some() && eu.images.is_some());
+    let us = acct.regions.iter().find(|r| r.name == "us-east-1").unwrap();
+    assert_eq!(us.snapshots.as_ref().unwrap().len(), 2);
+
+    // Throttled past the retries: a gap, and the retries are counted.
+    let g = gap(throttled, Some("us-east-1"), "ec2:DescribeVolumes");
+    assert!(g.error.contains("RequestLimitExceeded"), "{}", g.error);
+    assert!(g.error.contains("retries exhausted"), "{}", g.error);
+    assert_eq!(
+        inventory.throttle_retries.get("ec2:DescribeVolumes"),
+        Some(&1)
+    );
+    let acct = inventory
+        .accounts
+        .iter()
+        .find(|a| a.id == throttled.as_str())
+        .unwrap();
+    let us = acct.regions.iter().find(|r| r.name == "us-east-1").unwrap();
+    assert!(us.volumes.is_none());
+    assert!(us.snapshots.is_some());
+
+    // The rest of the organization is complete.
+    for account in [MANAGEMENT, throttled.as_str()] {
+        let a = inventory.accounts.iter().find(|a| a.id == account).unwrap();
+        assert!(a.iam.is_some(), "{account}");
+        assert_eq!(a.regions.len(), 2);
+        for r in &a.regions {
+            assert_eq!(
+                r.snapshots.as_ref().map(Vec::len),
+                Some(2),
+                "{account} {}",
+                r.name
+            );
+        }
+    }
+    let unexpected: Vec<_> = inventory
+        .not_scanned
+        .iter()
+        .filter(|g| {
+            !matches!(
+                g.operation.as_str(),
+                "rbin:ListRules"
+                    | "ec2:GetSnapshotBlockPublicAccessState"
+                    | "ec2:GetImageBlockPublicAccessState"
+            ) && ![denied, partly, throttled].contains(&&g.account_id)
+        })
+        .collect();
+    assert!(unexpected.is_empty(), "{unexpected:#?}");
+
+    // The recording keeps the real reasons, and the replay equals the live inventory.
+    let dir = tempfile::tempdir().unwrap();
+    snapguard_aws::record::write(&inventory, dir.path()).unwrap();
+    let replayed = snapguard::sources::recorded::load(dir.path()).unwrap();
+    assert_eq!(
+        serde_json::to_value(&inventory).unwrap(),
+        serde_json::to_value(&replayed).unwrap()
+    );
+}
+
+#[test]
+fn without_org_the_current_account_is_scanned_in_every_enabled_region() {
+    let moto = start_moto();
+    let mut options = options(&moto);
+    options.org = false;
+    options.regions = None;
+    options.concurrency = 16;
+    let inventory = snapguard_aws::collect(&options).expect("scan");
+    assert!(inventory.organization.is_none());
+    assert_eq!(inventory.accounts.len(), 1);
+    assert_eq!(inventory.accounts[0].id, MANAGEMENT);
+    // moto enables every region it knows.
+    assert!(inventory.accounts[0].regions.len() > 10);
+    assert_eq!(inventory.api_calls["ec2:DescribeRegions"], 1);
+}
+
+#[test]
+fn the_scan_calls_only_read_operations_of_the_scan_role_policy() {
+    let moto = start_moto();
+    runtime().block_on(build_org(&moto.url, 2, &REGIONS, false));
+    let (_, operations) = snapguard_aws::collect_counted(&options(&moto)).unwrap();
+    let policy: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../docs/scan-role-policy.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let allowed: BTreeSet<String> = policy["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| match &s["Action"] {
+            serde_json::Value::String(a) => vec![a.clone()],
+            serde_json::Value::Array(a) => {
+                a.iter().map(|x| x.as_str().unwrap().to_owned()).collect()
+            }
+            _ => vec![],
+        })
+        .collect();
+    // Everything in the policy is a read (or how the scan gets into accounts).
+    for action in &allowed {
+        let name = action.split(':').nth(1).unwrap();
+        assert!(
+            ["Describe", "List", "Get"]
+                .iter()
+                .any(|p| name.starts_with(p))
+                || action == "sts:AssumeRole",
+            "{action} is not read-only"
+        );
+    }
+    // Everything the scan called is in the policy.
+    for op in &operations {
+        assert!(
+            allowed.contains(op),
+            "the scan called {op}, which docs/scan-role-policy.json does not allow"
+        );
+    }
+    // And the declared list matches the policy.
+    let declared: BTreeSet<String> = snapguard_aws::OPERATIONS
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    assert_eq!(declared, allowed);
+    assert!(operations.len() >= 18, "{operations:?}");
+}

@@ -1,0 +1,889 @@
+//! The SARIF, ASFF, JUnit and Markdown reports of a small hand-made scan: two accounts, a
+//! finding of each severity, an active and an expired waiver, an account-wide finding, text
+//! that needs escaping, and two places that could not be read.
+
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+
+use reports::{asff, junit, markdown, sarif, Format, Report};
+use rules::evaluate::Evaluation;
+use rules::finding::{fingerprint, WaiverStatus};
+use rules::inventory::{Account, Gap, Inventory, OrgAccount, Organization, Region};
+use rules::registry::{self, RULES};
+use rules::time::Timestamp;
+use rules::{Finding, Severity};
+
+const PROD: &str = "111111111111";
+const DEV: &str = "222222222222";
+const COLLECTED_AT: &str = "2026-11-25T06:00:00Z";
+/// A message with every character the formats must escape.
+const AWKWARD: &str = "snapshot snap-0aw is public | `all` <b>bold</b> & \"quoted\"\nsecond line";
+const WAIVER_REASON: &str = "vendor case <88213> | \"unshare\" when it closes";
+
+fn finding(
+    rule_id: &str,
+    severity: Severity,
+    account: &str,
+    region: &str,
+    kind: &str,
+    id: &str,
+) -> Finding {
+    let arn = match kind {
+        "snapshot" | "image" => format!("arn:aws:ec2:{region}::{kind}/{id}"),
+        "role" => format!("arn:aws:iam::{account}:role/{id}"),
+        _ => format!("arn:aws:ec2:{region}:{account}:{kind}/{id}"),
+    };
+    // Through serde, so that fields added to `Finding` with a default need no change here.
+    serde_json::from_value(json!({
+        "rule_id": rule_id,
+        "rule_name": registry::rule(rule_id).map_or("principal-can-delete-snapshots", |r| r.name),
+        "severity": severity,
+        "account_id": account,
+        "region": region,
+        "resource_type": kind,
+        "resource_id": id,
+        "resource_arn": arn,
+        "message": format!("{kind} {id} breaks {rule_id}"),
+        "fingerprint": fingerprint(rule_id, &arn, ""),
+    }))
+    .expect("a finding")
+}
+
+fn waiver(active: bool, reason: &str) -> Option<WaiverStatus> {
+    Some(WaiverStatus {
+        active,
+        reason: reason.to_owned(),
+        expires: if active { "2027-06-30" } else { "2026-10-31" }.to_owned(),
+        owner: Some("data-platform".to_owned()),
+    })
+}
+
+fn findings() -> Vec<Finding> {
+    let mut public = finding(
+        "SG-SHARE-003",
+        Severity::Critical,
+        PROD,
+        "us-east-1",
+        "snapshot",
+        "snap-0aw",
+    );
+    public.message = AWKWARD.to_owned();
+    let mut shared = finding(
+        "SG-SHARE-002",
+        Severity::High,
+        DEV,
+        "us-east-1",
+        "image",
+        "ami-0waived",
+    );
+    shared.waiver = waiver(true, WAIVER_REASON);
+    let mut short = finding(
+        "SG-RBIN-004",
+        Severity::Low,
+        DEV,
+        "us-east-1",
+        "retention-rule",
+        "2xpc",
+    );
+    short.waiver = waiver(false, "accepted during the Q3 cost review");
+    vec![
+        public,
+        shared,
+        finding("SG-IAM-001", Severity::High, DEV, "global", "role", "Admin"),
+        finding(
+            "SG-TAG-001",
+            Severity::Medium,
+            PROD,
+            "eu-west-1",
+            "snapshot",
+            "snap-0tag",
+        ),
+        short,
+        finding(
+            "SG-PROT-006",
+            Severity::Info,
+            DEV,
+            "us-east-1",
+            "snapshot",
+            "snap-0old",
+        ),
+    ]
+}
+
+fn gaps() -> Vec<Gap> {
+    vec![
+        Gap {
+            account_id: DEV.to_owned(),
+            region: Some("eu-west-1".to_owned()),
+            operation: "ec2:DescribeSnapshots".to_owned(),
+            error: "AccessDenied: not authorized to perform ec2:DescribeSnapshots".to_owned(),
+        },
+        Gap {
+            account_id: PROD.to_owned(),
+            region: None,
+            operation: "iam:GetAccountAuthorizationDetails".to_owned(),
+            error: "iam/get-account-authorization-details.json is absent".to_owned(),
+        },
+    ]
+}
+
+fn report_of(findings: Vec<Finding>, not_scanned: Vec<Gap>) -> Report {
+    let account = |id: &str| Account {
+        id: id.into(),
+        iam: None,
+        regions: ["eu-west-1", "us-east-1"]
+            .map(|name| Region {
+                name: name.into(),
+                ..Region::default()
+            })
+            .to_vec(),
+    };
+    let org_account = |id: &str, name: &str| OrgAccount {
+        id: id.into(),
+        name: Some(name.into()),
+        ..OrgAccount::default()
+    };
+    let inventory = Inventory {
+        collected_at: Timestamp::parse(COLLECTED_AT).unwrap(),
+        organization: Some(Organization {
+            accounts: vec![
+                org_account(PROD, "larkspur-prod"),
+                org_account(DEV, "larkspur-dev"),
+            ],
+            ..Organization::default()
+        }),
+        accounts: vec![account(PROD), account(DEV)],
+        not_scanned,
+        ..Inventory::default()
+    };
+    let evaluation = Evaluation {
+        findings,
+        ..Evaluation::default()
+    };
+    Report::new(&inventory, evaluation, "recorded:test".to_owned())
+}
+
+fn incomplete() -> Report {
+    report_of(findings(), gaps())
+}
+
+fn complete() -> Report {
+    report_of(findings(), Vec::new())
+}
+
+fn json(text: &str) -> Value {
+    serde_json::from_str(text).expect("the report is JSON")
+}
+
+// ---------------------------------------------------------------- SARIF
+
+/// The published schema's pattern for `language` (of a run and of a tool component), with a
+/// stray `]` that a strict regex check rejects, and the pattern it means (`en`, `en-US`).
+const LANGUAGE_PATTERN_ERRATUM: &str = "^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$";
+const LANGUAGE_PATTERN: &str = "^[a-zA-Z]{2}(-[a-zA-Z]{2})?$";
+
+fn schema_errors(document: &Value) -> Vec<String> {
+    let published = include_str!("sarif-schema-2.1.0.json");
+    assert_eq!(
+        published.matches(LANGUAGE_PATTERN_ERRATUM).count(),
+        2,
+        "the vendored schema changed"
+    );
+    let schema: Value =
+        serde_json::from_str(&published.replace(LANGUAGE_PATTERN_ERRATUM, LANGUAGE_PATTERN))
+            .expect("schema is JSON");
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("the SARIF schema compiles");
+    validator
+        .iter_errors(document)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect()
+}
+
+#[test]
+fn sarif_is_valid_against_the_published_schema() {
+    for report in [incomplete(), complete(), report_of(Vec::new(), Vec::new())] {
+        let document = json(&sarif::render(&report));
+        let errors = schema_errors(&document);
+        assert!(errors.is_empty(), "{}", errors.join("\n"));
+    }
+}
+
+#[test]
+fn schema_validation_catches_a_broken_log() {
+    let mut document = json(&sarif::render(&incomplete()));
+    document["runs"][0]["results"][0]["level"] = "severe".into();
+    document["runs"][0]["tool"]["driver"]
+        .as_object_mut()
+        .unwrap()
+        .remove("name");
+    assert_eq!(schema_errors(&document).len(), 2);
+}
+
+#[test]
+fn sarif_rules_table_is_the_registry_with_its_docs() {
+    let document = json(&sarif::render(&complete()));
+    assert_eq!(document["version"], "2.1.0");
+    let driver = &document["runs"][0]["tool"]["driver"];
+    assert_eq!(driver["name"], "snapguard");
+    assert_eq!(driver["version"], env!("CARGO_PKG_VERSION"));
+    // No informationUri until the project has a public home; a made-up one would mislead.
+    assert!(driver.get("informationUri").is_none());
+    let table = driver["rules"].as_array().unwrap();
+    assert_eq!(table.len(), RULES.len());
+    for (descriptor, rule) in table.iter().zip(RULES) {
+        assert_eq!(descriptor["id"], rule.id);
+        assert_eq!(descriptor["name"], rule.name);
+        assert_eq!(descriptor["shortDescription"]["text"], rule.summary);
+        assert_eq!(
+            descriptor["fullDescription"]["text"],
+            rule.doc_section("What it checks").unwrap()
+        );
+        assert_eq!(descriptor["help"]["markdown"], rule.doc());
+        let level = descriptor["defaultConfiguration"]["level"]
+            .as_str()
+            .unwrap();
+        assert_eq!(level, expected_level(rule.severity), "{}", rule.id);
+        let tags: Vec<&str> = descriptor["properties"]["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap())
+            .collect();
+        assert!(
+            tags.contains(&rule.family.as_str()),
+            "{}: {tags:?}",
+            rule.id
+        );
+        assert!(descriptor["properties"]["security-severity"].is_string());
+    }
+}
+
+fn expected_level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low | Severity::Info => "note",
+    }
+}
+
+#[test]
+fn sarif_results_carry_rule_location_fingerprint_and_severity() {
+    let report = complete();
+    let document = json(&sarif::render(&report));
+    let run = &document["runs"][0];
+    let results = run["results"].as_array().unwrap();
+    assert_eq!(results.len(), report.findings.len());
+    let table = run["tool"]["driver"]["rules"].as_array().unwrap();
+    for (result, finding) in results.iter().zip(&report.findings) {
+        assert_eq!(result["ruleId"], finding.rule_id.as_str());
+        match result.get("ruleIndex") {
+            Some(index) => {
+                assert_eq!(
+                    table[index.as_u64().unwrap() as usize]["id"],
+                    finding.rule_id.as_str()
+                )
+            }
+            None => assert!(registry::rule(&finding.rule_id).is_none()),
+        }
+        assert_eq!(result["level"], expected_level(finding.severity));
+        assert_eq!(result["message"]["text"], finding.message.as_str());
+        let logical = &result["locations"][0]["logicalLocations"][0];
+        assert_eq!(logical["fullyQualifiedName"], finding.resource_arn.as_str());
+        assert_eq!(logical["kind"], "resource");
+        assert_eq!(
+            result["partialFingerprints"]["snapguardFingerprint/v1"],
+            finding.fingerprint.as_str()
+        );
+        let properties = &result["properties"];
+        assert_eq!(properties["account"], finding.account_id.as_str());
+        assert_eq!(properties["region"], finding.region.as_str());
+        assert_eq!(properties["severity"], finding.severity.as_str());
+    }
+    let severities: BTreeSet<&str> = results
+        .iter()
+        .map(|r| r["properties"]["security-severity"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        severities,
+        BTreeSet::from(["1.0", "3.0", "5.5", "8.0", "9.5"])
+    );
+}
+
+#[test]
+fn sarif_suppresses_waived_findings_with_the_justification() {
+    let document = json(&sarif::render(&complete()));
+    let results = document["runs"][0]["results"].as_array().unwrap();
+    let suppressed: Vec<&Value> = results
+        .iter()
+        .filter(|r| r.get("suppressions").is_some())
+        .collect();
+    assert_eq!(suppressed.len(), 1, "only the active waiver suppresses");
+    let suppression = &suppressed[0]["suppressions"][0];
+    assert_eq!(suppressed[0]["ruleId"], "SG-SHARE-002");
+    assert_eq!(suppression["kind"], "external");
+    assert_eq!(suppression["status"], "accepted");
+    assert_eq!(suppression["justification"], WAIVER_REASON);
+    let expired = results
+        .iter()
+        .find(|r| r["ruleId"] == "SG-RBIN-004")
+        .unwrap();
+    assert_eq!(expired["properties"]["waiverExpired"], "2026-10-31");
+}
+
+#[test]
+fn sarif_says_what_was_not_scanned() {
+    let document = json(&sarif::render(&incomplete()));
+    let invocation = &document["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false);
+    let notifications = invocation["toolExecutionNotifications"].as_array().unwrap();
+    assert_eq!(notifications.len(), gaps().len());
+    for (notification, gap) in notifications.iter().zip(sorted(gaps())) {
+        assert_eq!(notification["level"], "error");
+        let text = notification["message"]["text"].as_str().unwrap();
+        assert!(
+            text.contains(&gap.operation) && text.contains(&gap.error),
+            "{text}"
+        );
+        assert_eq!(
+            notification["properties"]["account"],
+            gap.account_id.as_str()
+        );
+    }
+
+    let document = json(&sarif::render(&complete()));
+    let invocation = &document["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], true);
+    assert!(invocation.get("toolExecutionNotifications").is_none());
+}
+
+/// The order `Report::new` keeps gaps in.
+fn sorted(mut gaps: Vec<Gap>) -> Vec<Gap> {
+    gaps.sort();
+    gaps
+}
+
+// ---------------------------------------------------------------- ASFF
+
+const TYPE_NAMESPACES: [&str; 5] = [
+    "Software and Configuration Checks",
+    "TTPs",
+    "Effects",
+    "Unusual Behaviors",
+    "Sensitive Data Identifications",
+];
+
+/// A string that AwsSecurityFinding accepts: `.*\S.*` and within `max` characters.
+fn text_field<'a>(finding: &'a Value, path: &[&str], max: usize) -> &'a str {
+    let mut value = finding;
+    for key in path {
+        value = &value[*key];
+    }
+    let name = path.join(".");
+    let text = value
+        .as_str()
+        .unwrap_or_else(|| panic!("{name} should be a string in {finding:#}"));
+    assert!(!text.trim().is_empty(), "{name} is blank");
+    assert!(
+        text.chars().count() <= max,
+        "{name} is longer than {max}: {text}"
+    );
+    text
+}
+
+fn one_of(finding: &Value, path: &[&str], allowed: &[&str]) {
+    let text = text_field(finding, path, 64);
+    assert!(
+        allowed.contains(&text),
+        "{}: {text} is not one of {allowed:?}",
+        path.join(".")
+    );
+}
+
+fn timestamp(finding: &Value, path: &[&str]) {
+    let text = text_field(finding, path, 64);
+    assert!(
+        Timestamp::parse(text).is_ok(),
+        "{}: {text} is no ISO 8601 time",
+        path.join(".")
+    );
+}
+
+/// The constraints of the AwsSecurityFinding API reference on every required field, and on
+/// the optional ones snapguard sets.
+fn assert_valid_asff(finding: &Value) {
+    let object = finding.as_object().expect("a finding is an object");
+    for required in [
+        "SchemaVersion",
+        "Id",
+        "ProductArn",
+        "GeneratorId",
+        "AwsAccountId",
+        "Types",
+        "CreatedAt",
+        "UpdatedAt",
+        "Severity",
+        "Title",
+        "Description",
+        "Resources",
+    ] {
+        assert!(
+            object.contains_key(required),
+            "{required} is missing from {finding:#}"
+        );
+    }
+    assert_eq!(finding["SchemaVersion"], "2018-10-08");
+    text_field(finding, &["Id"], 512);
+    text_field(finding, &["GeneratorId"], 512);
+    let account = text_field(finding, &["AwsAccountId"], 12);
+    assert!(
+        account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()),
+        "{account}"
+    );
+
+    let product_arn = text_field(finding, &["ProductArn"], 2048);
+    let parts: Vec<&str> = product_arn.split(':').collect();
+    assert_eq!(parts.len(), 6, "{product_arn}");
+    assert_eq!(&parts[..3], ["arn", "aws", "securityhub"], "{product_arn}");
+    assert_eq!(
+        parts[3],
+        finding["Region"].as_str().unwrap(),
+        "{product_arn}"
+    );
+    assert_eq!(parts[4], account, "{product_arn}");
+    assert_eq!(
+        parts[5],
+        format!("product/{account}/default"),
+        "{product_arn}"
+    );
+
+    let types = finding["Types"].as_array().expect("Types is an array");
+    assert!((1..=50).contains(&types.len()));
+    for kind in types {
+        let kind = kind.as_str().expect("a type is a string");
+        let segments: Vec<&str> = kind.split('/').collect();
+        assert!(
+            segments.len() <= 3,
+            "{kind}: at most namespace/category/classifier"
+        );
+        assert!(
+            TYPE_NAMESPACES.contains(&segments[0]),
+            "{kind}: unknown namespace"
+        );
+    }
+    timestamp(finding, &["CreatedAt"]);
+    timestamp(finding, &["UpdatedAt"]);
+    one_of(
+        finding,
+        &["Severity", "Label"],
+        &["INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL"],
+    );
+    text_field(finding, &["Title"], 256);
+    text_field(finding, &["Description"], 1024);
+
+    let resources = finding["Resources"]
+        .as_array()
+        .expect("Resources is an array");
+    assert!((1..=32).contains(&resources.len()));
+    for resource in resources {
+        text_field(resource, &["Type"], 256);
+        text_field(resource, &["Id"], 512);
+        one_of(resource, &["Partition"], &["aws", "aws-cn", "aws-us-gov"]);
+        text_field(resource, &["Region"], 16);
+    }
+
+    text_field(finding, &["Region"], 16);
+    text_field(finding, &["Remediation", "Recommendation", "Text"], 512);
+    one_of(
+        finding,
+        &["Compliance", "Status"],
+        &["PASSED", "WARNING", "FAILED", "NOT_AVAILABLE"],
+    );
+    one_of(finding, &["RecordState"], &["ACTIVE", "ARCHIVED"]);
+    one_of(
+        finding,
+        &["Workflow", "Status"],
+        &["NEW", "NOTIFIED", "RESOLVED", "SUPPRESSED"],
+    );
+    if finding.get("Note").is_some() {
+        text_field(finding, &["Note", "Text"], 512);
+        text_field(finding, &["Note", "UpdatedBy"], 512);
+        timestamp(finding, &["Note", "UpdatedAt"]);
+    }
+    let fields = finding["ProductFields"]
+        .as_object()
+        .expect("ProductFields is an object");
+    assert!(fields.len() <= 50);
+    for (key, value) in fields {
+        assert!(!key.is_empty() && key.chars().count() <= 128, "{key}");
+        let value = value.as_str().expect("product field values are strings");
+        assert!(value.chars().count() <= 2048, "{key}");
+    }
+}
+
+#[test]
+fn asff_findings_have_every_required_field_within_its_constraints() {
+    let report = incomplete();
+    let document = json(&asff::render(&report));
+    let findings = document
+        .as_array()
+        .expect("a JSON array, as BatchImportFindings takes");
+    assert_eq!(
+        findings.len(),
+        report.findings.len() + report.not_scanned.len()
+    );
+    for finding in findings {
+        assert_valid_asff(finding);
+    }
+}
+
+#[test]
+fn asff_keeps_long_text_within_the_limits() {
+    let mut long = finding(
+        "SG-TAG-001",
+        Severity::Medium,
+        PROD,
+        "us-east-1",
+        "snapshot",
+        "snap-0long",
+    );
+    long.message = "lacks tags: ".to_owned() + &"Owner, Retention, ".repeat(200);
+    let mut waived = long.clone();
+    waived.fingerprint = fingerprint("SG-TAG-001", &waived.resource_arn, "2");
+    waived.waiver = waiver(true, &"accepted ".repeat(100));
+    let document = json(&asff::render(&report_of(vec![long, waived], Vec::new())));
+    for finding in document.as_array().unwrap() {
+        assert_valid_asff(finding);
+        assert!(finding["Title"].as_str().unwrap().ends_with('…'));
+    }
+}
+
+#[test]
+fn asff_ids_are_stable_and_come_from_the_fingerprint() {
+    let report = complete();
+    let first = json(&asff::render(&report));
+    assert_eq!(first, json(&asff::render(&report)));
+    let ids: BTreeSet<&str> = first
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["Id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), report.findings.len(), "ids are unique");
+    for (finding, source) in first.as_array().unwrap().iter().zip(&report.findings) {
+        assert!(finding["Id"]
+            .as_str()
+            .unwrap()
+            .contains(&source.fingerprint));
+        assert_eq!(finding["GeneratorId"], source.rule_id.as_str());
+        assert_eq!(
+            finding["ProductFields"]["snapguard/Fingerprint"],
+            source.fingerprint.as_str()
+        );
+        assert_eq!(
+            finding["ProductFields"]["snapguard/RuleId"],
+            source.rule_id.as_str()
+        );
+        assert_eq!(finding["CreatedAt"], COLLECTED_AT);
+        assert_eq!(finding["Compliance"]["Status"], "FAILED");
+    }
+}
+
+#[test]
+fn asff_maps_resources_severities_and_regions() {
+    let document = json(&asff::render(&complete()));
+    let by_rule = |id: &str| {
+        document
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["GeneratorId"] == id)
+            .unwrap()
+            .clone()
+    };
+    let public = by_rule("SG-SHARE-003");
+    assert_eq!(public["Severity"]["Label"], "CRITICAL");
+    assert_eq!(public["Resources"][0]["Type"], "AwsEc2Snapshot");
+    assert_eq!(
+        public["Resources"][0]["Id"],
+        "arn:aws:ec2:us-east-1::snapshot/snap-0aw"
+    );
+    assert_eq!(
+        public["ProductArn"],
+        format!("arn:aws:securityhub:us-east-1:{PROD}:product/{PROD}/default")
+    );
+    assert_eq!(public["AwsAccountName"], "larkspur-prod");
+    assert_eq!(
+        public["Types"][0],
+        "Software and Configuration Checks/AWS Security Best Practices/Sharing"
+    );
+    assert_eq!(
+        by_rule("SG-SHARE-002")["Resources"][0]["Type"],
+        "AwsEc2Image"
+    );
+    assert_eq!(by_rule("SG-PROT-006")["Severity"]["Label"], "INFORMATIONAL");
+    assert_eq!(by_rule("SG-RBIN-004")["Resources"][0]["Type"], "Other");
+    let global = by_rule("SG-IAM-001");
+    assert_eq!(global["Region"], asff::GLOBAL_REGION);
+    assert_eq!(global["Resources"][0]["Region"], asff::GLOBAL_REGION);
+}
+
+#[test]
+fn asff_suppresses_waived_findings_with_the_reason_in_a_note() {
+    let document = json(&asff::render(&complete()));
+    for finding in document.as_array().unwrap() {
+        let status = finding["Workflow"]["Status"].as_str().unwrap();
+        if finding["GeneratorId"] == "SG-SHARE-002" {
+            assert_eq!(status, "SUPPRESSED");
+            let note = finding["Note"]["Text"].as_str().unwrap();
+            assert!(
+                note.contains(WAIVER_REASON) && note.contains("2027-06-30"),
+                "{note}"
+            );
+        } else {
+            assert_eq!(status, "NEW", "{}", finding["GeneratorId"]);
+            assert!(
+                finding.get("Note").is_none(),
+                "an expired waiver no longer suppresses"
+            );
+        }
+    }
+}
+
+#[test]
+fn asff_reports_each_place_not_scanned_as_a_finding() {
+    let document = json(&asff::render(&incomplete()));
+    let gaps: Vec<&Value> = document
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["GeneratorId"] == asff::NOT_SCANNED_GENERATOR)
+        .collect();
+    assert_eq!(gaps.len(), 2);
+    for (finding, gap) in gaps.iter().zip(sorted(self::gaps())) {
+        assert_eq!(finding["AwsAccountId"], gap.account_id.as_str());
+        assert_eq!(finding["Compliance"]["Status"], "NOT_AVAILABLE");
+        assert_eq!(finding["Resources"][0]["Type"], "AwsAccount");
+        assert_eq!(
+            finding["Resources"][0]["Id"],
+            format!("AWS::::Account:{}", gap.account_id)
+        );
+        assert_eq!(
+            finding["Region"],
+            gap.region.as_deref().unwrap_or(asff::GLOBAL_REGION)
+        );
+        let description = finding["Description"].as_str().unwrap();
+        assert!(description.contains(&gap.operation) && description.contains(&gap.error));
+    }
+}
+
+// ---------------------------------------------------------------- JUnit
+
+#[test]
+fn junit_has_a_case_per_rule_and_account() {
+    let report = incomplete();
+    let xml = junit::render(&report);
+    let document = roxmltree::Document::parse(&xml).expect("well-formed XML");
+    let root = document.root_element();
+    assert_eq!(root.tag_name().name(), "testsuites");
+    let suites: Vec<_> = root
+        .children()
+        .filter(|n| n.has_tag_name("testsuite"))
+        .collect();
+    // Every registry rule, the account-wide rule when the registry lacks it, and the
+    // not-scanned suite.
+    let outside_registry = usize::from(registry::rule("SG-IAM-001").is_none());
+    assert_eq!(suites.len(), RULES.len() + outside_registry + 1);
+
+    let count = |node: roxmltree::Node, tag: &str| {
+        node.descendants()
+            .filter(|n| n.has_tag_name(tag))
+            .count()
+            .to_string()
+    };
+    for node in suites.iter().copied().chain([root]) {
+        assert_eq!(
+            node.attribute("tests"),
+            Some(count(node, "testcase").as_str())
+        );
+        assert_eq!(
+            node.attribute("failures"),
+            Some(count(node, "failure").as_str())
+        );
+        assert_eq!(
+            node.attribute("errors"),
+            Some(count(node, "error").as_str())
+        );
+    }
+    for suite in &suites[..suites.len() - 1] {
+        assert_eq!(
+            suite
+                .children()
+                .filter(|n| n.has_tag_name("testcase"))
+                .count(),
+            2
+        );
+    }
+    // Failing: the critical public snapshot in prod, the info finding and the expired waiver in dev.
+    assert_eq!(root.attribute("failures"), Some("5"));
+
+    let case = |rule: &str, account: &str| {
+        root.descendants()
+            .find(|n| {
+                n.has_tag_name("testcase")
+                    && n.attribute("classname") == Some(rule)
+                    && n.attribute("name").unwrap().contains(account)
+            })
+            .unwrap_or_else(|| panic!("no case for {rule} in {account}"))
+    };
+    let failure = case("SG-SHARE-003", PROD)
+        .children()
+        .find(|n| n.has_tag_name("failure"))
+        .expect("the public snapshot fails its case");
+    assert_eq!(failure.attribute("type"), Some("critical"));
+    let text = failure.text().unwrap();
+    assert!(
+        text.contains(AWKWARD),
+        "escaped text reads back unchanged: {text}"
+    );
+    assert!(text.contains("arn:aws:ec2:us-east-1::snapshot/snap-0aw"));
+    assert!(
+        case("SG-SHARE-003", DEV).first_element_child().is_none(),
+        "passes"
+    );
+}
+
+#[test]
+fn junit_passes_waived_findings_with_the_reason() {
+    let xml = junit::render(&complete());
+    let document = roxmltree::Document::parse(&xml).unwrap();
+    let waived = document
+        .descendants()
+        .find(|n| {
+            n.has_tag_name("testcase")
+                && n.attribute("classname") == Some("SG-SHARE-002")
+                && n.attribute("name").unwrap().contains(DEV)
+        })
+        .unwrap();
+    assert!(waived.children().all(|n| !n.has_tag_name("failure")));
+    let out = waived
+        .children()
+        .find(|n| n.has_tag_name("system-out"))
+        .unwrap();
+    assert!(out.text().unwrap().contains(WAIVER_REASON));
+}
+
+#[test]
+fn junit_errors_each_place_not_scanned() {
+    let xml = junit::render(&incomplete());
+    let document = roxmltree::Document::parse(&xml).unwrap();
+    let suite = document
+        .descendants()
+        .find(|n| n.attribute("name") == Some(junit::NOT_SCANNED_SUITE))
+        .expect("a not-scanned suite");
+    let errors: Vec<_> = suite
+        .descendants()
+        .filter(|n| n.has_tag_name("error"))
+        .collect();
+    assert_eq!(errors.len(), 2);
+    assert!(errors
+        .iter()
+        .any(|e| e.text().unwrap().contains("AccessDenied")));
+
+    let xml = junit::render(&complete());
+    assert!(!xml.contains(junit::NOT_SCANNED_SUITE));
+}
+
+// ---------------------------------------------------------------- Markdown
+
+#[test]
+fn markdown_puts_what_was_not_scanned_first() {
+    let text = markdown::render(&incomplete());
+    let not_scanned = text.find("### Not scanned").expect("a Not scanned section");
+    let summary = text.find("finding").unwrap();
+    assert!(not_scanned < text.find("### Findings by account").unwrap());
+    assert!(text.find("Incomplete scan").unwrap() < summary);
+    assert!(text.contains("ec2:DescribeSnapshots"));
+    assert!(!markdown::render(&complete()).contains("Not scanned"));
+}
+
+#[test]
+fn markdown_summarises_by_severity_and_rule_and_lists_waivers() {
+    let text = markdown::render(&complete());
+    assert!(
+        text.contains("**5 findings**: 1 critical, 1 high, 1 medium, 1 low, 1 info (1 waived)."),
+        "{text}"
+    );
+    assert!(
+        text.contains("| SG-SHARE-003 | public-snapshot | critical | 1 |"),
+        "{text}"
+    );
+    assert!(text.contains("<details><summary>Waived: 1 finding</summary>"));
+    assert!(
+        text.contains("vendor case &lt;88213&gt; \\| \"unshare\" when it closes"),
+        "{text}"
+    );
+}
+
+#[test]
+fn markdown_escapes_table_cells() {
+    let text = markdown::render(&complete());
+    let row = text.lines().find(|l| l.contains("snap-0aw")).unwrap();
+    assert_eq!(row.matches(" | ").count() + 2, 6, "five cells: {row}");
+    assert!(
+        row.contains("\\`all\\`") && row.contains("&lt;b&gt;") && !row.contains("<b>"),
+        "{row}"
+    );
+}
+
+#[test]
+fn markdown_stays_under_the_comment_limit() {
+    let many: Vec<Finding> = (0..3000)
+        .map(|i| {
+            let account = if i % 2 == 0 { PROD } else { DEV };
+            let mut f = finding(
+                "SG-TAG-001",
+                Severity::Medium,
+                account,
+                "us-east-1",
+                "snapshot",
+                &format!("snap-{i:05}"),
+            );
+            f.message =
+                format!("snapshot snap-{i:05} lacks required tags: Owner, Retention, CostCenter");
+            f
+        })
+        .collect();
+    let text = markdown::render(&report_of(many, gaps()));
+    assert!(
+        text.chars().count() <= markdown::MAX_CHARS,
+        "{} chars",
+        text.chars().count()
+    );
+    let shown = text
+        .lines()
+        .filter(|l| l.contains("lacks required tags"))
+        .count();
+    let line = format!("**{} more findings not shown**", 3000 - shown);
+    assert!(text.contains(&line), "expected {line:?}");
+    assert_eq!(
+        text.matches("<details>").count(),
+        text.matches("</details>").count()
+    );
+}
+
+// ---------------------------------------------------------------- registry
+
+#[test]
+fn every_format_name_parses_and_renders() {
+    for name in Format::NAMES {
+        let format: Format = name.parse().unwrap();
+        assert_eq!(format.name(), name);
+    }
+    for format in [Format::Sarif, Format::Asff, Format::Junit, Format::Markdown] {
+        assert!(!format.render(&incomplete()).is_empty());
+    }
+    assert!("xml".parse::<Format>().unwrap_err().contains("sarif"));
+}

@@ -1,0 +1,315 @@
+//! Evaluating what the inputs grant, and what a change made worse or better.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+use serde::Serialize;
+use serde_json::json;
+
+use rules::iam::{
+    evaluate_document, evaluate_principal, ActionVerdict, LabelledPolicy, Layer, PolicyDocument,
+    PolicyLayers, Principal, ScpLevel, StatementEvidence, Verdict,
+};
+use rules::wildcard;
+use snapguard::iam_inputs::{FoundPolicy, InputFile, InputSubject};
+
+/// The identity a guardrail is tested against: it holds every permission and matches no
+/// exemption, so an SCP stops it only by denying.
+const HYPOTHETICAL_PRINCIPAL: &str =
+    "arn:aws:iam::000000000000:role/snapguard-hypothetical-principal";
+const FULL_IDENTITY_PERMISSIONS: &str = "full identity permissions";
+/// The AWS-managed SCP attached by default, which a deny-list SCP sits beside.
+const FULL_AWS_ACCESS: &str = "FullAWSAccess";
+
+static ALLOW_EVERYTHING: LazyLock<PolicyDocument> = LazyLock::new(|| {
+    PolicyDocument::from_value(
+        &json!({"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}}),
+    )
+    .expect("a valid policy")
+});
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubjectKind {
+    /// A policy document, evaluated as the only policy of an unknown principal.
+    Policy,
+    /// A user or role with every policy that bears on it.
+    Principal,
+    /// A service control policy: what it still allows a principal that holds every permission.
+    Guardrail,
+}
+
+impl SubjectKind {
+    /// Where nothing is evaluated (the document is absent), the verdict that stands: nothing is
+    /// granted, and no guardrail stops anything.
+    fn absent_verdict(self) -> Verdict {
+        match self {
+            SubjectKind::Policy | SubjectKind::Principal => Verdict::NotAllowed,
+            SubjectKind::Guardrail => Verdict::Allowed,
+        }
+    }
+}
+
+/// One evaluated policy, principal or guardrail.
+#[derive(Clone, Debug)]
+pub struct Subject {
+    pub file: PathBuf,
+    /// The file's name: base and head files are matched by it.
+    pub file_key: String,
+    pub address: String,
+    pub kind: SubjectKind,
+    pub line: usize,
+    pub unknowns: Vec<String>,
+    /// A principal matching `iam.exempt_principals`: reported, never counted as granting.
+    pub exempt: bool,
+    pub verdicts: Vec<ActionVerdict>,
+    /// The evaluated policies, to find the line of a statement that evidence names.
+    policies: Vec<FoundPolicy>,
+}
+
+impl Subject {
+    /// The statement that decides `verdict`: the best grant of a policy or principal, the
+    /// weakest deny of a guardrail.
+    pub fn decisive_evidence<'v>(
+        &self,
+        verdict: &'v ActionVerdict,
+    ) -> Option<&'v StatementEvidence> {
+        match self.kind {
+            SubjectKind::Guardrail => verdict
+                .guardrails
+                .iter()
+                .filter(|g| matches!(g.layer, Layer::Scp { .. }))
+                .max_by_key(|g| g.outcome),
+            _ => verdict
+                .grants
+                .iter()
+                .filter(|g| g.layer == Layer::Identity)
+                .rev()
+                .max_by_key(|g| g.outcome),
+        }
+    }
+
+    /// The line of the decisive statement, or of the subject when there is none.
+    pub fn decisive_line(&self, verdict: &ActionVerdict) -> usize {
+        self.decisive_evidence(verdict)
+            .and_then(|e| {
+                self.policies
+                    .iter()
+                    .find(|p| p.address == e.policy)
+                    .map(|p| p.policy.statement_line(e.statement_index))
+            })
+            .unwrap_or(self.line)
+    }
+
+    /// Whether the verdict counts as the subject granting the action.
+    pub fn grants(&self, verdict: Verdict, threshold: Option<Verdict>) -> bool {
+        self.kind != SubjectKind::Guardrail
+            && !self.exempt
+            && threshold.is_some_and(|t| verdict >= t)
+    }
+}
+
+/// Evaluates every subject of the files.
+pub fn evaluate(files: &[InputFile], actions: &[String], exempt: &[String]) -> Vec<Subject> {
+    let mut subjects = Vec::new();
+    for file in files {
+        let file_key = file_key(&file.path);
+        for input in &file.subjects {
+            let subject = |kind, address: &str, line, policies: Vec<FoundPolicy>, verdicts| {
+                let unknowns = policies
+                    .iter()
+                    .flat_map(|p: &FoundPolicy| {
+                        p.policy.unknowns.iter().map(move |u| match kind {
+                            SubjectKind::Principal => format!("{}: {u}", p.address),
+                            _ => u.clone(),
+                        })
+                    })
+                    .collect();
+                Subject {
+                    file: file.path.clone(),
+                    file_key: file_key.clone(),
+                    address: address.to_owned(),
+                    kind,
+                    line,
+                    unknowns,
+                    exempt: false,
+                    verdicts,
+                    policies,
+                }
+            };
+            subjects.push(match input {
+                InputSubject::Identity(found) => {
+                    let verdicts =
+                        evaluate_document(&found.policy.document, &found.address, actions);
+                    subject(
+                        SubjectKind::Policy,
+                        &found.address,
+                        found.policy.line,
+                        vec![found.clone()],
+                        verdicts,
+                    )
+                }
+                InputSubject::Scp(found) => subject(
+                    SubjectKind::Guardrail,
+                    &found.address,
+                    found.policy.line,
+                    vec![found.clone()],
+                    evaluate_guardrail(found, actions),
+                ),
+                InputSubject::Principal(found) => {
+                    let layers = PolicyLayers {
+                        identity: found.identity.iter().map(labelled).collect(),
+                        permissions_boundary: found.boundary.as_ref().map(labelled),
+                        ..PolicyLayers::default()
+                    };
+                    let verdicts = evaluate_principal(&found.principal, &layers, actions);
+                    let policies = found
+                        .identity
+                        .iter()
+                        .chain(&found.boundary)
+                        .cloned()
+                        .collect();
+                    let arn = &found.principal.arn;
+                    let mut evaluated =
+                        subject(SubjectKind::Principal, arn, found.line, policies, verdicts);
+                    evaluated.exempt = exempt.iter().any(|p| wildcard::matches(p, arn));
+                    evaluated
+                }
+            });
+        }
+    }
+    subjects
+}
+
+fn labelled(found: &FoundPolicy) -> LabelledPolicy<'_> {
+    LabelledPolicy::new(found.address.as_str(), &found.policy.document)
+}
+
+/// What an SCP still allows a non-exempt principal that holds every identity permission, with
+/// the SCP as the only one at its level beside `FullAWSAccess`: `not_allowed` where it denies.
+fn evaluate_guardrail(scp: &FoundPolicy, actions: &[String]) -> Vec<ActionVerdict> {
+    let principal = Principal::from_arn(HYPOTHETICAL_PRINCIPAL).expect("a valid role ARN");
+    let layers = PolicyLayers {
+        identity: vec![LabelledPolicy::new(
+            FULL_IDENTITY_PERMISSIONS,
+            &ALLOW_EVERYTHING,
+        )],
+        scp_levels: vec![ScpLevel {
+            label: scp.address.as_str().into(),
+            policies: vec![
+                labelled(scp),
+                LabelledPolicy::new(FULL_AWS_ACCESS, &ALLOW_EVERYTHING),
+            ],
+        }],
+        ..PolicyLayers::default()
+    };
+    evaluate_principal(&principal, &layers, actions)
+}
+
+/// Base and head files are matched by name, so that the base may be checked out anywhere.
+pub fn file_key(path: &Path) -> String {
+    path.file_name()
+        .unwrap_or(path.as_os_str())
+        .to_string_lossy()
+        .into_owned()
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    /// The action became more permissive: a new grant, a wider one, or a weaker guardrail.
+    Regression,
+    /// The action became less permissive.
+    Fix,
+}
+
+/// One action of one subject whose verdict the change moved.
+#[derive(Clone, Debug)]
+pub struct Change<'s> {
+    pub kind: ChangeKind,
+    /// The subject after the change, or before it when the change removed it.
+    pub subject: &'s Subject,
+    pub before: Verdict,
+    pub after: Verdict,
+    /// The evaluation after the change, or before it when the change removed the subject.
+    pub evidence: &'s ActionVerdict,
+    pub presence: Presence,
+}
+
+/// Whether the subject is on both sides of the change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Presence {
+    Changed,
+    Added,
+    Removed,
+}
+
+/// Compares head with base subject by subject (file name, address, kind) and action.
+pub fn compare<'s>(base: &'s [Subject], head: &'s [Subject]) -> Vec<Change<'s>> {
+    type Key<'k> = (&'k str, &'k str, SubjectKind);
+    let key = |s: &'s Subject| -> Key<'s> { (&s.file_key, &s.address, s.kind) };
+    let base_by_key: BTreeMap<Key, &Subject> = base.iter().map(|s| (key(s), s)).collect();
+    let head_by_key: BTreeMap<Key, &Subject> = head.iter().map(|s| (key(s), s)).collect();
+    let mut changes = Vec::new();
+    for (k, after) in &head_by_key {
+        let before = base_by_key.get(k).copied();
+        let presence = match before {
+            Some(_) => Presence::Changed,
+            None => Presence::Added,
+        };
+        for verdict in &after.verdicts {
+            let before_verdict = before
+                .and_then(|b| b.verdicts.iter().find(|v| v.action == verdict.action))
+                .map_or(after.kind.absent_verdict(), |v| v.verdict);
+            let verdicts = (before_verdict, verdict.verdict);
+            push_change(&mut changes, after, presence, verdicts, verdict);
+        }
+    }
+    for (k, removed) in &base_by_key {
+        if head_by_key.contains_key(k) {
+            continue;
+        }
+        for verdict in &removed.verdicts {
+            let verdicts = (verdict.verdict, removed.kind.absent_verdict());
+            push_change(&mut changes, removed, Presence::Removed, verdicts, verdict);
+        }
+    }
+    changes
+}
+
+impl Change<'_> {
+    /// A regression fails the check when the action ends at or above the threshold; a guardrail
+    /// that no longer denies always does, since the deny is what the organization relied on.
+    pub fn fails(&self, threshold: Option<Verdict>) -> bool {
+        self.kind == ChangeKind::Regression
+            && threshold
+                .is_some_and(|t| self.after >= t || self.subject.kind == SubjectKind::Guardrail)
+    }
+}
+
+fn push_change<'s>(
+    changes: &mut Vec<Change<'s>>,
+    subject: &'s Subject,
+    presence: Presence,
+    (before, after): (Verdict, Verdict),
+    evidence: &'s ActionVerdict,
+) {
+    if subject.exempt || before == after {
+        return;
+    }
+    let kind = if after > before {
+        ChangeKind::Regression
+    } else {
+        ChangeKind::Fix
+    };
+    changes.push(Change {
+        kind,
+        subject,
+        before,
+        after,
+        evidence,
+        presence,
+    });
+}

@@ -1,0 +1,176 @@
+//! `snapguard remediate plan`: findings in (from a recorded inventory or a JSON report), a
+//! reviewable plan out, with a summary table. Applying a plan is the executor's.
+
+use clap::{Args, Subcommand};
+use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
+use std::path::{Path, PathBuf};
+
+use rules::registry::RULES;
+use rules::remediation::{Plan, PlanFilter};
+use rules::time::Timestamp;
+use rules::Finding;
+
+use snapguard::{config_file, sources};
+
+use crate::print;
+
+#[derive(Args)]
+pub struct RemediateArgs {
+    #[command(subcommand)]
+    command: RemediateCommand,
+}
+
+#[derive(Subcommand)]
+enum RemediateCommand {
+    /// Plan the actions that resolve the findings, for review before `apply`.
+    Plan(PlanArgs),
+}
+
+#[derive(Args)]
+pub struct PlanArgs {
+    /// Scan a recorded inventory (a directory of AWS CLI outputs) and plan from its findings.
+    #[arg(long, value_name = "DIR", conflicts_with = "findings")]
+    inventory: Option<PathBuf>,
+    /// Plan from a `snapguard scan --format json` report; tag values then come from
+    /// `[remediation] tag_defaults` only.
+    #[arg(long, value_name = "FILE")]
+    findings: Option<PathBuf>,
+    /// The config file [default: ./snapguard.toml when it exists].
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Where to write the plan (JSON).
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+    /// Only these rules: ids or patterns, comma-separated (SG-PROT-001,SG-RBIN-*).
+    #[arg(long, value_name = "IDS", value_delimiter = ',')]
+    rules: Vec<String>,
+    /// Only these accounts, comma-separated.
+    #[arg(long, value_name = "IDS", value_delimiter = ',')]
+    accounts: Vec<String>,
+}
+
+pub fn run(args: RemediateArgs) -> Result<u8, String> {
+    match args.command {
+        RemediateCommand::Plan(args) => plan(args),
+    }
+}
+
+fn plan(args: PlanArgs) -> Result<u8, String> {
+    let filter = filter(&args)?;
+    let config = config_file::load(args.config.as_deref())?;
+    let plan = match (&args.inventory, &args.findings) {
+        (Some(dir), _) => {
+            let inventory = sources::recorded::load(dir).map_err(|errors| {
+                let lines: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+                format!(
+                    "the recorded inventory in {} has errors:\n{}",
+                    dir.display(),
+                    lines.join("\n")
+                )
+            })?;
+            let findings = rules::evaluate(&inventory, &config).findings;
+            rules::remediation::plan(&findings, Some(&inventory), &config, &filter)
+        }
+        (None, Some(path)) => {
+            let (findings, collected_at) = read_findings(path)?;
+            let mut plan = rules::remediation::plan(&findings, None, &config, &filter);
+            plan.created_at = collected_at;
+            plan
+        }
+        (None, None) => {
+            return Err(
+                "planning from a live scan needs the live AWS source, which this build \
+                 does not have yet; plan from a recorded inventory with --inventory DIR or \
+                 from a report with --findings report.json"
+                    .into(),
+            )
+        }
+    };
+    std::fs::write(&args.out, plan.to_json())
+        .map_err(|e| format!("{}: cannot write the plan: {e}", args.out.display()))?;
+    print(&summary(&plan, &args.out))?;
+    Ok(0)
+}
+
+/// Checks `--rules` and `--accounts` so a typo is an error, not an empty plan.
+fn filter(args: &PlanArgs) -> Result<PlanFilter, String> {
+    for pattern in &args.rules {
+        let filter = PlanFilter {
+            rules: vec![pattern.clone()],
+            accounts: Vec::new(),
+        };
+        if !RULES.iter().any(|r| filter.admits_rule(r.id)) {
+            return Err(format!(
+                "--rules: {pattern:?} matches no rule; `snapguard rules` lists them"
+            ));
+        }
+    }
+    if let Some(bad) = args
+        .accounts
+        .iter()
+        .find(|a| !sources::recorded::is_account_id(a))
+    {
+        return Err(format!(
+            "--accounts: expected 12-digit AWS account ids, found {bad:?}"
+        ));
+    }
+    Ok(PlanFilter {
+        rules: args.rules.clone(),
+        accounts: args.accounts.clone(),
+    })
+}
+
+/// The findings of a JSON report, and when its inventory was collected.
+fn read_findings(path: &Path) -> Result<(Vec<Finding>, Timestamp), String> {
+    let report = super::scan::read_report(path)?;
+    let collected_at = Timestamp::parse(&report.collected_at).map_err(|e| {
+        format!(
+            "{}: collected_at {:?} is not a timestamp: {e}",
+            path.display(),
+            report.collected_at
+        )
+    })?;
+    Ok((report.findings, collected_at))
+}
+
+/// One row per action, then what was not planned.
+fn summary(plan: &Plan, out: &Path) -> String {
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED).set_header([
+        "action", "kind", "account", "region", "target", "resolves", "calls", "safety",
+    ]);
+    for action in &plan.actions {
+        let resolves = match action.resolves.len() {
+            1 => "1 finding".to_owned(),
+            n => format!("{n} findings"),
+        };
+        table.add_row([
+            action.id.as_str(),
+            action.step.kind(),
+            action.account_id.as_str(),
+            action.region.as_str(),
+            action.target.as_str(),
+            resolves.as_str(),
+            &action.calls.join(", "),
+            action.safety.as_str(),
+        ]);
+    }
+    let mut text = format!("{table}\n");
+    for skipped in &plan.not_planned {
+        text.push_str(&format!(
+            "not planned: {} {} in {}/{}: {}\n",
+            skipped.rule_id,
+            skipped.resource_id,
+            skipped.account_id,
+            skipped.region,
+            skipped.reason
+        ));
+    }
+    text.push_str(&format!(
+        "{} actions, {} findings not planned; wrote {}\n",
+        plan.actions.len(),
+        plan.not_planned.len(),
+        out.display()
+    ));
+    text
+}

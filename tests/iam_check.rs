@@ -1,0 +1,555 @@
+//! End-to-end tests of `snapguard iam check` over `fixtures/iam-check/`.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const FIXTURES: &str = "fixtures/iam-check";
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the workspace root")
+        .to_owned()
+}
+
+/// Runs `snapguard iam check` with the fixtures' config. Relative paths (arguments with a `/`)
+/// are relative to the fixtures.
+fn check(args: &[&str]) -> Output {
+    let config = format!("{FIXTURES}/snapguard.toml");
+    let args: Vec<String> = args
+        .iter()
+        .map(|a| match a.contains('/') && !a.starts_with('/') {
+            true => format!("{FIXTURES}/{a}"),
+            false => (*a).to_owned(),
+        })
+        .collect();
+    Command::new(env!("CARGO_BIN_EXE_snapguard"))
+        .args(["iam", "check", "--config", &config])
+        .args(&args)
+        .current_dir(root())
+        .output()
+        .expect("run snapguard")
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().expect("an exit status")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn json(o: &Output) -> Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+        panic!(
+            "JSON on stdout ({e}): {}\n{}",
+            String::from_utf8_lossy(&o.stdout),
+            stderr(o)
+        )
+    })
+}
+
+/// `document -> action -> verdict` of a JSON report.
+fn verdict(report: &Value, address: &str, action: &str) -> String {
+    let document = report["documents"]
+        .as_array()
+        .expect("documents")
+        .iter()
+        .find(|d| d["address"] == address)
+        .unwrap_or_else(|| panic!("no document {address} in {report:#}"));
+    let entry = document["actions"]
+        .as_array()
+        .expect("actions")
+        .iter()
+        .find(|a| a["action"] == action)
+        .unwrap_or_else(|| panic!("no action {action} for {address}"));
+    entry["verdict"].as_str().expect("a verdict").to_owned()
+}
+
+fn document<'r>(report: &'r Value, address: &str) -> &'r Value {
+    report["documents"]
+        .as_array()
+        .expect("documents")
+        .iter()
+        .find(|d| d["address"] == address)
+        .unwrap_or_else(|| panic!("no document {address}"))
+}
+
+#[test]
+fn policy_documents_are_evaluated() {
+    let out = check(&[
+        "policy/snapshot-cleanup.json",
+        "policy/read-only.json",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let report = json(&out);
+    assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["inputs"][0]["kind"], "policy_document");
+    let cleanup = "snapshot-cleanup.json";
+    assert_eq!(verdict(&report, cleanup, "ec2:DeleteSnapshot"), "allowed");
+    assert_eq!(
+        verdict(&report, cleanup, "ec2:DeregisterImage"),
+        "not_allowed"
+    );
+    assert_eq!(
+        verdict(&report, cleanup, "rbin:UnlockRule"),
+        "allowed_conditional"
+    );
+    let grant = &document(&report, cleanup)["actions"][0];
+    assert_eq!(grant["grants"][0]["sid"], "DeleteOldSnapshots");
+    assert_eq!(grant["line"], 10);
+    assert_eq!(grant["fails"], true);
+    for action in ["ec2:DeleteSnapshot", "rbin:DeleteRule"] {
+        assert_eq!(verdict(&report, "read-only.json", action), "not_allowed");
+    }
+}
+
+#[test]
+fn exit_status_follows_fail_on() {
+    assert_eq!(code(&check(&["policy/read-only.json"])), 0);
+    assert_eq!(code(&check(&["policy/snapshot-cleanup.json"])), 1);
+    let none = check(&["policy/snapshot-cleanup.json", "--fail-on", "none"]);
+    assert_eq!(code(&none), 0);
+    // Only the conditional grant of rbin:* remains when DeleteSnapshot is not protected.
+    let config = format!("{FIXTURES}/protected-delete-only.toml");
+    let out = Command::new(env!("CARGO_BIN_EXE_snapguard"))
+        .args(["iam", "check", "--config", &config, "--format", "json"])
+        .arg(format!("{FIXTURES}/policy/read-only.json"))
+        .current_dir(root())
+        .output()
+        .expect("run snapguard");
+    let report = json(&out);
+    let actions = document(&report, "read-only.json")["actions"]
+        .as_array()
+        .expect("actions")
+        .len();
+    assert_eq!(actions, 1, "iam.protected_actions is honoured");
+    let bad = check(&["policy/read-only.json", "--fail-on", "sometimes"]);
+    assert_eq!(code(&bad), 2);
+    assert!(
+        stderr(&bad).contains("is not a verdict"),
+        "{}",
+        stderr(&bad)
+    );
+}
+
+#[test]
+fn authorization_details_evaluate_principals() {
+    let out = check(&["authorization-details/account.json", "--format", "json"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let report = json(&out);
+    assert_eq!(report["inputs"][0]["kind"], "authorization_details");
+    // alice gets the default (v2) version of the managed policy through her group.
+    let alice = "arn:aws:iam::111122223333:user/alice";
+    assert_eq!(verdict(&report, alice, "ec2:DeleteSnapshot"), "allowed");
+    let evidence = &document(&report, alice)["actions"][0]["grants"][0]["policy"];
+    assert_eq!(
+        evidence,
+        "group \"Operators\" managed policy arn:aws:iam::111122223333:policy/SnapshotJanitor"
+    );
+    assert_eq!(
+        verdict(&report, alice, "ec2:ModifySnapshotAttribute"),
+        "not_allowed"
+    );
+    // ci's inline ec2:* is cut down by its (URL-encoded) permissions boundary.
+    let ci = "arn:aws:iam::111122223333:role/ci";
+    assert_eq!(verdict(&report, ci, "ec2:DeleteSnapshot"), "not_allowed");
+    // BackupAdmin may do everything, and is exempt.
+    let admin = document(&report, "arn:aws:iam::111122223333:role/BackupAdmin");
+    assert_eq!(admin["exempt"], true);
+    assert_eq!(admin["actions"][0]["verdict"], "allowed");
+    assert_eq!(admin["actions"][0]["fails"], false);
+    assert_eq!(
+        verdict(
+            &report,
+            "arn:aws:iam::111122223333:user/bob",
+            "ec2:DeleteSnapshot"
+        ),
+        "not_allowed"
+    );
+}
+
+#[test]
+fn terraform_plans_are_evaluated() {
+    let out = check(&["terraform/head/plan.json", "--format", "json"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let report = json(&out);
+    assert_eq!(report["inputs"][0]["kind"], "terraform_plan");
+    let ci = "aws_iam_role_policy.ci";
+    assert_eq!(verdict(&report, ci, "ec2:DeleteSnapshot"), "allowed");
+    assert_eq!(verdict(&report, ci, "rbin:DeleteRule"), "not_allowed");
+    let cleanup = "aws_iam_policy.cleanup";
+    assert_eq!(
+        verdict(&report, cleanup, "ec2:DeleteSnapshot"),
+        "not_allowed"
+    );
+    let data = "data.aws_iam_policy_document.read_rules";
+    assert_eq!(verdict(&report, data, "rbin:DeleteRule"), "not_allowed");
+    // A policy computed during apply is unknown: the worst case, flagged.
+    let builder = document(&report, "aws_iam_role.builder inline_policy \"artifacts\"");
+    assert_eq!(builder["actions"][0]["verdict"], "allowed");
+    let unknowns = builder["unknown_values"][0].as_str().expect("a note");
+    assert!(unknowns.contains("unknown until deployment"), "{unknowns}");
+    // The SCP keeps only a region deny, which is conditional.
+    let scp = document(&report, "aws_organizations_policy.protect_backups");
+    assert_eq!(scp["kind"], "guardrail");
+    assert_eq!(scp["actions"][0]["denies"], false);
+    assert_eq!(scp["actions"][0]["verdict"], "allowed_conditional");
+}
+
+#[test]
+fn cloudformation_templates_tolerate_intrinsic_functions() {
+    let out = check(&[
+        "cloudformation/head/stack.yaml",
+        "cloudformation/stack.json",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let report = json(&out);
+    assert_eq!(report["inputs"][0]["kind"], "cloudformation_template");
+    assert_eq!(report["inputs"][1]["kind"], "cloudformation_template");
+    let janitor = "JanitorRole policy \"janitor\"";
+    assert_eq!(verdict(&report, janitor, "ec2:DeleteSnapshot"), "allowed");
+    // `!Ref ExtraAction` in an Allow could be any action: read as "*".
+    assert_eq!(
+        verdict(&report, janitor, "ec2:ModifySnapshotAttribute"),
+        "allowed"
+    );
+    let notes = document(&report, janitor)["unknown_values"].to_string();
+    assert!(
+        notes.contains("Statement[1].Action[1]: !Ref value read as \\\"*\\\""),
+        "{notes}"
+    );
+    assert!(
+        notes.contains("!Sub value read as \\\"arn:aws:ec2:*::snapshot/*\\\""),
+        "{notes}"
+    );
+    // `!GetAtt` in a condition: the grant is read as unconditional.
+    assert_eq!(
+        verdict(&report, "ImageSharing", "ec2:ModifyImageAttribute"),
+        "allowed"
+    );
+    let scp = document(&report, "ProtectBackups");
+    assert_eq!(scp["actions"][0]["denies"], true);
+    assert_eq!(scp["actions"][1]["denies"], false);
+    // JSON template: Fn::Sub resource, and an SCP whose Effect is Fn::If (read as Allow).
+    let group = "RecycleBinAdmins policy \"rbin-admin\"";
+    assert_eq!(verdict(&report, group, "rbin:UpdateRule"), "allowed");
+    assert_eq!(verdict(&report, group, "rbin:DeleteRule"), "not_allowed");
+    let unknown_effect = document(&report, "DenyRecycleBinChanges");
+    assert_eq!(unknown_effect["actions"][4]["denies"], false);
+    assert!(unknown_effect["unknown_values"][0]
+        .as_str()
+        .expect("a note")
+        .contains("Effect: Fn::If value read as \"Allow\""));
+}
+
+#[test]
+fn base_reports_regressions_and_fixes() {
+    let out = check(&[
+        "terraform/head/plan.json",
+        "cloudformation/head/stack.yaml",
+        "--base",
+        "terraform/base/plan.json",
+        "cloudformation/base/stack.yaml",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let report = json(&out);
+    assert!(
+        report.get("documents").is_none(),
+        "only changes are reported"
+    );
+    let changes = |key: &str| -> Vec<(String, String, String, String)> {
+        report[key]
+            .as_array()
+            .expect("a list")
+            .iter()
+            .map(|c| {
+                let text = |k: &str| c[k].as_str().expect(k).to_owned();
+                (
+                    text("address"),
+                    text("action"),
+                    text("before"),
+                    text("after"),
+                )
+            })
+            .collect()
+    };
+    let regressions = changes("regressions");
+    let has = |address: &str, action: &str, before: &str, after: &str| {
+        regressions.contains(&(address.into(), action.into(), before.into(), after.into()))
+    };
+    // ec2:Describe* -> ec2:*
+    assert!(has(
+        "aws_iam_role_policy.ci",
+        "ec2:DeleteSnapshot",
+        "not_allowed",
+        "allowed"
+    ));
+    // The SCP lost its deny; only a conditional region deny is left.
+    let scp = "aws_organizations_policy.protect_backups";
+    assert!(has(
+        scp,
+        "rbin:UnlockRule",
+        "not_allowed",
+        "allowed_conditional"
+    ));
+    assert!(has(
+        "ProtectBackups",
+        "ec2:DeregisterImage",
+        "not_allowed",
+        "allowed"
+    ));
+    // A new document that grants.
+    assert!(has(
+        "ImageSharing",
+        "ec2:ModifyImageAttribute",
+        "not_allowed",
+        "allowed"
+    ));
+    // Unchanged verdicts are not reported.
+    assert!(!regressions
+        .iter()
+        .any(|r| r.0 == "aws_iam_role.builder inline_policy \"artifacts\""));
+    let fixes = changes("fixes");
+    assert_eq!(
+        fixes,
+        [(
+            "aws_iam_policy.cleanup".to_owned(),
+            "ec2:DeleteSnapshot".to_owned(),
+            "allowed".to_owned(),
+            "not_allowed".to_owned()
+        )]
+    );
+    let scp_change = report["regressions"]
+        .as_array()
+        .expect("regressions")
+        .iter()
+        .find(|c| c["address"] == scp)
+        .expect("the SCP regression");
+    assert_eq!(scp_change["fails"], true, "a lost deny fails the check");
+
+    // Only the fix: exit 0.
+    let fixed = check(&[
+        "terraform/base/plan.json",
+        "--base",
+        "terraform/head/plan.json",
+    ]);
+    let table = String::from_utf8_lossy(&fixed.stdout).into_owned();
+    assert!(table.contains("Fixed ("), "{table}");
+    // base and head swapped: the role policy narrowing and the restored deny are fixes, the
+    // cleanup policy's grant is a regression.
+    assert_eq!(code(&fixed), 1, "{table}");
+    let unchanged = check(&[
+        "terraform/head/plan.json",
+        "--base",
+        "terraform/head/plan.json",
+    ]);
+    assert_eq!(code(&unchanged), 0, "{}", stderr(&unchanged));
+}
+
+#[test]
+fn bad_inputs_name_the_file_and_place() {
+    let cases = [
+        (
+            "bad/not-json.json",
+            "bad/not-json.json:4:",
+            "not valid JSON",
+        ),
+        (
+            "bad/no-statement.json",
+            "bad/no-statement.json:1: ",
+            "the policy has no \"Statement\" element",
+        ),
+        (
+            "bad/bad-effect.json",
+            "bad/bad-effect.json:5: ",
+            "Statement[1].Effect: expected \"Allow\" or \"Deny\", found \"Permit\"",
+        ),
+        (
+            "bad/unknown-shape.yaml",
+            "bad/unknown-shape.yaml:1: ",
+            "unknown input: expected a policy document",
+        ),
+        (
+            "bad/missing.json",
+            "bad/missing.json: ",
+            "cannot read the file",
+        ),
+    ];
+    for (file, place, message) in cases {
+        let out = check(&[file]);
+        assert_eq!(code(&out), 2, "{file}");
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!("{FIXTURES}/{place}")),
+            "{file}: {err}"
+        );
+        assert!(err.contains(message), "{file}: {err}");
+    }
+}
+
+#[test]
+fn one_bad_file_does_not_hide_the_others() {
+    let out = check(&[
+        "policy/snapshot-cleanup.json",
+        "bad/bad-effect.json",
+        "policy/read-only.json",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&out), 2);
+    let report = json(&out);
+    assert_eq!(report["documents"].as_array().expect("documents").len(), 2);
+    assert_eq!(
+        verdict(&report, "snapshot-cleanup.json", "ec2:DeleteSnapshot"),
+        "allowed"
+    );
+    assert_eq!(report["errors"][0]["line"], 5);
+    assert!(
+        stderr(&out).contains("bad/bad-effect.json:5:"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+fn sarif(args: &[&str]) -> Value {
+    let mut args = args.to_vec();
+    args.extend(["--format", "sarif"]);
+    let out = check(&args);
+    json(&out)
+}
+
+/// (ruleId, uri, startLine) of every result.
+fn sarif_results(log: &Value) -> Vec<(String, String, u64)> {
+    log["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| {
+            let location = &r["locations"][0]["physicalLocation"];
+            (
+                r["ruleId"].as_str().expect("ruleId").to_owned(),
+                location["artifactLocation"]["uri"]
+                    .as_str()
+                    .expect("uri")
+                    .to_owned(),
+                location["region"]["startLine"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn sarif_points_at_the_granting_statement() {
+    let log = sarif(&[
+        "policy/snapshot-cleanup.json",
+        "cloudformation/head/stack.yaml",
+    ]);
+    assert_eq!(log["version"], "2.1.0");
+    let results = sarif_results(&log);
+    let policy = format!("{FIXTURES}/policy/snapshot-cleanup.json");
+    let template = format!("{FIXTURES}/cloudformation/head/stack.yaml");
+    // JSON policy: statement 1 starts on line 10, statement 2 on line 16.
+    assert!(
+        results.contains(&("SG-IAM-001".into(), policy.clone(), 10)),
+        "{results:?}"
+    );
+    assert!(
+        results.contains(&("SG-IAM-004".into(), policy, 16)),
+        "{results:?}"
+    );
+    // YAML template: the janitor's second statement ("- Sid: DeleteStackSnapshots") is line 27,
+    // the image-sharing statement line 42.
+    assert!(
+        results.contains(&("SG-IAM-001".into(), template.clone(), 27)),
+        "{results:?}"
+    );
+    assert!(
+        results.contains(&("SG-IAM-003".into(), template, 42)),
+        "{results:?}"
+    );
+    let rules = log["runs"][0]["tool"]["driver"]["rules"].to_string();
+    assert!(rules.contains("SG-IAM-005"), "{rules}");
+}
+
+#[test]
+fn sarif_with_base_reports_regressions_only() {
+    let log = sarif(&[
+        "terraform/head/plan.json",
+        "--base",
+        "terraform/base/plan.json",
+    ]);
+    let results = sarif_results(&log);
+    let plan = format!("{FIXTURES}/terraform/head/plan.json");
+    assert!(
+        results.contains(&("SG-IAM-005".into(), plan.clone(), 118)),
+        "{results:?}"
+    );
+    assert!(
+        results.contains(&("SG-IAM-001".into(), plan, 73)),
+        "{results:?}"
+    );
+    assert!(
+        !log["runs"][0]["results"]
+            .to_string()
+            .contains("aws_iam_policy.cleanup"),
+        "fixes are not results"
+    );
+}
+
+/// The vendored schema's `language` pattern has a known erratum; `reports/tests/formats.rs`
+/// corrects it the same way.
+const LANGUAGE_PATTERN_ERRATUM: &str = "^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$";
+const LANGUAGE_PATTERN: &str = "^[a-zA-Z]{2}(-[a-zA-Z]{2})?$";
+
+#[test]
+fn sarif_is_valid_against_the_published_schema() {
+    let published = std::fs::read_to_string(root().join("reports/tests/sarif-schema-2.1.0.json"))
+        .expect("the vendored SARIF schema");
+    let schema: Value =
+        serde_json::from_str(&published.replace(LANGUAGE_PATTERN_ERRATUM, LANGUAGE_PATTERN))
+            .expect("schema is JSON");
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("the SARIF schema compiles");
+    for log in [
+        sarif(&["policy/snapshot-cleanup.json", "bad/not-json.json"]),
+        sarif(&[
+            "terraform/head/plan.json",
+            "--base",
+            "terraform/base/plan.json",
+        ]),
+    ] {
+        let errors: Vec<String> = validator
+            .iter_errors(&log)
+            .map(|e| format!("{}: {e}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{}", errors.join("\n"));
+    }
+}
+
+#[test]
+fn output_writes_the_report_to_a_file() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("report.json");
+    let out = check(&[
+        "policy/read-only.json",
+        "--format",
+        "json",
+        "--output",
+        path.to_str().expect("a UTF-8 path"),
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(out.stdout.is_empty());
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("the report")).expect("JSON");
+    assert_eq!(report["failing"], false);
+}
