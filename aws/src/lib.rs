@@ -30,6 +30,7 @@ mod org;
 mod progress;
 pub mod record;
 mod region;
+pub mod remediate;
 
 use counting::{Counters, CountingInterceptor};
 pub use counting::{Fault, FaultKind};

@@ -24,8 +24,10 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Scan an inventory and report findings.
+    /// Scan AWS (or a recorded inventory) and report findings.
     Scan(cli::scan::ScanArgs),
+    /// Read AWS and write what was read as a recorded inventory, to replay with `scan --inventory`.
+    Collect(cli::collect::CollectArgs),
     /// Combine the JSON reports of `scan --shard K/N` into one report.
     Merge(cli::merge::MergeArgs),
     /// List every rule: id, name, family, default severity.
@@ -51,6 +53,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Scan(args) => cli::scan::run(args),
+        Command::Collect(args) => cli::collect::run(args),
         Command::Merge(args) => cli::merge::run(args),
         Command::Iam(args) => cli::iam::run(args),
         Command::Remediate(args) => cli::remediate::run(args),

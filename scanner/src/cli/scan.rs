@@ -10,15 +10,15 @@ use reports::{Format, Report, ShardOf};
 use rules::finding::BaselineStatus;
 use rules::{Config, Evaluation, Inventory, Severity};
 
-use snapguard::{config_file, sources};
+use snapguard::config_file;
 
+use super::source::SourceArgs;
 use crate::{print, EXIT_FINDINGS, EXIT_INCOMPLETE};
 
 #[derive(Args)]
 pub struct ScanArgs {
-    /// Read a recorded inventory (a directory of AWS CLI outputs) instead of AWS.
-    #[arg(long, value_name = "DIR")]
-    inventory: Option<PathBuf>,
+    #[command(flatten)]
+    source: SourceArgs,
     /// The config file [default: ./snapguard.toml when it exists].
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -141,26 +141,7 @@ fn shard_owns(shard: ShardOf, account_id: &str) -> bool {
 
 pub fn run(args: ScanArgs) -> Result<u8, String> {
     let config = config_file::load(args.config.as_deref())?;
-    let Some(dir) = args.inventory else {
-        return Err(
-            "live scanning of AWS accounts is not available in this build yet; \
-                    scan a recorded inventory with --inventory DIR"
-                .into(),
-        );
-    };
-    let mut inventory = sources::recorded::load(&dir).map_err(|errors| {
-        let shown: Vec<String> = errors.iter().take(20).map(|e| e.to_string()).collect();
-        let more = errors.len().saturating_sub(shown.len());
-        let tail = if more > 0 {
-            format!("\n... and {more} more")
-        } else {
-            String::new()
-        };
-        format!(
-            "the recorded inventory has errors:\n{}{tail}",
-            shown.join("\n")
-        )
-    })?;
+    let (mut inventory, source) = args.source.load()?;
     if let Some(shard) = args.shard {
         if inventory
             .organization
@@ -169,9 +150,7 @@ pub fn run(args: ScanArgs) -> Result<u8, String> {
         {
             return Err(format!(
                 "--shard needs the organization's account list, to tell an account of another \
-                 shard from one outside the organization; {} has no \
-                 organizations/list-accounts.json",
-                dir.display()
+                 shard from one outside the organization; the inventory from {source} has none"
             ));
         }
         keep_shard_and_context(&mut inventory, shard, &config);
@@ -180,11 +159,7 @@ pub fn run(args: ScanArgs) -> Result<u8, String> {
     if let Some(shard) = args.shard {
         keep_shard_results(&mut inventory, &mut evaluation, shard);
     }
-    let mut report = Report::new(
-        &inventory,
-        evaluation,
-        format!("recorded:{}", dir.display()),
-    );
+    let mut report = Report::new(&inventory, evaluation, source);
     report.shard = args.shard;
     args.report.finish(report)
 }

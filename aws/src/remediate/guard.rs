@@ -1,0 +1,119 @@
+//! The executor's hard rule, enforced below the code that builds requests: an interceptor on
+//! every client `apply` uses refuses, before anything is sent, any operation that deletes,
+//! deregisters, unlocks or disables, and any operation not on the executor's list.
+
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeSerializationInterceptorContextRef;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_types::config_bag::ConfigBag;
+
+/// Verbs no remediation ever calls.
+pub const FORBIDDEN_PREFIXES: &[&str] = &["Delete", "Deregister", "Unlock", "Disable"];
+
+/// Every operation the executor may call (service-less names; EC2, Recycle Bin and STS).
+pub const ALLOWED: &[&str] = &[
+    // Reads for look-before-acting and waiters.
+    "DescribeSnapshots",
+    "DescribeSnapshotAttribute",
+    "DescribeImageAttribute",
+    "DescribeTags",
+    "GetSnapshotBlockPublicAccessState",
+    "GetImageBlockPublicAccessState",
+    "ListRules",
+    "GetRule",
+    "ListTagsForResource",
+    "GetCallerIdentity",
+    "AssumeRole",
+    // Writes: each creates, adds, restricts or guards.
+    "CreateSnapshot",
+    "CreateSnapshots",
+    "CopySnapshot",
+    "CreateTags",
+    "ModifySnapshotAttribute",
+    "ModifyImageAttribute",
+    "EnableSnapshotBlockPublicAccess",
+    "EnableImageBlockPublicAccess",
+    "CreateRule",
+    "LockRule",
+];
+
+/// Whether the executor may send `operation`.
+pub fn permitted(operation: &str) -> bool {
+    !FORBIDDEN_PREFIXES.iter().any(|p| operation.starts_with(p)) && ALLOWED.contains(&operation)
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoDestructiveCalls;
+
+impl Intercept for NoDestructiveCalls {
+    fn name(&self) -> &'static str {
+        "SnapguardNoDestructiveCalls"
+    }
+
+    fn read_before_execution(
+        &self,
+        _context: &BeforeSerializationInterceptorContextRef<'_>,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let operation = cfg
+            .load::<Metadata>()
+            .map(|m| m.name())
+            .unwrap_or("Unknown");
+        if permitted(operation) {
+            Ok(())
+        } else {
+            Err(format!(
+                "snapguard refused to call {operation}: remediation never deletes, deregisters, \
+                 unlocks or disables anything, and calls only the operations it documents"
+            )
+            .into())
+        }
+    }
+}
+
+/// The client with the guard added (whatever else it was built with stays).
+pub fn ec2(client: &aws_sdk_ec2::Client) -> aws_sdk_ec2::Client {
+    aws_sdk_ec2::Client::from_conf(
+        client
+            .config()
+            .to_builder()
+            .interceptor(NoDestructiveCalls)
+            .build(),
+    )
+}
+
+pub fn rbin(client: &aws_sdk_rbin::Client) -> aws_sdk_rbin::Client {
+    aws_sdk_rbin::Client::from_conf(
+        client
+            .config()
+            .to_builder()
+            .interceptor(NoDestructiveCalls)
+            .build(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn destructive_and_unlisted_operations_are_refused() {
+        for op in [
+            "DeleteSnapshot",
+            "DeregisterImage",
+            "UnlockRule",
+            "DisableSnapshotBlockPublicAccess",
+            "DisableImageBlockPublicAccess",
+            "DeleteRule",
+            "UpdateRule",
+            "ResetSnapshotAttribute",
+            "TerminateInstances",
+        ] {
+            assert!(!permitted(op), "{op}");
+        }
+        for op in ALLOWED {
+            assert!(permitted(op), "{op}");
+        }
+    }
+}

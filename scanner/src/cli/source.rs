@@ -1,0 +1,49 @@
+//! Where a command's inventory comes from: a recorded directory (`--inventory DIR`) or the
+//! live AWS accounts (the standard credential chain, `--org`, `--regions`, ...).
+
+use clap::Args;
+use std::path::PathBuf;
+
+use rules::Inventory;
+use snapguard::sources;
+use snapguard_aws::{LiveArgs, LiveOptions};
+
+#[derive(Args)]
+pub struct SourceArgs {
+    /// Read a recorded inventory (a directory of AWS CLI outputs) instead of AWS.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["org", "accounts", "exclude_accounts", "regions", "role_name", "external_id", "profile"])]
+    pub inventory: Option<PathBuf>,
+    #[command(flatten)]
+    pub live: LiveArgs,
+}
+
+impl SourceArgs {
+    /// The inventory, and a label saying where it came from (`recorded:DIR` or `aws`).
+    pub fn load(&self) -> Result<(Inventory, String), String> {
+        match &self.inventory {
+            Some(dir) => {
+                let inventory = sources::recorded::load(dir).map_err(|errors| {
+                    let shown: Vec<String> =
+                        errors.iter().take(20).map(|e| e.to_string()).collect();
+                    let more = errors.len().saturating_sub(shown.len());
+                    let tail = if more > 0 {
+                        format!("\n... and {more} more")
+                    } else {
+                        String::new()
+                    };
+                    format!(
+                        "the recorded inventory has errors:\n{}{tail}",
+                        shown.join("\n")
+                    )
+                })?;
+                Ok((inventory, format!("recorded:{}", dir.display())))
+            }
+            None => {
+                let mut options = LiveOptions::from(self.live.clone());
+                options.progress = std::io::IsTerminal::is_terminal(&std::io::stderr());
+                let inventory = snapguard_aws::collect(&options)?;
+                Ok((inventory, "aws".into()))
+            }
+        }
+    }
+}
