@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test of the workspace on a machine that has only the Rust toolchain and python3:
 # it installs what the tests need first.
-#   - moto (PyPI), whose AWS managed policies the IAM engine is tested against;
+#   - moto[server] (PyPI): the AWS emulator the live source and the remediation executor are
+#     tested against (`moto_server`, started by the tests on loopback), whose AWS managed
+#     policies the IAM engine is also tested against;
 #   - Debian's chromium, in which the HTML report is tested (skipped by setting
 #     SNAPGUARD_SKIP_BROWSER_TESTS=1).
 set -euo pipefail
@@ -11,9 +13,10 @@ venv=target/test-venv
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check 'moto==5.*'
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check 'moto[server]==5.*'
 SNAPGUARD_MOTO_MANAGED_POLICIES=$("$venv/bin/python" -c 'import moto.iam.aws_managed_policies as m; print(m.__file__)')
 export SNAPGUARD_MOTO_MANAGED_POLICIES
+export PATH="$PWD/$venv/bin:$PATH"
 
 if [ "${SNAPGUARD_SKIP_BROWSER_TESTS:-}" != 1 ]; then
   scripts/install-chromium.sh
