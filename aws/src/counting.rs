@@ -210,7 +210,7 @@ fn response_is_throttling(response: &HttpResponse) -> bool {
         rest[..rest.find('<').unwrap_or(rest.len())].to_owned()
     } else if let Some(start) = text.find("__type") {
         let rest = &text[start + 6..];
-        let rest = rest.trim_start_matches(|c| c == '"' || c == ':' || c == ' ');
+        let rest = rest.trim_start_matches(['"', ':', ' ']);
         let value = &rest[..rest.find('"').unwrap_or(rest.len())];
         value.rsplit('#').next().unwrap_or(value).to_owned()
     } else {

@@ -8,8 +8,8 @@ use rules::inventory::{
     PermissionsBoundary, PolicyVersion, RoleDetail, Str, Tag, UserDetail,
 };
 
-use crate::org::parse_policy_text;
-use crate::{describe_error, Ctx};
+use crate::{explain, Ctx};
+use rules::iam::parse_policy_text;
 
 pub(crate) const OPERATION: &str = "iam:GetAccountAuthorizationDetails";
 
@@ -28,12 +28,7 @@ pub(crate) async fn collect(
         .await
     {
         Ok(pages) => pages,
-        Err(e) => {
-            return (
-                None,
-                vec![Ctx::gap(account, None, OPERATION, describe_error(&e))],
-            )
-        }
+        Err(e) => return (None, vec![Ctx::gap(account, None, OPERATION, explain(&e))]),
     };
     let mut details = AuthorizationDetails::default();
     let mut errors = Vec::new();
@@ -118,7 +113,7 @@ pub(crate) async fn collect(
             )],
         );
     }
-    let gaps = unlisted_managed_policies(account, &details);
+    let gaps = details.unlisted_managed_policy_gaps(account);
     (Some(details), gaps)
 }
 
@@ -155,53 +150,6 @@ fn tags(list: &[t::Tag]) -> Vec<Tag> {
         .map(|t| Tag {
             key: t.key().into(),
             value: t.value().into(),
-        })
-        .collect()
-}
-
-/// Managed policies attached to someone but missing from `Policies` (the recorded source
-/// reports the same gap): principals using them are evaluated without them.
-fn unlisted_managed_policies(account: &str, details: &AuthorizationDetails) -> Vec<Gap> {
-    let attached = details
-        .user_detail_list
-        .iter()
-        .flat_map(|u| &u.attached_managed_policies)
-        .chain(
-            details
-                .group_detail_list
-                .iter()
-                .flat_map(|g| &g.attached_managed_policies),
-        )
-        .chain(
-            details
-                .role_detail_list
-                .iter()
-                .flat_map(|r| &r.attached_managed_policies),
-        );
-    let mut missing: Vec<&str> = attached
-        .map(|a| a.policy_arn.as_str())
-        .filter(|arn| {
-            !details
-                .policies
-                .iter()
-                .any(|p| p.arn == *arn && p.default_document().is_some())
-        })
-        .collect();
-    missing.sort_unstable();
-    missing.dedup();
-    missing
-        .into_iter()
-        .map(|arn| {
-            Ctx::gap(
-                account,
-                None,
-                OPERATION,
-                format!(
-                    "managed policy {arn} is attached but its default version is not in \
-                     get-account-authorization-details.json; principals using it were evaluated \
-                     without it"
-                ),
-            )
         })
         .collect()
 }

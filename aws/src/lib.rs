@@ -144,6 +144,8 @@ impl From<LiveArgs> for LiveOptions {
 /// Reads the accounts and regions `options` name. `Err` only when nothing can be scanned at
 /// all (no credentials, the organization cannot be listed with `--org`); everything else that
 /// cannot be read is a gap in the inventory.
+///
+/// Builds its own tokio runtime: call it from synchronous code, not from inside a runtime.
 pub fn collect(options: &LiveOptions) -> Result<Inventory, String> {
     collect_counted(options).map(|(inventory, _)| inventory)
 }
@@ -242,7 +244,55 @@ impl Ctx {
     }
 }
 
-/// An SDK error as one line: the service's code and message, or what went wrong on the way.
+/// An SDK error as one line: the service's code and message, what came back when there is
+/// no code, or what went wrong on the way.
+pub(crate) fn explain<E>(
+    error: &SdkError<E, aws_smithy_runtime_api::client::orchestrator::HttpResponse>,
+) -> String
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    match error {
+        SdkError::TimeoutError(_) => "timed out (--timeout per operation, retries included)".into(),
+        SdkError::ServiceError(e) => {
+            let err = e.err();
+            let Some(code) = err.code() else {
+                // No AWS error document: say what came back instead.
+                let raw = e.raw();
+                let body = raw
+                    .body()
+                    .bytes()
+                    .map(|b| String::from_utf8_lossy(b).into_owned())
+                    .unwrap_or_default();
+                let text = strip_markup(&body);
+                let status = raw.status().as_u16();
+                return if text.is_empty() {
+                    format!("HTTP {status} without an AWS error code (the endpoint may not serve this API)")
+                } else {
+                    format!(
+                        "HTTP {status} without an AWS error code (the endpoint may not serve this API): {}",
+                        text.chars().take(160).collect::<String>()
+                    )
+                };
+            };
+            let message = err.message().unwrap_or("");
+            let throttled = if counting::is_throttling_code(code) {
+                " (throttled; retries exhausted)"
+            } else {
+                ""
+            };
+            format!("{code}: {message}{throttled}")
+                .trim_end_matches(": ")
+                .to_owned()
+        }
+        other => {
+            let text = aws_smithy_types::error::display::DisplayErrorContext(other).to_string();
+            text.replace('\n', " ")
+        }
+    }
+}
+
+/// [`explain`] for any response type.
 pub(crate) fn describe_error<E, R>(error: &SdkError<E, R>) -> String
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
@@ -268,6 +318,24 @@ where
             text.replace('\n', " ")
         }
     }
+}
+
+/// An HTML error page as one line of its text.
+fn strip_markup(body: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in body.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                out.push(' ');
+            }
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// The error code of an SDK error, when the service sent one.
@@ -545,7 +613,7 @@ async fn assume_role(ctx: &Ctx, account: &str, partition: &str) -> Result<SdkCon
         .set_external_id(ctx.options.external_id.clone())
         .send()
         .await
-        .map_err(|e| format!("cannot assume {role_arn}: {}", describe_error(&e)))?;
+        .map_err(|e| format!("cannot assume {role_arn}: {}", explain(&e)))?;
     let creds = out
         .credentials()
         .ok_or_else(|| format!("sts:AssumeRole of {role_arn} returned no credentials"))?;

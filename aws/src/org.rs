@@ -8,7 +8,7 @@ use rules::inventory::{
     Gap, OrgAccount, OrgNode, Organization, OrganizationDescription, ServiceControlPolicy, Str,
 };
 
-use crate::{describe_error, Ctx};
+use crate::{explain, Ctx};
 
 /// Organizations' own limits are low (a few requests per second per account).
 const ORG_CONCURRENCY: usize = 4;
@@ -27,10 +27,7 @@ pub(crate) async fn collect(ctx: &Ctx, caller: &str) -> Result<(Organization, Ve
             master_account_id: o.master_account_id().map(Str::from),
         }),
         Err(e) => {
-            gaps.push((
-                "organizations:DescribeOrganization".into(),
-                describe_error(&e),
-            ));
+            gaps.push(("organizations:DescribeOrganization".into(), explain(&e)));
             None
         }
     };
@@ -45,7 +42,7 @@ pub(crate) async fn collect(ctx: &Ctx, caller: &str) -> Result<(Organization, Ve
         .map_err(|e| {
             format!(
                 "--org: cannot list the organization's accounts (organizations:ListAccounts): {}",
-                describe_error(&e)
+                explain(&e)
             )
         })?;
     let accounts: Vec<OrgAccount> = pages
@@ -72,7 +69,7 @@ pub(crate) async fn collect(ctx: &Ctx, caller: &str) -> Result<(Organization, Ve
             })
             .collect(),
         Err(e) => {
-            gaps.push(("organizations:ListRoots".into(), describe_error(&e)));
+            gaps.push(("organizations:ListRoots".into(), explain(&e)));
             Vec::new()
         }
     };
@@ -129,7 +126,7 @@ pub(crate) async fn collect(ctx: &Ctx, caller: &str) -> Result<(Organization, Ve
                 }
                 Err(e) => gaps.push((
                     "organizations:ListOrganizationalUnitsForParent".into(),
-                    format!("{parent}: {}", describe_error(&e)),
+                    format!("{parent}: {}", explain(&e)),
                 )),
             }
             match member_accounts {
@@ -140,7 +137,7 @@ pub(crate) async fn collect(ctx: &Ctx, caller: &str) -> Result<(Organization, Ve
                 }
                 Err(e) => gaps.push((
                     "organizations:ListAccountsForParent".into(),
-                    format!("{parent}: {}", describe_error(&e)),
+                    format!("{parent}: {}", explain(&e)),
                 )),
             }
         }
@@ -199,7 +196,7 @@ async fn scps(
     {
         Ok(pages) => pages,
         Err(e) => {
-            gaps.push(("organizations:ListPolicies".into(), describe_error(&e)));
+            gaps.push(("organizations:ListPolicies".into(), explain(&e)));
             return None;
         }
     };
@@ -238,7 +235,7 @@ async fn scps(
         let content = match content {
             Ok(out) => {
                 let text = out.policy().and_then(|p| p.content()).unwrap_or_default();
-                match parse_policy_text(text) {
+                match rules::iam::parse_policy_text(text) {
                     Ok(v) => v,
                     Err(e) => {
                         gaps.push((
@@ -252,7 +249,7 @@ async fn scps(
             Err(e) => {
                 gaps.push((
                     "organizations:DescribePolicy".into(),
-                    format!("{id}: {}", describe_error(&e)),
+                    format!("{id}: {}", explain(&e)),
                 ));
                 continue;
             }
@@ -266,7 +263,7 @@ async fn scps(
             Err(e) => {
                 gaps.push((
                     "organizations:ListTargetsForPolicy".into(),
-                    format!("{id}: {}", describe_error(&e)),
+                    format!("{id}: {}", explain(&e)),
                 ));
                 continue;
             }
@@ -279,19 +276,4 @@ async fn scps(
         });
     }
     Some(policies)
-}
-
-/// A policy document given as text: JSON, or JSON URL-encoded as the IAM API returns it
-/// (the same decoding as the recorded source's).
-pub(crate) fn parse_policy_text(text: &str) -> Result<serde_json::Value, String> {
-    let decoded;
-    let json = if text.trim_start().starts_with('{') {
-        text
-    } else {
-        decoded = percent_encoding::percent_decode_str(text)
-            .decode_utf8()
-            .map_err(|e| format!("expected a JSON policy document, URL-encoded or not: {e}"))?;
-        &decoded
-    };
-    serde_json::from_str(json).map_err(|e| format!("expected a JSON policy document: {e}"))
 }

@@ -12,7 +12,7 @@ use rules::inventory::{
 };
 use rules::time::Timestamp;
 
-use crate::{describe_error, error_code, Ctx};
+use crate::{error_code, explain, Ctx};
 
 /// The largest page each Describe call accepts.
 const MAX_VOLUMES: i32 = 500;
@@ -36,7 +36,7 @@ pub(crate) async fn enabled_regions(
         .all_regions(false)
         .send()
         .await
-        .map_err(|e| describe_error(&e))?;
+        .map_err(|e| explain(&e))?;
     let mut regions: Vec<String> = out
         .regions()
         .iter()
@@ -162,7 +162,7 @@ async fn volumes(ec2: &aws_sdk_ec2::Client) -> Result<Vec<Volume>, (Option<Strin
         .send()
         .try_collect()
         .await
-        .map_err(|e| (error_code(&e).map(str::to_owned), describe_error(&e)))?;
+        .map_err(|e| (error_code(&e).map(str::to_owned), explain(&e)))?;
     Ok(pages
         .iter()
         .flat_map(|p| p.volumes())
@@ -196,7 +196,7 @@ async fn instances(ec2: &aws_sdk_ec2::Client) -> Result<Vec<Instance>, String> {
         .send()
         .try_collect()
         .await
-        .map_err(|e| describe_error(&e))?;
+        .map_err(|e| explain(&e))?;
     Ok(pages
         .iter()
         .flat_map(|p| p.reservations())
@@ -248,7 +248,7 @@ async fn snapshots(ec2: &aws_sdk_ec2::Client) -> Result<Vec<Snapshot>, String> {
         .send()
         .try_collect()
         .await
-        .map_err(|e| describe_error(&e))?;
+        .map_err(|e| explain(&e))?;
     Ok(pages
         .iter()
         .flat_map(|p| p.snapshots())
@@ -266,7 +266,7 @@ async fn public_snapshot_ids(ec2: &aws_sdk_ec2::Client) -> Result<HashSet<String
         .send()
         .try_collect()
         .await
-        .map_err(|e| describe_error(&e))?;
+        .map_err(|e| explain(&e))?;
     Ok(pages
         .iter()
         .flat_map(|p| p.snapshots())
@@ -308,7 +308,7 @@ async fn images(ec2: &aws_sdk_ec2::Client) -> Result<Vec<Image>, String> {
         .send()
         .try_collect()
         .await
-        .map_err(|e| describe_error(&e))?;
+        .map_err(|e| explain(&e))?;
     Ok(pages.iter().flat_map(|p| p.images()).map(image).collect())
 }
 
@@ -322,7 +322,7 @@ async fn public_image_ids(ec2: &aws_sdk_ec2::Client) -> Result<HashSet<String>, 
         .send()
         .try_collect()
         .await
-        .map_err(|e| describe_error(&e))?;
+        .map_err(|e| explain(&e))?;
     Ok(pages
         .iter()
         .flat_map(|p| p.images())
@@ -379,7 +379,7 @@ async fn snapshot_permissions(
                 if public.is_some_and(|p| p.contains(&id)) {
                     snapshots[i].create_volume_permissions = Some(vec![public_permission()]);
                 }
-                failures.push((id, describe_error(&err)));
+                failures.push((id, explain(&err)));
             }
         }
     }
@@ -433,7 +433,7 @@ async fn image_permissions(
                 if public.is_some_and(|p| p.contains(&id)) || images[i].public == Some(true) {
                     images[i].launch_permissions = Some(vec![public_permission()]);
                 }
-                failures.push((id, describe_error(&err)));
+                failures.push((id, explain(&err)));
             }
         }
     }
@@ -483,7 +483,7 @@ async fn retention_rules(
         .send()
         .try_collect()
         .await
-        .map_err(|e| describe_error(&e))?;
+        .map_err(|e| explain(&e))?;
     Ok(pages
         .iter()
         .flat_map(|p| p.rules())
@@ -539,7 +539,7 @@ async fn complete_rules(
                 rule.exclude_resource_tags = Some(rule_tags(out.exclude_resource_tags()));
                 rule.status = out.status().map(|s| s.as_str().into());
             }
-            Err(e) => failures.push((rule.identifier.to_string(), describe_error(&e))),
+            Err(e) => failures.push((rule.identifier.to_string(), explain(&e))),
         }
     }
     if let Some((id, error)) = failures.first() {
@@ -560,7 +560,7 @@ async fn snapshot_block_public_access(ec2: &aws_sdk_ec2::Client) -> Result<Str, 
         .get_snapshot_block_public_access_state()
         .send()
         .await
-        .map_err(|e| describe_error(&e))?;
+        .map_err(|e| explain(&e))?;
     out.state()
         .map(|s| Str::from(s.as_str()))
         .ok_or_else(|| "the response has no State".into())
@@ -571,7 +571,7 @@ async fn image_block_public_access(ec2: &aws_sdk_ec2::Client) -> Result<Str, Str
         .get_image_block_public_access_state()
         .send()
         .await
-        .map_err(|e| describe_error(&e))?;
+        .map_err(|e| explain(&e))?;
     out.image_block_public_access_state()
         .map(Str::from)
         .ok_or_else(|| "the response has no ImageBlockPublicAccessState".into())

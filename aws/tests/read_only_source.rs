@@ -1,6 +1,8 @@
 //! The read-only contract, checked on the source: every SDK operation the crate calls is a
 //! Describe, List or Get (or sts:AssumeRole) listed in `snapguard_aws::OPERATIONS`, which the
 //! live test checks against docs/scan-role-policy.json; no mutating call appears at all.
+//! The scan is the crate's top-level modules; `src/remediate/` (the remediation executor,
+//! which does write, behind its own plan and confirmation) is not part of the scan.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -21,26 +23,64 @@ fn sources() -> Vec<(String, String)> {
     out
 }
 
-/// `.name()` calls: SDK operations take no arguments; their inputs are builder methods.
-fn zero_arg_calls(text: &str) -> Vec<String> {
-    let bytes = text.as_bytes();
-    let mut calls = Vec::new();
-    let mut i = 0;
-    while let Some(pos) = text[i..].find('.') {
-        let start = i + pos + 1;
-        let end = start
-            + text[start..]
-                .find(|c: char| !(c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit()))
-                .unwrap_or(text.len() - start);
-        if end > start && text[end..].starts_with("()") {
-            calls.push(text[start..end].to_owned());
+/// The SDK operation of every `... .send()` chain: the first method called with no
+/// arguments after the client (`ec2.describe_volumes().max_results(500).send()`, or
+/// `ctx.ec2(sdk, a, r).describe_regions().send()`); operation inputs are builder methods.
+fn operations_called(text: &str) -> Vec<String> {
+    let b = text.as_bytes();
+    let mut found = Vec::new();
+    let mut from = 0;
+    while let Some(pos) = text[from..].find(".send()") {
+        let at = from + pos;
+        from = at + 1;
+        let mut chain: Vec<(String, bool)> = Vec::new();
+        let mut i = at;
+        loop {
+            while i > 0 && b[i - 1].is_ascii_whitespace() {
+                i -= 1;
+            }
+            if i == 0 || b[i - 1] != b')' {
+                break;
+            }
+            let close = i - 1;
+            let mut depth = 0;
+            let mut j = close;
+            loop {
+                match b[j] {
+                    b')' => depth += 1,
+                    b'(' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+                j -= 1;
+            }
+            let empty = text[j + 1..close].trim().is_empty();
+            let mut k = j;
+            while k > 0 && (b[k - 1].is_ascii_alphanumeric() || b[k - 1] == b'_') {
+                k -= 1;
+            }
+            let name = text[k..j].to_owned();
+            let mut m = k;
+            while m > 0 && b[m - 1].is_ascii_whitespace() {
+                m -= 1;
+            }
+            if m > 0 && b[m - 1] == b'.' {
+                chain.push((name, empty));
+                i = m - 1;
+            } else {
+                break;
+            }
         }
-        i = end.max(start);
-        if i >= bytes.len() {
-            break;
+        chain.reverse();
+        if let Some((name, _)) = chain.into_iter().find(|(_, empty)| *empty) {
+            found.push(name);
         }
     }
-    calls
+    found
 }
 
 fn camel(snake: &str) -> String {
@@ -61,57 +101,22 @@ fn only_read_operations_are_called() {
         .iter()
         .map(|op| op.split(':').nth(1).unwrap().to_owned())
         .collect();
-    let mutating = [
-        "create_",
-        "delete_",
-        "modify_",
-        "put_",
-        "update_",
-        "enable_",
-        "disable_",
-        "attach_",
-        "detach_",
-        "run_",
-        "terminate_",
-        "copy_",
-        "lock_",
-        "unlock_",
-        "tag_",
-        "untag_",
-        "register_",
-        "deregister_",
-        "reset_",
-        "start_",
-        "stop_",
-        "restore_",
-        "cancel_",
-        "associate_",
-        "disassociate_",
-        "import_",
-        "export_",
-        "move_",
-        "remove_",
-        "add_",
-    ];
     let mut seen = BTreeSet::new();
     for (file, text) in sources() {
-        for call in zero_arg_calls(&text) {
+        for call in operations_called(&text) {
+            let op = camel(&call);
             assert!(
-                !mutating.iter().any(|m| call.starts_with(m)),
-                "{file}: .{call}() looks like a mutating AWS operation"
+                ["Describe", "List", "Get"]
+                    .iter()
+                    .any(|p| op.starts_with(p))
+                    || op == "AssumeRole",
+                "{file}: .{call}() is not a read operation"
             );
-            let is_operation = ["describe_", "list_", "get_"]
-                .iter()
-                .any(|p| call.starts_with(p))
-                || call == "assume_role";
-            if is_operation {
-                let op = camel(&call);
-                assert!(
-                    declared.contains(&op),
-                    "{file}: .{call}() ({op}) is not in OPERATIONS"
-                );
-                seen.insert(op);
-            }
+            assert!(
+                declared.contains(&op),
+                "{file}: .{call}() ({op}) is not in OPERATIONS"
+            );
+            seen.insert(op);
         }
     }
     // Every declared operation is really called somewhere.

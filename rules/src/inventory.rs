@@ -477,6 +477,56 @@ pub struct AuthorizationDetails {
     pub policies: Vec<ManagedPolicyDetail>,
 }
 
+impl AuthorizationDetails {
+    /// Managed policies attached to someone whose default version is not in `Policies`: their
+    /// grants are unknown, so principals using them are evaluated without them. Sorted.
+    pub fn unlisted_managed_policies(&self) -> Vec<&str> {
+        let attached = self
+            .user_detail_list
+            .iter()
+            .flat_map(|u| &u.attached_managed_policies)
+            .chain(
+                self.group_detail_list
+                    .iter()
+                    .flat_map(|g| &g.attached_managed_policies),
+            )
+            .chain(
+                self.role_detail_list
+                    .iter()
+                    .flat_map(|r| &r.attached_managed_policies),
+            );
+        let mut missing: Vec<&str> = attached
+            .map(|a| a.policy_arn.as_str())
+            .filter(|arn| {
+                !self
+                    .policies
+                    .iter()
+                    .any(|p| p.arn == *arn && p.default_document().is_some())
+            })
+            .collect();
+        missing.sort_unstable();
+        missing.dedup();
+        missing
+    }
+
+    /// The gap a source reports for each unlisted managed policy.
+    pub fn unlisted_managed_policy_gaps(&self, account_id: &str) -> Vec<Gap> {
+        self.unlisted_managed_policies()
+            .into_iter()
+            .map(|arn| Gap {
+                account_id: account_id.to_owned(),
+                region: None,
+                operation: "iam:GetAccountAuthorizationDetails".into(),
+                error: format!(
+                    "managed policy {arn} is attached but its default version is not in \
+                     get-account-authorization-details.json; principals using it were evaluated \
+                     without it"
+                ),
+            })
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct UserDetail {

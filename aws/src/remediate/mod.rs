@@ -18,6 +18,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_config::{Region, SdkConfig};
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use rules::remediation::{Action, Plan, Step};
 use serde::Serialize;
 
@@ -190,6 +192,22 @@ impl ApplyReport {
 /// Applies `plan`. Never fails as a whole: what cannot be done is an action's outcome
 /// (no credentials: every action fails with that reason).
 pub fn apply(plan: &Plan, options: &ApplyOptions) -> ApplyReport {
+    if plan
+        .actions
+        .iter()
+        .all(|a| matches!(a.step, Step::ManualReview(_)))
+    {
+        // Nothing to call: no credentials needed.
+        return ApplyReport {
+            dry_run: options.dry_run,
+            interrupted: false,
+            actions: plan
+                .actions
+                .iter()
+                .map(|a| report(a, Outcome::ManualReview, Vec::new(), None))
+                .collect(),
+        };
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -263,7 +281,7 @@ fn report(
 }
 
 /// Credentials per account, resolved once before any action runs.
-enum Connect {
+pub(crate) enum Connect {
     Live {
         /// Account -> its SDK config (the caller's, or an assumed role's), or why not.
         members: HashMap<String, Result<SdkConfig, String>>,
@@ -285,12 +303,12 @@ impl Connect {
             progress: false,
             ..crate::LiveOptions::default()
         };
-        let base = crate::base_config(&live).await;
+        let base = base_config(&live).await;
         let sts = aws_sdk_sts::Client::from_conf(aws_sdk_sts::config::Builder::from(&base).build());
         let identity = sts.get_caller_identity().send().await.map_err(|e| {
             format!(
                 "cannot identify the caller (sts:GetCallerIdentity): {}",
-                crate::describe_error(&e)
+                describe_error(&e)
             )
         })?;
         let caller = identity.account().unwrap_or_default().to_owned();
@@ -408,7 +426,7 @@ async fn assume(
         .set_external_id(external_id.map(str::to_owned))
         .send()
         .await
-        .map_err(|e| format!("cannot assume {role_arn}: {}", crate::describe_error(&e)))?;
+        .map_err(|e| format!("cannot assume {role_arn}: {}", describe_error(&e)))?;
     let creds = out
         .credentials()
         .ok_or_else(|| format!("sts:AssumeRole of {role_arn} returned no credentials"))?;
@@ -426,6 +444,61 @@ async fn assume(
             aws_credential_types::provider::SharedCredentialsProvider::new(credentials),
         )
         .build())
+}
+
+/// An SDK error as one line: the service's code and message, or what went wrong on the way.
+pub(crate) fn describe_error<E, R>(error: &SdkError<E, R>) -> String
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match error {
+        SdkError::TimeoutError(_) => "timed out (--timeout per operation, retries included)".into(),
+        SdkError::ServiceError(e) => {
+            let err = e.err();
+            format!(
+                "{}: {}",
+                err.code().unwrap_or("Unknown"),
+                err.message().unwrap_or("")
+            )
+            .trim_end_matches(": ")
+            .to_owned()
+        }
+        other => aws_smithy_types::error::display::DisplayErrorContext(other)
+            .to_string()
+            .replace('\n', " "),
+    }
+}
+
+/// The error code of an SDK error, when the service sent one.
+pub(crate) fn error_code<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> Option<&str> {
+    match error {
+        SdkError::ServiceError(e) => e.err().code(),
+        _ => None,
+    }
+}
+
+async fn base_config(options: &crate::LiveOptions) -> SdkConfig {
+    let region = aws_config::meta::region::RegionProviderChain::default_provider()
+        .or_else(Region::from_static("us-east-1"));
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(region)
+        .retry_config(
+            aws_config::retry::RetryConfig::adaptive()
+                .with_max_attempts(options.max_attempts.max(1)),
+        )
+        .timeout_config(
+            aws_config::timeout::TimeoutConfig::builder()
+                .operation_timeout(options.operation_timeout)
+                .build(),
+        );
+    if let Some(profile) = &options.profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(url) = &options.endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    loader.load().await
 }
 
 /// What a creating action made: ids, and for snapshots volume -> snapshot.

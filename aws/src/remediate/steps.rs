@@ -20,11 +20,21 @@ use rules::remediation::plan::{
 };
 use rules::remediation::{Action, Step};
 
+use super::{describe_error, error_code};
 use super::{Made, Run, StepErr, StepOk};
-use crate::describe_error;
 use rules::remediation::plan::TAG_ACTION_ID;
 
 type StepResult = Result<StepOk, StepErr>;
+
+/// In a dry run, after the mutating call answered: the step would succeed.
+macro_rules! or_dry {
+    ($value:expr) => {
+        match $value {
+            Some(v) => v,
+            None => return Ok(StepOk::WouldSucceed),
+        }
+    };
+}
 
 pub(crate) async fn execute(run: &Run, action: &Action) -> StepResult {
     let (account, region) = (action.account_id.as_str(), action.region.as_str());
@@ -54,7 +64,7 @@ pub(crate) async fn execute(run: &Run, action: &Action) -> StepResult {
                 .dry_run(run.options.dry_run)
                 .send()
                 .await;
-            mutated(run, "ec2:EnableSnapshotBlockPublicAccess", result)?;
+            or_dry!(mutated(run, "ec2:EnableSnapshotBlockPublicAccess", result)?);
             Ok(StepOk::Done(made(["block-all-sharing".to_owned()])))
         }
         Step::EnableImageBlockPublicAccess => {
@@ -75,7 +85,7 @@ pub(crate) async fn execute(run: &Run, action: &Action) -> StepResult {
                 .dry_run(run.options.dry_run)
                 .send()
                 .await;
-            mutated(run, "ec2:EnableImageBlockPublicAccess", result)?;
+            or_dry!(mutated(run, "ec2:EnableImageBlockPublicAccess", result)?);
             Ok(StepOk::Done(made(["block-new-sharing".to_owned()])))
         }
         Step::ManualReview(_) => Ok(StepOk::AlreadyDone(Made::default())),
@@ -118,11 +128,9 @@ where
             run.sent()?;
             Ok(Some(out))
         }
-        Err(e) if run.options.dry_run && crate::error_code(&e) == Some("DryRunOperation") => {
-            Ok(None)
-        }
+        Err(e) if run.options.dry_run && error_code(&e) == Some("DryRunOperation") => Ok(None),
         Err(e) => {
-            let code = crate::error_code(&e).unwrap_or_default().to_owned();
+            let code = error_code(&e).unwrap_or_default().to_owned();
             let why = describe_error(&e);
             if run.options.dry_run && code == "UnauthorizedOperation" {
                 Err(StepErr::Failed(format!(
@@ -133,16 +141,6 @@ where
             }
         }
     }
-}
-
-/// In a dry run, after the mutating call answered: the step would succeed.
-macro_rules! or_dry {
-    ($value:expr) => {
-        match $value {
-            Some(v) => v,
-            None => return Ok(StepOk::WouldSucceed),
-        }
-    };
 }
 
 fn ec2_tags(tags: &Tags) -> Vec<Tag> {
@@ -203,7 +201,7 @@ async fn tagged_snapshots(
     }
     found.retain(|s| {
         s.state() != Some(&SnapshotState::Error)
-            && s.start_time().map_or(true, |t| t.secs() >= run.since)
+            && !matches!(s.start_time(), Some(t) if t.secs() < run.since)
             && s.tags()
                 .iter()
                 .any(|t| t.key() == Some(TAG_ACTION_ID) && t.value() == Some(action_id))
@@ -302,9 +300,9 @@ async fn create_snapshots(run: &Run, action: &Action, step: &CreateSnapshots) ->
         let missing: Tags = tags
             .iter()
             .filter(|(k, _)| {
-                existing_tags
+                !existing_tags
                     .get(&snapshot)
-                    .map_or(true, |keys: &BTreeSet<String>| !keys.contains(*k))
+                    .is_some_and(|keys: &BTreeSet<String>| keys.contains(*k))
             })
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();

@@ -35,8 +35,8 @@ pub use engine::{
     StatementEvidence, Verdict, DEFAULT_PROTECTED_ACTIONS,
 };
 pub use policy::{
-    ActionElement, ConditionClause, Effect, PolicyDocument, PolicyError, PrincipalElement,
-    PrincipalValue, ResourceElement, Statement,
+    parse_policy_text, ActionElement, ConditionClause, Effect, PolicyDocument, PolicyError,
+    PrincipalElement, PrincipalValue, ResourceElement, Statement,
 };
 pub use principal::{scp_exemption, Principal, PrincipalArnError, PrincipalKind, ScpExemption};
 pub use targets::TargetKind;

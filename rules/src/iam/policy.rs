@@ -460,6 +460,21 @@ fn parse_principal(
     Ok(Some(PrincipalElement { negated, value }))
 }
 
+/// A policy document given as text: JSON, or JSON URL-encoded as the IAM API returns it
+/// (the CLI decodes it; recorded and live sources meet both).
+pub fn parse_policy_text(text: &str) -> Result<serde_json::Value, String> {
+    let decoded;
+    let json = if text.trim_start().starts_with('{') {
+        text
+    } else {
+        decoded = percent_encoding::percent_decode_str(text)
+            .decode_utf8()
+            .map_err(|e| format!("expected a JSON policy document, URL-encoded or not: {e}"))?;
+        &decoded
+    };
+    serde_json::from_str(json).map_err(|e| format!("expected a JSON policy document: {e}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,6 +14,9 @@ use snapguard::{config_file, sources};
 
 use crate::print;
 
+#[path = "remediate_apply.rs"]
+mod apply;
+
 #[derive(Args)]
 pub struct RemediateArgs {
     #[command(subcommand)]
@@ -24,6 +27,8 @@ pub struct RemediateArgs {
 enum RemediateCommand {
     /// Plan the actions that resolve the findings, for review before `apply`.
     Plan(PlanArgs),
+    /// Apply a reviewed plan: take and copy the backups, add the guardrails. Asks first.
+    Apply(apply::ApplyArgs),
 }
 
 #[derive(Args)]
@@ -52,6 +57,7 @@ pub struct PlanArgs {
 pub fn run(args: RemediateArgs) -> Result<u8, String> {
     match args.command {
         RemediateCommand::Plan(args) => plan(args),
+        RemediateCommand::Apply(args) => apply::run(args),
     }
 }
 

@@ -676,20 +676,6 @@ fn join<T>(
     }
 }
 
-/// A policy document given as text: JSON, or JSON URL-encoded as the IAM API returns it.
-pub(crate) fn parse_policy_text(text: &str) -> Result<serde_json::Value, String> {
-    let decoded;
-    let json = if text.trim_start().starts_with('{') {
-        text
-    } else {
-        decoded = percent_encoding::percent_decode_str(text)
-            .decode_utf8()
-            .map_err(|e| format!("expected a JSON policy document, URL-encoded or not: {e}"))?;
-        &decoded
-    };
-    serde_json::from_str(json).map_err(|e| format!("expected a JSON policy document: {e}"))
-}
-
 /// Parses one JSON document.
 pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, InputError> {
     let bytes = fs::read(path).map_err(|e| InputError::new(path, format!("cannot read: {e}")))?;

@@ -7,7 +7,9 @@ use std::path::Path;
 use rules::iam::PolicyDocument;
 use rules::inventory::{AuthorizationDetails, Gap, InlinePolicy};
 
-use super::{parse_policy_text, read_json, InputError};
+use rules::iam::parse_policy_text;
+
+use super::{read_json, InputError};
 
 pub const FILE: &str = "get-account-authorization-details.json";
 pub const OPERATION: &str = "iam:GetAccountAuthorizationDetails";
@@ -70,50 +72,6 @@ pub(super) fn load(
     }
     Ok((
         details.clone(),
-        unlisted_managed_policies(account, &details),
+        details.unlisted_managed_policy_gaps(account),
     ))
-}
-
-/// Managed policies attached to someone but missing from `Policies`: their grants are
-/// unknown, so principals using them are evaluated without them; say so.
-fn unlisted_managed_policies(account: &str, details: &AuthorizationDetails) -> Vec<Gap> {
-    let attached = details
-        .user_detail_list
-        .iter()
-        .flat_map(|u| &u.attached_managed_policies)
-        .chain(
-            details
-                .group_detail_list
-                .iter()
-                .flat_map(|g| &g.attached_managed_policies),
-        )
-        .chain(
-            details
-                .role_detail_list
-                .iter()
-                .flat_map(|r| &r.attached_managed_policies),
-        );
-    let mut missing: Vec<&str> = attached
-        .map(|a| a.policy_arn.as_str())
-        .filter(|arn| {
-            !details
-                .policies
-                .iter()
-                .any(|p| p.arn == *arn && p.default_document().is_some())
-        })
-        .collect();
-    missing.sort_unstable();
-    missing.dedup();
-    missing
-        .into_iter()
-        .map(|arn| Gap {
-            account_id: account.to_owned(),
-            region: None,
-            operation: OPERATION.into(),
-            error: format!(
-                "managed policy {arn} is attached but its default version is not in {FILE}; \
-                 principals using it were evaluated without it"
-            ),
-        })
-        .collect()
 }

@@ -21,7 +21,9 @@ use rules::inventory::{
     Gap, OrgAccount, OrgNode, Organization, OrganizationDescription, ServiceControlPolicy, Str,
 };
 
-use super::{ignorable, list_dir, parse_policy_text, read_json, InputError};
+use rules::iam::parse_policy_text;
+
+use super::{ignorable, list_dir, read_json, InputError};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]

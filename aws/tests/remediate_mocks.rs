@@ -1,0 +1,543 @@
+//! What the emulator lacks, through `aws-smithy-mocks`: Recycle Bin rules created (locked),
+//! found again by their action-id tag, and locked; snapshot and AMI block public access; a
+//! dry run's verdicts; and the guard that refuses every destructive operation.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use aws_config::retry::RetryConfig;
+use aws_config::{BehaviorVersion, Region};
+use aws_credential_types::Credentials;
+use aws_sdk_ec2::operation::enable_image_block_public_access::{
+    EnableImageBlockPublicAccessError, EnableImageBlockPublicAccessOutput,
+};
+use aws_sdk_ec2::operation::enable_snapshot_block_public_access::{
+    EnableSnapshotBlockPublicAccessError, EnableSnapshotBlockPublicAccessOutput,
+};
+use aws_sdk_ec2::operation::get_image_block_public_access_state::GetImageBlockPublicAccessStateOutput;
+use aws_sdk_ec2::operation::get_snapshot_block_public_access_state::GetSnapshotBlockPublicAccessStateOutput;
+use aws_sdk_ec2::types::{ImageBlockPublicAccessEnabledState, SnapshotBlockPublicAccessState};
+use aws_sdk_rbin::operation::create_rule::CreateRuleOutput;
+use aws_sdk_rbin::operation::get_rule::GetRuleOutput;
+use aws_sdk_rbin::operation::list_rules::ListRulesOutput;
+use aws_sdk_rbin::operation::list_tags_for_resource::ListTagsForResourceOutput;
+use aws_sdk_rbin::operation::lock_rule::LockRuleOutput;
+use aws_sdk_rbin::types::{LockState, RuleSummary};
+use aws_smithy_mocks::{create_mock_http_client, mock, MockResponseInterceptor, Rule, RuleMode};
+use aws_smithy_types::error::ErrorMetadata;
+use rules::remediation::plan::{CreateRetentionRule, LockRetentionRule, TAG_ACTION_ID};
+use rules::remediation::{Action, Plan, PlanFilter, Step};
+use snapguard_aws::remediate::{self, ApplyOptions, ClientFactory, Outcome};
+
+const ACCOUNT: &str = "123456789012";
+const REGION: &str = "us-east-1";
+
+fn interceptor(rules: &[&Rule]) -> MockResponseInterceptor {
+    rules.iter().fold(
+        MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny),
+        |i, r| i.with_rule(r),
+    )
+}
+
+fn ec2(rules: &[&Rule]) -> aws_sdk_ec2::Client {
+    let conf = aws_sdk_ec2::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(REGION))
+        .credentials_provider(Credentials::new("a", "b", None, None, "test"))
+        .retry_config(RetryConfig::disabled())
+        .http_client(create_mock_http_client())
+        .interceptor(interceptor(rules))
+        .build();
+    aws_sdk_ec2::Client::from_conf(conf)
+}
+
+fn rbin(rules: &[&Rule]) -> aws_sdk_rbin::Client {
+    let conf = aws_sdk_rbin::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(REGION))
+        .credentials_provider(Credentials::new("a", "b", None, None, "test"))
+        .retry_config(RetryConfig::disabled())
+        .http_client(create_mock_http_client())
+        .interceptor(interceptor(rules))
+        .build();
+    aws_sdk_rbin::Client::from_conf(conf)
+}
+
+fn factory(ec2: aws_sdk_ec2::Client, rbin: aws_sdk_rbin::Client) -> ClientFactory {
+    Arc::new(move |_account: &str, _region: &str| (ec2.clone(), rbin.clone()))
+}
+
+fn action(id: &str, step: Step, target: &str) -> Action {
+    Action {
+        id: id.into(),
+        calls: step.calls(),
+        safety: step.safety(),
+        step,
+        account_id: ACCOUNT.into(),
+        region: REGION.into(),
+        target: target.into(),
+        resolves: Vec::new(),
+        rules: Vec::new(),
+        depends_on: Vec::new(),
+        note: None,
+    }
+}
+
+fn plan(actions: Vec<Action>) -> Plan {
+    Plan {
+        schema_version: 1,
+        created_at: Default::default(),
+        scope: PlanFilter::default(),
+        actions,
+        not_planned: Vec::new(),
+    }
+}
+
+fn outcomes(report: &remediate::ApplyReport) -> BTreeMap<String, Outcome> {
+    report
+        .actions
+        .iter()
+        .map(|a| (a.kind.clone(), a.outcome.clone()))
+        .collect()
+}
+
+const RULE_ACTION: &str = "act-00000000000000a1";
+
+fn guardrail_plan() -> Plan {
+    plan(vec![
+        action(
+            RULE_ACTION,
+            Step::CreateRetentionRule(CreateRetentionRule {
+                resource_type: "EBS_SNAPSHOT".into(),
+                retention_days: 14,
+                unlock_delay_days: Some(7),
+                tags: [(TAG_ACTION_ID.to_owned(), RULE_ACTION.to_owned())].into(),
+            }),
+            "EBS_SNAPSHOT",
+        ),
+        action(
+            "act-00000000000000a2",
+            Step::LockRetentionRule(LockRetentionRule {
+                rule_id: "rule-old".into(),
+                unlock_delay_days: 7,
+            }),
+            "rule-old",
+        ),
+        action(
+            "act-00000000000000a3",
+            Step::EnableSnapshotBlockPublicAccess,
+            "bpa",
+        ),
+        action(
+            "act-00000000000000a4",
+            Step::EnableImageBlockPublicAccess,
+            "bpa",
+        ),
+    ])
+}
+
+#[test]
+fn recycle_bin_rules_and_block_public_access_are_set_once() {
+    // First run: nothing there yet.
+    let list_empty =
+        mock!(aws_sdk_rbin::Client::list_rules).then_output(|| ListRulesOutput::builder().build());
+    let create_rule = mock!(aws_sdk_rbin::Client::create_rule)
+        .match_requests(|r| {
+            r.retention_period().map(|p| p.retention_period_value()) == Some(14)
+                && r.lock_configuration()
+                    .and_then(|l| l.unlock_delay())
+                    .map(|d| d.unlock_delay_value())
+                    == Some(7)
+                && r.tags()
+                    .iter()
+                    .any(|t| t.key() == TAG_ACTION_ID && t.value() == RULE_ACTION)
+        })
+        .then_output(|| {
+            CreateRuleOutput::builder()
+                .identifier("rule-new")
+                .lock_state(LockState::Locked)
+                .build()
+        });
+    let get_old = mock!(aws_sdk_rbin::Client::get_rule)
+        .match_requests(|r| r.identifier() == Some("rule-old"))
+        .then_output(|| {
+            GetRuleOutput::builder()
+                .identifier("rule-old")
+                .lock_state(LockState::Unlocked)
+                .build()
+        });
+    let lock = mock!(aws_sdk_rbin::Client::lock_rule)
+        .match_requests(|r| r.identifier() == Some("rule-old"))
+        .then_output(|| LockRuleOutput::builder().identifier("rule-old").build());
+    let snapshot_state = mock!(aws_sdk_ec2::Client::get_snapshot_block_public_access_state)
+        .then_output(|| {
+            GetSnapshotBlockPublicAccessStateOutput::builder()
+                .state(SnapshotBlockPublicAccessState::Unblocked)
+                .build()
+        });
+    let enable_snapshot = mock!(aws_sdk_ec2::Client::enable_snapshot_block_public_access)
+        .match_requests(|r| r.state() == Some(&SnapshotBlockPublicAccessState::BlockAllSharing))
+        .then_output(|| {
+            EnableSnapshotBlockPublicAccessOutput::builder()
+                .state(SnapshotBlockPublicAccessState::BlockAllSharing)
+                .build()
+        });
+    let image_state =
+        mock!(aws_sdk_ec2::Client::get_image_block_public_access_state).then_output(|| {
+            GetImageBlockPublicAccessStateOutput::builder()
+                .image_block_public_access_state("unblocked")
+                .build()
+        });
+    let enable_image = mock!(aws_sdk_ec2::Client::enable_image_block_public_access)
+        .match_requests(|r| {
+            r.image_block_public_access_state()
+                == Some(&ImageBlockPublicAccessEnabledState::BlockNewSharing)
+        })
+        .then_output(|| EnableImageBlockPublicAccessOutput::builder().build());
+    let plan = guardrail_plan();
+    let report = remediate::apply_with_clients(
+        &plan,
+        &ApplyOptions::default(),
+        factory(
+            ec2(&[
+                &snapshot_state,
+                &enable_snapshot,
+                &image_state,
+                &enable_image,
+            ]),
+            rbin(&[&list_empty, &create_rule, &get_old, &lock]),
+        ),
+    );
+    assert!(report.all_ok(), "{:#?}", report);
+    assert!(
+        report.actions.iter().all(|a| a.outcome == Outcome::Done),
+        "{report:#?}"
+    );
+    assert_eq!(report.actions[0].resources, ["rule-new"]);
+    assert_eq!(create_rule.num_calls(), 1);
+    assert_eq!(lock.num_calls(), 1);
+    assert_eq!(enable_snapshot.num_calls(), 1);
+    assert_eq!(enable_image.num_calls(), 1);
+
+    // Second run: the rule is found by its tag (and is locked), the lock is on, block public
+    // access is on: nothing is called but reads.
+    let list_found = mock!(aws_sdk_rbin::Client::list_rules).then_output(|| {
+        ListRulesOutput::builder()
+            .rules(
+                RuleSummary::builder()
+                    .identifier("rule-new")
+                    .rule_arn("arn:aws:rbin:us-east-1:123456789012:rule/rule-new")
+                    .lock_state(LockState::Locked)
+                    .build(),
+            )
+            .build()
+    });
+    let tags = mock!(aws_sdk_rbin::Client::list_tags_for_resource).then_output(|| {
+        ListTagsForResourceOutput::builder()
+            .tags(
+                aws_sdk_rbin::types::Tag::builder()
+                    .key(TAG_ACTION_ID)
+                    .value(RULE_ACTION)
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+    });
+    let get_locked = mock!(aws_sdk_rbin::Client::get_rule).then_output(|| {
+        GetRuleOutput::builder()
+            .identifier("rule-old")
+            .lock_state(LockState::Locked)
+            .build()
+    });
+    let create_again = mock!(aws_sdk_rbin::Client::create_rule)
+        .then_output(|| CreateRuleOutput::builder().identifier("rule-dup").build());
+    let lock_again =
+        mock!(aws_sdk_rbin::Client::lock_rule).then_output(|| LockRuleOutput::builder().build());
+    let snapshot_on = mock!(aws_sdk_ec2::Client::get_snapshot_block_public_access_state)
+        .then_output(|| {
+            GetSnapshotBlockPublicAccessStateOutput::builder()
+                .state(SnapshotBlockPublicAccessState::BlockAllSharing)
+                .build()
+        });
+    let image_on =
+        mock!(aws_sdk_ec2::Client::get_image_block_public_access_state).then_output(|| {
+            GetImageBlockPublicAccessStateOutput::builder()
+                .image_block_public_access_state("block-new-sharing")
+                .build()
+        });
+    let enable_again = mock!(aws_sdk_ec2::Client::enable_snapshot_block_public_access)
+        .then_output(|| EnableSnapshotBlockPublicAccessOutput::builder().build());
+    let report = remediate::apply_with_clients(
+        &plan,
+        &ApplyOptions::default(),
+        factory(
+            ec2(&[&snapshot_on, &image_on, &enable_again]),
+            rbin(&[&list_found, &tags, &get_locked, &create_again, &lock_again]),
+        ),
+    );
+    assert!(
+        report
+            .actions
+            .iter()
+            .all(|a| a.outcome == Outcome::AlreadyDone),
+        "{report:#?}"
+    );
+    assert_eq!(report.actions[0].resources, ["rule-new"]);
+    assert_eq!(create_again.num_calls(), 0);
+    assert_eq!(lock_again.num_calls(), 0);
+    assert_eq!(enable_again.num_calls(), 0);
+}
+
+#[test]
+fn a_dry_run_reports_what_would_fail_and_leaves_recycle_bin_unchecked() {
+    let list_empty =
+        mock!(aws_sdk_rbin::Client::list_rules).then_output(|| ListRulesOutput::builder().build());
+    let create_rule = mock!(aws_sdk_rbin::Client::create_rule)
+        .then_output(|| CreateRuleOutput::builder().identifier("rule-new").build());
+    let get_old = mock!(aws_sdk_rbin::Client::get_rule).then_output(|| {
+        GetRuleOutput::builder()
+            .identifier("rule-old")
+            .lock_state(LockState::Unlocked)
+            .build()
+    });
+    let lock =
+        mock!(aws_sdk_rbin::Client::lock_rule).then_output(|| LockRuleOutput::builder().build());
+    let snapshot_state = mock!(aws_sdk_ec2::Client::get_snapshot_block_public_access_state)
+        .then_output(|| {
+            GetSnapshotBlockPublicAccessStateOutput::builder()
+                .state(SnapshotBlockPublicAccessState::Unblocked)
+                .build()
+        });
+    let enable_snapshot = mock!(aws_sdk_ec2::Client::enable_snapshot_block_public_access)
+        .match_requests(|r| r.dry_run() == Some(true))
+        .then_error(|| {
+            EnableSnapshotBlockPublicAccessError::generic(
+                ErrorMetadata::builder()
+                    .code("DryRunOperation")
+                    .message("Request would have succeeded, but DryRun flag is set.")
+                    .build(),
+            )
+        });
+    let image_state =
+        mock!(aws_sdk_ec2::Client::get_image_block_public_access_state).then_output(|| {
+            GetImageBlockPublicAccessStateOutput::builder()
+                .image_block_public_access_state("unblocked")
+                .build()
+        });
+    let enable_image = mock!(aws_sdk_ec2::Client::enable_image_block_public_access)
+        .match_requests(|r| r.dry_run() == Some(true))
+        .then_error(|| {
+            EnableImageBlockPublicAccessError::generic(
+                ErrorMetadata::builder()
+                    .code("UnauthorizedOperation")
+                    .message("You are not authorized to perform this operation.")
+                    .build(),
+            )
+        });
+    let report = remediate::apply_with_clients(
+        &guardrail_plan(),
+        &ApplyOptions {
+            dry_run: true,
+            ..ApplyOptions::default()
+        },
+        factory(
+            ec2(&[
+                &snapshot_state,
+                &enable_snapshot,
+                &image_state,
+                &enable_image,
+            ]),
+            rbin(&[&list_empty, &create_rule, &get_old, &lock]),
+        ),
+    );
+    let outcomes = outcomes(&report);
+    assert_eq!(
+        outcomes["enable_snapshot_block_public_access"],
+        Outcome::WouldSucceed
+    );
+    let Outcome::WouldFail(why) = &outcomes["enable_image_block_public_access"] else {
+        panic!("{outcomes:#?}");
+    };
+    assert!(
+        why.contains("not permitted") && why.contains("UnauthorizedOperation"),
+        "{why}"
+    );
+    assert!(
+        matches!(&outcomes["create_retention_rule"], Outcome::NotChecked(w) if w.contains("no DryRun"))
+    );
+    assert!(matches!(
+        &outcomes["lock_retention_rule"],
+        Outcome::NotChecked(_)
+    ));
+    assert!(!report.all_ok());
+    assert_eq!(create_rule.num_calls(), 0);
+    assert_eq!(lock.num_calls(), 0);
+}
+
+#[test]
+fn the_guard_refuses_destructive_operations_before_they_are_sent() {
+    let delete_snapshot = mock!(aws_sdk_ec2::Client::delete_snapshot).then_output(|| {
+        aws_sdk_ec2::operation::delete_snapshot::DeleteSnapshotOutput::builder().build()
+    });
+    let deregister = mock!(aws_sdk_ec2::Client::deregister_image).then_output(|| {
+        aws_sdk_ec2::operation::deregister_image::DeregisterImageOutput::builder().build()
+    });
+    let disable = mock!(aws_sdk_ec2::Client::disable_snapshot_block_public_access).then_output(|| {
+        aws_sdk_ec2::operation::disable_snapshot_block_public_access::DisableSnapshotBlockPublicAccessOutput::builder().build()
+    });
+    let unlock = mock!(aws_sdk_rbin::Client::unlock_rule)
+        .then_output(|| aws_sdk_rbin::operation::unlock_rule::UnlockRuleOutput::builder().build());
+    let delete_rule = mock!(aws_sdk_rbin::Client::delete_rule)
+        .then_output(|| aws_sdk_rbin::operation::delete_rule::DeleteRuleOutput::builder().build());
+    let describe = mock!(aws_sdk_ec2::Client::describe_snapshots).then_output(|| {
+        aws_sdk_ec2::operation::describe_snapshots::DescribeSnapshotsOutput::builder().build()
+    });
+    let guarded_ec2 =
+        remediate::guard::ec2(&ec2(&[&delete_snapshot, &deregister, &disable, &describe]));
+    let guarded_rbin = remediate::guard::rbin(&rbin(&[&unlock, &delete_rule]));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let refused = |e: String| assert!(e.contains("snapguard refused"), "{e}");
+        let text = |e: &dyn std::error::Error| {
+            aws_smithy_types::error::display::DisplayErrorContext(e).to_string()
+        };
+        refused(text(
+            &guarded_ec2
+                .delete_snapshot()
+                .snapshot_id("snap-1")
+                .send()
+                .await
+                .unwrap_err(),
+        ));
+        refused(text(
+            &guarded_ec2
+                .deregister_image()
+                .image_id("ami-1")
+                .send()
+                .await
+                .unwrap_err(),
+        ));
+        refused(text(
+            &guarded_ec2
+                .disable_snapshot_block_public_access()
+                .send()
+                .await
+                .unwrap_err(),
+        ));
+        refused(text(
+            &guarded_rbin
+                .unlock_rule()
+                .identifier("r")
+                .send()
+                .await
+                .unwrap_err(),
+        ));
+        refused(text(
+            &guarded_rbin
+                .delete_rule()
+                .identifier("r")
+                .send()
+                .await
+                .unwrap_err(),
+        ));
+        // Reads pass.
+        guarded_ec2
+            .describe_snapshots()
+            .send()
+            .await
+            .expect("reads are allowed");
+    });
+    // Each destructive call ended in the guard's error, not in the mocked success the client
+    // would have returned had the request gone out; the read got its mocked answer.
+    assert_eq!(describe.num_calls(), 1);
+}
+
+#[test]
+fn the_temporary_archive_share_is_removed_even_when_the_copy_fails() {
+    use aws_sdk_ec2::operation::copy_snapshot::CopySnapshotError;
+    use aws_sdk_ec2::operation::describe_snapshot_attribute::DescribeSnapshotAttributeOutput;
+    use aws_sdk_ec2::operation::describe_snapshots::DescribeSnapshotsOutput;
+    use aws_sdk_ec2::operation::modify_snapshot_attribute::ModifySnapshotAttributeOutput;
+    use aws_sdk_ec2::types::{OperationType, Snapshot, SnapshotState};
+    use rules::remediation::plan::{CopySnapshotToAccount, SnapshotSource};
+
+    const ARCHIVE: &str = "999999999999";
+    // The source account: the snapshot is completed and not shared yet.
+    let completed = mock!(aws_sdk_ec2::Client::describe_snapshots).then_output(|| {
+        DescribeSnapshotsOutput::builder()
+            .snapshots(
+                Snapshot::builder()
+                    .snapshot_id("snap-src")
+                    .state(SnapshotState::Completed)
+                    .build(),
+            )
+            .build()
+    });
+    let not_shared = mock!(aws_sdk_ec2::Client::describe_snapshot_attribute).then_output(|| {
+        DescribeSnapshotAttributeOutput::builder()
+            .snapshot_id("snap-src")
+            .build()
+    });
+    let share = mock!(aws_sdk_ec2::Client::modify_snapshot_attribute)
+        .match_requests(|r| {
+            r.operation_type() == Some(&OperationType::Add) && r.user_ids() == [ARCHIVE]
+        })
+        .then_output(|| ModifySnapshotAttributeOutput::builder().build());
+    let unshare = mock!(aws_sdk_ec2::Client::modify_snapshot_attribute)
+        .match_requests(|r| {
+            r.operation_type() == Some(&OperationType::Remove) && r.user_ids() == [ARCHIVE]
+        })
+        .then_output(|| ModifySnapshotAttributeOutput::builder().build());
+    // The archive account: no copy yet, and the copy fails.
+    let none_yet = mock!(aws_sdk_ec2::Client::describe_snapshots)
+        .then_output(|| DescribeSnapshotsOutput::builder().build());
+    let copy_fails = mock!(aws_sdk_ec2::Client::copy_snapshot).then_error(|| {
+        CopySnapshotError::generic(
+            ErrorMetadata::builder()
+                .code("InvalidParameterValue")
+                .message("simulated copy failure")
+                .build(),
+        )
+    });
+    let source_ec2 = ec2(&[&completed, &not_shared, &share, &unshare]);
+    let archive_ec2 = ec2(&[&none_yet, &copy_fails]);
+    let rbin_client = rbin(&[]);
+    let factory: ClientFactory = Arc::new(move |account: &str, _region: &str| {
+        let ec2 = if account == ARCHIVE {
+            archive_ec2.clone()
+        } else {
+            source_ec2.clone()
+        };
+        (ec2, rbin_client.clone())
+    });
+    let step = Step::CopySnapshotToAccount(CopySnapshotToAccount {
+        source: SnapshotSource::Existing {
+            snapshot_id: "snap-src".into(),
+        },
+        archive_account: ARCHIVE.into(),
+        kms_key_id: None,
+        tags: [(TAG_ACTION_ID.to_owned(), "act-00000000000000b1".to_owned())].into(),
+    });
+    let report = remediate::apply_with_clients(
+        &plan(vec![action("act-00000000000000b1", step, "snap-src")]),
+        &ApplyOptions::default(),
+        factory,
+    );
+    let Outcome::Failed(why) = &report.actions[0].outcome else {
+        panic!("{report:#?}");
+    };
+    assert!(
+        why.contains("simulated copy failure") && why.contains("temporary share was removed"),
+        "{why}"
+    );
+    assert_eq!(share.num_calls(), 1);
+    assert_eq!(copy_fails.num_calls(), 1);
+    assert_eq!(
+        unshare.num_calls(),
+        1,
+        "the share is removed although the copy failed"
+    );
+}
