@@ -9,6 +9,10 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
+# The tests talk to AWS only through the emulator on loopback: never let the SDK's credential
+# chain look for instance metadata on the network.
+export AWS_EC2_METADATA_DISABLED=true
+
 venv=target/test-venv
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"

@@ -184,7 +184,17 @@ fn bad_input_is_a_clear_error() {
     let out = dir.path().join("plan.json");
     let out = out.to_str().unwrap();
     let cases: [(&[&str], &str); 3] = [
-        (&["--out", out], "live"),
+        (
+            &[
+                "--inventory",
+                DEMO,
+                "--findings",
+                "report.json",
+                "--out",
+                out,
+            ],
+            "cannot be used with",
+        ),
         (
             &["--inventory", DEMO, "--rules", "SG-NOPE-*", "--out", out],
             "matches no rule",

@@ -420,15 +420,9 @@ async fn scan(options: &LiveOptions) -> Result<(Inventory, BTreeSet<String>), St
         gaps.extend(org_gaps);
         let mut targets = Vec::new();
         for account in org.accounts.iter().filter(|a| a.is_active()) {
+            // Accounts left out on purpose are out of scope, not gaps.
             if selected(&account.id) {
                 targets.push(account.id.to_string());
-            } else {
-                gaps.push(Ctx::gap(
-                    &account.id,
-                    None,
-                    "*",
-                    "not selected by --accounts / --exclude-accounts: not scanned".into(),
-                ));
             }
         }
         for wanted in &options.accounts {
@@ -460,6 +454,9 @@ async fn scan(options: &LiveOptions) -> Result<(Inventory, BTreeSet<String>), St
             .into_iter()
             .collect()
     };
+    let narrowed =
+        options.org && !(options.accounts.is_empty() && options.exclude_accounts.is_empty());
+    let selected_accounts = narrowed.then(|| targets.clone());
     ctx.progress.set_accounts(targets.len());
 
     let mut tasks = tokio::task::JoinSet::new();
@@ -491,6 +488,7 @@ async fn scan(options: &LiveOptions) -> Result<(Inventory, BTreeSet<String>), St
             collected_at,
             organization,
             accounts,
+            selected_accounts,
             not_scanned: gaps,
             api_calls,
             throttle_retries,

@@ -29,6 +29,8 @@ use serde_json::json;
 struct Manifest<'a> {
     collected_at: Timestamp,
     regions: Vec<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    accounts: Option<&'a [String]>,
     not_scanned: &'a [Gap],
     api_calls: &'a BTreeMap<String, u64>,
     throttle_retries: &'a BTreeMap<String, u64>,
@@ -40,6 +42,7 @@ pub fn write(inventory: &Inventory, dir: &Path) -> Result<(), String> {
     let manifest = Manifest {
         collected_at: inventory.collected_at,
         regions: expected_regions(&inventory.accounts),
+        accounts: inventory.selected_accounts.as_deref(),
         not_scanned: &inventory.not_scanned,
         api_calls: &inventory.api_calls,
         throttle_retries: &inventory.throttle_retries,

@@ -22,6 +22,11 @@ pub struct Inventory {
     pub organization: Option<Organization>,
     /// Accounts that were scanned (or attempted), sorted by id.
     pub accounts: Vec<Account>,
+    /// The accounts the scan set out to read when it was narrowed (`--accounts`,
+    /// `--exclude-accounts`); `None` means every active account of the organization. Accounts
+    /// left out on purpose are not gaps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selected_accounts: Option<Vec<String>>,
     /// What could not be read, and why.
     pub not_scanned: Vec<Gap>,
     /// API calls made per operation (live scans only).

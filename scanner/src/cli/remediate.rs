@@ -1,5 +1,5 @@
-//! `snapguard remediate plan`: findings in (from a recorded inventory or a JSON report), a
-//! reviewable plan out, with a summary table. Applying a plan is the executor's.
+//! `snapguard remediate plan`: findings in (from a live scan, a recorded inventory or a JSON
+//! report), a reviewable plan out, with a summary table; `remediate apply` executes it.
 
 use clap::{Args, Subcommand};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
@@ -11,6 +11,8 @@ use rules::time::Timestamp;
 use rules::Finding;
 
 use snapguard::{config_file, sources};
+
+use super::source::SourceArgs;
 
 use crate::print;
 
@@ -33,12 +35,12 @@ enum RemediateCommand {
 
 #[derive(Args)]
 pub struct PlanArgs {
-    /// Scan a recorded inventory (a directory of AWS CLI outputs) and plan from its findings.
-    #[arg(long, value_name = "DIR", conflicts_with = "findings")]
-    inventory: Option<PathBuf>,
+    /// Where to scan (live AWS by default, or `--inventory DIR`) before planning.
+    #[command(flatten)]
+    source: SourceArgs,
     /// Plan from a `snapguard scan --format json` report; tag values then come from
     /// `[remediation] tag_defaults` only.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "inventory")]
     findings: Option<PathBuf>,
     /// The config file [default: ./snapguard.toml when it exists].
     #[arg(long, value_name = "FILE")]
@@ -49,9 +51,6 @@ pub struct PlanArgs {
     /// Only these rules: ids or patterns, comma-separated (SG-PROT-001,SG-RBIN-*).
     #[arg(long, value_name = "IDS", value_delimiter = ',')]
     rules: Vec<String>,
-    /// Only these accounts, comma-separated.
-    #[arg(long, value_name = "IDS", value_delimiter = ',')]
-    accounts: Vec<String>,
 }
 
 pub fn run(args: RemediateArgs) -> Result<u8, String> {
@@ -64,32 +63,17 @@ pub fn run(args: RemediateArgs) -> Result<u8, String> {
 fn plan(args: PlanArgs) -> Result<u8, String> {
     let filter = filter(&args)?;
     let config = config_file::load(args.config.as_deref())?;
-    let plan = match (&args.inventory, &args.findings) {
-        (Some(dir), _) => {
-            let inventory = sources::recorded::load(dir).map_err(|errors| {
-                let lines: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
-                format!(
-                    "the recorded inventory in {} has errors:\n{}",
-                    dir.display(),
-                    lines.join("\n")
-                )
-            })?;
-            let findings = rules::evaluate(&inventory, &config).findings;
-            rules::remediation::plan(&findings, Some(&inventory), &config, &filter)
-        }
-        (None, Some(path)) => {
+    let plan = match &args.findings {
+        Some(path) => {
             let (findings, collected_at) = read_findings(path)?;
             let mut plan = rules::remediation::plan(&findings, None, &config, &filter);
             plan.created_at = collected_at;
             plan
         }
-        (None, None) => {
-            return Err(
-                "planning from a live scan needs the live AWS source, which this build \
-                 does not have yet; plan from a recorded inventory with --inventory DIR or \
-                 from a report with --findings report.json"
-                    .into(),
-            )
+        None => {
+            let (inventory, _) = args.source.load()?;
+            let findings = rules::evaluate(&inventory, &config).findings;
+            rules::remediation::plan(&findings, Some(&inventory), &config, &filter)
         }
     };
     std::fs::write(&args.out, plan.to_json())
@@ -112,6 +96,8 @@ fn filter(args: &PlanArgs) -> Result<PlanFilter, String> {
         }
     }
     if let Some(bad) = args
+        .source
+        .live
         .accounts
         .iter()
         .find(|a| !sources::recorded::is_account_id(a))
@@ -122,7 +108,7 @@ fn filter(args: &PlanArgs) -> Result<PlanFilter, String> {
     }
     Ok(PlanFilter {
         rules: args.rules.clone(),
-        accounts: args.accounts.clone(),
+        accounts: args.source.live.accounts.clone(),
     })
 }
 

@@ -11,13 +11,37 @@ use snapguard_aws::{LiveArgs, LiveOptions};
 #[derive(Args)]
 pub struct SourceArgs {
     /// Read a recorded inventory (a directory of AWS CLI outputs) instead of AWS.
-    #[arg(long, value_name = "DIR", conflicts_with_all = ["org", "accounts", "exclude_accounts", "regions", "role_name", "external_id", "profile"])]
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["org", "regions", "role_name", "external_id", "profile"])]
     pub inventory: Option<PathBuf>,
     #[command(flatten)]
     pub live: LiveArgs,
 }
 
 impl SourceArgs {
+    /// `--accounts` / `--exclude-accounts` applied to a recorded inventory, as a live scan
+    /// applies them: the accounts left out are out of scope, not gaps.
+    fn narrowed(&self, mut inventory: Inventory) -> Inventory {
+        let (only, except) = (&self.live.accounts, &self.live.exclude_accounts);
+        if only.is_empty() && except.is_empty() {
+            return inventory;
+        }
+        let keep = |id: &str| {
+            (only.is_empty() || only.iter().any(|a| a == id)) && !except.iter().any(|a| a == id)
+        };
+        inventory.accounts.retain(|a| keep(&a.id));
+        inventory.not_scanned.retain(|g| keep(&g.account_id));
+        let mut selected: Vec<String> = inventory
+            .accounts
+            .iter()
+            .map(|a| a.id.to_string())
+            .collect();
+        selected.extend(only.iter().filter(|a| keep(a)).cloned());
+        selected.sort();
+        selected.dedup();
+        inventory.selected_accounts = Some(selected);
+        inventory
+    }
+
     /// The inventory, and a label saying where it came from (`recorded:DIR` or `aws`).
     pub fn load(&self) -> Result<(Inventory, String), String> {
         match &self.inventory {
@@ -36,7 +60,10 @@ impl SourceArgs {
                         shown.join("\n")
                     )
                 })?;
-                Ok((inventory, format!("recorded:{}", dir.display())))
+                Ok((
+                    self.narrowed(inventory),
+                    format!("recorded:{}", dir.display()),
+                ))
             }
             None => {
                 let mut options = LiveOptions::from(self.live.clone());

@@ -133,6 +133,10 @@ pub struct Manifest {
     /// The regions that were meant to be scanned in every account.
     #[serde(default)]
     pub regions: Vec<String>,
+    /// The accounts that were meant to be scanned, when the scan was narrowed to some of the
+    /// organization's accounts; absent means all of its active accounts.
+    #[serde(default)]
+    pub accounts: Option<Vec<String>>,
     #[serde(default)]
     pub not_scanned: Vec<Gap>,
     #[serde(default)]
@@ -200,6 +204,7 @@ pub fn load(dir: &Path) -> Result<Inventory, Vec<InputError>> {
     derived.extend(missing_places(
         &accounts,
         organization.as_ref(),
+        manifest.accounts.as_deref(),
         &manifest.regions,
     ));
     let mut not_scanned = manifest.not_scanned;
@@ -215,6 +220,7 @@ pub fn load(dir: &Path) -> Result<Inventory, Vec<InputError>> {
         collected_at,
         organization,
         accounts,
+        selected_accounts: manifest.accounts,
         not_scanned,
         api_calls: manifest.api_calls,
         throttle_retries: manifest.throttle_retries,
@@ -236,12 +242,14 @@ fn explains(recorded: &Gap, derived: &Gap) -> bool {
 fn missing_places(
     accounts: &[Account],
     org: Option<&Organization>,
+    selected: Option<&[String]>,
     regions: &[String],
 ) -> Vec<Gap> {
     let mut gaps = Vec::new();
     let scanned: BTreeSet<&str> = accounts.iter().map(|a| a.id.as_str()).collect();
+    let expected = |id: &str| selected.is_none_or(|s| s.iter().any(|a| a == id));
     for member in org.iter().flat_map(|o| &o.accounts) {
-        if member.is_active() && !scanned.contains(member.id.as_str()) {
+        if member.is_active() && expected(&member.id) && !scanned.contains(member.id.as_str()) {
             gaps.push(Gap {
                 account_id: member.id.to_string(),
                 region: None,
