@@ -61,6 +61,8 @@ pub enum FaultKind {
     AccessDenied,
     /// HTTP 400 `Throttling` / `RequestLimitExceeded` on every attempt, so retries run out.
     Throttled,
+    /// HTTP 401 `OptInRequired`: the region is not enabled in the account.
+    RegionNotEnabled,
 }
 
 /// Whether the previous attempt of this operation invocation was throttled.
@@ -120,6 +122,11 @@ impl CountingInterceptor {
                     "Throttling"
                 },
                 "simulated: rate exceeded",
+            ),
+            FaultKind::RegionNotEnabled => (
+                401,
+                "OptInRequired",
+                "simulated: you are not subscribed to this service in this region",
             ),
         };
         let (body, content_type) = match self.prefix {

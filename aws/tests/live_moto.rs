@@ -423,3 +423,40 @@ fn the_scan_calls_only_read_operations_of_the_scan_role_policy() {
     assert_eq!(declared, allowed);
     assert!(operations.len() >= 18, "{operations:?}");
 }
+
+#[test]
+fn a_region_not_enabled_is_one_gap_and_the_other_regions_are_scanned() {
+    let moto = start_moto();
+    let built = runtime().block_on(build_org(&moto.url, 1, &REGIONS, true));
+    let member = &built.members[0];
+    let mut options = options(&moto);
+    options.faults = vec![Fault {
+        account: member.clone(),
+        region: Some("eu-west-1".into()),
+        operation: "ec2:DescribeVolumes".into(),
+        kind: FaultKind::RegionNotEnabled,
+    }];
+    let inventory = snapguard_aws::collect(&options).expect("scan");
+    // moto serves no Recycle Bin or block public access: those gaps exist in every region.
+    let gaps: Vec<_> = inventory
+        .not_scanned
+        .iter()
+        .filter(|g| g.account_id == member.as_str() && g.region.as_deref() == Some("eu-west-1"))
+        .collect();
+    assert_eq!(gaps.len(), 1, "{gaps:#?}");
+    assert_eq!(gaps[0].region.as_deref(), Some("eu-west-1"));
+    assert_eq!(gaps[0].operation, "*");
+    assert!(gaps[0].error.contains("not enabled"), "{}", gaps[0].error);
+    let account = inventory
+        .accounts
+        .iter()
+        .find(|a| a.id == member.as_str())
+        .unwrap();
+    let names: Vec<&str> = account.regions.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["us-east-1"],
+        "the disabled region is left out, the other scanned"
+    );
+    assert!(account.regions[0].snapshots.is_some());
+}
