@@ -66,6 +66,8 @@ pub struct LiveOptions {
     pub progress: bool,
     /// An endpoint for every service (the emulator); `AWS_ENDPOINT_URL` works as well.
     pub endpoint_url: Option<String>,
+    /// Read only this shard's accounts of the organization.
+    pub shard: Option<AccountShard>,
     /// Simulated failures, for tests and drills: see [`Fault`].
     #[doc(hidden)]
     pub faults: Vec<Fault>,
@@ -87,9 +89,19 @@ impl Default for LiveOptions {
             max_attempts: 5,
             progress: true,
             endpoint_url: None,
+            shard: None,
             faults: Vec::new(),
         }
     }
+}
+
+/// One shard of an organization scan (`snapguard scan --shard K/N`): the accounts whose id
+/// hashes to `index`, plus `context_accounts` that every shard reads (the archive account).
+#[derive(Debug, Clone, Default)]
+pub struct AccountShard {
+    pub index: u32,
+    pub count: u32,
+    pub context_accounts: Vec<String>,
 }
 
 /// The command-line flags of a live scan (`snapguard scan` / `snapguard collect`).
@@ -414,6 +426,10 @@ async fn scan(options: &LiveOptions) -> Result<(Inventory, BTreeSet<String>), St
     let selected = |id: &str| {
         (options.accounts.is_empty() || options.accounts.iter().any(|a| a == id))
             && !options.exclude_accounts.iter().any(|a| a == id)
+            && options.shard.as_ref().is_none_or(|s| {
+                rules::shard::owns(s.index, s.count, id)
+                    || s.context_accounts.iter().any(|a| a == id)
+            })
     };
     let targets: Vec<String> = if options.org {
         let (org, org_gaps) = org::collect(&ctx, &caller).await?;

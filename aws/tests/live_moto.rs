@@ -460,3 +460,37 @@ fn a_region_not_enabled_is_one_gap_and_the_other_regions_are_scanned() {
     );
     assert!(account.regions[0].snapshots.is_some());
 }
+
+#[test]
+fn a_shard_reads_only_its_own_accounts_and_the_context_accounts() {
+    let moto = start_moto();
+    let built = runtime().block_on(build_org(&moto.url, 4, &["us-east-1"], true));
+    let context = built.members[0].clone();
+    let mut options = options(&moto);
+    options.regions = Some(vec!["us-east-1".into()]);
+    options.shard = Some(snapguard_aws::AccountShard {
+        index: 1,
+        count: 2,
+        context_accounts: vec![context.clone()],
+    });
+    let inventory = snapguard_aws::collect(&options).expect("scan");
+    let all: Vec<String> = std::iter::once(MANAGEMENT.to_owned())
+        .chain(built.members.clone())
+        .collect();
+    let mut expected: Vec<&str> = all
+        .iter()
+        .map(String::as_str)
+        .filter(|a| rules::shard::owns(1, 2, a) || *a == context)
+        .collect();
+    expected.sort_unstable();
+    let scanned: Vec<&str> = inventory.accounts.iter().map(|a| a.id.as_str()).collect();
+    assert_eq!(scanned, expected);
+    assert!(
+        !inventory
+            .not_scanned
+            .iter()
+            .any(|g| g.operation == "*" && g.region.is_none()),
+        "accounts of other shards are out of scope, not gaps: {:#?}",
+        inventory.not_scanned
+    );
+}

@@ -10,6 +10,7 @@ pub mod inventory;
 pub mod registry;
 pub mod remediation;
 pub mod scope;
+pub mod shard;
 pub mod time;
 pub mod wildcard;
 

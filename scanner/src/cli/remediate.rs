@@ -71,7 +71,7 @@ fn plan(args: PlanArgs) -> Result<u8, String> {
             plan
         }
         None => {
-            let (inventory, _) = args.source.load()?;
+            let (inventory, _) = args.source.load(None)?;
             let findings = rules::evaluate(&inventory, &config).findings;
             rules::remediation::plan(&findings, Some(&inventory), &config, &filter)
         }

@@ -2,7 +2,6 @@
 //! output files, `--fail-on` and the night-over-night `--baseline`.
 
 use clap::Args;
-use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -133,15 +132,23 @@ fn parse_shard(s: &str) -> Result<ShardOf, String> {
 /// Whether an account belongs to a shard: a hash of its id alone, so membership does not
 /// depend on the order or length of the account list, and shards are balanced.
 fn shard_owns(shard: ShardOf, account_id: &str) -> bool {
-    let digest = Sha256::digest(account_id.as_bytes());
-    let mut first = [0u8; 8];
-    first.copy_from_slice(&digest[..8]);
-    u64::from_be_bytes(first) % u64::from(shard.count) == u64::from(shard.index)
+    rules::shard::owns(shard.index, shard.count, account_id)
 }
 
 pub fn run(args: ScanArgs) -> Result<u8, String> {
     let config = config_file::load(args.config.as_deref())?;
-    let (mut inventory, source) = args.source.load()?;
+    // A live shard reads only its own accounts (and the archive account, for copies into it).
+    let live_shard = args.shard.map(|s| snapguard_aws::AccountShard {
+        index: s.index,
+        count: s.count,
+        context_accounts: config
+            .protection
+            .archive_account
+            .iter()
+            .map(|a| a.0.clone())
+            .collect(),
+    });
+    let (mut inventory, source) = args.source.load(live_shard)?;
     if let Some(shard) = args.shard {
         if inventory
             .organization

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use rules::Inventory;
 use snapguard::sources;
-use snapguard_aws::{LiveArgs, LiveOptions};
+use snapguard_aws::{AccountShard, LiveArgs, LiveOptions};
 
 #[derive(Args)]
 pub struct SourceArgs {
@@ -43,7 +43,8 @@ impl SourceArgs {
     }
 
     /// The inventory, and a label saying where it came from (`recorded:DIR` or `aws`).
-    pub fn load(&self) -> Result<(Inventory, String), String> {
+    /// A live scan reads only the accounts of `shard`, when given.
+    pub fn load(&self, shard: Option<AccountShard>) -> Result<(Inventory, String), String> {
         match &self.inventory {
             Some(dir) => {
                 let inventory = sources::recorded::load(dir).map_err(|errors| {
@@ -67,6 +68,7 @@ impl SourceArgs {
             }
             None => {
                 let mut options = LiveOptions::from(self.live.clone());
+                options.shard = shard;
                 options.progress = std::io::IsTerminal::is_terminal(&std::io::stderr());
                 let inventory = snapguard_aws::collect(&options)?;
                 Ok((inventory, "aws".into()))
