@@ -628,6 +628,16 @@ async fn assume_role(ctx: &Ctx, account: &str, partition: &str) -> Result<SdkCon
         .send()
         .await
         .map_err(|e| format!("cannot assume {role_arn}: {}", explain(&e)))?;
+    with_assumed_credentials(&ctx.base, &out, &role_arn, "snapguard-assume-role")
+}
+
+/// `base` with the credentials an `sts:AssumeRole` call returned (scan and remediation alike).
+pub(crate) fn with_assumed_credentials(
+    base: &SdkConfig,
+    out: &aws_sdk_sts::operation::assume_role::AssumeRoleOutput,
+    role_arn: &str,
+    provider_name: &'static str,
+) -> Result<SdkConfig, String> {
     let creds = out
         .credentials()
         .ok_or_else(|| format!("sts:AssumeRole of {role_arn} returned no credentials"))?;
@@ -637,10 +647,9 @@ async fn assume_role(ctx: &Ctx, account: &str, partition: &str) -> Result<SdkCon
         creds.secret_access_key(),
         Some(creds.session_token().to_owned()),
         expiry,
-        "snapguard-assume-role",
+        provider_name,
     );
-    Ok(ctx
-        .base
+    Ok(base
         .to_builder()
         .credentials_provider(
             aws_credential_types::provider::SharedCredentialsProvider::new(credentials),

@@ -427,23 +427,7 @@ async fn assume(
         .send()
         .await
         .map_err(|e| format!("cannot assume {role_arn}: {}", describe_error(&e)))?;
-    let creds = out
-        .credentials()
-        .ok_or_else(|| format!("sts:AssumeRole of {role_arn} returned no credentials"))?;
-    let expiry = std::time::SystemTime::try_from(*creds.expiration()).ok();
-    let credentials = aws_credential_types::Credentials::new(
-        creds.access_key_id(),
-        creds.secret_access_key(),
-        Some(creds.session_token().to_owned()),
-        expiry,
-        "snapguard-remediate",
-    );
-    Ok(base
-        .to_builder()
-        .credentials_provider(
-            aws_credential_types::provider::SharedCredentialsProvider::new(credentials),
-        )
-        .build())
+    crate::with_assumed_credentials(base, &out, &role_arn, "snapguard-remediate")
 }
 
 /// An SDK error as one line: the service's code and message, or what went wrong on the way.
