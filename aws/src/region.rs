@@ -295,6 +295,8 @@ fn image(i: &e::Image) -> Image {
             })
             .collect(),
         tags: tags(i.tags()),
+        source_image_id: i.source_image_id().map(Str::from),
+        source_image_region: i.source_image_region().map(Str::from),
         launch_permissions: None,
     }
 }

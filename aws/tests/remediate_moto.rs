@@ -4,20 +4,18 @@
 //! re-run without duplicates; a dry run that changes nothing; then a rescan without the
 //! resolved findings.
 //!
-//! moto cannot copy a snapshot another account shared with the caller (AWS can): the server
-//! started here loads `tests/moto_shim/sitecustomize.py`, which adds exactly that, and only
-//! when the source's createVolumePermission names the copying account.
+//! Where moto falls short of AWS (copying a snapshot another account shared with the caller;
+//! `TagSpecifications` on `CopyImage`), the server started here loads
+//! `tests/moto_shim/sitecustomize.py`, which adds exactly that.
 
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aws_sdk_ec2::types::{Filter, OperationType, SnapshotAttributeName, Tag, TagSpecification};
-use common::{management, runtime, test_env, MANAGEMENT};
+use common::{management, runtime, start_moto_with_shim, MANAGEMENT};
 use rules::remediation::{Plan, PlanFilter, Step};
 use snapguard_aws::remediate::{self, ApplyOptions, ApplyReport, Outcome};
 
@@ -28,57 +26,6 @@ const OUTSIDER: &str = "999988887777";
 const HOME: &str = "us-east-1";
 const DR: &str = "us-west-2";
 
-struct Moto {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// `moto_server` as `common` finds it, with the shim on PYTHONPATH.
-fn start_moto() -> Moto {
-    test_env();
-    let binary = std::env::var_os("PATH")
-        .and_then(|paths| {
-            std::env::split_paths(&paths)
-                .map(|p| p.join("moto_server"))
-                .find(|p| p.is_file())
-        })
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/test-venv/bin/moto_server")
-        });
-    let shim = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/moto_shim");
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
-    let child = Command::new(&binary)
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .env("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
-        .env("PYTHONPATH", shim)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{} does not start ({e}); run ./test.sh", binary.display()));
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "moto_server did not listen within 60 s"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Moto {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-    }
-}
-
 fn tag(k: &str, v: &str) -> Tag {
     Tag::builder().key(k).value(v).build()
 }
@@ -88,11 +35,13 @@ struct World {
     solo_volume: String,
     instance: String,
     old_snapshot: String,
+    image: String,
 }
 
 /// In the caller's account, us-east-1: a volume without a snapshot; an instance with two
 /// volumes and no snapshot; a volume whose snapshot is neither tagged nor copied, and is
-/// public, shared with an outsider and with a trusted partner.
+/// public, shared with an outsider and with a trusted partner; an AMI of the instance, not
+/// copied to the DR region.
 async fn populate(url: &str) -> World {
     let conf = management(url).await;
     let ec2 = aws_sdk_ec2::Client::new(&conf);
@@ -167,10 +116,27 @@ async fn populate(url: &str) -> World {
         .send()
         .await
         .unwrap();
+    let image = ec2
+        .create_image()
+        .instance_id(&instance)
+        .name("web golden")
+        .tag_specifications(
+            TagSpecification::builder()
+                .resource_type(aws_sdk_ec2::types::ResourceType::Image)
+                .tags(tag("Owner", "dave"))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .image_id()
+        .unwrap()
+        .to_owned();
     World {
         solo_volume,
         instance,
         old_snapshot,
+        image,
     }
 }
 
@@ -187,6 +153,7 @@ required = ["Owner"]
 [protection]
 max_snapshot_age = "1d"
 copy_regions = ["{DR}"]
+image_copy_regions = ["{DR}"]
 archive_account = "{ARCHIVE}"
 
 [sharing]
@@ -213,11 +180,12 @@ fn scan_options(url: &str) -> snapguard_aws::LiveOptions {
     }
 }
 
-const RULES: [&str; 7] = [
+const RULES: [&str; 8] = [
     "SG-PROT-001",
     "SG-PROT-002",
     "SG-PROT-003",
     "SG-PROT-004",
+    "SG-PROT-007",
     "SG-TAG-001",
     "SG-SHARE-003",
     "SG-SHARE-004",
@@ -291,7 +259,7 @@ fn outcomes(report: &ApplyReport) -> BTreeMap<String, String> {
 
 #[test]
 fn apply_takes_copies_tags_and_unshares_survives_a_kill_and_the_rescan_is_clean() {
-    let moto = start_moto();
+    let moto = start_moto_with_shim(true);
     let rt = runtime();
     let world = rt.block_on(populate(&moto.url));
     let config = config();
@@ -304,6 +272,7 @@ fn apply_takes_copies_tags_and_unshares_survives_a_kill_and_the_rescan_is_clean(
         "create_snapshots",
         "copy_snapshot",
         "copy_snapshot_to_account",
+        "copy_image",
         "add_tags",
         "remove_snapshot_permissions",
     ] {
@@ -413,6 +382,50 @@ fn apply_takes_copies_tags_and_unshares_survives_a_kill_and_the_rescan_is_clean(
         let copies = rt.block_on(tagged(&moto.url, ARCHIVE, &copy.region, &copy.id));
         assert_eq!(copies.len(), 1, "{}: {copies:#?}", copy.id);
     }
+
+    // One AMI copy, encrypted, named, tagged at creation (the AMI and its snapshot) with the
+    // action id, its source and the source's required tags.
+    let copy_image = by_kind("copy_image")
+        .find(|a| a.target == world.image)
+        .expect("a copy of the AMI");
+    assert_eq!(copy_image.region, DR);
+    let dr = aws_sdk_ec2::Client::new(&rt.block_on(common::sdk(
+        &moto.url,
+        aws_credential_types::Credentials::new("testing", "testing", None, None, "t"),
+        DR,
+    )));
+    let images = rt
+        .block_on(
+            dr.describe_images()
+                .owners("self")
+                .filters(
+                    Filter::builder()
+                        .name("tag:snapguard:action-id")
+                        .values(&copy_image.id)
+                        .build(),
+                )
+                .send(),
+        )
+        .unwrap()
+        .images()
+        .to_vec();
+    assert_eq!(images.len(), 1, "{images:#?}");
+    let image_tags: BTreeMap<&str, &str> = images[0]
+        .tags()
+        .iter()
+        .map(|t| (t.key().unwrap(), t.value().unwrap()))
+        .collect();
+    assert_eq!(image_tags.get("Owner"), Some(&"dave"), "{image_tags:?}");
+    assert_eq!(
+        image_tags.get("snapguard:source-image"),
+        Some(&world.image.as_str())
+    );
+    assert!(images[0]
+        .name()
+        .unwrap()
+        .starts_with("web golden (copy of "));
+    let image_snapshots = rt.block_on(tagged(&moto.url, SOURCE, DR, &copy_image.id));
+    assert_eq!(image_snapshots.len(), 1, "{image_snapshots:#?}");
 
     // Sharing: the outsider and the public are gone, the trusted partner stays, and no
     // temporary archive share is left on any source.

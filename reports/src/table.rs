@@ -13,6 +13,8 @@ use crate::Report;
 
 /// Wide enough for ARNs and messages; a terminal narrower than this wraps cells.
 const DEFAULT_WIDTH: u16 = 160;
+/// Narrower terminals are treated as having no width.
+const MIN_TERMINAL_WIDTH: u16 = 40;
 
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
@@ -239,13 +241,16 @@ fn not_scanned(report: &Report, out: &mut String) {
     let _ = writeln!(out, "{table}");
 }
 
-fn new_table<const N: usize>(header: [&str; N]) -> Table {
+/// snapguard's table look: long cells wrap to the terminal's width, or to [`DEFAULT_WIDTH`]
+/// when there is no terminal or it reports an unusable width (a pseudo-terminal without a
+/// size says 0, which would wrap every cell to one character per line).
+pub fn new_table<const N: usize>(header: [&str; N]) -> Table {
     let mut table = Table::new();
     table
         .load_preset(UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic)
         .set_header(header);
-    if table.width().is_none() {
+    if table.width().is_none_or(|w| w < MIN_TERMINAL_WIDTH) {
         table.set_width(DEFAULT_WIDTH);
     }
     table

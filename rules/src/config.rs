@@ -41,6 +41,8 @@ pub struct ProtectionConfig {
     pub max_snapshot_age: Duration,
     /// Regions a volume's latest snapshot must be copied to (one of them suffices).
     pub copy_regions: Vec<String>,
+    /// Regions every owned AMI must be copied to (one of them suffices); off when empty.
+    pub image_copy_regions: Vec<String>,
     /// The account a volume's latest snapshot must be copied to.
     pub archive_account: Option<AccountId>,
     /// Standard-tier snapshots of deleted volumes older than this are archive candidates.
@@ -54,6 +56,7 @@ impl Default for ProtectionConfig {
         ProtectionConfig {
             max_snapshot_age: Duration::days(1),
             copy_regions: Vec::new(),
+            image_copy_regions: Vec::new(),
             archive_account: None,
             archive_after: Duration::days(90),
             skip_volumes_tagged: None,

@@ -1,5 +1,6 @@
 //! Recognising an EBS snapshot that is a *copy* of another snapshot, from what AWS (or
-//! snapguard itself) writes into the copy's `Description` and tags.
+//! snapguard itself) writes into the copy's `Description` and tags; and an AMI that is a
+//! copy of another AMI ([`image_copy_source`], see its docs).
 //!
 //! snapguard uses this to answer "was this volume's latest snapshot copied to another
 //! Region / account?": a snapshot in the destination that names the source snapshot id.
@@ -114,15 +115,19 @@ pub enum CopyKind {
     AwsBackup,
     /// A backing snapshot created by `CopyImage` (AMI copy).
     CopyImage,
-    /// snapguard's own `snapguard:source-snapshot` / `snapguard:source-region` tags.
+    /// snapguard's own `snapguard:source-snapshot` (or `-image`) / `snapguard:source-region`
+    /// tags.
     Snapguard,
+    /// An AMI whose `SourceImageId` / `SourceImageRegion` AWS reports.
+    SourceImageField,
 }
 
 /// The snapshot a copy was made from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CopySource {
-    /// Source snapshot id (`snap-` + 8 or 17 lowercase hex digits).
-    pub snapshot_id: String,
+    /// Source snapshot id (`snap-` + 8 or 17 lowercase hex digits), or for an AMI copy the
+    /// source AMI id (`ami-` + 8 or 17).
+    pub source_id: String,
     /// Source Region, when the metadata names it.
     pub region: Option<String>,
     pub via: CopyKind,
@@ -132,6 +137,8 @@ pub struct CopySource {
 pub const TAG_SOURCE_SNAPSHOT: &str = "snapguard:source-snapshot";
 /// Tag snapguard puts on copies it makes: the source Region.
 pub const TAG_SOURCE_REGION: &str = "snapguard:source-region";
+/// Tag snapguard puts on AMI copies it makes (and on their snapshots): the source AMI id.
+pub const TAG_SOURCE_IMAGE: &str = "snapguard:source-image";
 
 const TAG_DLM_POLICY: &str = "aws:dlm:lifecycle-policy-id";
 const TAG_DLM_MANAGED: &str = "dlm:managed";
@@ -143,6 +150,7 @@ const COPY_IMAGE_PREFIX: &str = "Copied for DestinationAmi ";
 const COPY_IMAGE_SOURCE: &str = " for SourceSnapshot ";
 
 const SNAP_PREFIX: &str = "snap-";
+const AMI_PREFIX: &str = "ami-";
 
 /// Recognises a snapshot copy and names its source, from the snapshot's description and
 /// tags. `tag(key)` returns the value of the snapshot's tag `key`, if any.
@@ -159,12 +167,12 @@ pub fn copy_source<'a>(
 
     if let Some(id) = tag(TAG_SOURCE_SNAPSHOT)
         .map(str::trim)
-        .filter(|v| is_snapshot_id(v))
+        .filter(|v| is_id(v, SNAP_PREFIX))
     {
         let region = tag(TAG_SOURCE_REGION)
             .map(str::trim)
             .filter(|r| is_region(r))
-            .or_else(|| match console_bracket(desc) {
+            .or_else(|| match console_bracket(desc, SNAP_PREFIX) {
                 // The tag names the source; borrow its Region from the description only
                 // when the description names the same snapshot.
                 Some((sid, r, _)) if sid == id => Some(r),
@@ -172,7 +180,7 @@ pub fn copy_source<'a>(
             })
             .map(str::to_owned);
         return Some(CopySource {
-            snapshot_id: id.to_owned(),
+            source_id: id.to_owned(),
             region,
             via: CopyKind::Snapguard,
         });
@@ -184,15 +192,15 @@ pub fn copy_source<'a>(
 
     if let Some(rest) = desc.strip_prefix(COPY_IMAGE_PREFIX) {
         let at = rest.find(COPY_IMAGE_SOURCE)?;
-        let id = leading_snapshot_id(&rest[at + COPY_IMAGE_SOURCE.len()..])?;
+        let id = leading_id(&rest[at + COPY_IMAGE_SOURCE.len()..], SNAP_PREFIX)?;
         return Some(CopySource {
-            snapshot_id: id.to_owned(),
+            source_id: id.to_owned(),
             region: None,
             via: CopyKind::CopyImage,
         });
     }
 
-    let (id, region, _source_description) = console_bracket(desc)?;
+    let (id, region, _source_description) = console_bracket(desc, SNAP_PREFIX)?;
     // Who made the copy is told by the copy's own tags, not by the text after the bracket:
     // that is the *source's* description, e.g. a hand-made console copy of a DLM or AWS
     // Backup snapshot still reads "... Created for policy: ..." / "... created by the AWS
@@ -206,19 +214,60 @@ pub fn copy_source<'a>(
         CopyKind::Console
     };
     Some(CopySource {
-        snapshot_id: id.to_owned(),
+        source_id: id.to_owned(),
         region: Some(region.to_owned()),
         via,
     })
 }
 
-/// The first well-formed `[Copied snap-ID from REGION]` in `desc`: (id, region, text after
+/// Recognises an AMI that is a copy of another AMI and names its source, in this order:
+///
+/// 1. snapguard's own tags `snapguard:source-image` and `snapguard:source-region`, which
+///    `snapguard remediate` sets at creation (`CopyImage` with `TagSpecifications`).
+/// 2. `SourceImageId` and `SourceImageRegion`, which `DescribeImages` reports for AMIs made
+///    by `CopyImage`, `CreateImage` and `CreateRestoreImageTask` ("Identify the source AMI
+///    used to create a new AMI", EC2 User Guide; absent on some older AMIs). For `CreateImage`
+///    the source is the AMI the instance was launched from, always in the same Region, so
+///    a caller asking "is there a copy in *another* Region" is not misled by it.
+/// 3. The console's "Copy AMI", which pre-fills the description with
+///    `[Copied ami-SOURCE from SOURCE-REGION] ORIGINAL` (same form as its snapshot copies;
+///    medium confidence: the user may edit it away).
+///
+/// `tag(key)` returns the value of the AMI's tag `key`, if any.
+pub fn image_copy_source<'a>(
+    description: Option<&str>,
+    source_image_id: Option<&str>,
+    source_image_region: Option<&str>,
+    tag: impl Fn(&str) -> Option<&'a str>,
+) -> Option<CopySource> {
+    let found = |id: &str, region: Option<&str>, via| CopySource {
+        source_id: id.to_owned(),
+        region: region
+            .map(str::trim)
+            .filter(|r| is_region(r))
+            .map(str::to_owned),
+        via,
+    };
+    if let Some(id) = tag(TAG_SOURCE_IMAGE)
+        .map(str::trim)
+        .filter(|v| is_id(v, AMI_PREFIX))
+    {
+        return Some(found(id, tag(TAG_SOURCE_REGION), CopyKind::Snapguard));
+    }
+    if let Some(id) = source_image_id.filter(|v| is_id(v, AMI_PREFIX)) {
+        return Some(found(id, source_image_region, CopyKind::SourceImageField));
+    }
+    let (id, region, _) = console_bracket(description.unwrap_or_default(), AMI_PREFIX)?;
+    Some(found(id, Some(region), CopyKind::Console))
+}
+
+/// The first well-formed `[Copied <prefix>ID from REGION]` in `desc`: (id, region, text after
 /// the closing bracket).
-fn console_bracket(desc: &str) -> Option<(&str, &str, &str)> {
+fn console_bracket<'d>(desc: &'d str, prefix: &str) -> Option<(&'d str, &'d str, &'d str)> {
     let mut from = 0;
     while let Some(pos) = desc[from..].find(CONSOLE_OPEN) {
         let start = from + pos + CONSOLE_OPEN.len();
-        if let Some(found) = parse_bracket_body(&desc[start..]) {
+        if let Some(found) = parse_bracket_body(&desc[start..], prefix) {
             return Some(found);
         }
         from = start;
@@ -226,9 +275,9 @@ fn console_bracket(desc: &str) -> Option<(&str, &str, &str)> {
     None
 }
 
-/// Parses `snap-ID from REGION]rest` into (id, region, rest).
-fn parse_bracket_body(s: &str) -> Option<(&str, &str, &str)> {
-    let id = leading_snapshot_id(s)?;
+/// Parses `<prefix>ID from REGION]rest` into (id, region, rest).
+fn parse_bracket_body<'d>(s: &'d str, prefix: &str) -> Option<(&'d str, &'d str, &'d str)> {
+    let id = leading_id(s, prefix)?;
     let s = s[id.len()..].strip_prefix(CONSOLE_FROM)?;
     let close = s.find(']')?;
     let region = &s[..close];
@@ -238,10 +287,10 @@ fn parse_bracket_body(s: &str) -> Option<(&str, &str, &str)> {
     Some((id, region, &s[close + 1..]))
 }
 
-/// A snapshot id at the very start of `s`, ending at a non-alphanumeric character (or at
-/// the end of `s`).
-fn leading_snapshot_id(s: &str) -> Option<&str> {
-    let hex = s.strip_prefix(SNAP_PREFIX)?;
+/// An id (`prefix` followed by 8 or 17 lowercase hex digits) at the very start of `s`,
+/// ending at a non-alphanumeric character (or at the end of `s`).
+fn leading_id<'s>(s: &'s str, prefix: &str) -> Option<&'s str> {
+    let hex = s.strip_prefix(prefix)?;
     let n = hex
         .bytes()
         .take_while(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
@@ -252,12 +301,12 @@ fn leading_snapshot_id(s: &str) -> Option<&str> {
     if hex.as_bytes().get(n).is_some_and(u8::is_ascii_alphanumeric) {
         return None;
     }
-    Some(&s[..SNAP_PREFIX.len() + n])
+    Some(&s[..prefix.len() + n])
 }
 
-/// `snap-` followed by exactly 8 or 17 lowercase hex digits.
-fn is_snapshot_id(s: &str) -> bool {
-    leading_snapshot_id(s).is_some_and(|id| id.len() == s.len())
+/// `prefix` followed by exactly 8 or 17 lowercase hex digits.
+fn is_id(s: &str, prefix: &str) -> bool {
+    leading_id(s, prefix).is_some_and(|id| id.len() == s.len())
 }
 
 /// Loose Region (or Local Zone) name check: `us-east-1`, `us-gov-west-1`,
@@ -287,7 +336,7 @@ mod tests {
 
     fn src(id: &str, region: Option<&str>, via: CopyKind) -> Option<CopySource> {
         Some(CopySource {
-            snapshot_id: id.to_owned(),
+            source_id: id.to_owned(),
             region: region.map(str::to_owned),
             via,
         })
@@ -562,16 +611,72 @@ mod tests {
 
     #[test]
     fn id_and_region_helpers() {
-        assert!(is_snapshot_id("snap-1a2b3c4d"));
-        assert!(is_snapshot_id("snap-0123456789abcdef0"));
-        assert!(!is_snapshot_id("snap-0123456789abcdef"));
-        assert!(!is_snapshot_id("snap-0123456789ABCDEF0"));
-        assert!(!is_snapshot_id("snap-0123456789abcdef0 "));
-        assert!(!is_snapshot_id("vol-0123456789abcdef0"));
+        assert!(is_id("snap-1a2b3c4d", SNAP_PREFIX));
+        assert!(is_id("snap-0123456789abcdef0", SNAP_PREFIX));
+        assert!(!is_id("snap-0123456789abcdef", SNAP_PREFIX));
+        assert!(!is_id("snap-0123456789ABCDEF0", SNAP_PREFIX));
+        assert!(!is_id("snap-0123456789abcdef0 ", SNAP_PREFIX));
+        assert!(!is_id("vol-0123456789abcdef0", SNAP_PREFIX));
         assert!(is_region("us-east-1"));
         assert!(is_region("us-west-2-lax-1a"));
         assert!(!is_region("us-east-1-"));
         assert!(!is_region("useast1"));
         assert!(!is_region("1us-east"));
+    }
+
+    #[test]
+    fn image_copies_by_tag_field_and_console_description() {
+        let t = [
+            ("snapguard:source-image", "ami-0123456789abcdef0"),
+            ("snapguard:source-region", "us-east-1"),
+        ];
+        assert_eq!(
+            image_copy_source(None, Some("ami-0fffffffffffffff0"), None, tags(&t)),
+            src(
+                "ami-0123456789abcdef0",
+                Some("us-east-1"),
+                CopyKind::Snapguard
+            )
+        );
+        assert_eq!(
+            image_copy_source(
+                Some("nightly"),
+                Some("ami-0aaaaaaaaaaaaaaaa"),
+                Some("eu-west-1"),
+                none
+            ),
+            src(
+                "ami-0aaaaaaaaaaaaaaaa",
+                Some("eu-west-1"),
+                CopyKind::SourceImageField
+            )
+        );
+        assert_eq!(
+            image_copy_source(
+                Some("[Copied ami-1a2b3c4d from us-west-2] web golden image"),
+                None,
+                None,
+                none
+            ),
+            src("ami-1a2b3c4d", Some("us-west-2"), CopyKind::Console)
+        );
+    }
+
+    #[test]
+    fn originals_and_snapshot_brackets_are_not_image_copies() {
+        assert_eq!(image_copy_source(None, None, None, none), None);
+        assert_eq!(
+            image_copy_source(Some("golden image"), None, None, none),
+            None
+        );
+        // A snapshot's bracket on an AMI's description names no AMI.
+        let d = "[Copied snap-0123456789abcdef0 from us-east-1] x";
+        assert_eq!(image_copy_source(Some(d), None, None, none), None);
+        // Malformed ids are ignored, not trusted.
+        let t = [("snapguard:source-image", "ami-xyz")];
+        assert_eq!(
+            image_copy_source(None, Some("ami-12"), None, tags(&t)),
+            None
+        );
     }
 }

@@ -248,17 +248,27 @@ fn not_evaluated(ctx: &Context, rules: &[(&'static Rule, Severity)]) -> Vec<Gap>
             }
         }
     }
-    if active("SG-PROT-002") {
+    for (rule, key, copy_regions) in [
+        ("SG-PROT-002", "copy_regions", &protection.copy_regions),
+        (
+            "SG-PROT-007",
+            "image_copy_regions",
+            &protection.image_copy_regions,
+        ),
+    ] {
+        if !active(rule) {
+            continue;
+        }
         for account in &ctx.inventory.accounts {
-            for region in &protection.copy_regions {
+            for region in copy_regions {
                 if !account.regions.iter().any(|r| r.name == *region) {
                     gaps.push(Gap {
                         account_id: account.id.to_string(),
                         region: Some(region.clone()),
-                        operation: "SG-PROT-002".into(),
+                        operation: rule.into(),
                         error: format!(
-                            "copy region {region} (protection.copy_regions) was not scanned in \
-                             this account, so copies into it cannot be checked"
+                            "copy region {region} (protection.{key}) was not scanned in this \
+                             account, so copies into it cannot be checked"
                         ),
                     });
                 }

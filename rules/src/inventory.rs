@@ -353,6 +353,12 @@ pub struct Image {
     pub block_device_mappings: Vec<BlockDeviceMapping>,
     #[serde(default)]
     pub tags: Vec<Tag>,
+    /// The AMI this one was copied or created from, as `describe-images` reports it
+    /// (absent for older AMIs and those registered from snapshots).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_image_id: Option<Str>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_image_region: Option<Str>,
     /// From `describe-image-attribute --attribute launchPermission`; `None` when not recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub launch_permissions: Option<Vec<Permission>>,

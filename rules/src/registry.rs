@@ -98,6 +98,7 @@ pub static RULES: &[&Rule] = &[
     &prot::multi_volume_snapshots_not_crash_consistent::RULE,
     &prot::snapshot_unencrypted::RULE,
     &prot::archive_candidate_snapshot::RULE,
+    &prot::image_without_cross_region_copy::RULE,
     &rbin::recycle_bin_off_for_snapshots::RULE,
     &rbin::recycle_bin_off_for_images::RULE,
     &rbin::recycle_bin_rule_unlocked::RULE,

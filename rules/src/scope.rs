@@ -6,19 +6,20 @@ use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 use crate::config::Config;
-use crate::copies::copy_source;
+use crate::copies::{copy_source, image_copy_source};
 use crate::finding::{Finding, Resource, Severity};
 use crate::iam::account_principals::{evaluate_account, parse_scps, ParsedScps, PrincipalVerdicts};
 use crate::inventory::{Account, Inventory, Permission, Region, Snapshot, Tagged};
 use crate::registry::Rule;
 use crate::remediation::Remediation;
 
-/// Where a copy of a snapshot lives.
+/// Where a copy of a snapshot or AMI lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CopyLocation {
     pub account_id: String,
     pub region: String,
-    pub snapshot_id: String,
+    /// The copy's snapshot or AMI id.
+    pub resource_id: String,
 }
 
 pub struct Context<'a> {
@@ -27,7 +28,7 @@ pub struct Context<'a> {
     /// The organization's account ids (or, without an organization, the scanned accounts).
     org_accounts: HashSet<&'a str>,
     org_id: Option<&'a str>,
-    /// Source snapshot id -> its copies anywhere in the inventory.
+    /// Source snapshot or AMI id -> its copies anywhere in the inventory.
     copies: HashMap<String, Vec<CopyLocation>>,
     scps: ParsedScps,
 }
@@ -56,8 +57,9 @@ impl<'a> Context<'a> {
         &self.scps
     }
 
-    pub fn copies_of(&self, snapshot_id: &str) -> &[CopyLocation] {
-        self.copies.get(snapshot_id).map_or(&[], Vec::as_slice)
+    /// The copies of a snapshot or an AMI.
+    pub fn copies_of(&self, source_id: &str) -> &[CopyLocation] {
+        self.copies.get(source_id).map_or(&[], Vec::as_slice)
     }
 
     /// Whether a grantee of a snapshot or image is this organization or a trusted account:
@@ -104,15 +106,25 @@ fn index_copies(inventory: &Inventory) -> HashMap<String, Vec<CopyLocation>> {
     let found: Vec<(String, CopyLocation)> = regions
         .par_iter()
         .flat_map_iter(|(account, region)| {
-            region.snapshots.iter().flatten().filter_map(move |s| {
+            let at = move |id: &str| CopyLocation {
+                account_id: account.id.to_string(),
+                region: region.name.to_string(),
+                resource_id: id.to_owned(),
+            };
+            let snapshots = region.snapshots.iter().flatten().filter_map(move |s| {
                 let source = copy_source(s.description.as_deref(), |k| s.tag(k))?;
-                let location = CopyLocation {
-                    account_id: account.id.to_string(),
-                    region: region.name.to_string(),
-                    snapshot_id: s.snapshot_id.to_string(),
-                };
-                Some((source.snapshot_id, location))
-            })
+                Some((source.source_id, at(&s.snapshot_id)))
+            });
+            let images = region.images.iter().flatten().filter_map(move |i| {
+                let source = image_copy_source(
+                    i.description.as_deref(),
+                    i.source_image_id.as_deref(),
+                    i.source_image_region.as_deref(),
+                    |k| i.tag(k),
+                )?;
+                Some((source.source_id, at(&i.image_id)))
+            });
+            snapshots.chain(images)
         })
         .collect();
     let mut copies: HashMap<String, Vec<CopyLocation>> = HashMap::new();

@@ -16,6 +16,7 @@ pub const FORBIDDEN_PREFIXES: &[&str] = &["Delete", "Deregister", "Unlock", "Dis
 pub const ALLOWED: &[&str] = &[
     // Reads for look-before-acting and waiters.
     "DescribeSnapshots",
+    "DescribeImages",
     "DescribeSnapshotAttribute",
     "DescribeImageAttribute",
     "DescribeTags",
@@ -30,6 +31,7 @@ pub const ALLOWED: &[&str] = &[
     "CreateSnapshot",
     "CreateSnapshots",
     "CopySnapshot",
+    "CopyImage",
     "CreateTags",
     "ModifySnapshotAttribute",
     "ModifyImageAttribute",

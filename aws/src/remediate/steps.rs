@@ -6,19 +6,20 @@ use std::collections::{BTreeMap, BTreeSet};
 use aws_sdk_ec2::client::Waiters;
 use aws_sdk_ec2::types::{
     CreateVolumePermission, Filter, ImageAttributeName, ImageBlockPublicAccessEnabledState,
-    InstanceSpecification, LaunchPermission, LaunchPermissionModifications, OperationType,
-    PermissionGroup, ResourceType, Snapshot, SnapshotAttributeName, SnapshotBlockPublicAccessState,
-    SnapshotState, Tag, TagSpecification,
+    ImageState, InstanceSpecification, LaunchPermission, LaunchPermissionModifications,
+    OperationType, PermissionGroup, ResourceType, Snapshot, SnapshotAttributeName,
+    SnapshotBlockPublicAccessState, SnapshotState, Tag, TagSpecification,
 };
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use rules::copies::TAG_SOURCE_SNAPSHOT;
 use rules::inventory::Permission;
 use rules::remediation::plan::{
-    AddTags, CopySnapshot, CopySnapshotToAccount, CreateRetentionRule, CreateSnapshot,
+    AddTags, CopyImage, CopySnapshot, CopySnapshotToAccount, CreateRetentionRule, CreateSnapshot,
     CreateSnapshots, LockRetentionRule, RemovePermissions, SnapshotSource, Tags,
 };
 use rules::remediation::{Action, Step};
+use rules::time::Timestamp;
 
 use super::{describe_error, error_code};
 use super::{Made, Run, StepErr, StepOk};
@@ -43,6 +44,7 @@ pub(crate) async fn execute(run: &Run, action: &Action) -> StepResult {
         Step::CreateSnapshots(s) => create_snapshots(run, action, s).await,
         Step::CopySnapshot(s) => copy_snapshot(run, action, s).await,
         Step::CopySnapshotToAccount(s) => copy_to_account(run, action, s).await,
+        Step::CopyImage(s) => copy_image(run, action, s).await,
         Step::AddTags(s) => add_tags(run, action, s).await,
         Step::CreateRetentionRule(s) => create_rule(run, action, s).await,
         Step::LockRetentionRule(s) => lock_rule(run, action, s).await,
@@ -149,10 +151,22 @@ fn ec2_tags(tags: &Tags) -> Vec<Tag> {
         .collect()
 }
 
-fn snapshot_tag_spec(tags: &Tags) -> TagSpecification {
+fn tag_spec(resource_type: ResourceType, tags: &Tags) -> TagSpecification {
     TagSpecification::builder()
-        .resource_type(ResourceType::Snapshot)
+        .resource_type(resource_type)
         .set_tags(Some(ec2_tags(tags)))
+        .build()
+}
+
+fn snapshot_tag_spec(tags: &Tags) -> TagSpecification {
+    tag_spec(ResourceType::Snapshot, tags)
+}
+
+/// The filter that finds what an action created.
+fn action_filter(action_id: &str) -> Filter {
+    Filter::builder()
+        .name(format!("tag:{TAG_ACTION_ID}"))
+        .values(action_id)
         .build()
 }
 
@@ -170,35 +184,20 @@ async fn tagged_snapshots(
     action_id: &str,
     volume_id: Option<&str>,
 ) -> Result<Vec<Snapshot>, StepErr> {
-    let mut found = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let mut request = ec2
-            .describe_snapshots()
-            .owner_ids("self")
-            .filters(
-                Filter::builder()
-                    .name(format!("tag:{TAG_ACTION_ID}"))
-                    .values(action_id)
-                    .build(),
-            )
-            .set_next_token(token.clone());
-        if let Some(volume) = volume_id {
-            request = request.filters(Filter::builder().name("volume-id").values(volume).build());
-        }
-        let out = request
-            .send()
-            .await
-            .map_err(|e| read_error("ec2:DescribeSnapshots", &e))?;
-        found.extend(out.snapshots().iter().cloned());
-        token = out
-            .next_token()
-            .filter(|t| !t.is_empty())
-            .map(str::to_owned);
-        if token.is_none() {
-            break;
-        }
+    let mut request = ec2
+        .describe_snapshots()
+        .owner_ids("self")
+        .filters(action_filter(action_id));
+    if let Some(volume) = volume_id {
+        request = request.filters(Filter::builder().name("volume-id").values(volume).build());
     }
+    let mut found: Vec<Snapshot> = request
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| read_error("ec2:DescribeSnapshots", &e))?;
     found.retain(|s| {
         s.state() != Some(&SnapshotState::Error)
             && !matches!(s.start_time(), Some(t) if t.secs() < run.since)
@@ -430,6 +429,77 @@ async fn copy_snapshot(run: &Run, action: &Action, step: &CopySnapshot) -> StepR
     let out = or_dry!(mutated(run, "ec2:CopySnapshot", result)?);
     Ok(StepOk::Done(made([out
         .snapshot_id()
+        .unwrap_or_default()
+        .to_owned()])))
+}
+
+/// AMIs this account owns tagged with `action_id`, registered after the plan's data was
+/// collected, and not failed or deregistered.
+async fn tagged_images(
+    run: &Run,
+    ec2: &aws_sdk_ec2::Client,
+    action_id: &str,
+) -> Result<Vec<String>, StepErr> {
+    let images: Vec<_> = ec2
+        .describe_images()
+        .owners("self")
+        .filters(action_filter(action_id))
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| read_error("ec2:DescribeImages", &e))?;
+    let mut ids: Vec<String> = images
+        .iter()
+        .filter(|i| {
+            matches!(
+                i.state(),
+                None | Some(ImageState::Available | ImageState::Pending | ImageState::Transient)
+            ) && !i
+                .creation_date()
+                .and_then(|d| Timestamp::parse(d).ok())
+                .is_some_and(|t| t.0 < run.since)
+                && i.tags()
+                    .iter()
+                    .any(|t| t.key() == Some(TAG_ACTION_ID) && t.value() == Some(action_id))
+        })
+        .filter_map(|i| i.image_id().map(str::to_owned))
+        .collect();
+    ids.sort();
+    Ok(ids)
+}
+
+async fn copy_image(run: &Run, action: &Action, step: &CopyImage) -> StepResult {
+    let ec2 = run.connect.ec2(&action.account_id, &action.region, false)?;
+    let found = tagged_images(run, &ec2, &action.id).await?;
+    if !found.is_empty() {
+        return Ok(StepOk::AlreadyDone(made(found)));
+    }
+    let tags = with_action_id(&step.tags, &action.id);
+    let result = ec2
+        .copy_image()
+        .source_image_id(&step.source_image_id)
+        .source_region(&step.source_region)
+        .name(&step.name)
+        .description(copy_description(
+            &step.source_image_id,
+            &step.source_region,
+            &action.id,
+        ))
+        .encrypted(true)
+        .set_kms_key_id(step.kms_key_id.clone())
+        // The AMI and the snapshots made for it both carry the action id from the start.
+        .tag_specifications(tag_spec(ResourceType::Image, &tags))
+        .tag_specifications(tag_spec(ResourceType::Snapshot, &tags))
+        // AWS also de-duplicates a retried request with the same token.
+        .client_token(&action.id)
+        .dry_run(run.options.dry_run)
+        .send()
+        .await;
+    let out = or_dry!(mutated(run, "ec2:CopyImage", result)?);
+    Ok(StepOk::Done(made([out
+        .image_id()
         .unwrap_or_default()
         .to_owned()])))
 }

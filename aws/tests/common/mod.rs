@@ -64,18 +64,28 @@ pub fn test_env() {
 }
 
 pub fn start_moto() -> Moto {
+    start_moto_with_shim(false)
+}
+
+/// With `shim`, the server loads `aws/tests/moto_shim/sitecustomize.py`, which makes moto do
+/// what AWS does where the executor needs it (see that file).
+pub fn start_moto_with_shim(shim: bool) -> Moto {
     test_env();
     let port = TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("a free port")
         .port();
-    let child = Command::new(moto_binary())
+    let mut command = Command::new(moto_binary());
+    command
         .args(["-H", "127.0.0.1", "-p", &port.to_string()])
         .env("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("moto_server starts");
+        .stderr(Stdio::null());
+    if shim {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../aws/tests/moto_shim");
+        command.env("PYTHONPATH", dir);
+    }
+    let child = command.spawn().expect("moto_server starts");
     let moto = Moto {
         child,
         url: format!("http://127.0.0.1:{port}"),

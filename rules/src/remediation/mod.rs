@@ -21,6 +21,11 @@ pub enum Remediation {
         snapshot_id: String,
         regions: Vec<String>,
     },
+    /// Copy an AMI (and its snapshots) into other regions of the same account.
+    CopyImageToRegions {
+        image_id: String,
+        regions: Vec<String>,
+    },
     /// Copy a snapshot into the archive account.
     CopySnapshotToAccount {
         snapshot_id: String,

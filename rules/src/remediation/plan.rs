@@ -14,9 +14,9 @@ use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::config::Config;
-use crate::copies::{TAG_SOURCE_REGION, TAG_SOURCE_SNAPSHOT};
+use crate::copies::{TAG_SOURCE_IMAGE, TAG_SOURCE_REGION, TAG_SOURCE_SNAPSHOT};
 use crate::finding::Finding;
-use crate::inventory::{Instance, Inventory, Permission, Snapshot, Tag, Volume};
+use crate::inventory::{Image, Instance, Inventory, Permission, Snapshot, Tag, Volume};
 use crate::remediation::Remediation;
 use crate::time::Timestamp;
 use crate::wildcard;
@@ -141,6 +141,8 @@ pub enum Step {
     CopySnapshot(CopySnapshot),
     /// Share with the archive account, copy from there, remove the share.
     CopySnapshotToAccount(CopySnapshotToAccount),
+    /// `ec2:CopyImage`, encrypted, into the action's region of the same account.
+    CopyImage(CopyImage),
     /// `ec2:CreateTags` for keys the resource lacks.
     AddTags(AddTags),
     /// `rbin:CreateRule`: a region-level rule, locked at creation when configured.
@@ -226,6 +228,23 @@ pub struct CopySnapshotToAccount {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<String>,
     pub tags: Tags,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CopyImage {
+    pub source_image_id: String,
+    pub source_region: String,
+    /// The new AMI's name: the source's, marked as a copy (names are unique per region).
+    pub name: String,
+    /// Copies are always encrypted; with this key, or the account's default EBS key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms_key_id: Option<String>,
+    /// Set at creation on the new AMI and on its snapshots: the action id, the source markers
+    /// the copy recogniser reads, and the required tags of the source AMI.
+    pub tags: Tags,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags_without_value: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -319,6 +338,7 @@ impl Step {
             Step::CreateSnapshots(_) => "create_snapshots",
             Step::CopySnapshot(_) => "copy_snapshot",
             Step::CopySnapshotToAccount(_) => "copy_snapshot_to_account",
+            Step::CopyImage(_) => "copy_image",
             Step::AddTags(_) => "add_tags",
             Step::CreateRetentionRule(_) => "create_retention_rule",
             Step::LockRetentionRule(_) => "lock_retention_rule",
@@ -335,7 +355,8 @@ impl Step {
             Step::CreateSnapshot(_)
             | Step::CreateSnapshots(_)
             | Step::CopySnapshot(_)
-            | Step::CopySnapshotToAccount(_) => SafetyClass::Creates,
+            | Step::CopySnapshotToAccount(_)
+            | Step::CopyImage(_) => SafetyClass::Creates,
             Step::AddTags(_) => SafetyClass::ModifiesTags,
             Step::RemoveSnapshotPermissions(_) | Step::RemoveImagePermissions(_) => {
                 SafetyClass::RestrictsAccess
@@ -361,6 +382,7 @@ impl Step {
                 "sts:AssumeRole",
                 "ec2:CopySnapshot",
             ],
+            Step::CopyImage(_) => &["ec2:CopyImage"],
             Step::AddTags(_) => &["ec2:CreateTags"],
             Step::CreateRetentionRule(_) => &["rbin:CreateRule"],
             Step::LockRetentionRule(_) => &["rbin:LockRule"],
@@ -386,7 +408,7 @@ impl Step {
     fn rank(&self) -> u8 {
         match self {
             Step::CreateSnapshot(_) | Step::CreateSnapshots(_) => 0,
-            Step::CopySnapshot(_) | Step::CopySnapshotToAccount(_) => 1,
+            Step::CopySnapshot(_) | Step::CopySnapshotToAccount(_) | Step::CopyImage(_) => 1,
             Step::AddTags(_) => 2,
             Step::CreateRetentionRule(_) | Step::LockRetentionRule(_) => 3,
             Step::EnableSnapshotBlockPublicAccess | Step::EnableImageBlockPublicAccess => 4,
@@ -557,6 +579,7 @@ struct Lookup<'a> {
     volumes: HashMap<(&'a str, &'a str, &'a str), &'a Volume>,
     snapshots: HashMap<(&'a str, &'a str, &'a str), &'a Snapshot>,
     instances: HashMap<(&'a str, &'a str, &'a str), &'a Instance>,
+    images: HashMap<(&'a str, &'a str, &'a str), &'a Image>,
 }
 
 impl<'a> Lookup<'a> {
@@ -579,6 +602,11 @@ impl<'a> Lookup<'a> {
                     lookup
                         .instances
                         .insert((place.0, place.1, i.instance_id.as_str()), i);
+                }
+                for i in region.images.iter().flatten() {
+                    lookup
+                        .images
+                        .insert((place.0, place.1, i.image_id.as_str()), i);
                 }
             }
         }
@@ -689,6 +717,11 @@ impl<'a> Planner<'a> {
                 snapshot_id,
                 account_id,
             } => self.copy_latest(finding, snapshot_id, Destination::Account(account_id)),
+            Remediation::CopyImageToRegions { image_id, regions } => {
+                for destination in regions {
+                    self.copy_image(finding, image_id, destination);
+                }
+            }
             Remediation::CopySnapshotEncrypted { snapshot_id } => {
                 let source = SnapshotSource::Existing {
                     snapshot_id: snapshot_id.clone(),
@@ -1094,6 +1127,31 @@ impl<'a> Planner<'a> {
         }
     }
 
+    /// A copy of an AMI into `destination`, named and tagged after the source (from the
+    /// inventory, else from the finding's evidence and the config defaults).
+    fn copy_image(&mut self, finding: &Finding, image_id: &str, destination: &str) {
+        let (account, region) = (finding.account_id.as_str(), finding.region.as_str());
+        let image = self.lookup.images.get(&(account, region, image_id));
+        let source_name = image
+            .and_then(|i| i.name.as_deref())
+            .or(finding.evidence["image_name"].as_str())
+            .unwrap_or("AMI");
+        let image_tags = image.map(|i| i.tags.as_slice()).unwrap_or_default();
+        let (mut tags, tags_without_value) = self.required_tags(&[image_tags]);
+        tags.insert(TAG_SOURCE_IMAGE.into(), image_id.to_owned());
+        tags.insert(TAG_SOURCE_REGION.into(), region.to_owned());
+        let step = Step::CopyImage(CopyImage {
+            source_image_id: image_id.to_owned(),
+            source_region: region.to_owned(),
+            name: copy_image_name(source_name, image_id, region),
+            kms_key_id: self.config.remediation.copy_kms_key_id.clone(),
+            tags,
+            tags_without_value,
+        });
+        let account = account.to_owned();
+        self.insert(&account, destination, image_id, step, Some(finding), None);
+    }
+
     /// Tags with known values are added; when any key lacks one, a person decides them all.
     fn add_tags(&mut self, finding: &Finding, resource_id: &str, keys: &[String]) {
         let (account, region) = (finding.account_id.as_str(), finding.region.as_str());
@@ -1249,6 +1307,17 @@ impl<'a> Planner<'a> {
     }
 }
 
+/// AMI names are at most 128 characters, unique per account and region.
+const IMAGE_NAME_MAX: usize = 128;
+
+/// `<source name> (copy of ami-… from <region>)`, the source name shortened to fit.
+fn copy_image_name(source_name: &str, image_id: &str, region: &str) -> String {
+    let suffix = format!(" (copy of {image_id} from {region})");
+    let room = IMAGE_NAME_MAX.saturating_sub(suffix.chars().count());
+    let name: String = source_name.chars().take(room).collect();
+    format!("{}{suffix}", name.trim_end())
+}
+
 /// Where a copy goes.
 #[derive(Clone, Copy)]
 enum Destination<'d> {
@@ -1263,6 +1332,7 @@ fn creation_tags(step: &mut Step) -> Option<&mut Tags> {
         Step::CreateSnapshots(s) => Some(&mut s.tags),
         Step::CopySnapshot(s) => Some(&mut s.tags),
         Step::CopySnapshotToAccount(s) => Some(&mut s.tags),
+        Step::CopyImage(s) => Some(&mut s.tags),
         Step::CreateRetentionRule(s) => Some(&mut s.tags),
         _ => None,
     }
@@ -1620,6 +1690,41 @@ mod tests {
 
     /// Every remediation a rule can carry, planned: none calls a destructive operation.
     #[test]
+    fn an_ami_is_copied_into_each_region_named_and_tagged_after_its_source() {
+        let remediation = Remediation::CopyImageToRegions {
+            image_id: "ami-0abc".into(),
+            regions: vec!["us-west-2".into(), "eu-west-1".into()],
+        };
+        let long_name = "x".repeat(200);
+        let findings = [finding(
+            "SG-PROT-007",
+            "ami-0abc",
+            Some(remediation),
+            json!({ "image_name": long_name }),
+        )];
+        let plan = plan_all(&findings, &config());
+        let regions: Vec<&str> = plan.actions.iter().map(|a| a.region.as_str()).collect();
+        assert_eq!(regions, ["eu-west-1", "us-west-2"]);
+        for action in &plan.actions {
+            assert_eq!(action.calls, ["ec2:CopyImage"]);
+            assert_eq!(action.safety, SafetyClass::Creates);
+            assert_eq!(action.target, "ami-0abc");
+            let Step::CopyImage(copy) = &action.step else {
+                panic!("expected copy_image, got {:?}", action.step);
+            };
+            assert_eq!(copy.source_region, REGION);
+            assert_eq!(copy.name.chars().count(), IMAGE_NAME_MAX);
+            assert!(copy.name.ends_with(" (copy of ami-0abc from us-east-1)"));
+            assert_eq!(copy.tags[TAG_ACTION_ID], action.id);
+            assert_eq!(copy.tags[TAG_SOURCE_IMAGE], "ami-0abc");
+            assert_eq!(copy.tags[TAG_SOURCE_REGION], REGION);
+            assert_eq!(copy.tags["Owner"], "backup-team");
+            assert_eq!(copy.tags_without_value, ["Retention"]);
+        }
+        assert_ne!(plan.actions[0].id, plan.actions[1].id);
+    }
+
+    #[test]
     fn no_planned_call_deletes_deregisters_unlocks_or_disables() {
         let mut config = config();
         config.protection.copy_regions = vec!["us-west-2".into()];
@@ -1668,6 +1773,10 @@ mod tests {
             Remediation::RemoveImagePermissions {
                 image_id: "ami-1".into(),
                 grantees: vec!["all".into()],
+            },
+            Remediation::CopyImageToRegions {
+                image_id: "ami-1".into(),
+                regions: vec!["us-west-2".into()],
             },
             Remediation::EnableSnapshotBlockPublicAccess,
             Remediation::EnableImageBlockPublicAccess,

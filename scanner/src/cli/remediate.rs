@@ -2,7 +2,7 @@
 //! report), a reviewable plan out, with a summary table; `remediate apply` executes it.
 
 use clap::{Args, Subcommand};
-use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
+use reports::table::new_table;
 use std::path::{Path, PathBuf};
 
 use rules::registry::RULES;
@@ -127,8 +127,7 @@ fn read_findings(path: &Path) -> Result<(Vec<Finding>, Timestamp), String> {
 
 /// One row per action, then what was not planned.
 fn summary(plan: &Plan, out: &Path) -> String {
-    let mut table = Table::new();
-    table.load_preset(UTF8_FULL_CONDENSED).set_header([
+    let mut table = new_table([
         "action", "kind", "account", "region", "target", "resolves", "calls", "safety",
     ]);
     for action in &plan.actions {

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
-use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
+use reports::table::new_table;
 use rules::remediation::{Plan, Step};
 use snapguard_aws::remediate::{self, ApplyOptions, ApplyReport, DEFAULT_ARCHIVE_ROLE_NAME};
 
@@ -147,13 +147,8 @@ fn summary(plan: &Plan, report: &ApplyReport, journal: Option<&std::path::Path>)
             }
         }
     }
-    let mut table = Table::new();
     // Long failure reasons wrap instead of widening every row.
-    table.set_content_arrangement(ContentArrangement::Dynamic);
-    if !std::io::stdout().is_terminal() {
-        table.set_width(200);
-    }
-    table.load_preset(UTF8_FULL_CONDENSED).set_header([
+    let mut table = new_table([
         "action",
         "kind",
         "account",

@@ -5,9 +5,7 @@ use rules::registry::{self, RULES};
 use crate::print;
 
 pub fn table() -> String {
-    let mut table = comfy_table::Table::new();
-    table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
-    table.set_header(["id", "name", "family", "severity", "fires when"]);
+    let mut table = reports::table::new_table(["id", "name", "family", "severity", "fires when"]);
     for r in RULES {
         table.add_row([
             r.id,

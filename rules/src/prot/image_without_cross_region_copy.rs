@@ -1,0 +1,107 @@
+//! ## What it checks
+//! Every available AMI the account owns has a copy in at least one of
+//! `protection.image_copy_regions` (other than its own region), in the same account. A copy is
+//! recognised by the `SourceImageId`/`SourceImageRegion` that `DescribeImages` reports for
+//! AMIs made by `CopyImage`, by the console's `[Copied ami-… from <region>]` description, or
+//! by the tags `snapguard remediate` sets. An AMI that is itself a copy from another region is
+//! not asked for a copy of its own: its original is (so a DR copy is never copied back). The
+//! rule is silent when `image_copy_regions` is empty, and it does not guess when a copy region
+//! was not scanned: that is reported as not evaluated.
+//!
+//! ## Why it matters
+//! An AMI and its snapshots live in one region. Restoring servers elsewhere after a regional
+//! outage, or after an attacker deregistered the images there, needs the images to be there
+//! already: a copy started during the outage cannot read its source.
+//!
+//! ## Example
+//! With `image_copy_regions = ["us-west-2"]`, the AMI `ami-0abc` in `us-east-1` with no AMI
+//! in `us-west-2` whose `SourceImageId` is `ami-0abc` fires.
+//!
+//! ## Remediation
+//! Copy it (`aws ec2 copy-image --region us-west-2 --source-region us-east-1
+//! --source-image-id ami-0abc --name "web copy" --encrypted`) or let `snapguard remediate`
+//! do so; then add a cross-region copy to the AMI lifecycle policy (DLM) or the pipeline that
+//! builds the image.
+
+use serde_json::json;
+
+use crate::copies::image_copy_source;
+use crate::finding::Severity;
+use crate::inventory::Tagged;
+use crate::registry::{Check, Family, Rule};
+use crate::remediation::Remediation;
+use crate::scope::{Draft, Emitter, RegionScope};
+
+pub static RULE: Rule = Rule {
+    id: "SG-PROT-007",
+    name: "image-without-cross-region-copy",
+    family: Family::Prot,
+    severity: Severity::Medium,
+    summary: "an owned AMI has no copy in any of protection.image_copy_regions",
+    source: include_str!("image_without_cross_region_copy.rs"),
+    check: Check::Region(check),
+};
+
+fn check(scope: &RegionScope, out: &mut Emitter) {
+    let account = scope.account.id.as_str();
+    let here = scope.region.name.as_str();
+    let targets: Vec<&str> = scope
+        .config()
+        .protection
+        .image_copy_regions
+        .iter()
+        .map(String::as_str)
+        .filter(|r| *r != here)
+        .collect();
+    // A copy may sit in any target region; unless all of them were read, absence proves nothing.
+    let all_read = targets.iter().all(|r| {
+        scope
+            .ctx
+            .region(account, r)
+            .is_some_and(|r| r.images.is_some())
+    });
+    let Some(images) = scope.owned_images() else {
+        return;
+    };
+    if targets.is_empty() || !all_read {
+        return;
+    }
+    for image in images {
+        // Pending images cannot be copied yet; failed ones hold nothing to copy.
+        if image.state.as_deref().is_some_and(|s| s != "available") {
+            continue;
+        }
+        let copied_from = image_copy_source(
+            image.description.as_deref(),
+            image.source_image_id.as_deref(),
+            image.source_image_region.as_deref(),
+            |k| image.tag(k),
+        )
+        .and_then(|s| s.region);
+        if copied_from.is_some_and(|r| r != here) {
+            continue;
+        }
+        let copied = scope
+            .ctx
+            .copies_of(&image.image_id)
+            .iter()
+            .any(|c| c.account_id == account && targets.contains(&c.region.as_str()));
+        if copied {
+            continue;
+        }
+        let name = image.name.as_deref().unwrap_or("(no name)");
+        let message = format!(
+            "AMI {} ({name}) has no copy in {}",
+            image.image_id,
+            targets.join(" or ")
+        );
+        out.emit(
+            Draft::new(scope.image(&image.image_id), message)
+                .evidence(json!({ "image_name": image.name, "copy_regions": targets }))
+                .remediation(Remediation::CopyImageToRegions {
+                    image_id: image.image_id.to_string(),
+                    regions: targets.iter().map(|r| r.to_string()).collect(),
+                }),
+        );
+    }
+}
