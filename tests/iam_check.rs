@@ -553,3 +553,35 @@ fn output_writes_the_report_to_a_file() {
         serde_json::from_str(&std::fs::read_to_string(&path).expect("the report")).expect("JSON");
     assert_eq!(report["failing"], false);
 }
+
+/// The remediation roles snapguard ships pass its own gate: they may change sharing (to remove
+/// offending shares and make the temporary share with the archive account, denied when it would
+/// add `all` or another account) but can delete, deregister or weaken nothing.
+#[test]
+fn the_shipped_remediation_roles_pass_the_gate() {
+    let template = root().join("deploy/cloudformation/remediation-roles.yaml");
+    let out = check(&[template.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let report = json(&out);
+    let remediation = "SnapguardRemediationRole policy \"snapguard-remediation\"";
+    let archive = "SnapguardArchiveRole policy \"snapguard-archive-copies\"";
+    for role in [remediation, archive] {
+        for action in [
+            "ec2:DeleteSnapshot",
+            "ec2:DeregisterImage",
+            "rbin:DeleteRule",
+            "rbin:UpdateRule",
+            "rbin:UnlockRule",
+        ] {
+            assert_eq!(
+                verdict(&report, role, action),
+                "not_allowed",
+                "{role} {action}"
+            );
+        }
+    }
+    for action in ["ec2:ModifySnapshotAttribute", "ec2:ModifyImageAttribute"] {
+        assert_eq!(verdict(&report, remediation, action), "allowed_conditional");
+        assert_eq!(verdict(&report, archive, action), "not_allowed");
+    }
+}

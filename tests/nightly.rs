@@ -787,3 +787,67 @@ fn the_scan_role_grants_only_the_reads_the_scan_needs() {
     .collect();
     assert_eq!(actions, needed);
 }
+
+/// Every operation the remediation executor may send (its guard's list) is granted by the
+/// shipped roles, and the roles grant nothing else but the KMS use encrypted copies need and
+/// the tagging of the Recycle Bin rules they create.
+#[test]
+fn the_remediation_roles_grant_what_the_executor_calls_and_no_more() {
+    let template = yaml("deploy/cloudformation/remediation-roles.yaml");
+    let actions_of = |role: &str| -> BTreeSet<String> {
+        let role = &template["Resources"][role];
+        assert_eq!(role["Type"].as_str(), Some("AWS::IAM::Role"));
+        let mut actions = BTreeSet::new();
+        for policy in role["Properties"]["Policies"].as_vec().unwrap() {
+            for statement in policy["PolicyDocument"]["Statement"].as_vec().unwrap() {
+                if statement["Effect"].as_str() != Some("Allow") {
+                    continue;
+                }
+                let listed = match statement["Action"].as_vec() {
+                    Some(list) => list.iter().map(|a| a.as_str().unwrap()).collect(),
+                    None => vec![statement["Action"].as_str().unwrap()],
+                };
+                actions.extend(listed.into_iter().map(str::to_owned));
+            }
+        }
+        actions
+    };
+    let remediation = actions_of("SnapguardRemediationRole");
+    let archive = actions_of("SnapguardArchiveRole");
+    let service = |operation: &str| match operation {
+        "ListRules" | "GetRule" | "ListTagsForResource" | "CreateRule" | "LockRule" => "rbin",
+        "AssumeRole" | "GetCallerIdentity" => "sts",
+        _ => "ec2",
+    };
+    // The remediator's own sts calls need no grant in these roles.
+    let executor: BTreeSet<String> = snapguard_aws::remediate::guard::ALLOWED
+        .iter()
+        .filter(|op| service(op) != "sts")
+        .map(|op| format!("{}:{op}", service(op)))
+        .collect();
+    let missing: Vec<&String> = executor.difference(&remediation).collect();
+    assert!(missing.is_empty(), "the remediation role lacks {missing:?}");
+    let extra: Vec<&String> = remediation
+        .iter()
+        .filter(|a| !executor.contains(*a) && !a.starts_with("kms:") && *a != "rbin:TagResource")
+        .collect();
+    assert!(
+        extra.is_empty(),
+        "the remediation role grants more: {extra:?}"
+    );
+    // In the archive account the executor only finds and makes copies.
+    let archive_calls: BTreeSet<String> = [
+        "ec2:DescribeSnapshots",
+        "ec2:CopySnapshot",
+        "ec2:CreateTags",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
+    let archive_ec2: BTreeSet<String> = archive
+        .iter()
+        .filter(|a| !a.starts_with("kms:"))
+        .cloned()
+        .collect();
+    assert_eq!(archive_ec2, archive_calls);
+}

@@ -11,11 +11,12 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
-use common::{management, runtime, start_moto_with_shim};
+use aws_sdk_ec2::types::Filter;
+use common::{management, new_volume, runtime, start_moto_with_shim};
 use serde_json::Value;
 
 const REGION: &str = "us-east-1";
+const ZONE: &str = "us-east-1a";
 
 struct Run {
     code: Option<i32>,
@@ -33,17 +34,15 @@ impl std::fmt::Debug for Run {
     }
 }
 
-/// `snapguard ARGS` against the emulator, with `stdin` as its standard input (not a terminal).
-fn snapguard(url: &str, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_snapguard"))
-        .args(args)
+/// Runs `command` against the emulator with `stdin` as its standard input.
+fn run(command: &mut Command, url: &str, stdin: &str) -> Run {
+    let mut child = command
         .env("AWS_ENDPOINT_URL", url)
-        .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("snapguard starts");
+        .expect("the command starts");
     child
         .stdin
         .take()
@@ -53,62 +52,34 @@ fn snapguard(url: &str, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Run
     let out = child.wait_with_output().unwrap();
     Run {
         code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        // A terminal ends its lines with \r\n.
+        stdout: String::from_utf8_lossy(&out.stdout).replace('\r', ""),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
 }
 
-/// `snapguard apply PLAN` on a pseudo-terminal that types `answer`; everything it printed
-/// comes back as `stdout`.
+/// `snapguard ARGS`, its standard input not a terminal.
+fn snapguard(url: &str, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Run {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_snapguard"));
+    command.args(args).envs(env.iter().copied());
+    run(&mut command, url, stdin)
+}
+
+/// `snapguard remediate apply PLAN` on a pseudo-terminal (python3's `pty`) that types
+/// `answer`; everything it printed comes back as `stdout`.
 fn on_terminal(url: &str, plan: &Path, answer: &str) -> Run {
     let script = "import os, pty, sys\n\
                   sys.exit(os.waitstatus_to_exitcode(pty.spawn(sys.argv[1:])))";
-    let args = [
+    let mut command = Command::new("python3");
+    command.args([
         "-c",
         script,
         env!("CARGO_BIN_EXE_snapguard"),
         "remediate",
         "apply",
         plan.to_str().unwrap(),
-    ];
-    let mut child = Command::new("python3")
-        .args(args)
-        .env("AWS_ENDPOINT_URL", url)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("python3 starts");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(answer.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    Run {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).replace('\r', ""),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-async fn new_volume(ec2: &aws_sdk_ec2::Client, name: &str) -> String {
-    ec2.create_volume()
-        .availability_zone(format!("{REGION}a"))
-        .size(8)
-        .tag_specifications(
-            TagSpecification::builder()
-                .resource_type(ResourceType::Volume)
-                .tags(Tag::builder().key("Name").value(name).build())
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap()
-        .volume_id()
-        .unwrap()
-        .to_owned()
+    ]);
+    run(&mut command, url, answer)
 }
 
 /// Snapshots of `volume` that snapguard made (they carry an action id).
@@ -166,7 +137,7 @@ fn apply_asks_refuses_dry_runs_resumes_and_says_how_it_went() {
     let moto = start_moto_with_shim(false);
     let rt = runtime();
     let ec2 = aws_sdk_ec2::Client::new(&rt.block_on(management(&moto.url)));
-    let volume = rt.block_on(new_volume(&ec2, "orders-db"));
+    let volume = rt.block_on(new_volume(&ec2, ZONE, &[("Name", "orders-db")]));
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path());
     let plan_path = dir.path().join("plan.json");
@@ -254,7 +225,7 @@ fn apply_asks_refuses_dry_runs_resumes_and_says_how_it_went() {
 
     // A volume deleted between plan and apply: its action fails, the exit status is 1, and
     // the JSON outcome says why.
-    let doomed = rt.block_on(new_volume(&ec2, "scratch"));
+    let doomed = rt.block_on(new_volume(&ec2, ZONE, &[("Name", "scratch")]));
     let doomed_plan = dir.path().join("doomed.json");
     plan(&moto.url, &config, &doomed_plan);
     rt.block_on(ec2.delete_volume().volume_id(&doomed).send())

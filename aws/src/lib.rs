@@ -256,55 +256,39 @@ impl Ctx {
     }
 }
 
-/// An SDK error as one line: the service's code and message, what came back when there is
-/// no code, or what went wrong on the way.
+/// [`describe_error`], and for a service error without an AWS error code (an emulator or a
+/// proxy answering instead of AWS) what came back.
 pub(crate) fn explain<E>(
     error: &SdkError<E, aws_smithy_runtime_api::client::orchestrator::HttpResponse>,
 ) -> String
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
-    match error {
-        SdkError::TimeoutError(_) => "timed out (--timeout per operation, retries included)".into(),
-        SdkError::ServiceError(e) => {
-            let err = e.err();
-            let Some(code) = err.code() else {
-                // No AWS error document: say what came back instead.
-                let raw = e.raw();
-                let body = raw
-                    .body()
-                    .bytes()
-                    .map(|b| String::from_utf8_lossy(b).into_owned())
-                    .unwrap_or_default();
-                let text = strip_markup(&body);
-                let status = raw.status().as_u16();
-                return if text.is_empty() {
-                    format!("HTTP {status} without an AWS error code (the endpoint may not serve this API)")
-                } else {
-                    format!(
-                        "HTTP {status} without an AWS error code (the endpoint may not serve this API): {}",
-                        text.chars().take(160).collect::<String>()
-                    )
-                };
-            };
-            let message = err.message().unwrap_or("");
-            let throttled = if counting::is_throttling_code(code) {
-                " (throttled; retries exhausted)"
-            } else {
-                ""
-            };
-            format!("{code}: {message}{throttled}")
-                .trim_end_matches(": ")
-                .to_owned()
-        }
-        other => {
-            let text = aws_smithy_types::error::display::DisplayErrorContext(other).to_string();
-            text.replace('\n', " ")
-        }
+    let SdkError::ServiceError(e) = error else {
+        return describe_error(error);
+    };
+    if e.err().code().is_some() {
+        return describe_error(error);
+    }
+    let raw = e.raw();
+    let body = raw
+        .body()
+        .bytes()
+        .map(|b| String::from_utf8_lossy(b).into_owned())
+        .unwrap_or_default();
+    let text = strip_markup(&body);
+    let status = raw.status().as_u16();
+    if text.is_empty() {
+        format!("HTTP {status} without an AWS error code (the endpoint may not serve this API)")
+    } else {
+        format!(
+            "HTTP {status} without an AWS error code (the endpoint may not serve this API): {}",
+            text.chars().take(160).collect::<String>()
+        )
     }
 }
 
-/// [`explain`] for any response type.
+/// An SDK error as one line: the service's code and message, or what went wrong on the way.
 pub(crate) fn describe_error<E, R>(error: &SdkError<E, R>) -> String
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
@@ -361,7 +345,7 @@ where
     }
 }
 
-async fn base_config(options: &LiveOptions) -> SdkConfig {
+pub(crate) async fn base_config(options: &LiveOptions) -> SdkConfig {
     let region = aws_config::meta::region::RegionProviderChain::default_provider()
         .or_else(Region::from_static("us-east-1"));
     let mut loader = aws_config::defaults(BehaviorVersion::latest())

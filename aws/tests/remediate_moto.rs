@@ -14,8 +14,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use aws_sdk_ec2::types::{Filter, OperationType, SnapshotAttributeName, Tag, TagSpecification};
-use common::{management, runtime, start_moto_with_shim, MANAGEMENT};
+use aws_sdk_ec2::types::{Filter, OperationType, SnapshotAttributeName, TagSpecification};
+use common::{management, new_volume, runtime, start_moto_with_shim, tag, MANAGEMENT};
 use rules::remediation::{Plan, PlanFilter, Step};
 use snapguard_aws::remediate::{self, ApplyOptions, ApplyReport, Outcome};
 
@@ -25,10 +25,6 @@ const TRUSTED: &str = "222222222222";
 const OUTSIDER: &str = "999988887777";
 const HOME: &str = "us-east-1";
 const DR: &str = "us-west-2";
-
-fn tag(k: &str, v: &str) -> Tag {
-    Tag::builder().key(k).value(v).build()
-}
 
 /// What `populate` made.
 struct World {
@@ -46,31 +42,9 @@ async fn populate(url: &str) -> World {
     let conf = management(url).await;
     let ec2 = aws_sdk_ec2::Client::new(&conf);
     let az = format!("{HOME}a");
-    let volume = |name: &'static str, owner: Option<&'static str>| {
-        let ec2 = ec2.clone();
-        let az = az.clone();
-        async move {
-            let mut spec = TagSpecification::builder()
-                .resource_type(aws_sdk_ec2::types::ResourceType::Volume)
-                .tags(tag("Name", name));
-            if let Some(owner) = owner {
-                spec = spec.tags(tag("Owner", owner));
-            }
-            ec2.create_volume()
-                .availability_zone(az)
-                .size(8)
-                .tag_specifications(spec.build())
-                .send()
-                .await
-                .unwrap()
-                .volume_id()
-                .unwrap()
-                .to_owned()
-        }
-    };
-    let solo_volume = volume("solo", Some("alice")).await;
-    let old_volume = volume("old", Some("bob")).await;
-    let data_volume = volume("data", Some("carol")).await;
+    let solo_volume = new_volume(&ec2, &az, &[("Name", "solo"), ("Owner", "alice")]).await;
+    let old_volume = new_volume(&ec2, &az, &[("Name", "old"), ("Owner", "bob")]).await;
+    let data_volume = new_volume(&ec2, &az, &[("Name", "data"), ("Owner", "carol")]).await;
     let instance = ec2
         .run_instances()
         .image_id("ami-12345678")

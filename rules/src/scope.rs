@@ -167,6 +167,26 @@ impl<'a> RegionScope<'a> {
         )
     }
 
+    /// The regions of `copy_regions` other than this one, where a copy must be found. `None`
+    /// when there are none, or when one of them was not read (`read` says whether a region
+    /// holds what the copies would be): then the absence of a copy proves nothing.
+    pub fn copy_targets(
+        &self,
+        copy_regions: &'a [String],
+        read: impl Fn(&Region) -> bool,
+    ) -> Option<Vec<&'a str>> {
+        let here = self.region.name.as_str();
+        let targets: Vec<&str> = copy_regions
+            .iter()
+            .map(String::as_str)
+            .filter(|r| *r != here)
+            .collect();
+        let all_read = targets
+            .iter()
+            .all(|r| self.ctx.region(&self.account.id, r).is_some_and(&read));
+        (!targets.is_empty() && all_read).then_some(targets)
+    }
+
     /// AMIs this account owns (`describe-images --owners self`), when collected.
     pub fn owned_images(&self) -> Option<impl Iterator<Item = &'a crate::inventory::Image>> {
         let account = self.account.id.as_str();

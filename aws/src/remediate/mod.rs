@@ -18,9 +18,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_config::{Region, SdkConfig};
-use aws_smithy_runtime_api::client::result::SdkError;
-use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use rules::remediation::{Action, Plan, Step};
+
+use crate::{base_config, describe_error};
 use serde::Serialize;
 
 pub mod guard;
@@ -428,61 +428,6 @@ async fn assume(
         .await
         .map_err(|e| format!("cannot assume {role_arn}: {}", describe_error(&e)))?;
     crate::with_assumed_credentials(base, &out, &role_arn, "snapguard-remediate")
-}
-
-/// An SDK error as one line: the service's code and message, or what went wrong on the way.
-pub(crate) fn describe_error<E, R>(error: &SdkError<E, R>) -> String
-where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
-{
-    match error {
-        SdkError::TimeoutError(_) => "timed out (--timeout per operation, retries included)".into(),
-        SdkError::ServiceError(e) => {
-            let err = e.err();
-            format!(
-                "{}: {}",
-                err.code().unwrap_or("Unknown"),
-                err.message().unwrap_or("")
-            )
-            .trim_end_matches(": ")
-            .to_owned()
-        }
-        other => aws_smithy_types::error::display::DisplayErrorContext(other)
-            .to_string()
-            .replace('\n', " "),
-    }
-}
-
-/// The error code of an SDK error, when the service sent one.
-pub(crate) fn error_code<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> Option<&str> {
-    match error {
-        SdkError::ServiceError(e) => e.err().code(),
-        _ => None,
-    }
-}
-
-async fn base_config(options: &crate::LiveOptions) -> SdkConfig {
-    let region = aws_config::meta::region::RegionProviderChain::default_provider()
-        .or_else(Region::from_static("us-east-1"));
-    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(region)
-        .retry_config(
-            aws_config::retry::RetryConfig::adaptive()
-                .with_max_attempts(options.max_attempts.max(1)),
-        )
-        .timeout_config(
-            aws_config::timeout::TimeoutConfig::builder()
-                .operation_timeout(options.operation_timeout)
-                .build(),
-        );
-    if let Some(profile) = &options.profile {
-        loader = loader.profile_name(profile);
-    }
-    if let Some(url) = &options.endpoint_url {
-        loader = loader.endpoint_url(url);
-    }
-    loader.load().await
 }
 
 /// What a creating action made: ids, and for snapshots volume -> snapshot.

@@ -21,8 +21,8 @@ use rules::remediation::plan::{
 use rules::remediation::{Action, Step};
 use rules::time::Timestamp;
 
-use super::{describe_error, error_code};
 use super::{Made, Run, StepErr, StepOk};
+use crate::{describe_error, error_code};
 use rules::remediation::plan::TAG_ACTION_ID;
 
 type StepResult = Result<StepOk, StepErr>;
@@ -456,10 +456,10 @@ async fn tagged_images(
             matches!(
                 i.state(),
                 None | Some(ImageState::Available | ImageState::Pending | ImageState::Transient)
-            ) && !i
+            ) && i
                 .creation_date()
                 .and_then(|d| Timestamp::parse(d).ok())
-                .is_some_and(|t| t.0 < run.since)
+                .is_none_or(|t| t.0 >= run.since)
                 && i.tags()
                     .iter()
                     .any(|t| t.key() == Some(TAG_ACTION_ID) && t.value() == Some(action_id))

@@ -167,7 +167,26 @@ pub struct Built {
     pub instances: usize,
 }
 
-fn tag(k: &str, v: &str) -> aws_sdk_ec2::types::Tag {
+/// An 8 GiB volume in `az` with `tags`; its id.
+pub async fn new_volume(ec2: &aws_sdk_ec2::Client, az: &str, tags: &[(&str, &str)]) -> String {
+    let mut spec = aws_sdk_ec2::types::TagSpecification::builder()
+        .resource_type(aws_sdk_ec2::types::ResourceType::Volume);
+    for (k, v) in tags {
+        spec = spec.tags(tag(k, v));
+    }
+    ec2.create_volume()
+        .availability_zone(az)
+        .size(8)
+        .tag_specifications(spec.build())
+        .send()
+        .await
+        .unwrap()
+        .volume_id()
+        .unwrap()
+        .to_owned()
+}
+
+pub fn tag(k: &str, v: &str) -> aws_sdk_ec2::types::Tag {
     aws_sdk_ec2::types::Tag::builder().key(k).value(v).build()
 }
 
@@ -315,22 +334,7 @@ pub async fn build_org(url: &str, members: usize, regions: &[&str], light: bool)
             };
             let ec2 = aws_sdk_ec2::Client::new(&conf);
             let az = format!("{region}a");
-            let vol = ec2
-                .create_volume()
-                .availability_zone(&az)
-                .size(8)
-                .tag_specifications(
-                    aws_sdk_ec2::types::TagSpecification::builder()
-                        .resource_type(aws_sdk_ec2::types::ResourceType::Volume)
-                        .tags(tag("Name", "data"))
-                        .build(),
-                )
-                .send()
-                .await
-                .unwrap()
-                .volume_id()
-                .unwrap()
-                .to_owned();
+            let vol = new_volume(&ec2, &az, &[("Name", "data")]).await;
             built.volumes += 1;
             let mut snaps = Vec::new();
             for n in 0..2 {

@@ -45,27 +45,13 @@ pub static RULE: Rule = Rule {
 fn check(scope: &RegionScope, out: &mut Emitter) {
     let account = scope.account.id.as_str();
     let here = scope.region.name.as_str();
-    let targets: Vec<&str> = scope
-        .config()
-        .protection
-        .image_copy_regions
-        .iter()
-        .map(String::as_str)
-        .filter(|r| *r != here)
-        .collect();
-    // A copy may sit in any target region; unless all of them were read, absence proves nothing.
-    let all_read = targets.iter().all(|r| {
-        scope
-            .ctx
-            .region(account, r)
-            .is_some_and(|r| r.images.is_some())
-    });
     let Some(images) = scope.owned_images() else {
         return;
     };
-    if targets.is_empty() || !all_read {
+    let copy_regions = &scope.config().protection.image_copy_regions;
+    let Some(targets) = scope.copy_targets(copy_regions, |r| r.images.is_some()) else {
         return;
-    }
+    };
     for image in images {
         // Pending images cannot be copied yet; failed ones hold nothing to copy.
         if image.state.as_deref().is_some_and(|s| s != "available") {

@@ -39,27 +39,13 @@ pub static RULE: Rule = Rule {
 
 fn check(scope: &RegionScope, out: &mut Emitter) {
     let account = scope.account.id.as_str();
-    let targets: Vec<&str> = scope
-        .config()
-        .protection
-        .copy_regions
-        .iter()
-        .map(String::as_str)
-        .filter(|r| *r != scope.region.name)
-        .collect();
-    // A copy may sit in any target region; unless all of them were read, absence proves nothing.
-    let all_read = targets.iter().all(|r| {
-        scope
-            .ctx
-            .region(account, r)
-            .is_some_and(|r| r.snapshots.is_some())
-    });
     let Some(volumes) = scope.volumes_in_scope() else {
         return;
     };
-    if targets.is_empty() || !all_read {
+    let copy_regions = &scope.config().protection.copy_regions;
+    let Some(targets) = scope.copy_targets(copy_regions, |r| r.snapshots.is_some()) else {
         return;
-    }
+    };
     let latest = scope.latest_snapshot_by_volume();
     for volume in volumes {
         let Some(snapshot) = latest.get(volume.volume_id.as_str()) else {
