@@ -24,6 +24,7 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use rules::inventory::{Account, Gap, Inventory, Organization};
 use tokio::sync::Semaphore;
 
+mod assumed_role;
 mod counting;
 mod iam;
 mod org;
@@ -603,42 +604,14 @@ async fn assume_role(ctx: &Ctx, account: &str, partition: &str) -> Result<SdkCon
         "arn:{partition}:iam::{account}:role/{}",
         ctx.options.role_name
     );
-    let out = ctx
-        .sts(account)
-        .assume_role()
-        .role_arn(&role_arn)
-        .role_session_name("snapguard-scan")
-        .set_external_id(ctx.options.external_id.clone())
-        .send()
-        .await
-        .map_err(|e| format!("cannot assume {role_arn}: {}", explain(&e)))?;
-    with_assumed_credentials(&ctx.base, &out, &role_arn, "snapguard-assume-role")
-}
-
-/// `base` with the credentials an `sts:AssumeRole` call returned (scan and remediation alike).
-pub(crate) fn with_assumed_credentials(
-    base: &SdkConfig,
-    out: &aws_sdk_sts::operation::assume_role::AssumeRoleOutput,
-    role_arn: &str,
-    provider_name: &'static str,
-) -> Result<SdkConfig, String> {
-    let creds = out
-        .credentials()
-        .ok_or_else(|| format!("sts:AssumeRole of {role_arn} returned no credentials"))?;
-    let expiry = std::time::SystemTime::try_from(*creds.expiration()).ok();
-    let credentials = aws_credential_types::Credentials::new(
-        creds.access_key_id(),
-        creds.secret_access_key(),
-        Some(creds.session_token().to_owned()),
-        expiry,
-        provider_name,
-    );
-    Ok(base
-        .to_builder()
-        .credentials_provider(
-            aws_credential_types::provider::SharedCredentialsProvider::new(credentials),
-        )
-        .build())
+    assumed_role::assume_role(
+        &ctx.sts(account),
+        &ctx.base,
+        &role_arn,
+        "snapguard-scan",
+        ctx.options.external_id.as_deref(),
+    )
+    .await
 }
 
 /// Operations the scan calls, by IAM action name: the read-only contract.

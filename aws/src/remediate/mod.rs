@@ -419,15 +419,7 @@ async fn assume(
     external_id: Option<&str>,
 ) -> Result<SdkConfig, String> {
     let role_arn = format!("arn:{partition}:iam::{account}:role/{role_name}");
-    let out = sts
-        .assume_role()
-        .role_arn(&role_arn)
-        .role_session_name("snapguard-remediate")
-        .set_external_id(external_id.map(str::to_owned))
-        .send()
-        .await
-        .map_err(|e| format!("cannot assume {role_arn}: {}", describe_error(&e)))?;
-    crate::with_assumed_credentials(base, &out, &role_arn, "snapguard-remediate")
+    crate::assumed_role::assume_role(sts, base, &role_arn, "snapguard-remediate", external_id).await
 }
 
 /// What a creating action made: ids, and for snapshots volume -> snapshot.
