@@ -341,27 +341,17 @@ async fn snapshot_permissions(
     snapshots: &mut [Snapshot],
     public: Option<&HashSet<String>>,
 ) -> Option<String> {
-    let ids: Vec<(usize, String)> = snapshots
+    let ids: Vec<String> = snapshots
         .iter()
-        .enumerate()
-        .map(|(i, s)| (i, s.snapshot_id.to_string()))
+        .map(|s| s.snapshot_id.to_string())
         .collect();
-    let results: Vec<_> = stream::iter(ids)
-        .map(|(i, id)| {
-            let ec2 = ec2.clone();
-            async move {
-                let out = ec2
-                    .describe_snapshot_attribute()
-                    .snapshot_id(&id)
-                    .attribute(e::SnapshotAttributeName::CreateVolumePermission)
-                    .send()
-                    .await;
-                (i, id, out)
-            }
-        })
-        .buffer_unordered(ctx.options.attribute_concurrency.max(1))
-        .collect()
-        .await;
+    let results = per_resource(ctx, ids, |id| {
+        ec2.describe_snapshot_attribute()
+            .snapshot_id(id)
+            .attribute(e::SnapshotAttributeName::CreateVolumePermission)
+            .send()
+    })
+    .await;
     let mut failures = Vec::new();
     for (i, id, out) in results {
         match out {
@@ -394,27 +384,14 @@ async fn image_permissions(
     images: &mut [Image],
     public: Option<&HashSet<String>>,
 ) -> Option<String> {
-    let ids: Vec<(usize, String)> = images
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (i, s.image_id.to_string()))
-        .collect();
-    let results: Vec<_> = stream::iter(ids)
-        .map(|(i, id)| {
-            let ec2 = ec2.clone();
-            async move {
-                let out = ec2
-                    .describe_image_attribute()
-                    .image_id(&id)
-                    .attribute(e::ImageAttributeName::LaunchPermission)
-                    .send()
-                    .await;
-                (i, id, out)
-            }
-        })
-        .buffer_unordered(ctx.options.attribute_concurrency.max(1))
-        .collect()
-        .await;
+    let ids: Vec<String> = images.iter().map(|i| i.image_id.to_string()).collect();
+    let results = per_resource(ctx, ids, |id| {
+        ec2.describe_image_attribute()
+            .image_id(id)
+            .attribute(e::ImageAttributeName::LaunchPermission)
+            .send()
+    })
+    .await;
     let mut failures = Vec::new();
     for (i, id, out) in results {
         match out {
@@ -440,6 +417,26 @@ async fn image_permissions(
         }
     }
     summarize(failures, "images")
+}
+
+/// `call` for each id, concurrently (at most `attribute_concurrency` at once): (index, id,
+/// result), in no particular order.
+async fn per_resource<T, Fut>(
+    ctx: &Ctx,
+    ids: Vec<String>,
+    call: impl Fn(String) -> Fut,
+) -> Vec<(usize, String, T)>
+where
+    Fut: std::future::Future<Output = T>,
+{
+    stream::iter(ids.into_iter().enumerate())
+        .map(|(i, id)| {
+            let pending = call(id.clone());
+            async move { (i, id, pending.await) }
+        })
+        .buffer_unordered(ctx.options.attribute_concurrency.max(1))
+        .collect()
+        .await
 }
 
 fn with_filter_error(
