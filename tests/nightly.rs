@@ -812,6 +812,12 @@ fn the_remediation_roles_grant_what_the_executor_calls_and_no_more() {
         }
         actions
     };
+    // Resource ARNs follow the partition the stack is deployed in (aws, aws-us-gov, aws-cn).
+    let text =
+        fs::read_to_string(root().join("deploy/cloudformation/remediation-roles.yaml")).unwrap();
+    for line in text.lines().filter(|l| l.contains(":ec2:")) {
+        assert!(line.contains("${AWS::Partition}"), "{line}");
+    }
     let remediation = actions_of("SnapguardRemediationRole");
     let archive = actions_of("SnapguardArchiveRole");
     let service = |operation: &str| match operation {

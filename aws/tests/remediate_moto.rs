@@ -357,8 +357,8 @@ fn apply_takes_copies_tags_and_unshares_survives_a_kill_and_the_rescan_is_clean(
         assert_eq!(copies.len(), 1, "{}: {copies:#?}", copy.id);
     }
 
-    // One AMI copy, encrypted, named, tagged at creation (the AMI and its snapshot) with the
-    // action id, its source and the source's required tags.
+    // One AMI copy, named, tagged at creation (the AMI and its snapshot) with the action id,
+    // its source and the source's required tags. (moto keeps no encryption state for AMIs.)
     let copy_image = by_kind("copy_image")
         .find(|a| a.target == world.image)
         .expect("a copy of the AMI");

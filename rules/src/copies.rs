@@ -248,16 +248,27 @@ pub fn image_copy_source<'a>(
             .map(str::to_owned),
         via,
     };
+    let console = console_bracket(description.unwrap_or_default(), AMI_PREFIX);
     if let Some(id) = tag(TAG_SOURCE_IMAGE)
         .map(str::trim)
         .filter(|v| is_id(v, AMI_PREFIX))
     {
-        return Some(found(id, tag(TAG_SOURCE_REGION), CopyKind::Snapguard));
+        // The tag names the source; its Region from the tag, else from AWS's own record or
+        // the description when they name the same AMI.
+        let region = [
+            tag(TAG_SOURCE_REGION),
+            source_image_region.filter(|_| source_image_id == Some(id)),
+            console.filter(|(sid, _, _)| *sid == id).map(|(_, r, _)| r),
+        ]
+        .into_iter()
+        .flatten()
+        .find(|r| is_region(r.trim()));
+        return Some(found(id, region, CopyKind::Snapguard));
     }
     if let Some(id) = source_image_id.filter(|v| is_id(v, AMI_PREFIX)) {
         return Some(found(id, source_image_region, CopyKind::SourceImageField));
     }
-    let (id, region, _) = console_bracket(description.unwrap_or_default(), AMI_PREFIX)?;
+    let (id, region, _) = console?;
     Some(found(id, Some(region), CopyKind::Console))
 }
 
@@ -672,6 +683,21 @@ mod tests {
         // A snapshot's bracket on an AMI's description names no AMI.
         let d = "[Copied snap-0123456789abcdef0 from us-east-1] x";
         assert_eq!(image_copy_source(Some(d), None, None, none), None);
+        // snapguard's tag without a Region borrows AWS's record of it.
+        let t = [("snapguard:source-image", "ami-0aaaaaaaaaaaaaaaa")];
+        assert_eq!(
+            image_copy_source(
+                None,
+                Some("ami-0aaaaaaaaaaaaaaaa"),
+                Some("us-east-1"),
+                tags(&t)
+            ),
+            src(
+                "ami-0aaaaaaaaaaaaaaaa",
+                Some("us-east-1"),
+                CopyKind::Snapguard
+            )
+        );
         // Malformed ids are ignored, not trusted.
         let t = [("snapguard:source-image", "ami-xyz")];
         assert_eq!(

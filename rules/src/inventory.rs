@@ -331,6 +331,11 @@ impl Snapshot {
     pub fn is_completed(&self) -> bool {
         self.state.as_deref() == Some("completed")
     }
+
+    /// Holds, or will hold, the data: not in the `error` state.
+    pub fn is_usable(&self) -> bool {
+        self.state.as_deref() != Some("error")
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -365,6 +370,13 @@ pub struct Image {
 }
 
 impl Image {
+    /// Launchable, or on its way to be: `available` or `pending` (not `failed`, `error`,
+    /// `invalid`, `deregistered`, `disabled`, ...). A copy that failed in the background
+    /// is no copy.
+    pub fn is_usable(&self) -> bool {
+        matches!(self.state.as_deref(), None | Some("available" | "pending"))
+    }
+
     pub fn snapshot_ids(&self) -> impl Iterator<Item = &str> {
         self.block_device_mappings
             .iter()

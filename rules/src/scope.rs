@@ -112,10 +112,16 @@ fn index_copies(inventory: &Inventory) -> HashMap<String, Vec<CopyLocation>> {
                 resource_id: id.to_owned(),
             };
             let snapshots = region.snapshots.iter().flatten().filter_map(move |s| {
+                if !s.is_usable() {
+                    return None;
+                }
                 let source = copy_source(s.description.as_deref(), |k| s.tag(k))?;
                 Some((source.source_id, at(&s.snapshot_id)))
             });
             let images = region.images.iter().flatten().filter_map(move |i| {
+                if !i.is_usable() {
+                    return None;
+                }
                 let source = image_copy_source(
                     i.description.as_deref(),
                     i.source_image_id.as_deref(),

@@ -492,8 +492,10 @@ async fn copy_image(run: &Run, action: &Action, step: &CopyImage) -> StepResult 
         // The AMI and the snapshots made for it both carry the action id from the start.
         .tag_specifications(tag_spec(ResourceType::Image, &tags))
         .tag_specifications(tag_spec(ResourceType::Snapshot, &tags))
-        // AWS also de-duplicates a retried request with the same token.
-        .client_token(&action.id)
+        // AWS also de-duplicates a retried request with the same token, for at least a day:
+        // the plan's time in it keeps a later plan's copy (after this one failed) from
+        // getting this one's answer.
+        .client_token(format!("{}-{}", action.id, run.since))
         .dry_run(run.options.dry_run)
         .send()
         .await;

@@ -3,10 +3,12 @@
 //! `protection.image_copy_regions` (other than its own region), in the same account. A copy is
 //! recognised by the `SourceImageId`/`SourceImageRegion` that `DescribeImages` reports for
 //! AMIs made by `CopyImage`, by the console's `[Copied ami-… from <region>]` description, or
-//! by the tags `snapguard remediate` sets. An AMI that is itself a copy from another region is
-//! not asked for a copy of its own: its original is (so a DR copy is never copied back). The
-//! rule is silent when `image_copy_regions` is empty, and it does not guess when a copy region
-//! was not scanned: that is reported as not evaluated.
+//! by the tags `snapguard remediate` sets; a copy that failed (or was deregistered) is none.
+//! An AMI that is itself a copy from another region is not asked for a copy of its own while
+//! its original is there (the original is asked), so a DR copy is never copied back; once the
+//! original is gone, the copy is the original. The rule is silent when `image_copy_regions` is
+//! empty, and it does not guess when a copy region was not scanned: that is reported as not
+//! evaluated.
 //!
 //! ## Why it matters
 //! An AMI and its snapshots live in one region. Restoring servers elsewhere after a regional
@@ -25,7 +27,7 @@
 
 use serde_json::json;
 
-use crate::copies::image_copy_source;
+use crate::copies::{image_copy_source, CopySource};
 use crate::finding::Severity;
 use crate::inventory::Tagged;
 use crate::registry::{Check, Family, Rule};
@@ -57,14 +59,13 @@ fn check(scope: &RegionScope, out: &mut Emitter) {
         if image.state.as_deref().is_some_and(|s| s != "available") {
             continue;
         }
-        let copied_from = image_copy_source(
+        let source = image_copy_source(
             image.description.as_deref(),
             image.source_image_id.as_deref(),
             image.source_image_region.as_deref(),
             |k| image.tag(k),
-        )
-        .and_then(|s| s.region);
-        if copied_from.is_some_and(|r| r != here) {
+        );
+        if source.is_some_and(|s| original_remains(scope, &s)) {
             continue;
         }
         let copied = scope
@@ -90,4 +91,22 @@ fn check(scope: &RegionScope, out: &mut Emitter) {
                 }),
         );
     }
+}
+
+/// Whether the AMI a copy was made from, in another region of this account, is still there, or
+/// cannot be known to be gone (its region was not read).
+fn original_remains(scope: &RegionScope, source: &CopySource) -> bool {
+    let here = scope.region.name.as_str();
+    let Some(region) = source.region.as_deref().filter(|r| *r != here) else {
+        return false;
+    };
+    let images = scope
+        .ctx
+        .region(&scope.account.id, region)
+        .and_then(|r| r.images.as_ref());
+    images.is_none_or(|images| {
+        images
+            .iter()
+            .any(|i| i.image_id == source.source_id && i.is_usable())
+    })
 }

@@ -1688,7 +1688,6 @@ mod tests {
         assert!(reasons[1].contains("snapguard explain SG-TAG-004"));
     }
 
-    /// Every remediation a rule can carry, planned: none calls a destructive operation.
     #[test]
     fn an_ami_is_copied_into_each_region_named_and_tagged_after_its_source() {
         let remediation = Remediation::CopyImageToRegions {
@@ -1724,6 +1723,7 @@ mod tests {
         assert_ne!(plan.actions[0].id, plan.actions[1].id);
     }
 
+    /// Every remediation a rule can carry, planned: none calls a destructive operation.
     #[test]
     fn no_planned_call_deletes_deregisters_unlocks_or_disables() {
         let mut config = config();
