@@ -46,7 +46,6 @@ pub static RULE: Rule = Rule {
 
 fn check(scope: &RegionScope, out: &mut Emitter) {
     let account = scope.account.id.as_str();
-    let here = scope.region.name.as_str();
     let Some(images) = scope.owned_images() else {
         return;
     };
