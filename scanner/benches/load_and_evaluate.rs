@@ -25,7 +25,8 @@ Retention = "^(7d|30d|90d|1y|7y)$"
 "#;
 
 fn main() {
-    let dir = PathBuf::from(
+    // `cargo bench` runs this in scanner/: a relative path is the workspace's, as documented.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(
         std::env::var("SNAPGUARD_BENCH_DIR").unwrap_or_else(|_| "target/bench-data/org".into()),
     );
     if !dir.join("manifest.json").exists() {
