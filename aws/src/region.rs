@@ -5,6 +5,9 @@ use std::collections::HashSet;
 
 use aws_config::SdkConfig;
 use aws_sdk_ec2::types as e;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use futures_util::stream::{self, StreamExt};
 use rules::inventory::{
     BlockDeviceMapping, EbsBlockDevice, Gap, Image, Instance, InstanceState, Permission, Region,
@@ -332,9 +335,7 @@ async fn public_image_ids(ec2: &aws_sdk_ec2::Client) -> Result<HashSet<String>, 
         .collect())
 }
 
-/// Who may create volumes from each snapshot: one `DescribeSnapshotAttribute` per snapshot,
-/// concurrently, bounded. Returns the error summary when some could not be read; those keep
-/// `None`, except public ones, which keep what the server-side filter proved (`all`).
+/// Who may create volumes from each snapshot: one `DescribeSnapshotAttribute` per snapshot.
 async fn snapshot_permissions(
     ctx: &Ctx,
     ec2: &aws_sdk_ec2::Client,
@@ -345,39 +346,36 @@ async fn snapshot_permissions(
         .iter()
         .map(|s| s.snapshot_id.to_string())
         .collect();
-    let results = per_resource(ctx, ids, |id| {
-        ec2.describe_snapshot_attribute()
-            .snapshot_id(id)
-            .attribute(e::SnapshotAttributeName::CreateVolumePermission)
-            .send()
-    })
+    let (found, failures) = permissions_of(
+        ctx,
+        "snapshots",
+        ids,
+        |id| {
+            ec2.describe_snapshot_attribute()
+                .snapshot_id(id)
+                .attribute(e::SnapshotAttributeName::CreateVolumePermission)
+                .send()
+        },
+        |out| {
+            out.create_volume_permissions()
+                .iter()
+                .map(|p| Permission {
+                    group: p.group().map(|g| g.as_str().into()),
+                    user_id: p.user_id().map(Str::from),
+                    ..Permission::default()
+                })
+                .collect()
+        },
+        |_, id| public.is_some_and(|p| p.contains(id)),
+    )
     .await;
-    let mut failures = Vec::new();
-    for (i, id, out) in results {
-        match out {
-            Ok(out) => {
-                snapshots[i].create_volume_permissions = Some(
-                    out.create_volume_permissions()
-                        .iter()
-                        .map(|p| Permission {
-                            group: p.group().map(|g| g.as_str().into()),
-                            user_id: p.user_id().map(Str::from),
-                            ..Permission::default()
-                        })
-                        .collect(),
-                )
-            }
-            Err(err) => {
-                if public.is_some_and(|p| p.contains(&id)) {
-                    snapshots[i].create_volume_permissions = Some(vec![public_permission()]);
-                }
-                failures.push((id, explain(&err)));
-            }
-        }
+    for (snapshot, permissions) in snapshots.iter_mut().zip(found) {
+        snapshot.create_volume_permissions = permissions;
     }
-    summarize(failures, "snapshots")
+    failures
 }
 
+/// Who may launch each image: one `DescribeImageAttribute` per image.
 async fn image_permissions(
     ctx: &Ctx,
     ec2: &aws_sdk_ec2::Client,
@@ -385,38 +383,67 @@ async fn image_permissions(
     public: Option<&HashSet<String>>,
 ) -> Option<String> {
     let ids: Vec<String> = images.iter().map(|i| i.image_id.to_string()).collect();
-    let results = per_resource(ctx, ids, |id| {
-        ec2.describe_image_attribute()
-            .image_id(id)
-            .attribute(e::ImageAttributeName::LaunchPermission)
-            .send()
-    })
+    let flagged_public: Vec<bool> = images.iter().map(|i| i.public == Some(true)).collect();
+    let (found, failures) = permissions_of(
+        ctx,
+        "images",
+        ids,
+        |id| {
+            ec2.describe_image_attribute()
+                .image_id(id)
+                .attribute(e::ImageAttributeName::LaunchPermission)
+                .send()
+        },
+        |out| {
+            out.launch_permissions()
+                .iter()
+                .map(|p| Permission {
+                    group: p.group().map(|g| g.as_str().into()),
+                    user_id: p.user_id().map(Str::from),
+                    organization_arn: p.organization_arn().map(Str::from),
+                    organizational_unit_arn: p.organizational_unit_arn().map(Str::from),
+                })
+                .collect()
+        },
+        |i, id| flagged_public[i] || public.is_some_and(|p| p.contains(id)),
+    )
     .await;
+    for (image, permissions) in images.iter_mut().zip(found) {
+        image.launch_permissions = permissions;
+    }
+    failures
+}
+
+/// The grantees of each resource, from one attribute call per resource (concurrently,
+/// bounded), in the order of `ids`. Where a call failed: `None`, except for resources
+/// `known_public` says are public (the server-side filter or the resource itself proved it),
+/// which keep `all`. Also the summary of the failures, if any.
+async fn permissions_of<O, E, Fut>(
+    ctx: &Ctx,
+    what: &str,
+    ids: Vec<String>,
+    call: impl Fn(String) -> Fut,
+    grantees: impl Fn(&O) -> Vec<Permission>,
+    known_public: impl Fn(usize, &str) -> bool,
+) -> (Vec<Option<Vec<Permission>>>, Option<String>)
+where
+    Fut: std::future::Future<Output = Result<O, SdkError<E, HttpResponse>>>,
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    let mut found = vec![None; ids.len()];
     let mut failures = Vec::new();
-    for (i, id, out) in results {
+    for (i, id, out) in per_resource(ctx, ids, call).await {
         match out {
-            Ok(out) => {
-                images[i].launch_permissions = Some(
-                    out.launch_permissions()
-                        .iter()
-                        .map(|p| Permission {
-                            group: p.group().map(|g| g.as_str().into()),
-                            user_id: p.user_id().map(Str::from),
-                            organization_arn: p.organization_arn().map(Str::from),
-                            organizational_unit_arn: p.organizational_unit_arn().map(Str::from),
-                        })
-                        .collect(),
-                )
-            }
+            Ok(out) => found[i] = Some(grantees(&out)),
             Err(err) => {
-                if public.is_some_and(|p| p.contains(&id)) || images[i].public == Some(true) {
-                    images[i].launch_permissions = Some(vec![public_permission()]);
+                if known_public(i, &id) {
+                    found[i] = Some(vec![public_permission()]);
                 }
                 failures.push((id, explain(&err)));
             }
         }
     }
-    summarize(failures, "images")
+    (found, summarize(failures, what))
 }
 
 /// `call` for each id, concurrently (at most `attribute_concurrency` at once): (index, id,

@@ -228,6 +228,83 @@ fn org_scan_reads_everything_moto_serves_and_reports_the_rest_as_not_scanned() {
     assert_eq!(found, findings(&replayed));
 }
 
+/// When the per-resource sharing calls are denied, what the server-side public filters proved
+/// still stands: the public snapshot and image stay public, another image is unknown (not
+/// "shared with nobody"), and the region says why. (moto ignores `RestorableByUserIds`, so
+/// there every snapshot passes the public filter: the "unknown" case is shown on images.)
+#[test]
+fn sharing_that_cannot_be_read_keeps_what_the_public_filters_proved() {
+    let moto = start_moto();
+    let built = runtime().block_on(build_org(&moto.url, 1, &REGIONS, false));
+    let member = &built.members[0];
+    let region = REGIONS[0];
+    let mut options = options(&moto);
+    let operations = [
+        "ec2:DescribeSnapshotAttribute",
+        "ec2:DescribeImageAttribute",
+    ];
+    options.faults = [member.as_str(), MANAGEMENT]
+        .into_iter()
+        .flat_map(|account| {
+            operations.map(|operation| Fault {
+                account: account.to_owned(),
+                region: Some(region.into()),
+                operation: operation.into(),
+                kind: FaultKind::AccessDenied,
+            })
+        })
+        .collect();
+    let inventory = snapguard_aws::collect(&options).expect("scan");
+    let scanned = |account: &str| {
+        inventory
+            .accounts
+            .iter()
+            .find(|a| a.id == account)
+            .and_then(|a| a.regions.iter().find(|r| r.name == region))
+            .expect("the region")
+    };
+    let public_snapshot = built
+        .public_snapshots
+        .iter()
+        .find(|(a, r, _)| a == member && r == region)
+        .map(|(_, _, id)| id.as_str())
+        .unwrap();
+    let snapshot = scanned(member)
+        .snapshots
+        .as_ref()
+        .unwrap()
+        .iter()
+        .find(|s| s.snapshot_id == public_snapshot)
+        .unwrap();
+    assert!(snapshot
+        .create_volume_permissions
+        .as_ref()
+        .is_some_and(|p| p.iter().any(|p| p.is_public())));
+    let images = |account: &str| scanned(account).images.clone().unwrap();
+    let public_image = images(member);
+    assert!(public_image.iter().all(|i| i
+        .launch_permissions
+        .as_ref()
+        .is_some_and(|p| p.iter().any(|p| p.is_public()))));
+    let private_image = images(MANAGEMENT);
+    assert!(!private_image.is_empty());
+    assert!(private_image.iter().all(|i| i.launch_permissions.is_none()));
+    for account in [member.as_str(), MANAGEMENT] {
+        for operation in operations {
+            let gap = inventory
+                .not_scanned
+                .iter()
+                .find(|g| {
+                    g.account_id == account
+                        && g.region.as_deref() == Some(region)
+                        && g.operation == operation
+                })
+                .unwrap_or_else(|| panic!("no gap for {operation}: {:#?}", inventory.not_scanned));
+            assert!(gap.error.contains("could not be read"), "{}", gap.error);
+        }
+    }
+}
+
 #[test]
 fn failures_are_reported_as_not_scanned_and_the_rest_is_scanned_completely() {
     let moto = start_moto();
