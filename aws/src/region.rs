@@ -359,11 +359,7 @@ async fn snapshot_permissions(
         |out| {
             out.create_volume_permissions()
                 .iter()
-                .map(|p| Permission {
-                    group: p.group().map(|g| g.as_str().into()),
-                    user_id: p.user_id().map(Str::from),
-                    ..Permission::default()
-                })
+                .map(snapshot_permission)
                 .collect()
         },
         |_, id| public.is_some_and(|p| p.contains(id)),
@@ -397,12 +393,7 @@ async fn image_permissions(
         |out| {
             out.launch_permissions()
                 .iter()
-                .map(|p| Permission {
-                    group: p.group().map(|g| g.as_str().into()),
-                    user_id: p.user_id().map(Str::from),
-                    organization_arn: p.organization_arn().map(Str::from),
-                    organizational_unit_arn: p.organizational_unit_arn().map(Str::from),
-                })
+                .map(image_permission)
                 .collect()
         },
         |i, id| flagged_public[i] || public.is_some_and(|p| p.contains(id)),
@@ -412,6 +403,25 @@ async fn image_permissions(
         image.launch_permissions = permissions;
     }
     failures
+}
+
+/// One entry of a snapshot's createVolumePermission, as the inventory holds it.
+pub(crate) fn snapshot_permission(p: &e::CreateVolumePermission) -> Permission {
+    Permission {
+        group: p.group().map(|g| g.as_str().into()),
+        user_id: p.user_id().map(Str::from),
+        ..Permission::default()
+    }
+}
+
+/// One entry of an image's launchPermission, as the inventory holds it.
+pub(crate) fn image_permission(p: &e::LaunchPermission) -> Permission {
+    Permission {
+        group: p.group().map(|g| g.as_str().into()),
+        user_id: p.user_id().map(Str::from),
+        organization_arn: p.organization_arn().map(Str::from),
+        organizational_unit_arn: p.organizational_unit_arn().map(Str::from),
+    }
 }
 
 /// The grantees of each resource, from one attribute call per resource (concurrently,

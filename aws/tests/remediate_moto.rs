@@ -1,8 +1,9 @@
 //! The executor against the AWS emulator (moto): scan, plan, apply; snapshots and a
-//! multi-volume set taken, copies into another region and into the archive account (assumed
-//! role), tags added, sharing removed while the trusted share stays; a run killed part-way and
-//! re-run without duplicates; a dry run that changes nothing; then a rescan without the
-//! resolved findings.
+//! multi-volume set taken, snapshot copies into another region and into the archive account
+//! (assumed role), an AMI copied into the DR region, tags added, snapshot and AMI sharing
+//! removed while the trusted shares stay; a run killed after each call in turn and re-run
+//! without duplicates; a dry run that changes nothing; then a rescan without the resolved
+//! findings.
 //!
 //! Where moto falls short of AWS (copying a snapshot another account shared with the caller;
 //! `TagSpecifications` on `CopyImage`), the server started here loads
@@ -14,7 +15,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use aws_sdk_ec2::types::{Filter, OperationType, SnapshotAttributeName, TagSpecification};
+use aws_sdk_ec2::types::{
+    Filter, LaunchPermission, LaunchPermissionModifications, OperationType, PermissionGroup,
+    SnapshotAttributeName, TagSpecification,
+};
 use common::{management, new_volume, runtime, start_moto_with_shim, tag, MANAGEMENT};
 use rules::remediation::{Plan, PlanFilter, Step};
 use snapguard_aws::remediate::{self, ApplyOptions, ApplyReport, Outcome};
@@ -37,7 +41,7 @@ struct World {
 /// In the caller's account, us-east-1: a volume without a snapshot; an instance with two
 /// volumes and no snapshot; a volume whose snapshot is neither tagged nor copied, and is
 /// public, shared with an outsider and with a trusted partner; an AMI of the instance, not
-/// copied to the DR region.
+/// copied to the DR region, shared the same three ways.
 async fn populate(url: &str) -> World {
     let conf = management(url).await;
     let ec2 = aws_sdk_ec2::Client::new(&conf);
@@ -106,6 +110,22 @@ async fn populate(url: &str) -> World {
         .image_id()
         .unwrap()
         .to_owned();
+    ec2.modify_image_attribute()
+        .image_id(&image)
+        .launch_permission(
+            LaunchPermissionModifications::builder()
+                .add(
+                    LaunchPermission::builder()
+                        .group(PermissionGroup::All)
+                        .build(),
+                )
+                .add(LaunchPermission::builder().user_id(OUTSIDER).build())
+                .add(LaunchPermission::builder().user_id(TRUSTED).build())
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
     World {
         solo_volume,
         instance,
@@ -154,13 +174,15 @@ fn scan_options(url: &str) -> snapguard_aws::LiveOptions {
     }
 }
 
-const RULES: [&str; 8] = [
+const RULES: [&str; 10] = [
     "SG-PROT-001",
     "SG-PROT-002",
     "SG-PROT-003",
     "SG-PROT-004",
     "SG-PROT-007",
     "SG-TAG-001",
+    "SG-SHARE-001",
+    "SG-SHARE-002",
     "SG-SHARE-003",
     "SG-SHARE-004",
 ];
@@ -249,6 +271,7 @@ fn apply_takes_copies_tags_and_unshares_survives_a_kill_and_the_rescan_is_clean(
         "copy_image",
         "add_tags",
         "remove_snapshot_permissions",
+        "remove_image_permissions",
     ] {
         assert!(kinds.contains(kind), "no {kind} in {:#?}", plan.actions);
     }
@@ -414,6 +437,25 @@ fn apply_takes_copies_tags_and_unshares_survives_a_kill_and_the_rescan_is_clean(
         .unwrap();
     let grantees: BTreeSet<String> = permissions
         .create_volume_permissions()
+        .iter()
+        .map(|p| {
+            p.user_id()
+                .map(str::to_owned)
+                .or_else(|| p.group().map(|g| g.as_str().to_owned()))
+                .unwrap_or_default()
+        })
+        .collect();
+    assert_eq!(grantees, BTreeSet::from([TRUSTED.to_owned()]));
+    let launch = rt
+        .block_on(
+            ec2.describe_image_attribute()
+                .image_id(&world.image)
+                .attribute(aws_sdk_ec2::types::ImageAttributeName::LaunchPermission)
+                .send(),
+        )
+        .unwrap();
+    let grantees: BTreeSet<String> = launch
+        .launch_permissions()
         .iter()
         .map(|p| {
             p.user_id()

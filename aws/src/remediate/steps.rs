@@ -5,10 +5,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_ec2::client::Waiters;
 use aws_sdk_ec2::types::{
-    CreateVolumePermission, Filter, ImageAttributeName, ImageBlockPublicAccessEnabledState,
-    ImageState, InstanceSpecification, LaunchPermission, LaunchPermissionModifications,
-    OperationType, PermissionGroup, ResourceType, Snapshot, SnapshotAttributeName,
-    SnapshotBlockPublicAccessState, SnapshotState, Tag, TagSpecification,
+    Filter, ImageAttributeName, ImageBlockPublicAccessEnabledState, ImageState,
+    InstanceSpecification, LaunchPermission, LaunchPermissionModifications, OperationType,
+    PermissionGroup, ResourceType, Snapshot, SnapshotAttributeName, SnapshotBlockPublicAccessState,
+    SnapshotState, Tag, TagSpecification,
 };
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
@@ -22,6 +22,7 @@ use rules::remediation::{Action, Step};
 use rules::time::Timestamp;
 
 use super::{Made, Run, StepErr, StepOk};
+use crate::region::{image_permission, snapshot_permission};
 use crate::{describe_error, error_code};
 use rules::remediation::plan::TAG_ACTION_ID;
 
@@ -844,12 +845,20 @@ async fn lock_rule(run: &Run, action: &Action, step: &LockRetentionRule) -> Step
     Ok(StepOk::Done(made([step.rule_id.clone()])))
 }
 
-fn snapshot_grantee_matches(current: &CreateVolumePermission, wanted: &Permission) -> bool {
-    match (&wanted.user_id, &wanted.group) {
-        (Some(user), _) => current.user_id() == Some(user.as_str()),
-        (None, Some(group)) => current.group().map(|g| g.as_str()) == Some(group.as_str()),
-        _ => false,
-    }
+/// The wanted grantees that `current` still names.
+fn still_present<'p>(wanted: &'p [Permission], current: &[Permission]) -> Vec<&'p Permission> {
+    wanted
+        .iter()
+        .filter(|w| current.iter().any(|c| c.grantee() == w.grantee()))
+        .collect()
+}
+
+/// What a removal reports: the resource, and whom it removed.
+fn removed(resource_id: &str, grantees: &[&Permission]) -> StepOk {
+    let mut made = made([resource_id.to_owned()]);
+    let names: Vec<&str> = grantees.iter().map(|g| g.grantee()).collect();
+    made.detail = Some(format!("removed {}", names.join(", ")));
+    StepOk::Done(made)
 }
 
 async fn remove_snapshot_permissions(
@@ -865,12 +874,12 @@ async fn remove_snapshot_permissions(
         .send()
         .await
         .map_err(|e| read_error("ec2:DescribeSnapshotAttribute", &e))?;
-    let current = out.create_volume_permissions();
-    let present: Vec<&Permission> = step
-        .grantees
+    let current: Vec<Permission> = out
+        .create_volume_permissions()
         .iter()
-        .filter(|g| current.iter().any(|c| snapshot_grantee_matches(c, g)))
+        .map(snapshot_permission)
         .collect();
+    let present = still_present(&step.grantees, &current);
     if present.is_empty() {
         return Ok(StepOk::AlreadyDone(made([step.resource_id.clone()])));
     }
@@ -892,32 +901,7 @@ async fn remove_snapshot_permissions(
         "ec2:ModifySnapshotAttribute",
         request.send().await
     )?);
-    let mut made = made([step.resource_id.clone()]);
-    made.detail = Some(format!(
-        "removed {}",
-        present
-            .iter()
-            .map(|g| g.grantee())
-            .collect::<Vec<_>>()
-            .join(", ")
-    ));
-    Ok(StepOk::Done(made))
-}
-
-fn image_grantee_matches(current: &LaunchPermission, wanted: &Permission) -> bool {
-    if let Some(user) = &wanted.user_id {
-        return current.user_id() == Some(user.as_str());
-    }
-    if let Some(org) = &wanted.organization_arn {
-        return current.organization_arn() == Some(org.as_str());
-    }
-    if let Some(ou) = &wanted.organizational_unit_arn {
-        return current.organizational_unit_arn() == Some(ou.as_str());
-    }
-    if let Some(group) = &wanted.group {
-        return current.group().map(|g| g.as_str()) == Some(group.as_str());
-    }
-    false
+    Ok(removed(&step.resource_id, &present))
 }
 
 fn launch_permission(p: &Permission) -> LaunchPermission {
@@ -942,12 +926,12 @@ async fn remove_image_permissions(
         .send()
         .await
         .map_err(|e| read_error("ec2:DescribeImageAttribute", &e))?;
-    let current = out.launch_permissions();
-    let present: Vec<&Permission> = step
-        .grantees
+    let current: Vec<Permission> = out
+        .launch_permissions()
         .iter()
-        .filter(|g| current.iter().any(|c| image_grantee_matches(c, g)))
+        .map(image_permission)
         .collect();
+    let present = still_present(&step.grantees, &current);
     if present.is_empty() {
         return Ok(StepOk::AlreadyDone(made([step.resource_id.clone()])));
     }
@@ -963,14 +947,5 @@ async fn remove_image_permissions(
         .send()
         .await;
     or_dry!(mutated(run, "ec2:ModifyImageAttribute", result)?);
-    let mut made = made([step.resource_id.clone()]);
-    made.detail = Some(format!(
-        "removed {}",
-        present
-            .iter()
-            .map(|g| g.grantee())
-            .collect::<Vec<_>>()
-            .join(", ")
-    ));
-    Ok(StepOk::Done(made))
+    Ok(removed(&step.resource_id, &present))
 }
