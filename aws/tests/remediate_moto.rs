@@ -245,6 +245,16 @@ async fn tagged(
         .to_vec()
 }
 
+/// Who a snapshot's createVolumePermission or an image's launchPermission names: each entry as
+/// its account id or its group (`all`).
+fn grantees<'a>(
+    entries: impl Iterator<Item = (Option<&'a str>, Option<&'a str>)>,
+) -> BTreeSet<String> {
+    entries
+        .map(|(user, group)| user.or(group).unwrap_or_default().to_owned())
+        .collect()
+}
+
 fn outcomes(report: &ApplyReport) -> BTreeMap<String, String> {
     report
         .actions
@@ -435,17 +445,13 @@ fn apply_takes_copies_tags_and_unshares_survives_a_kill_and_the_rescan_is_clean(
                 .send(),
         )
         .unwrap();
-    let grantees: BTreeSet<String> = permissions
-        .create_volume_permissions()
-        .iter()
-        .map(|p| {
-            p.user_id()
-                .map(str::to_owned)
-                .or_else(|| p.group().map(|g| g.as_str().to_owned()))
-                .unwrap_or_default()
-        })
-        .collect();
-    assert_eq!(grantees, BTreeSet::from([TRUSTED.to_owned()]));
+    let shared_with = grantees(
+        permissions
+            .create_volume_permissions()
+            .iter()
+            .map(|p| (p.user_id(), p.group().map(|g| g.as_str()))),
+    );
+    assert_eq!(shared_with, BTreeSet::from([TRUSTED.to_owned()]));
     let launch = rt
         .block_on(
             ec2.describe_image_attribute()
@@ -454,17 +460,13 @@ fn apply_takes_copies_tags_and_unshares_survives_a_kill_and_the_rescan_is_clean(
                 .send(),
         )
         .unwrap();
-    let grantees: BTreeSet<String> = launch
-        .launch_permissions()
-        .iter()
-        .map(|p| {
-            p.user_id()
-                .map(str::to_owned)
-                .or_else(|| p.group().map(|g| g.as_str().to_owned()))
-                .unwrap_or_default()
-        })
-        .collect();
-    assert_eq!(grantees, BTreeSet::from([TRUSTED.to_owned()]));
+    let shared_with = grantees(
+        launch
+            .launch_permissions()
+            .iter()
+            .map(|p| (p.user_id(), p.group().map(|g| g.as_str()))),
+    );
+    assert_eq!(shared_with, BTreeSet::from([TRUSTED.to_owned()]));
     for snapshot in solo.iter().chain(&set) {
         let permissions = rt
             .block_on(
