@@ -1,42 +1,12 @@
-//! The IAM policy engine: can a principal (or a bare policy document) perform the actions that
-//! destroy or expose backups?
-//!
-//! It follows AWS's evaluation logic, statically:
-//! - an explicit deny in any layer wins; a deny that is conditional, or covers only some of
-//!   the action's resources, cannot be relied upon to block and instead *weakens* the verdict
-//!   (to `allowed_conditional` / `allowed_restricted_resource`), and is kept as evidence;
-//! - identity policies grant; a permissions boundary and every SCP level (root, OUs, account)
-//!   must also allow, so the verdict is the least permissive of them;
-//! - conditions are decided only for principal keys (`aws:PrincipalArn`, `aws:PrincipalAccount`,
-//!   `aws:PrincipalOrgID`, `aws:PrincipalTag/*`, `aws:PrincipalType`, `aws:username`) of a known
-//!   principal; any other condition leaves the grant `allowed_conditional`.
-//!
-//! Verdicts rank `allowed` > `allowed_restricted_resource` > `allowed_conditional` >
-//! `not_allowed` (see [`Verdict`]). Several allows combine to the most permissive one; allows
-//! are not unioned across statements (two statements on complementary resources each count as
-//! restricted).
+//! The IAM rules (SG-IAM-*). The policy engine they use is the `iam` crate; this module holds
+//! only what ties it to the inventory: each account's principals and SCP path, and the rules.
 
 pub mod account_principals;
-mod condition;
-mod engine;
 pub mod no_scp_guardrail;
-mod policy;
-mod principal;
 pub mod principal_can_delete_snapshots;
 pub mod principal_can_deregister_images;
 pub mod principal_can_perform_protected_action;
 pub mod principal_can_share_backups;
 pub mod principal_can_weaken_recycle_bin;
-mod targets;
 
-pub use engine::{
-    default_protected_actions, evaluate_document, evaluate_principal, ActionVerdict,
-    LabelledPolicy, Layer, LayerAllowance, PolicyLayers, ProtectedAction, ScpLevel,
-    StatementEvidence, Verdict, DEFAULT_PROTECTED_ACTIONS,
-};
-pub use policy::{
-    parse_policy_text, ActionElement, ConditionClause, Effect, PolicyDocument, PolicyError,
-    PrincipalElement, PrincipalValue, ResourceElement, Statement,
-};
-pub use principal::{scp_exemption, Principal, PrincipalArnError, PrincipalKind, ScpExemption};
-pub use targets::TargetKind;
+pub use ::iam::*;

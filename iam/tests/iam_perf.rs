@@ -1,10 +1,10 @@
 //! Throughput at organization scale: 5,000 roles, 20,000 managed policies, 7 actions.
-//! Run with `cargo test -p rules --release --test iam_perf -- --ignored --nocapture`.
+//! Run with `cargo test -p iam --release --test iam_perf -- --ignored --nocapture`.
 
 use std::time::Instant;
 
 use rayon::prelude::*;
-use rules::iam::{
+use iam::{
     default_protected_actions, evaluate_principal, LabelledPolicy, PolicyDocument, PolicyLayers,
     Principal, ScpLevel,
 };

@@ -5,6 +5,8 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::arn::Arn;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PrincipalKind {
@@ -47,11 +49,14 @@ impl Principal {
     /// A principal with no tags and no organization; set those fields afterwards.
     pub fn from_arn(arn: &str) -> Result<Self, PrincipalArnError> {
         let invalid = || PrincipalArnError(arn.to_owned());
-        let parts: Vec<&str> = arn.splitn(6, ':').collect();
-        let [prefix, _partition, service, region, account_id, resource] = parts[..] else {
-            return Err(invalid());
-        };
-        if prefix != "arn" || service != "iam" || !region.is_empty() || account_id.is_empty() {
+        let Arn {
+            service,
+            region,
+            account: account_id,
+            resource,
+            ..
+        } = Arn::parse(arn).map_err(|_| invalid())?;
+        if service != "iam" || !region.is_empty() || account_id.is_empty() {
             return Err(invalid());
         }
         let (kind, path_and_name) = match resource.split_once('/') {

@@ -3,8 +3,9 @@
 
 use std::fmt::Write;
 
-use super::policy::ConditionClause;
-use super::principal::Principal;
+use crate::arn::Arn;
+use crate::policy::ConditionClause;
+use crate::principal::Principal;
 use crate::wildcard::matches as wildcard_match;
 
 /// The three-valued result of a statement's conditions.
@@ -171,15 +172,15 @@ fn compare(comparison: Comparison, expected: &str, actual: &str) -> bool {
         Comparison::StringEquals => expected == actual,
         Comparison::StringEqualsIgnoreCase => expected.to_lowercase() == actual.to_lowercase(),
         Comparison::StringLike => wildcard_match(expected, actual),
-        Comparison::ArnLike => {
-            let six_segments = |arn: &str| arn.matches(':').count() >= 5;
-            six_segments(expected)
-                && six_segments(actual)
-                && expected
-                    .splitn(6, ':')
-                    .zip(actual.splitn(6, ':'))
-                    .all(|(e, a)| wildcard_match(e, a))
-        }
+        // ArnLike compares part by part, so a wildcard never spans a colon of the first five.
+        Comparison::ArnLike => match (Arn::parse(expected), Arn::parse(actual)) {
+            (Ok(expected), Ok(actual)) => expected
+                .parts()
+                .iter()
+                .zip(actual.parts())
+                .all(|(e, a)| wildcard_match(e, a)),
+            _ => false,
+        },
         Comparison::Bool => expected.eq_ignore_ascii_case(actual),
     }
 }

@@ -5,10 +5,10 @@ use std::fmt::{self, Write};
 
 use serde::Serialize;
 
-use super::condition::{self, Truth};
-use super::policy::{Effect, PolicyDocument, Statement};
-use super::principal::{Principal, ScpExemption};
-use super::targets::{Reach, TargetKind};
+use crate::condition::{self, Truth};
+use crate::policy::{Effect, PolicyDocument, Statement};
+use crate::principal::{Principal, ScpExemption};
+use crate::targets::{Reach, TargetKind};
 
 /// The actions that can destroy or expose backups, checked unless configured otherwise.
 pub const DEFAULT_PROTECTED_ACTIONS: [&str; 7] = [
@@ -127,7 +127,7 @@ pub struct PolicyLayers<'a> {
     pub permissions_boundary: Option<LabelledPolicy<'a>>,
     /// From the root down to the account; each level must allow. Empty outside an organization.
     pub scp_levels: Vec<ScpLevel<'a>>,
-    /// When set, `scp_levels` are ignored (see [`super::scp_exemption`]).
+    /// When set, `scp_levels` are ignored (see [`crate::scp_exemption`]).
     pub scp_exemption: Option<ScpExemption>,
 }
 

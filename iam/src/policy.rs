@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::targets::{self, ArnPattern, Reach, TargetKind};
+use crate::targets::{self, ArnPattern, Reach, TargetKind};
 use crate::wildcard::{literal_prefix, matches as wildcard_match};
 
 /// The only policy language version in which `${...}` policy variables are interpreted.

@@ -1,7 +1,7 @@
 //! Table tests of the IAM engine through its public API (test names start with `iam_` so
-//! that `cargo test -p rules iam` selects them).
+//! that `cargo test -p iam` selects them).
 
-use rules::iam::{
+use iam::{
     evaluate_document, evaluate_principal, scp_exemption, LabelledPolicy, Layer, PolicyDocument,
     PolicyLayers, Principal, ScpExemption, ScpLevel, Verdict,
 };
@@ -564,7 +564,7 @@ fn iam_evidence_is_serialisable_and_explains_the_verdict() {
 
 #[test]
 fn iam_default_actions_are_the_seven_protected_ones() {
-    let actions = rules::iam::default_protected_actions();
+    let actions = iam::default_protected_actions();
     assert_eq!(actions.len(), 7);
     let verdicts = evaluate_document(&full_aws_access(), "p", &actions);
     assert!(verdicts.iter().all(|v| v.verdict == Allowed));

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Instant;
 
-use rules::iam::{default_protected_actions, evaluate_document, PolicyDocument, Verdict};
+use iam::{default_protected_actions, evaluate_document, PolicyDocument, Verdict};
 
 /// moto's `moto/iam/aws_managed_policies.py`: from the environment, or asked of python3.
 fn managed_policies_file() -> PathBuf {

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use rules::iam::{evaluate_document, PolicyDocument, Verdict};
+use iam::{evaluate_document, PolicyDocument, Verdict};
 use serde::Deserialize;
 
 const CASES_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/iam-cases");
