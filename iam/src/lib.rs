@@ -22,8 +22,10 @@
 //! same verdict on the same data.
 
 pub mod arn;
+pub mod check;
 mod condition;
 mod engine;
+pub mod inputs;
 mod policy;
 mod principal;
 mod targets;

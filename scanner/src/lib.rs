@@ -2,5 +2,4 @@
 //! CLI, the end-to-end tests and the benchmarks.
 
 pub mod config_file;
-pub mod iam_inputs;
 pub mod sources;

@@ -2,7 +2,7 @@
 //! details, Terraform plans and CloudFormation templates, and fails when they grant a protected
 //! action (or, with `--base`, when the change grants more than before).
 
-mod evaluation;
+
 mod render;
 mod sarif;
 
@@ -12,10 +12,10 @@ use clap::{Args, Subcommand, ValueEnum};
 
 use rules::iam::Verdict;
 use snapguard::config_file;
-use snapguard::iam_inputs::{self, InputError, InputFile};
+use iam::check as evaluation;
 
 use crate::{print, EXIT_FINDINGS, EXIT_INPUT_ERROR};
-use evaluation::Subject;
+
 
 #[derive(Args)]
 pub struct IamArgs {
@@ -87,43 +87,12 @@ pub fn run(args: IamArgs) -> Result<u8, String> {
     }
 }
 
-/// What `check` found, for the renderers.
-pub struct Outcome<'s> {
-    pub threshold: Option<Verdict>,
-    pub files: &'s [InputFile],
-    pub errors: &'s [InputError],
-    /// Without `--base`: every subject of the inputs.
-    pub subjects: &'s [Subject],
-    /// With `--base`: what the change made worse or better.
-    pub changes: Option<Vec<evaluation::Change<'s>>>,
-    pub failing: bool,
-}
-
 fn check(args: CheckArgs) -> Result<u8, String> {
     let config = config_file::load(args.config.as_deref())?;
     let actions = config.protected_actions();
     let exempt = &config.iam.exempt_principals;
-    let (head_files, mut errors) = load_all(&args.paths);
-    let (base_files, base_errors) = load_all(&args.base);
-    errors.extend(base_errors);
-    let head = evaluation::evaluate(&head_files, &actions, exempt);
-    let base = evaluation::evaluate(&base_files, &actions, exempt);
-    let threshold = args.fail_on.0;
-    let changes = (!args.base.is_empty()).then(|| evaluation::compare(&base, &head));
-    let failing = match &changes {
-        Some(changes) => changes.iter().any(|c| c.fails(threshold)),
-        None => head
-            .iter()
-            .any(|s| s.verdicts.iter().any(|v| s.grants(v.verdict, threshold))),
-    };
-    let outcome = Outcome {
-        threshold,
-        files: &head_files,
-        errors: &errors,
-        subjects: &head,
-        changes,
-        failing,
-    };
+    let evaluated = evaluation::check(&args.paths, &args.base, &actions, exempt);
+    let outcome = evaluated.outcome(args.fail_on.0);
     let text = match args.format {
         CheckFormat::Table => render::table(&outcome),
         CheckFormat::Json => render::json(&outcome),
@@ -134,27 +103,14 @@ fn check(args: CheckArgs) -> Result<u8, String> {
             .map_err(|e| format!("{}: cannot write the report: {e}", path.display()))?,
         None => print(&text)?,
     }
-    for error in &errors {
+    for error in outcome.errors {
         eprintln!("error: {error}");
     }
-    Ok(if !errors.is_empty() {
+    Ok(if !outcome.errors.is_empty() {
         EXIT_INPUT_ERROR
-    } else if failing {
+    } else if outcome.failing {
         EXIT_FINDINGS
     } else {
         0
     })
-}
-
-/// Reads every file; a bad file is an error of its own and does not stop the others.
-fn load_all(paths: &[PathBuf]) -> (Vec<InputFile>, Vec<InputError>) {
-    let mut files = Vec::new();
-    let mut errors = Vec::new();
-    for path in paths {
-        match iam_inputs::load(path) {
-            Ok(file) => files.push(file),
-            Err(e) => errors.push(e),
-        }
-    }
-    (files, errors)
 }

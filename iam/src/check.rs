@@ -1,4 +1,8 @@
-//! Evaluating what the inputs grant, and what a change made worse or better.
+//! `iam check`: evaluating what the inputs grant, and what a change made worse or better.
+//!
+//! [`check`] reads the head files (and the base files, with `--base`) and evaluates every
+//! policy, principal and guardrail in them; [`Evaluated::outcome`] applies the `--fail-on`
+//! threshold. Printing is the caller's.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -7,12 +11,12 @@ use std::sync::LazyLock;
 use serde::Serialize;
 use serde_json::json;
 
-use rules::iam::{
+use crate::{
     evaluate_document, evaluate_principal, ActionVerdict, LabelledPolicy, Layer, PolicyDocument,
     PolicyLayers, Principal, ScpLevel, StatementEvidence, Verdict,
 };
-use rules::wildcard;
-use snapguard::iam_inputs::{FoundPolicy, InputFile, InputSubject};
+use crate::wildcard;
+use crate::inputs::{self, FoundPolicy, InputError, InputFile, InputSubject};
 
 /// The identity a guardrail is tested against: it holds every permission and matches no
 /// exemption, so an SCP stops it only by denying.
@@ -312,4 +316,87 @@ fn push_change<'s>(
         evidence,
         presence,
     });
+}
+
+/// Every input of one `iam check` run, read and evaluated.
+pub struct Evaluated {
+    pub files: Vec<InputFile>,
+    /// Files that could not be read, head and base alike; each is reported on its own.
+    pub errors: Vec<InputError>,
+    pub head: Vec<Subject>,
+    /// The evaluated base files, when the check compares a change with its base.
+    pub base: Option<Vec<Subject>>,
+}
+
+/// What `check` found under a threshold, for the renderers.
+pub struct Outcome<'s> {
+    pub threshold: Option<Verdict>,
+    pub files: &'s [InputFile],
+    pub errors: &'s [InputError],
+    /// Without a base: every subject of the inputs.
+    pub subjects: &'s [Subject],
+    /// With a base: what the change made worse or better.
+    pub changes: Option<Vec<Change<'s>>>,
+    /// Whether the check fails: a grant (or, with a base, a regression) at or above the
+    /// threshold.
+    pub failing: bool,
+}
+
+/// Reads and evaluates `paths` and, when `base_paths` is not empty, the base they are compared
+/// with. `actions` are the protected actions; principals matching a pattern of `exempt` are
+/// reported but never count as granting.
+pub fn check(
+    paths: &[PathBuf],
+    base_paths: &[PathBuf],
+    actions: &[String],
+    exempt: &[String],
+) -> Evaluated {
+    let (files, mut errors) = load_all(paths);
+    let head = evaluate(&files, actions, exempt);
+    let base = (!base_paths.is_empty()).then(|| {
+        let (base_files, base_errors) = load_all(base_paths);
+        errors.extend(base_errors);
+        evaluate(&base_files, actions, exempt)
+    });
+    Evaluated {
+        files,
+        errors,
+        head,
+        base,
+    }
+}
+
+impl Evaluated {
+    /// The outcome under `threshold` (`None`: nothing fails).
+    pub fn outcome(&self, threshold: Option<Verdict>) -> Outcome<'_> {
+        let changes = self.base.as_ref().map(|base| compare(base, &self.head));
+        let failing = match &changes {
+            Some(changes) => changes.iter().any(|c| c.fails(threshold)),
+            None => self
+                .head
+                .iter()
+                .any(|s| s.verdicts.iter().any(|v| s.grants(v.verdict, threshold))),
+        };
+        Outcome {
+            threshold,
+            files: &self.files,
+            errors: &self.errors,
+            subjects: &self.head,
+            changes,
+            failing,
+        }
+    }
+}
+
+/// Reads every file; a bad file is an error of its own and does not stop the others.
+fn load_all(paths: &[PathBuf]) -> (Vec<InputFile>, Vec<InputError>) {
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for path in paths {
+        match inputs::load(path) {
+            Ok(file) => files.push(file),
+            Err(e) => errors.push(e),
+        }
+    }
+    (files, errors)
 }

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use rules::iam::Principal;
+use crate::Principal;
 
 use super::policy_source::{read_policy, Intrinsics, SourcedPolicy};
 use super::source::Node;

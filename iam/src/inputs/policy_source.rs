@@ -18,7 +18,7 @@
 
 use serde_json::{json, Map, Value};
 
-use rules::iam::{PolicyDocument, PolicyError};
+use crate::{PolicyDocument, PolicyError};
 
 use super::source::{parse_json, Node, NodeValue};
 
@@ -397,7 +397,7 @@ fn line_of_path(root: &Node, path: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::iam_inputs::source::parse_yaml;
+    use crate::inputs::source::parse_yaml;
 
     fn read(yaml: &str) -> SourcedPolicy {
         read_policy(&parse_yaml(yaml).expect("YAML"), Intrinsics::CloudFormation).expect("valid")

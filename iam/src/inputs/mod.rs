@@ -13,7 +13,7 @@ mod terraform;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use rules::iam::Principal;
+use crate::Principal;
 
 use policy_source::{read_policy, Intrinsics, PolicyReadError, SourcedPolicy};
 use source::{looks_like_json, parse_json, parse_yaml, Node};
