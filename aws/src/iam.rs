@@ -70,6 +70,12 @@ pub(crate) async fn collect(
             details.role_detail_list.push(RoleDetail {
                 role_name: r.role_name().unwrap_or_default().into(),
                 arn: r.arn().unwrap_or_default().into(),
+                assume_role_policy_document: r.assume_role_policy_document().map(|text| {
+                    doc(
+                        &format!("{} trust policy", r.arn().unwrap_or_default()),
+                        Some(text),
+                    )
+                }),
                 path: r.path().map(Str::from),
                 role_policy_list: inline(r.role_policy_list(), &mut doc),
                 attached_managed_policies: attached(r.attached_managed_policies()),
@@ -113,7 +119,7 @@ pub(crate) async fn collect(
             )],
         );
     }
-    let gaps = details.unlisted_managed_policy_gaps(account);
+    let gaps = Gap::of_authorization_details(&details, account);
     (Some(details), gaps)
 }
 

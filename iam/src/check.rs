@@ -11,12 +11,12 @@ use std::sync::LazyLock;
 use serde::Serialize;
 use serde_json::json;
 
+use crate::inputs::{self, FoundPolicy, InputError, InputFile, InputSubject};
+use crate::wildcard;
 use crate::{
     evaluate_document, evaluate_principal, ActionVerdict, LabelledPolicy, Layer, PolicyDocument,
     PolicyLayers, Principal, ScpLevel, StatementEvidence, Verdict,
 };
-use crate::wildcard;
-use crate::inputs::{self, FoundPolicy, InputError, InputFile, InputSubject};
 
 /// The identity a guardrail is tested against: it holds every permission and matches no
 /// exemption, so an SCP stops it only by denying.

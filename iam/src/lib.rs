@@ -22,6 +22,7 @@
 //! same verdict on the same data.
 
 pub mod arn;
+pub mod authorization_details;
 pub mod check;
 mod condition;
 mod engine;
@@ -32,6 +33,7 @@ mod targets;
 pub mod wildcard;
 
 pub use arn::{Arn, ArnError};
+pub use authorization_details::{AuthorizationDetails, Str, Tag};
 pub use engine::{
     default_protected_actions, evaluate_document, evaluate_principal, ActionVerdict,
     LabelledPolicy, Layer, LayerAllowance, PolicyLayers, ProtectedAction, ScpLevel,

@@ -3,11 +3,11 @@
 
 use std::time::Instant;
 
-use rayon::prelude::*;
 use iam::{
     default_protected_actions, evaluate_principal, LabelledPolicy, PolicyDocument, PolicyLayers,
     Principal, ScpLevel,
 };
+use rayon::prelude::*;
 use serde_json::json;
 
 const ROLES: usize = 5_000;

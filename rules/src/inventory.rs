@@ -11,7 +11,10 @@ use std::collections::BTreeMap;
 use crate::time::Timestamp;
 
 /// Ids, tag keys and values are short: stored inline, they cost no allocation.
-pub type Str = compact_str::CompactString;
+pub use iam::authorization_details::{
+    AttachedPolicy, AuthorizationDetails, GroupDetail, InlinePolicy, ManagedPolicyDetail,
+    PermissionsBoundary, PolicyVersion, RoleDetail, Str, Tag, UserDetail,
+};
 
 /// Everything one scan knows.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -44,6 +47,37 @@ pub struct Gap {
     /// The operation or file that is missing, e.g. `ec2:DescribeSnapshots`.
     pub operation: String,
     pub error: String,
+}
+
+impl Gap {
+    /// What an account's authorization details leave unknown: managed policies attached to
+    /// someone whose default version is not in `Policies` (principals using them are evaluated
+    /// without them), and groups a user is in that `GroupDetailList` does not describe.
+    pub fn of_authorization_details(details: &AuthorizationDetails, account_id: &str) -> Vec<Gap> {
+        let gap = |error: String| Gap {
+            account_id: account_id.to_owned(),
+            region: None,
+            operation: "iam:GetAccountAuthorizationDetails".into(),
+            error,
+        };
+        let unlisted = details.unlisted_managed_policies().into_iter().map(|arn| {
+            gap(format!(
+                "managed policy {arn} is attached but its default version is not in \
+                 get-account-authorization-details.json; principals using it were evaluated \
+                 without it"
+            ))
+        });
+        let undescribed = details.principals().into_iter().flat_map(|p| {
+            p.undescribed_groups.into_iter().map(move |(group, place)| {
+                gap(format!(
+                    "{} is in group {group:?} ({place}), which GroupDetailList does not \
+                         describe; its policies were not evaluated",
+                    p.arn
+                ))
+            })
+        });
+        unlisted.chain(undescribed).collect()
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -200,14 +234,6 @@ pub struct Region {
     pub snapshot_block_public_access: Option<Str>,
     /// `aws ec2 get-image-block-public-access-state`: `ImageBlockPublicAccessState`.
     pub image_block_public_access: Option<Str>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct Tag {
-    pub key: Str,
-    #[serde(default)]
-    pub value: Str,
 }
 
 /// Tag lookups shared by every tagged resource.
@@ -484,172 +510,4 @@ impl RetentionRuleTag {
             (Some(v), Some(want)) => want.is_empty() || v == want,
         }
     }
-}
-
-/// `aws iam get-account-authorization-details`: every user, group, role and managed policy.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct AuthorizationDetails {
-    #[serde(default)]
-    pub user_detail_list: Vec<UserDetail>,
-    #[serde(default)]
-    pub group_detail_list: Vec<GroupDetail>,
-    #[serde(default)]
-    pub role_detail_list: Vec<RoleDetail>,
-    #[serde(default)]
-    pub policies: Vec<ManagedPolicyDetail>,
-}
-
-impl AuthorizationDetails {
-    /// Managed policies attached to someone whose default version is not in `Policies`: their
-    /// grants are unknown, so principals using them are evaluated without them. Sorted.
-    pub fn unlisted_managed_policies(&self) -> Vec<&str> {
-        let attached = self
-            .user_detail_list
-            .iter()
-            .flat_map(|u| &u.attached_managed_policies)
-            .chain(
-                self.group_detail_list
-                    .iter()
-                    .flat_map(|g| &g.attached_managed_policies),
-            )
-            .chain(
-                self.role_detail_list
-                    .iter()
-                    .flat_map(|r| &r.attached_managed_policies),
-            );
-        let mut missing: Vec<&str> = attached
-            .map(|a| a.policy_arn.as_str())
-            .filter(|arn| {
-                !self
-                    .policies
-                    .iter()
-                    .any(|p| p.arn == *arn && p.default_document().is_some())
-            })
-            .collect();
-        missing.sort_unstable();
-        missing.dedup();
-        missing
-    }
-
-    /// The gap a source reports for each unlisted managed policy.
-    pub fn unlisted_managed_policy_gaps(&self, account_id: &str) -> Vec<Gap> {
-        self.unlisted_managed_policies()
-            .into_iter()
-            .map(|arn| Gap {
-                account_id: account_id.to_owned(),
-                region: None,
-                operation: "iam:GetAccountAuthorizationDetails".into(),
-                error: format!(
-                    "managed policy {arn} is attached but its default version is not in \
-                     get-account-authorization-details.json; principals using it were evaluated \
-                     without it"
-                ),
-            })
-            .collect()
-    }
-}
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct UserDetail {
-    pub user_name: Str,
-    pub arn: Str,
-    #[serde(default)]
-    pub path: Option<Str>,
-    #[serde(default)]
-    pub group_list: Vec<Str>,
-    #[serde(default)]
-    pub user_policy_list: Vec<InlinePolicy>,
-    #[serde(default)]
-    pub attached_managed_policies: Vec<AttachedPolicy>,
-    #[serde(default)]
-    pub permissions_boundary: Option<PermissionsBoundary>,
-    #[serde(default)]
-    pub tags: Vec<Tag>,
-}
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct GroupDetail {
-    pub group_name: Str,
-    #[serde(default)]
-    pub arn: Option<Str>,
-    #[serde(default)]
-    pub group_policy_list: Vec<InlinePolicy>,
-    #[serde(default)]
-    pub attached_managed_policies: Vec<AttachedPolicy>,
-}
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct RoleDetail {
-    pub role_name: Str,
-    pub arn: Str,
-    #[serde(default)]
-    pub path: Option<Str>,
-    #[serde(default)]
-    pub role_policy_list: Vec<InlinePolicy>,
-    #[serde(default)]
-    pub attached_managed_policies: Vec<AttachedPolicy>,
-    #[serde(default)]
-    pub permissions_boundary: Option<PermissionsBoundary>,
-    #[serde(default)]
-    pub tags: Vec<Tag>,
-}
-
-/// An inline policy. The CLI prints the document as JSON; the API returns it URL-encoded.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct InlinePolicy {
-    pub policy_name: Str,
-    pub policy_document: serde_json::Value,
-}
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct AttachedPolicy {
-    #[serde(default)]
-    pub policy_name: Option<Str>,
-    pub policy_arn: Str,
-}
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct PermissionsBoundary {
-    pub permissions_boundary_arn: Str,
-}
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ManagedPolicyDetail {
-    pub policy_name: Str,
-    pub arn: Str,
-    #[serde(default)]
-    pub default_version_id: Option<Str>,
-    #[serde(default)]
-    pub policy_version_list: Vec<PolicyVersion>,
-}
-
-impl ManagedPolicyDetail {
-    /// The document of the default version (`IsDefaultVersion`, or `DefaultVersionId`).
-    pub fn default_document(&self) -> Option<&serde_json::Value> {
-        self.policy_version_list
-            .iter()
-            .find(|v| {
-                v.is_default_version
-                    || (v.version_id.is_some() && v.version_id == self.default_version_id)
-            })
-            .map(|v| &v.document)
-    }
-}
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct PolicyVersion {
-    pub document: serde_json::Value,
-    #[serde(default)]
-    pub version_id: Option<Str>,
-    #[serde(default)]
-    pub is_default_version: bool,
 }

@@ -4,6 +4,11 @@
 
 use std::collections::HashMap;
 
+use serde_path_to_error::Segment;
+
+use crate::authorization_details::{
+    AuthorizationDetails, Place, PolicySource, SourcedDocument, Step,
+};
 use crate::Principal;
 
 use super::policy_source::{read_policy, Intrinsics, SourcedPolicy};
@@ -22,182 +27,131 @@ pub fn detect(root: &Node) -> bool {
     .any(|key| root.get(key).and_then(Node::as_list).is_some())
 }
 
+/// The users and roles of the output, each with every policy that bears on it, as
+/// [`AuthorizationDetails::principals`] decides; the documents are read from the file's own
+/// nodes so that every statement keeps its line.
 pub fn read(root: &Node) -> Result<Vec<InputSubject>, InputError> {
-    let managed = managed_policies(root)?;
-    let groups = groups(root, &managed)?;
+    let details: AuthorizationDetails =
+        serde_path_to_error::deserialize(root.to_value()).map_err(|e| {
+            let line = node_at(
+                root,
+                e.path().iter().map(|segment| match segment {
+                    Segment::Seq { index } => PathStep::Index(*index),
+                    Segment::Map { key } => PathStep::Key(key),
+                    _ => PathStep::Key(""),
+                }),
+            )
+            .line;
+            InputError::at(line, format!("{}: {}", e.path(), e.inner()))
+        })?;
+    let mut read_documents: HashMap<String, SourcedPolicy> = HashMap::new();
     let mut subjects = Vec::new();
-    for (list, inline_key) in [
-        ("UserDetailList", "UserPolicyList"),
-        ("RoleDetailList", "RolePolicyList"),
-    ] {
-        for detail in entries(root, list) {
-            let arn = required_str(detail, "Arn", list)?;
-            let mut principal = Principal::from_arn(arn)
-                .map_err(|e| InputError::at(detail.get("Arn").unwrap_or(detail).line, e))?;
-            principal.tags = tags(detail);
-            let mut identity = inline_policies(detail, inline_key, "inline policy")?;
-            identity.extend(attached(detail, &managed)?);
-            for group in detail
-                .get("GroupList")
-                .and_then(Node::as_list)
-                .unwrap_or_default()
-            {
-                let name = group.as_str().ok_or_else(|| {
-                    InputError::at(
-                        group.line,
-                        format!(
-                            "GroupList: expected a group name, found {}",
-                            group.describe()
+    for found in details.principals() {
+        let node = |place: &Place| node_at(root, place.steps().iter().map(PathStep::from));
+        if let Some((group, place)) = found.undescribed_groups.first() {
+            return Err(InputError::at(
+                node(place).line,
+                format!(
+                    "{} is in group {group:?}, which GroupDetailList does not describe; \
+                     expected the output of `aws iam get-account-authorization-details` \
+                     without --filter",
+                    found.arn
+                ),
+            ));
+        }
+        let entry = node(&found.place);
+        let mut principal = Principal::from_arn(found.arn)
+            .map_err(|e| InputError::at(entry.get("Arn").unwrap_or(entry).line, e))?;
+        principal.tags = found
+            .tags
+            .iter()
+            .map(|t| (t.key.to_string(), t.value.to_string()))
+            .collect();
+        let mut policy = |source: &PolicySource, label: &str| -> Result<FoundPolicy, InputError> {
+            let group = source
+                .group
+                .map_or_else(String::new, |g| format!("group {g:?} "));
+            match &source.policy {
+                SourcedDocument::Inline { name, place, .. } => Ok(FoundPolicy {
+                    address: format!("{group}inline policy {name:?}"),
+                    policy: read_document(node(place))?,
+                }),
+                SourcedDocument::Managed {
+                    arn,
+                    arn_place,
+                    default,
+                } => {
+                    let policy = match default {
+                        Some((_, _, place)) => match read_documents.get(&place.to_string()) {
+                            Some(policy) => policy.clone(),
+                            None => {
+                                let policy = read_document(node(place))?;
+                                read_documents.insert(place.to_string(), policy.clone());
+                                policy
+                            }
+                        },
+                        None => SourcedPolicy::unknown(
+                            node(arn_place).line,
+                            format!("{label} {arn} (not in the Policies list)"),
                         ),
-                    )
-                })?;
-                match groups.get(name) {
-                    Some(policies) => identity.extend(policies.iter().cloned()),
-                    None => {
-                        return Err(InputError::at(
-                            group.line,
-                            format!(
-                                "{arn} is in group {name:?}, which GroupDetailList does not describe; \
-                                 expected the output of `aws iam get-account-authorization-details` \
-                                 without --filter"
-                            ),
-                        ))
-                    }
+                    };
+                    Ok(FoundPolicy {
+                        address: format!("{group}{label} {arn}"),
+                        policy,
+                    })
                 }
             }
-            let boundary = detail
-                .get("PermissionsBoundary")
-                .and_then(|b| b.get("PermissionsBoundaryArn"))
-                .map(|arn_node| managed_policy(arn_node, &managed, "permissions boundary"))
-                .transpose()?;
-            subjects.push(InputSubject::Principal(FoundPrincipal {
-                line: detail.line,
-                principal,
-                identity,
-                boundary,
-            }));
-        }
+        };
+        let identity = found
+            .identity
+            .iter()
+            .map(|source| policy(source, "managed policy"))
+            .collect::<Result<Vec<_>, _>>()?;
+        let boundary = found
+            .boundary
+            .as_ref()
+            .map(|source| policy(source, "permissions boundary"))
+            .transpose()?;
+        subjects.push(InputSubject::Principal(FoundPrincipal {
+            line: entry.line,
+            principal,
+            identity,
+            boundary,
+        }));
     }
     Ok(subjects)
 }
 
-fn entries<'n>(root: &'n Node, list: &str) -> &'n [Node] {
-    root.get(list).and_then(Node::as_list).unwrap_or_default()
+/// A step of a path into the file: a model [`Step`], or a step of a deserialization error's
+/// path.
+enum PathStep<'k> {
+    Key(&'k str),
+    Index(usize),
 }
 
-fn required_str<'n>(node: &'n Node, key: &str, list: &str) -> Result<&'n str, InputError> {
-    node.get(key).and_then(Node::as_str).ok_or_else(|| {
-        InputError::at(
-            node.line,
-            format!("an entry of {list} has no {key:?}; expected a string"),
-        )
-    })
-}
-
-/// The default version of every managed policy in `Policies`, by ARN.
-fn managed_policies(root: &Node) -> Result<HashMap<String, SourcedPolicy>, InputError> {
-    let mut by_arn = HashMap::new();
-    for policy in entries(root, "Policies") {
-        let arn = required_str(policy, "Arn", "Policies")?;
-        let versions = policy
-            .get("PolicyVersionList")
-            .and_then(Node::as_list)
-            .unwrap_or_default();
-        let default = versions
-            .iter()
-            .find(|v| v.get("IsDefaultVersion").map(Node::to_value) == Some(true.into()))
-            .ok_or_else(|| {
-                InputError::at(
-                    policy.line,
-                    format!("managed policy {arn} has no version with \"IsDefaultVersion\": true"),
-                )
-            })?;
-        let document = default.get("Document").ok_or_else(|| {
-            InputError::at(
-                default.line,
-                format!("the default version of managed policy {arn} has no \"Document\""),
-            )
-        })?;
-        by_arn.insert(arn.to_owned(), read_document(document)?);
+impl From<&Step> for PathStep<'static> {
+    fn from(step: &Step) -> Self {
+        match *step {
+            Step::Key(key) => PathStep::Key(key),
+            Step::Index(index) => PathStep::Index(index),
+        }
     }
-    Ok(by_arn)
 }
 
-/// Group name -> the group's inline and attached managed policies.
-fn groups(
-    root: &Node,
-    managed: &HashMap<String, SourcedPolicy>,
-) -> Result<HashMap<String, Vec<FoundPolicy>>, InputError> {
-    let mut by_name = HashMap::new();
-    for group in entries(root, "GroupDetailList") {
-        let name = required_str(group, "GroupName", "GroupDetailList")?;
-        let mut policies = inline_policies(
-            group,
-            "GroupPolicyList",
-            &format!("group {name:?} inline policy"),
-        )?;
-        policies.extend(attached(group, managed)?.into_iter().map(|mut p| {
-            p.address = format!("group {name:?} {}", p.address);
-            p
-        }));
-        by_name.insert(name.to_owned(), policies);
+/// The node at `steps` from `root`, or the deepest one that exists on the way.
+fn node_at<'n, 'k>(root: &'n Node, steps: impl Iterator<Item = PathStep<'k>>) -> &'n Node {
+    let mut node = root;
+    for step in steps {
+        let next = match step {
+            PathStep::Key(key) => node.get(key),
+            PathStep::Index(index) => node.as_list().and_then(|list| list.get(index)),
+        };
+        match next {
+            Some(next) => node = next,
+            None => break,
+        }
     }
-    Ok(by_name)
-}
-
-fn inline_policies(detail: &Node, list: &str, label: &str) -> Result<Vec<FoundPolicy>, InputError> {
-    entries(detail, list)
-        .iter()
-        .map(|entry| {
-            let name = required_str(entry, "PolicyName", list)?;
-            let document = entry.get("PolicyDocument").ok_or_else(|| {
-                InputError::at(
-                    entry.line,
-                    format!("{label} {name:?} has no \"PolicyDocument\""),
-                )
-            })?;
-            Ok(FoundPolicy {
-                address: format!("{label} {name:?}"),
-                policy: read_document(document)?,
-            })
-        })
-        .collect()
-}
-
-/// Attached managed policies; one missing from `Policies` is unknown, so read as the worst case.
-fn attached(
-    detail: &Node,
-    managed: &HashMap<String, SourcedPolicy>,
-) -> Result<Vec<FoundPolicy>, InputError> {
-    entries(detail, "AttachedManagedPolicies")
-        .iter()
-        .filter_map(|entry| entry.get("PolicyArn"))
-        .map(|arn_node| managed_policy(arn_node, managed, "managed policy"))
-        .collect()
-}
-
-fn managed_policy(
-    arn_node: &Node,
-    managed: &HashMap<String, SourcedPolicy>,
-    label: &str,
-) -> Result<FoundPolicy, InputError> {
-    let arn = arn_node.as_str().ok_or_else(|| {
-        InputError::at(
-            arn_node.line,
-            format!("expected a policy ARN, found {}", arn_node.describe()),
-        )
-    })?;
-    let policy = match managed.get(arn) {
-        Some(policy) => policy.clone(),
-        None => SourcedPolicy::unknown(
-            arn_node.line,
-            format!("{label} {arn} (not in the Policies list)"),
-        ),
-    };
-    Ok(FoundPolicy {
-        address: format!("{label} {arn}"),
-        policy,
-    })
+    node
 }
 
 /// A policy document as the CLI prints it (an object), or as the API returns it (URL-encoded
@@ -219,15 +173,4 @@ fn read_document(node: &Node) -> Result<SourcedPolicy, InputError> {
         _ => node,
     };
     read_policy(node, Intrinsics::None).map_err(InputError::from_policy)
-}
-
-fn tags(detail: &Node) -> std::collections::BTreeMap<String, String> {
-    entries(detail, "Tags")
-        .iter()
-        .filter_map(|tag| {
-            let key = tag.get("Key")?.as_str()?;
-            let value = tag.get("Value")?.as_str()?;
-            Some((key.to_owned(), value.to_owned()))
-        })
-        .collect()
 }

@@ -5,14 +5,15 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use super::{
-    evaluate_principal, scp_exemption, ActionVerdict, LabelledPolicy, PolicyDocument, PolicyLayers,
-    Principal, ScpLevel, Verdict,
-};
 use crate::finding::Resource;
-use crate::inventory::{Account, AttachedPolicy, InlinePolicy, Organization, Tag};
+use crate::inventory::{Account, Organization, Tag};
 use crate::scope::{AccountScope, Context, Draft, Emitter};
 use crate::wildcard;
+use iam::authorization_details::{PolicySource, SourcedDocument};
+use iam::{
+    evaluate_principal, scp_exemption, ActionVerdict, LabelledPolicy, PolicyDocument, PolicyLayers,
+    Principal, PrincipalKind, ScpLevel, Verdict,
+};
 
 /// Which rule reports which protected actions. Actions configured in `iam.protected_actions`
 /// beyond these belong to SG-IAM-006.
@@ -144,19 +145,15 @@ pub fn management_account<'a>(ctx: &Context<'a>) -> Option<&'a str> {
         .and_then(|o| o.management_account_id())
 }
 
+/// Every user and role of the account (but exempt principals and service-linked roles) with
+/// its verdict for each protected action. Policies whose document is unknown (a managed policy
+/// without its default version, an undescribed group) are left out here; the source reported
+/// them as gaps.
 pub fn evaluate_account(ctx: &Context, account: &Account) -> Vec<PrincipalVerdicts> {
     let Some(iam) = &account.iam else {
         return Vec::new();
     };
     let actions = ctx.config.protected_actions();
-    let managed: HashMap<&str, (&str, PolicyDocument)> = iam
-        .policies
-        .iter()
-        .filter_map(|p| {
-            let document = PolicyDocument::from_value(p.default_document()?).ok()?;
-            Some((p.arn.as_str(), (p.policy_name.as_str(), document)))
-        })
-        .collect();
     let levels = scp_levels(ctx, &account.id).unwrap_or_default();
     let exempt = |arn: &str| {
         ctx.config
@@ -165,119 +162,84 @@ pub fn evaluate_account(ctx: &Context, account: &Account) -> Vec<PrincipalVerdic
             .iter()
             .any(|p| wildcard::matches(p, arn))
     };
-
     let mut out = Vec::new();
-    let mut evaluate = |kind: &'static str,
-                        name: &str,
-                        arn: &str,
-                        tags: &[Tag],
-                        inline: Vec<(String, &InlinePolicy)>,
-                        attached: Vec<&AttachedPolicy>,
-                        boundary: Option<&str>| {
-        if exempt(arn) {
-            return;
+    for found in iam.principals() {
+        if exempt(found.arn) {
+            continue;
         }
-        let Some(principal) = principal(ctx, arn, tags) else {
-            return;
+        let Some(principal) = principal(ctx, found.arn, found.tags) else {
+            continue;
         };
         if principal.is_service_linked_role() {
-            return;
+            continue;
         }
-        let inline_parsed: Vec<(String, PolicyDocument)> = inline
+        let kind = match found.kind {
+            PrincipalKind::User => "user",
+            PrincipalKind::Role => "role",
+        };
+        // Inline policies first, then managed ones, as the evidence has always listed them.
+        let mut sources: Vec<&PolicySource> = found.identity.iter().collect();
+        sources.sort_by_key(|s| matches!(s.policy, SourcedDocument::Managed { .. }));
+        let parsed: Vec<(String, PolicyDocument)> = sources
             .into_iter()
-            .filter_map(|(label, p)| {
-                Some((label, PolicyDocument::from_value(&p.policy_document).ok()?))
-            })
+            .filter_map(|source| identity_policy(kind, source))
             .collect();
-        let mut identity: Vec<LabelledPolicy> = inline_parsed
-            .iter()
-            .map(|(label, d)| LabelledPolicy::new(label.as_str(), d))
-            .collect();
-        identity.extend(attached.iter().filter_map(|a| {
-            let (policy_name, document) = managed.get(a.policy_arn.as_str())?;
-            Some(LabelledPolicy::new(
-                format!("managed policy {policy_name} ({})", a.policy_arn),
-                document,
-            ))
-        }));
-        let permissions_boundary = boundary.and_then(|arn| {
-            let (policy_name, document) = managed.get(arn)?;
-            Some(LabelledPolicy::new(
-                format!("permissions boundary {policy_name} ({arn})"),
-                document,
-            ))
-        });
+        let boundary = found
+            .boundary
+            .as_ref()
+            .and_then(|source| match &source.policy {
+                SourcedDocument::Managed {
+                    arn,
+                    default: Some((name, document, _)),
+                    ..
+                } => Some((
+                    format!("permissions boundary {name} ({arn})"),
+                    PolicyDocument::from_value(document).ok()?,
+                )),
+                _ => None,
+            });
         let layers = PolicyLayers {
-            identity,
-            permissions_boundary,
+            identity: parsed
+                .iter()
+                .map(|(label, d)| LabelledPolicy::new(label.as_str(), d))
+                .collect(),
+            permissions_boundary: boundary
+                .as_ref()
+                .map(|(label, d)| LabelledPolicy::new(label.as_str(), d)),
             scp_levels: levels.clone(),
             scp_exemption: scp_exemption(&principal, management_account(ctx)),
         };
         out.push(PrincipalVerdicts {
             kind,
-            name: name.to_owned(),
-            arn: arn.to_owned(),
+            name: found.name.to_owned(),
+            arn: found.arn.to_owned(),
             verdicts: evaluate_principal(&principal, &layers, &actions),
         });
-    };
-
-    for user in &iam.user_detail_list {
-        let groups: Vec<_> = iam
-            .group_detail_list
-            .iter()
-            .filter(|g| user.group_list.contains(&g.group_name))
-            .collect();
-        let mut inline: Vec<(String, &InlinePolicy)> = user
-            .user_policy_list
-            .iter()
-            .map(|p| (format!("user inline policy {}", p.policy_name), p))
-            .collect();
-        let mut attached: Vec<&AttachedPolicy> = user.attached_managed_policies.iter().collect();
-        for group in &groups {
-            inline.extend(group.group_policy_list.iter().map(|p| {
-                (
-                    format!("group {} inline policy {}", group.group_name, p.policy_name),
-                    p,
-                )
-            }));
-            attached.extend(&group.attached_managed_policies);
-        }
-        let boundary = user
-            .permissions_boundary
-            .as_ref()
-            .map(|b| b.permissions_boundary_arn.as_str());
-        evaluate(
-            "user",
-            &user.user_name,
-            &user.arn,
-            &user.tags,
-            inline,
-            attached,
-            boundary,
-        );
-    }
-    for role in &iam.role_detail_list {
-        let inline = role
-            .role_policy_list
-            .iter()
-            .map(|p| (format!("role inline policy {}", p.policy_name), p))
-            .collect();
-        let attached = role.attached_managed_policies.iter().collect();
-        let boundary = role
-            .permissions_boundary
-            .as_ref()
-            .map(|b| b.permissions_boundary_arn.as_str());
-        evaluate(
-            "role",
-            &role.role_name,
-            &role.arn,
-            &role.tags,
-            inline,
-            attached,
-            boundary,
-        );
     }
     out
+}
+
+/// An identity policy with the label the scan's evidence gives it; `None` when its document is
+/// unknown or not a policy (the source reports both).
+fn identity_policy(kind: &str, source: &PolicySource) -> Option<(String, PolicyDocument)> {
+    let (label, document) = match (&source.policy, source.group) {
+        (SourcedDocument::Inline { name, document, .. }, None) => {
+            (format!("{kind} inline policy {name}"), *document)
+        }
+        (SourcedDocument::Inline { name, document, .. }, Some(group)) => {
+            (format!("group {group} inline policy {name}"), *document)
+        }
+        (
+            SourcedDocument::Managed {
+                arn,
+                default: Some((name, document, _)),
+                ..
+            },
+            _,
+        ) => (format!("managed policy {name} ({arn})"), *document),
+        (SourcedDocument::Managed { default: None, .. }, _) => return None,
+    };
+    Some((label, PolicyDocument::from_value(document).ok()?))
 }
 
 /// SG-IAM-001..004 and 006: one finding per principal that can perform any of the rule's

@@ -2,7 +2,6 @@
 //! details, Terraform plans and CloudFormation templates, and fails when they grant a protected
 //! action (or, with `--base`, when the change grants more than before).
 
-
 mod render;
 mod sarif;
 
@@ -10,12 +9,11 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
 
+use iam::check as evaluation;
 use rules::iam::Verdict;
 use snapguard::config_file;
-use iam::check as evaluation;
 
 use crate::{print, EXIT_FINDINGS, EXIT_INPUT_ERROR};
-
 
 #[derive(Args)]
 pub struct IamArgs {

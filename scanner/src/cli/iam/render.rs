@@ -7,8 +7,8 @@ use serde_json::{json, Value};
 
 use rules::iam::{ActionVerdict, Verdict};
 
-use iam::check::{Change, ChangeKind, Presence, Subject, SubjectKind};
 use iam::check::Outcome;
+use iam::check::{Change, ChangeKind, Presence, Subject, SubjectKind};
 
 /// The version of the JSON report's shape; raised on any incompatible change.
 const SCHEMA_VERSION: u32 = 1;

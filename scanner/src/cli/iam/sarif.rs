@@ -10,8 +10,8 @@ use rules::iam::account_principals::rule_for_action;
 use rules::iam::{no_scp_guardrail, ActionVerdict, Verdict};
 use rules::registry::{Family, Rule, RULES};
 
-use iam::check::{file_key, ChangeKind, Presence, Subject, SubjectKind};
 use iam::check::Outcome;
+use iam::check::{file_key, ChangeKind, Presence, Subject, SubjectKind};
 
 /// The catalogue's IAM rules, in registry order: SARIF results point into this table.
 fn iam_rules() -> Vec<&'static Rule> {

@@ -72,6 +72,6 @@ pub(super) fn load(
     }
     Ok((
         details.clone(),
-        details.unlisted_managed_policy_gaps(account),
+        Gap::of_authorization_details(&details, account),
     ))
 }
