@@ -1,40 +1,61 @@
-//! Every public policy document in `../shared/iam-cases/` against its expected verdicts.
+//! Every public IAM case in `fixtures/iam-cases/` (policy documents and authorization details
+//! from AWS documentation and other analyzers' test suites, with their sources in
+//! `expected.json`) against its expected verdicts.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use iam::{evaluate_document, PolicyDocument, Verdict};
+use iam::check::{check, SubjectKind};
+use iam::Verdict;
 use serde::Deserialize;
 
-const CASES_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/iam-cases");
+const CASES_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/iam-cases");
 
 #[derive(Deserialize)]
 struct Case {
     file: String,
-    expected: BTreeMap<String, String>,
+    #[serde(default)]
+    kind: Option<String>,
+    /// For a policy document, action -> verdict; for authorization details, principal ARN ->
+    /// action -> verdict.
+    expected: serde_json::Value,
 }
 
-/// Cases where `expected.json` departs from AWS semantics; the engine follows AWS, and this
-/// table pins both sides so that a fix to either one makes the test fail until it is removed.
+/// Cases where `expected.json` departs from what the engine says today; this table pins both
+/// sides, so that a change to either makes the test fail until the entry is removed.
 struct Disagreement {
     case: &'static str,
-    file_says: &'static str,
+    /// The principal's ARN, or "" for a policy document.
+    principal: &'static str,
+    action: &'static str,
     engine_says: Verdict,
     reason: &'static str,
 }
 
-const DISAGREEMENTS: &[Disagreement] = &[Disagreement {
-    case: "T14_cloudsplaining_test_star_notresource",
-    file_says: "allowed_restricted_resource",
-    engine_says: Verdict::Allowed,
-    reason: "Allow \"*\" with NotResource [arn:aws:s3:::HRBucket] excludes no snapshot, image or \
-             Recycle Bin rule, so every target is granted unconditionally (the case's own \
-             description says an analyzer may call it unconditional)",
-}];
+const DISAGREEMENTS: &[Disagreement] = &[
+    Disagreement {
+        case: "T17_authz_boundary_identity_disjoint_regions",
+        principal: "arn:aws:iam::111122223333:role/svc",
+        action: "rbin:UpdateRule",
+        engine_says: Verdict::AllowedRestrictedResource,
+        reason: "the engine takes the least of the layers' verdicts instead of intersecting \
+                 their resources (eu-west-1 rules and us-east-1 rules have none in common); \
+                 issue 13, item 2",
+    },
+    Disagreement {
+        case: "T18_authz_role_session_tags_override",
+        principal: "arn:aws:iam::111122223333:role/deployer",
+        action: "ec2:DeleteSnapshot",
+        engine_says: Verdict::NotAllowed,
+        reason: "the engine decides aws:PrincipalTag from the role's own tags although its trust \
+                 policy lets callers pass session tags that override them; issue 13, item 1",
+    },
+];
 
 fn verdict_from_label(label: &str) -> Verdict {
     match label {
-        "allowed_unconditional" => Verdict::Allowed,
+        // expected.json says both; its README names only `allowed`.
+        "allowed" | "allowed_unconditional" => Verdict::Allowed,
         "allowed_restricted_resource" => Verdict::AllowedRestrictedResource,
         "allowed_conditional" => Verdict::AllowedConditional,
         "not_allowed" => Verdict::NotAllowed,
@@ -42,14 +63,37 @@ fn verdict_from_label(label: &str) -> Verdict {
     }
 }
 
+/// (principal ARN or "", action) -> expected verdict label.
+fn expectations(name: &str, case: &Case) -> BTreeMap<(String, String), String> {
+    let labels = |value: &serde_json::Value| -> BTreeMap<String, String> {
+        serde_json::from_value(value.clone())
+            .unwrap_or_else(|e| panic!("{name}: expected verdicts are not action -> label: {e}"))
+    };
+    match case.kind.as_deref() {
+        None => labels(&case.expected)
+            .into_iter()
+            .map(|(action, label)| ((String::new(), action), label))
+            .collect(),
+        Some("authorization_details") => case
+            .expected
+            .as_object()
+            .unwrap_or_else(|| panic!("{name}: expected is not principal -> verdicts"))
+            .iter()
+            .flat_map(|(principal, verdicts)| {
+                labels(verdicts)
+                    .into_iter()
+                    .map(move |(action, label)| ((principal.clone(), action), label))
+            })
+            .collect(),
+        Some(other) => panic!("{name}: unknown case kind {other:?}"),
+    }
+}
+
+/// Every case goes through what `iam check` does with the file: the same reader of policy
+/// documents and authorization details, and the same evaluation.
 #[test]
-fn shared_iam_cases_match_their_expected_verdicts() {
+fn public_iam_cases_match_their_expected_verdicts() {
     let dir = Path::new(CASES_DIR);
-    assert!(
-        dir.is_dir(),
-        "the shared IAM cases directory {} is missing; these cases must be checked",
-        dir.display()
-    );
     let expected_path = dir.join("expected.json");
     let expected_json = std::fs::read_to_string(&expected_path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", expected_path.display()));
@@ -60,55 +104,64 @@ fn shared_iam_cases_match_their_expected_verdicts() {
         )
     });
     assert!(
-        !cases.is_empty(),
-        "{} lists no cases",
-        expected_path.display()
+        cases.len() >= 18,
+        "{} lists {} cases",
+        expected_path.display(),
+        cases.len()
     );
 
     let mut failures = Vec::new();
     let mut disagreements_seen = 0;
     for (name, case) in &cases {
-        let path = dir.join(&case.file);
-        let json = std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-        let document = match PolicyDocument::parse(&json) {
-            Ok(document) => document,
-            Err(e) => {
-                failures.push(format!("{name}: the document does not parse: {e}"));
-                continue;
+        let expected = expectations(name, case);
+        let actions: BTreeSet<String> = expected.keys().map(|(_, a)| a.clone()).collect();
+        let actions: Vec<String> = actions.into_iter().collect();
+        let evaluated = check(&[dir.join(&case.file)], &[], &actions, &[]);
+        assert!(
+            evaluated.errors.is_empty(),
+            "{name}: {:?}",
+            evaluated.errors
+        );
+        let mut seen = BTreeSet::new();
+        for subject in &evaluated.head {
+            let principal = match subject.kind {
+                SubjectKind::Principal => subject.address.clone(),
+                _ => String::new(),
+            };
+            for verdict in &subject.verdicts {
+                let key = (principal.clone(), verdict.action.clone());
+                let Some(label) = expected.get(&key) else {
+                    failures.push(format!("{name}: {key:?} is evaluated but not expected"));
+                    continue;
+                };
+                seen.insert(key);
+                let disagreement = DISAGREEMENTS.iter().find(|d| {
+                    d.case == name && d.principal == principal && d.action == verdict.action
+                });
+                match disagreement {
+                    Some(d) if verdict.verdict == d.engine_says => disagreements_seen += 1,
+                    _ if verdict.verdict == verdict_from_label(label) => {}
+                    _ => failures.push(format!(
+                        "{name} {principal} {}: expected {label}, got {}: {}",
+                        verdict.action,
+                        verdict.verdict.as_str(),
+                        verdict.summary
+                    )),
+                }
             }
-        };
-        let actions: Vec<String> = case.expected.keys().cloned().collect();
-        for verdict in evaluate_document(&document, name, &actions) {
-            let label = &case.expected[&verdict.action];
-            let wanted = verdict_from_label(label);
-            let disagreement = DISAGREEMENTS
-                .iter()
-                .find(|d| d.case == name && d.file_says == label.as_str());
-            match disagreement {
-                Some(d) if verdict.verdict == d.engine_says => disagreements_seen += 1,
-                _ if verdict.verdict == wanted => {}
-                _ => failures.push(format!(
-                    "{name} {}: expected {label}, got {}: {}",
-                    verdict.action,
-                    verdict.verdict.as_str(),
-                    verdict.summary
-                )),
-            }
+        }
+        for missing in expected.keys().filter(|k| !seen.contains(*k)) {
+            failures.push(format!("{name}: {missing:?} is expected but not evaluated"));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    let listed: usize = DISAGREEMENTS
-        .iter()
-        .map(|d| cases.get(d.case).map_or(0, |c| c.expected.len()))
-        .sum();
     assert_eq!(
         disagreements_seen,
-        listed,
+        DISAGREEMENTS.len(),
         "a listed disagreement no longer occurs; remove it from DISAGREEMENTS: {:?}",
         DISAGREEMENTS
             .iter()
-            .map(|d| (d.case, d.reason))
+            .map(|d| (d.case, d.principal, d.action, d.reason))
             .collect::<Vec<_>>()
     );
 }
