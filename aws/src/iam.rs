@@ -9,7 +9,7 @@ use rules::inventory::{
 };
 
 use crate::{explain, Ctx};
-use rules::iam::parse_policy_text;
+use iam::parse_policy_text;
 
 pub(crate) const OPERATION: &str = "iam:GetAccountAuthorizationDetails";
 

@@ -235,7 +235,7 @@ async fn scps(
         let content = match content {
             Ok(out) => {
                 let text = out.policy().and_then(|p| p.content()).unwrap_or_default();
-                match rules::iam::parse_policy_text(text) {
+                match iam::parse_policy_text(text) {
                     Ok(v) => v,
                     Err(e) => {
                         gaps.push((

@@ -256,7 +256,7 @@ impl Config {
         self.iam
             .protected_actions
             .clone()
-            .unwrap_or_else(crate::iam::default_protected_actions)
+            .unwrap_or_else(iam::default_protected_actions)
     }
 
     /// Checks what the types alone cannot: rule ids that exist. Returns the key and the problem.

@@ -12,7 +12,7 @@ pub mod remediation;
 pub mod scope;
 pub mod shard;
 pub mod time;
-pub use ::iam::wildcard;
+pub(crate) use ::iam::wildcard;
 
 mod prot;
 mod rbin;

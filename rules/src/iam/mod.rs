@@ -8,5 +8,3 @@ pub mod principal_can_deregister_images;
 pub mod principal_can_perform_protected_action;
 pub mod principal_can_share_backups;
 pub mod principal_can_weaken_recycle_bin;
-
-pub use ::iam::*;

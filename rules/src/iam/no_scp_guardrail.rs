@@ -26,12 +26,12 @@
 use serde_json::json;
 
 use super::account_principals::{management_account, principal, scp_levels};
-use super::{
-    evaluate_principal, scp_exemption, LabelledPolicy, PolicyDocument, PolicyLayers, Verdict,
-};
 use crate::finding::{Resource, Severity};
 use crate::registry::{Check, Family, Rule};
 use crate::scope::{AccountScope, Draft, Emitter};
+use iam::{
+    evaluate_principal, scp_exemption, LabelledPolicy, PolicyDocument, PolicyLayers, Verdict,
+};
 
 pub static RULE: Rule = Rule {
     id: "SG-IAM-005",

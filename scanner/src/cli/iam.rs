@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand, ValueEnum};
 
 use iam::check as evaluation;
-use rules::iam::Verdict;
+use iam::Verdict;
 use snapguard::config_file;
 
 use crate::{print, EXIT_FINDINGS, EXIT_INPUT_ERROR};

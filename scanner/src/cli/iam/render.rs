@@ -5,7 +5,7 @@ use std::fmt::Write;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use rules::iam::{ActionVerdict, Verdict};
+use iam::{ActionVerdict, Verdict};
 
 use iam::check::Outcome;
 use iam::check::{Change, ChangeKind, Presence, Subject, SubjectKind};

@@ -5,9 +5,10 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 
+use iam::{ActionVerdict, Verdict};
 use reports::sarif::descriptor;
 use rules::iam::account_principals::rule_for_action;
-use rules::iam::{no_scp_guardrail, ActionVerdict, Verdict};
+use rules::iam::no_scp_guardrail;
 use rules::registry::{Family, Rule, RULES};
 
 use iam::check::Outcome;

@@ -21,7 +21,7 @@ use rules::inventory::{
     Gap, OrgAccount, OrgNode, Organization, OrganizationDescription, ServiceControlPolicy, Str,
 };
 
-use rules::iam::parse_policy_text;
+use iam::parse_policy_text;
 
 use super::{ignorable, list_dir, read_json, InputError};
 
