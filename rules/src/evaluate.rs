@@ -5,6 +5,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{Config, Waiver};
+use crate::coverage::Coverage;
 use crate::finding::{Finding, Severity, WaiverStatus};
 use crate::inventory::{Gap, Inventory};
 use crate::registry::{Check, Rule, RULES};
@@ -20,6 +21,9 @@ pub struct Evaluation {
     pub not_evaluated: Vec<Gap>,
     /// Each configured waiver and how many findings it matched.
     pub waivers: Vec<WaiverUse>,
+    /// Backup coverage per account-region, for those whose volumes, snapshots and snapshot
+    /// retention rules were all read, counted with the rules in force.
+    pub coverage: Vec<Coverage>,
 }
 
 /// A configured waiver and what it did in this run. An expired waiver that still matches lists
@@ -92,10 +96,11 @@ pub fn evaluate(inventory: &Inventory, config: &Config) -> Evaluation {
                 .chain([(a, None)])
         })
         .collect();
-    let mut findings: Vec<Finding> = places
+    let results: Vec<(Vec<Finding>, Option<Coverage>)> = places
         .par_iter()
-        .flat_map_iter(|&(account, region)| {
+        .map(|&(account, region)| {
             let mut out = Vec::new();
+            let mut coverage = None;
             match region {
                 Some(region) => {
                     let scope = RegionScope::new(&ctx, account, region);
@@ -111,6 +116,9 @@ pub fn evaluate(inventory: &Inventory, config: &Config) -> Evaluation {
                             check(&scope, &mut emitter);
                         }
                     }
+                    coverage = Coverage::of(&scope, |rule| {
+                        rules.iter().any(|(active, _)| active.id == rule.id)
+                    });
                 }
                 None => {
                     let scope = AccountScope::new(&ctx, account);
@@ -128,9 +136,15 @@ pub fn evaluate(inventory: &Inventory, config: &Config) -> Evaluation {
                     }
                 }
             }
-            out
+            (out, coverage)
         })
         .collect();
+    let mut findings = Vec::with_capacity(results.iter().map(|(f, _)| f.len()).sum());
+    let mut coverage = Vec::new();
+    for (found, covered) in results {
+        findings.extend(found);
+        coverage.extend(covered);
+    }
 
     let waivers = apply_waivers(&mut findings, &config.waivers, inventory);
     sort_findings(&mut findings);
@@ -138,6 +152,7 @@ pub fn evaluate(inventory: &Inventory, config: &Config) -> Evaluation {
         findings,
         not_evaluated: not_evaluated(&ctx, &rules),
         waivers,
+        coverage,
     }
 }
 
