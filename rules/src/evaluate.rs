@@ -10,7 +10,7 @@ use crate::finding::{Finding, Severity, WaiverStatus};
 use crate::inventory::{Gap, Inventory};
 use crate::registry::{Check, Rule, RULES};
 use crate::scope::{AccountScope, Context, Emitter, RegionScope};
-use crate::wildcard;
+use crate::{iam, prot, wildcard};
 
 /// What an evaluation found.
 #[derive(Debug, Default)]
@@ -227,16 +227,17 @@ fn apply_waivers(findings: &mut [Finding], waivers: &[Waiver], inv: &Inventory) 
 
 /// Checks a configured target that the inventory does not hold cannot be made; say so.
 fn not_evaluated(ctx: &Context, rules: &[(&'static Rule, Severity)]) -> Vec<Gap> {
-    let active = |id: &str| rules.iter().any(|(r, _)| r.id == id);
+    let active = |rule: &Rule| rules.iter().any(|(r, _)| r.id == rule.id);
     let protection = &ctx.config.protection;
     let mut gaps = Vec::new();
     if let Some(archive) = &protection.archive_account {
         let scanned = ctx.inventory.accounts.iter().any(|a| a.id == archive.0);
-        if active("SG-PROT-003") && !scanned {
+        let rule = &prot::snapshot_without_cross_account_copy::RULE;
+        if active(rule) && !scanned {
             gaps.push(Gap {
                 account_id: archive.0.clone(),
                 region: None,
-                operation: "SG-PROT-003".into(),
+                operation: rule.id.into(),
                 error: "the archive account (protection.archive_account) was not scanned, so \
                         copies into it cannot be checked"
                     .into(),
@@ -254,19 +255,25 @@ fn not_evaluated(ctx: &Context, rules: &[(&'static Rule, Severity)]) -> Vec<Gap>
                         account_id: account.id.to_string(),
                         region: None,
                         operation: "SCPs".into(),
-                        error: "the account's place in the organization tree \
-                                (accounts-for-parent) was not recorded, so no SCP was applied to \
-                                its principals and SG-IAM-005 was not evaluated"
-                            .into(),
+                        error: format!(
+                            "the account's place in the organization tree \
+                             (accounts-for-parent) was not recorded, so no SCP was applied to \
+                             its principals and {} was not evaluated",
+                            iam::no_scp_guardrail::RULE.id
+                        ),
                     });
                 }
             }
         }
     }
     for (rule, key, copy_regions) in [
-        ("SG-PROT-002", "copy_regions", &protection.copy_regions),
         (
-            "SG-PROT-007",
+            &prot::snapshot_without_cross_region_copy::RULE,
+            "copy_regions",
+            &protection.copy_regions,
+        ),
+        (
+            &prot::image_without_cross_region_copy::RULE,
             "image_copy_regions",
             &protection.image_copy_regions,
         ),
@@ -280,7 +287,7 @@ fn not_evaluated(ctx: &Context, rules: &[(&'static Rule, Severity)]) -> Vec<Gap>
                     gaps.push(Gap {
                         account_id: account.id.to_string(),
                         region: Some(region.clone()),
-                        operation: rule.into(),
+                        operation: rule.id.into(),
                         error: format!(
                             "copy region {region} (protection.{key}) was not scanned in this \
                              account, so copies into it cannot be checked"
