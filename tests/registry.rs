@@ -1,8 +1,13 @@
 //! The rule registry is the single source of truth about rules: code names a rule by its static,
-//! never by a string of its id.
+//! never by a string of its id, and what the registry says about a rule (`remediable`) is what
+//! the code does.
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use rules::remediation::{plan, PlanFilter, SafetyClass};
+use rules::{Finding, Rule, RULES};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -94,5 +99,118 @@ fn no_rule_id_literals_outside_rule_files_and_tests() {
                 .any(|hit| hit.starts_with(&format!("{dir}/"))),
             "{dir} no longer spells rule ids ({reason}): remove it from LITERALS_STILL_IN"
         );
+    }
+}
+
+fn snapguard(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_snapguard"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("run snapguard")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// The rule's failing cases, `fixtures/cases/<id>/fail-*`.
+fn fail_cases(rule: &Rule) -> Vec<PathBuf> {
+    let dir = root().join("fixtures/cases").join(rule.id);
+    let mut cases: Vec<PathBuf> = fs::read_dir(&dir)
+        .unwrap_or_else(|_| panic!("{} has no cases in {}", rule.id, dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("fail-")
+        })
+        .collect();
+    cases.sort();
+    cases
+}
+
+/// A case's findings, as `snapguard scan --format json` reports them.
+fn findings_of(case: &Path) -> Vec<Finding> {
+    let out = snapguard(&[
+        "scan",
+        "--inventory",
+        case.join("inventory").to_str().unwrap(),
+        "--config",
+        case.join("snapguard.toml").to_str().unwrap(),
+        "--format",
+        "json",
+        "--fail-on",
+        "none",
+    ]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{}: no JSON report ({e})", case.display()));
+    serde_json::from_value(report["findings"].clone()).unwrap()
+}
+
+/// `remediable` is what the planner does: for every failing case of a rule marked remediable,
+/// `remediate plan` resolves each of the rule's findings with an action that changes AWS;
+/// for a rule not marked, it resolves none of them that way (a manual review at most).
+/// Tag values come from `[remediation] tag_defaults` when the case's volumes give none.
+#[test]
+fn remediable_is_what_the_planner_does() {
+    let mut wrong = Vec::new();
+    for rule in RULES {
+        for case in fail_cases(rule) {
+            let mut config = snapguard::config_file::load(Some(&case.join("snapguard.toml")))
+                .unwrap_or_else(|e| panic!("{e}"));
+            for key in config.tags.required.clone() {
+                config
+                    .remediation
+                    .tag_defaults
+                    .entry(key)
+                    .or_insert_with(|| "set-by-the-test".to_owned());
+            }
+            let findings = findings_of(&case);
+            let filter = PlanFilter {
+                rules: vec![rule.id.to_owned()],
+                accounts: Vec::new(),
+            };
+            let plan = plan(&findings, None, &config, &filter);
+            let fixed = |f: &Finding| {
+                plan.actions.iter().any(|a| {
+                    a.safety != SafetyClass::ManualReview && a.resolves.contains(&f.fingerprint)
+                })
+            };
+            let of_rule: Vec<&Finding> = findings.iter().filter(|f| f.rule_id == rule.id).collect();
+            assert!(!of_rule.is_empty(), "{}: no finding", case.display());
+            let fixed_count = of_rule.iter().filter(|f| fixed(f)).count();
+            let expected = if rule.remediable { of_rule.len() } else { 0 };
+            if fixed_count != expected {
+                wrong.push(format!(
+                    "{} (remediable: {}): {}: remediate fixes {fixed_count} of {} findings",
+                    rule.id,
+                    rule.remediable,
+                    case.strip_prefix(root()).unwrap().display(),
+                    of_rule.len()
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// `snapguard rules` has a remediable column and `snapguard explain` a line.
+#[test]
+fn rules_and_explain_say_whether_remediate_fixes_a_rule() {
+    let table = stdout(&snapguard(&["rules"]));
+    assert!(table.contains("remediable"), "{table}");
+    for rule in RULES {
+        let row = table
+            .lines()
+            .find(|l| l.contains(&format!(" {} ", rule.id)))
+            .unwrap_or_else(|| panic!("rules lacks {}", rule.id));
+        let cells: Vec<&str> = row.split('┆').map(str::trim).collect();
+        let expected = if rule.remediable { "yes" } else { "no" };
+        assert_eq!(cells[4], expected, "{row}");
+        let explained = stdout(&snapguard(&["explain", rule.id]));
+        let line = format!("Remediable: {expected} (");
+        assert!(explained.contains(&line), "{}: {explained}", rule.id);
     }
 }

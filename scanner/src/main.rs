@@ -30,7 +30,7 @@ enum Command {
     Collect(cli::collect::CollectArgs),
     /// Combine the JSON reports of `scan --shard K/N` into one report.
     Merge(cli::merge::MergeArgs),
-    /// List every rule: id, name, family, default severity.
+    /// List every rule: id, name, family, default severity, whether `remediate` fixes it.
     Rules,
     /// Check IAM changes: the CI gate for policies, Terraform plans and CloudFormation templates.
     Iam(cli::iam::IamArgs),

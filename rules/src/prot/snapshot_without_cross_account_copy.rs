@@ -31,6 +31,7 @@ pub static RULE: Rule = Rule {
     name: "snapshot-without-cross-account-copy",
     family: Family::Prot,
     severity: Severity::Medium,
+    remediable: true,
     summary: "a volume's latest snapshot has no copy in protection.archive_account",
     source: include_str!("snapshot_without_cross_account_copy.rs"),
     check: Check::Region(check),

@@ -33,6 +33,7 @@ pub static RULE: Rule = Rule {
     name: "snapshot-without-cross-region-copy",
     family: Family::Prot,
     severity: Severity::Medium,
+    remediable: true,
     summary: "a volume's latest snapshot has no copy in any of protection.copy_regions",
     source: include_str!("snapshot_without_cross_region_copy.rs"),
     check: Check::Region(check),

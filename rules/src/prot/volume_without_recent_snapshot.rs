@@ -31,6 +31,7 @@ pub static RULE: Rule = Rule {
     name: "volume-without-recent-snapshot",
     family: Family::Prot,
     severity: Severity::High,
+    remediable: true,
     summary: "a volume in scope has no completed snapshot newer than protection.max_snapshot_age",
     source: include_str!("volume_without_recent_snapshot.rs"),
     check: Check::Region(check),

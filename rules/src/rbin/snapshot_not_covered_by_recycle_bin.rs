@@ -31,6 +31,7 @@ pub static RULE: Rule = Rule {
     name: "snapshot-not-covered-by-recycle-bin",
     family: Family::Rbin,
     severity: Severity::Medium,
+    remediable: true,
     summary: "only tag-level rules exist and this snapshot lacks their tags, or a region rule excludes it",
     source: include_str!("snapshot_not_covered_by_recycle_bin.rs"),
     check: Check::Region(check),

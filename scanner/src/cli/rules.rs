@@ -5,13 +5,21 @@ use rules::registry::{self, RULES};
 use crate::print;
 
 pub fn table() -> String {
-    let mut table = reports::table::new_table(["id", "name", "family", "severity", "fires when"]);
+    let mut table = reports::table::new_table([
+        "id",
+        "name",
+        "family",
+        "severity",
+        "remediable",
+        "fires when",
+    ]);
     for r in RULES {
         table.add_row([
             r.id,
             r.name,
             r.family.as_str(),
             r.severity.as_str(),
+            yes_no(r.remediable),
             r.summary,
         ]);
     }
@@ -22,8 +30,13 @@ pub fn explain(id: &str) -> Result<u8, String> {
     let rule = registry::rule(id).ok_or_else(|| {
         format!("no rule has the id or name {id:?}; `snapguard rules` lists them")
     })?;
+    let remediable = if rule.remediable {
+        "yes (`snapguard remediate plan` plans the fix)"
+    } else {
+        "no (`snapguard remediate` does not fix it; see Remediation)"
+    };
     let text = format!(
-        "# {} {}\n\nFamily: {}. Default severity: {}.\n\n{}",
+        "# {} {}\n\nFamily: {}. Default severity: {}.\nRemediable: {remediable}.\n\n{}",
         rule.id,
         rule.name,
         rule.family.title(),
@@ -32,4 +45,12 @@ pub fn explain(id: &str) -> Result<u8, String> {
     );
     print(&text)?;
     Ok(0)
+}
+
+fn yes_no(flag: bool) -> &'static str {
+    if flag {
+        "yes"
+    } else {
+        "no"
+    }
 }
