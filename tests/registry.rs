@@ -214,3 +214,44 @@ fn rules_and_explain_say_whether_remediate_fixes_a_rule() {
         assert!(explained.contains(&line), "{}: {explained}", rule.id);
     }
 }
+
+const README_TABLE_BEGIN: &str = "<!-- rules table: generated";
+const README_TABLE_END: &str = "<!-- rules table: end -->";
+
+/// The README's rules table is `snapguard rules --format markdown`, between its markers.
+/// `SNAPGUARD_UPDATE_README=1` rewrites it instead of failing.
+#[test]
+fn readme_rules_table_is_generated_from_the_registry() {
+    let out = snapguard(&["rules", "--format", "markdown"]);
+    assert_eq!(out.status.code(), Some(0));
+    let table = stdout(&out);
+    assert_eq!(table.lines().count(), RULES.len() + 2, "{table}");
+    for rule in RULES {
+        assert!(table.contains(&format!("| {} | {} |", rule.id, rule.name)));
+    }
+
+    let path = root().join("README.md");
+    let readme = fs::read_to_string(&path).unwrap();
+    let begin = readme
+        .find(README_TABLE_BEGIN)
+        .and_then(|at| Some(at + readme[at..].find("-->\n")? + "-->\n".len()))
+        .unwrap_or_else(|| panic!("README.md lacks the marker `{README_TABLE_BEGIN} ... -->`"));
+    let end = begin
+        + readme[begin..]
+            .find(README_TABLE_END)
+            .unwrap_or_else(|| panic!("README.md lacks the marker `{README_TABLE_END}`"));
+    // Blank lines around the table keep Markdown from reading the markers into it.
+    let section = format!("\n{table}\n");
+    if readme[begin..end] == section {
+        return;
+    }
+    if std::env::var("SNAPGUARD_UPDATE_README").as_deref() == Ok("1") {
+        let updated = format!("{}{section}{}", &readme[..begin], &readme[end..]);
+        fs::write(&path, updated).unwrap();
+        return;
+    }
+    panic!(
+        "README.md's rules table differs from the registry; rewrite it with \
+         `SNAPGUARD_UPDATE_README=1 cargo test -p snapguard --test registry`, or paste:\n{table}"
+    );
+}
