@@ -435,6 +435,88 @@ fn a_missing_inventory_or_config_is_a_clear_error() {
     );
 }
 
+/// The demo org's backup coverage, exactly: each account-region's figures.
+#[test]
+fn demo_org_coverage_is_exactly_this() {
+    let dir = root().join("fixtures/demo-org");
+    let (report, _) = scan_json(&dir, Some(&dir.join("snapguard.toml")));
+    insta::assert_snapshot!("demo_org_coverage", coverage_lines(&report).join("\n"));
+}
+
+/// One line per account-region: volumes (with a recent snapshot, copied), snapshots (in
+/// Recycle Bin scope); `?` for a figure the report leaves out as unknown.
+fn coverage_lines(report: &Value) -> Vec<String> {
+    let figure = |c: &Value, key: &str| match &c[key] {
+        Value::Null => "?".to_owned(),
+        n => n.to_string(),
+    };
+    report["coverage"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            format!(
+                "{} {} volumes {} recent {} copied {} snapshots {} in-recycle-bin {}",
+                c["account_id"].as_str().unwrap(),
+                c["region"].as_str().unwrap(),
+                c["volumes"],
+                figure(c, "volumes_with_recent_snapshot"),
+                figure(c, "volumes_copied"),
+                c["snapshots"],
+                figure(c, "snapshots_in_recycle_bin_scope"),
+            )
+        })
+        .collect()
+}
+
+/// A coverage figure follows the rules in force: with its rule turned off it is left out as
+/// unknown (SG-PROT-001 off once made every volume look recently snapshotted), and the other
+/// figures stay as they were.
+#[test]
+fn coverage_figure_of_a_rule_turned_off_is_unknown() {
+    let dir = root().join("fixtures/demo-org");
+    let config = fs::read_to_string(dir.join("snapguard.toml")).unwrap();
+    let (full, _) = scan_json(&dir, Some(&dir.join("snapguard.toml")));
+    let full = coverage_lines(&full);
+    let tmp = tempfile::tempdir().unwrap();
+    for (rule, key, word) in [
+        ("SG-PROT-001", "volumes_with_recent_snapshot", "recent"),
+        ("SG-PROT-002", "volumes_copied", "copied"),
+        ("SG-PROT-003", "volumes_copied", "copied"),
+        (
+            "SG-RBIN-001",
+            "snapshots_in_recycle_bin_scope",
+            "in-recycle-bin",
+        ),
+        (
+            "SG-RBIN-005",
+            "snapshots_in_recycle_bin_scope",
+            "in-recycle-bin",
+        ),
+    ] {
+        let path = tmp.path().join(format!("{rule}.toml"));
+        fs::write(
+            &path,
+            format!("{config}\n[rules.{rule}]\nenabled = false\n"),
+        )
+        .unwrap();
+        let (report, _) = scan_json(&dir, Some(&path));
+        for c in report["coverage"].as_array().unwrap() {
+            assert!(c.get(key).is_none(), "{rule} off, yet {key}: {c}");
+        }
+        let expected: Vec<String> = full
+            .iter()
+            .map(|line| {
+                let mut words: Vec<String> = line.split(' ').map(str::to_owned).collect();
+                let at = words.iter().position(|w| w == word).unwrap() + 1;
+                words[at] = "?".to_owned();
+                words.join(" ")
+            })
+            .collect();
+        assert_eq!(coverage_lines(&report), expected, "{rule} off");
+    }
+}
+
 #[test]
 fn rules_and_explain() {
     let out = snapguard(&["rules"]);

@@ -17,6 +17,8 @@ use serde_json::json;
 
 use crate::report::Coverage;
 use crate::Report;
+use rules::coverage::{COPY_RULES, RECENT_SNAPSHOT_RULES, RECYCLE_BIN_RULES};
+use rules::Rule;
 
 const STYLE: &str = include_str!("html/report.css");
 const SCRIPT: &str = include_str!("html/report.js");
@@ -192,32 +194,45 @@ fn trend(report: &Report, page: &mut String) {
 }
 
 fn coverage(report: &Report, page: &mut String) {
-    page.push_str(
+    let ids = |rules: &[&Rule]| rules.iter().map(|r| r.id).collect::<Vec<_>>().join(" and ");
+    let _ = writeln!(
+        page,
         "<section id=\"coverage\">\n<h2>Backup coverage</h2>\n<p class=\"hint\">Counted from the \
-         inventory and the findings of SG-PROT-001 (recent snapshot), SG-PROT-002/003 (copied \
-         to the DR region and the archive account) and SG-RBIN-001/005 (retained by a Recycle \
-         Bin rule); waived findings count as gaps, and volumes skipped by configuration count as \
-         protected.</p>\n",
+         inventory with the checks of {} (recent snapshot), {} (copied to the DR region and the \
+         archive account) and {} (retained by a Recycle Bin rule); a waiver does not close a \
+         gap, volumes skipped by configuration count as protected, and a figure whose rules are \
+         turned off or could not be checked is unknown.</p>",
+        ids(&RECENT_SNAPSHOT_RULES),
+        ids(&COPY_RULES),
+        ids(&RECYCLE_BIN_RULES)
     );
-    let total = report
-        .coverage
-        .iter()
-        .fold(Coverage::default(), |sum, c| Coverage {
-            volumes: sum.volumes + c.volumes,
-            volumes_with_recent_snapshot: sum.volumes_with_recent_snapshot
-                + c.volumes_with_recent_snapshot,
-            volumes_copied: sum.volumes_copied + c.volumes_copied,
-            snapshots: sum.snapshots + c.snapshots,
-            snapshots_in_recycle_bin_scope: sum.snapshots_in_recycle_bin_scope
-                + c.snapshots_in_recycle_bin_scope,
-            ..sum
-        });
+    // Each measure summed over the account-regions where it is known.
+    let mut totals = [(0, 0, 0); 3];
+    for c in &report.coverage {
+        for (i, (_, measure)) in coverage_measures(c).into_iter().enumerate() {
+            match measure {
+                Some((part, whole)) => {
+                    totals[i].0 += part;
+                    totals[i].1 += whole;
+                }
+                None => totals[i].2 += 1,
+            }
+        }
+    }
+    let labels = coverage_measures(&Coverage::default()).map(|(label, _)| label);
     page.push_str("<div class=\"cards coverage-totals\">\n");
-    for (label, part, whole) in coverage_measures(&total) {
+    for (label, (part, whole, unknown)) in labels.into_iter().zip(totals) {
+        let unknown = match unknown {
+            0 => String::new(),
+            n => format!(
+                "<br><span class=\"muted\">unknown in {n} account-region{}</span>",
+                plural(n)
+            ),
+        };
         let _ = writeln!(
             page,
             "<div class=\"card\"><span class=\"count\">{}</span>{label}<br>\
-             <span class=\"muted\">{part} of {whole}</span></div>",
+             <span class=\"muted\">{part} of {whole}</span>{unknown}</div>",
             percent(part, whole)
         );
     }
@@ -241,10 +256,13 @@ fn coverage(report: &Report, page: &mut String) {
                 }
                 Some(c) => {
                     let [recent, copied, retained] =
-                        coverage_measures(c).map(|(_, part, whole)| meter(part, whole));
+                        coverage_measures(c).map(|(_, measure)| match measure {
+                            Some((part, whole)) => format!("<td>{}</td>", meter(part, whole)),
+                            None => "<td class=\"unknown\">unknown</td>".to_owned(),
+                        });
                     format!(
-                        "<td class=\"num\">{}</td><td>{recent}</td><td>{copied}</td>\
-                         <td class=\"num\">{}</td><td>{retained}</td></tr>",
+                        "<td class=\"num\">{}</td>{recent}{copied}\
+                         <td class=\"num\">{}</td>{retained}</tr>",
                         c.volumes, c.snapshots
                     )
                 }
@@ -271,19 +289,17 @@ fn coverage(report: &Report, page: &mut String) {
     page.push_str("</section>\n");
 }
 
-/// (label, covered, of how many) for each coverage measure, in column order.
-fn coverage_measures(c: &Coverage) -> [(&'static str, usize, usize); 3] {
+/// (label, (covered, of how many) when known) for each coverage measure, in column order.
+fn coverage_measures(c: &Coverage) -> [(&'static str, Option<(usize, usize)>); 3] {
     [
         (
             "volumes with a recent snapshot",
-            c.volumes_with_recent_snapshot,
-            c.volumes,
+            c.volumes_with_recent_snapshot.map(|n| (n, c.volumes)),
         ),
-        ("volumes copied", c.volumes_copied, c.volumes),
+        ("volumes copied", c.volumes_copied.map(|n| (n, c.volumes))),
         (
             "snapshots in Recycle Bin scope",
-            c.snapshots_in_recycle_bin_scope,
-            c.snapshots,
+            c.snapshots_in_recycle_bin_scope.map(|n| (n, c.snapshots)),
         ),
     ]
 }

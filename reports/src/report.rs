@@ -10,6 +10,8 @@ use rules::inventory::{Gap, Inventory};
 use rules::registry::RULES;
 use rules::{Finding, Severity};
 
+pub use rules::coverage::Coverage;
+
 pub const SCHEMA_VERSION: u32 = 1;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -31,7 +33,8 @@ pub struct Report {
     pub waivers: Vec<WaiverUse>,
     pub findings: Vec<Finding>,
     /// Backup coverage per account-region, for those whose volumes, snapshots and snapshot
-    /// retention rules were all read.
+    /// retention rules were all read. A figure left out is unknown: its rules were turned off
+    /// or could not be checked there (see [`Coverage`]).
     #[serde(default)]
     pub coverage: Vec<Coverage>,
     /// Which part of the organization this report covers, when made with `scan --shard`.
@@ -105,28 +108,6 @@ pub struct RuleCount {
     pub count: usize,
 }
 
-/// How much of one account-region's data is backed up. Counted from the inventory and the
-/// findings of the protection and Recycle Bin rules, so it follows the configuration those rules
-/// ran with. Waived findings count as gaps: a waiver accepts a gap, it does not close it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Coverage {
-    pub account_id: String,
-    pub region: String,
-    /// Every volume in the region.
-    pub volumes: usize,
-    /// Volumes SG-PROT-001 did not flag (volumes skipped by `protection.skip_volumes_tagged`
-    /// are not checked, so they count here).
-    pub volumes_with_recent_snapshot: usize,
-    /// Volumes with a completed snapshot whose latest snapshot SG-PROT-002 and SG-PROT-003 did
-    /// not flag for a missing cross-region or cross-account copy.
-    pub volumes_copied: usize,
-    /// Snapshots the account owns in the region.
-    pub snapshots: usize,
-    /// Owned snapshots a Recycle Bin rule retains: none when SG-RBIN-001 fires (no rule covers
-    /// snapshots), otherwise all but those SG-RBIN-005 flags.
-    pub snapshots_in_recycle_bin_scope: usize,
-}
-
 impl Report {
     pub fn new(inventory: &Inventory, evaluation: Evaluation, source: String) -> Report {
         let names: BTreeMap<&str, &str> = inventory
@@ -153,7 +134,6 @@ impl Report {
         not_scanned.sort();
         not_scanned.dedup();
 
-        let coverage = Coverage::of(inventory, &evaluation.findings);
         Report {
             schema_version: SCHEMA_VERSION,
             tool: format!("snapguard {}", env!("CARGO_PKG_VERSION")),
@@ -167,7 +147,7 @@ impl Report {
             summary: Summary::of(&evaluation.findings),
             waivers: evaluation.waivers,
             findings: evaluation.findings,
-            coverage,
+            coverage: evaluation.coverage,
             shard: None,
             baseline: None,
         }
@@ -186,80 +166,6 @@ impl Report {
             }) => format!("{account_id} ({name})"),
             _ => account_id.to_owned(),
         }
-    }
-}
-
-impl Coverage {
-    fn of(inventory: &Inventory, findings: &[Finding]) -> Vec<Coverage> {
-        let mut coverage = Vec::new();
-        for account in &inventory.accounts {
-            for region in &account.regions {
-                let (Some(volumes), Some(snapshots), Some(_)) = (
-                    &region.volumes,
-                    &region.snapshots,
-                    &region.snapshot_retention_rules,
-                ) else {
-                    continue;
-                };
-                let here: Vec<&Finding> = findings
-                    .iter()
-                    .filter(|f| f.account_id == account.id && f.region == region.name)
-                    .collect();
-                let of_rules = |rule_ids: &[&str]| {
-                    here.iter()
-                        .filter(|f| rule_ids.contains(&f.rule_id.as_str()))
-                        .copied()
-                        .collect::<Vec<&Finding>>()
-                };
-                let stale: BTreeSet<&str> = of_rules(&["SG-PROT-001"])
-                    .iter()
-                    .map(|f| f.resource_id.as_str())
-                    .collect();
-                // Copy findings are about the latest snapshot; its volume is in the evidence.
-                let uncopied: BTreeSet<&str> = of_rules(&["SG-PROT-002", "SG-PROT-003"])
-                    .iter()
-                    .filter_map(|f| f.evidence.get("volume_id")?.as_str())
-                    .collect();
-                let owned: Vec<_> = snapshots
-                    .iter()
-                    .filter(|s| s.owner_id.as_deref().is_none_or(|o| o == account.id))
-                    .collect();
-                let snapshotted: BTreeSet<&str> = owned
-                    .iter()
-                    .filter(|s| s.is_completed())
-                    .filter_map(|s| s.volume_id.as_deref())
-                    .collect();
-                let outside_recycle_bin: BTreeSet<&str> = of_rules(&["SG-RBIN-005"])
-                    .iter()
-                    .map(|f| f.resource_id.as_str())
-                    .collect();
-                let recycle_bin_off = !of_rules(&["SG-RBIN-001"]).is_empty();
-                coverage.push(Coverage {
-                    account_id: account.id.to_string(),
-                    region: region.name.to_string(),
-                    volumes: volumes.len(),
-                    volumes_with_recent_snapshot: volumes
-                        .iter()
-                        .filter(|v| !stale.contains(v.volume_id.as_str()))
-                        .count(),
-                    volumes_copied: volumes
-                        .iter()
-                        .map(|v| v.volume_id.as_str())
-                        .filter(|v| snapshotted.contains(v) && !uncopied.contains(v))
-                        .count(),
-                    snapshots: owned.len(),
-                    snapshots_in_recycle_bin_scope: if recycle_bin_off {
-                        0
-                    } else {
-                        owned
-                            .iter()
-                            .filter(|s| !outside_recycle_bin.contains(s.snapshot_id.as_str()))
-                            .count()
-                    },
-                });
-            }
-        }
-        coverage
     }
 }
 

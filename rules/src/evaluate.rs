@@ -5,11 +5,12 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{Config, Waiver};
+use crate::coverage::Coverage;
 use crate::finding::{Finding, Severity, WaiverStatus};
 use crate::inventory::{Gap, Inventory};
 use crate::registry::{Check, Rule, RULES};
 use crate::scope::{AccountScope, Context, Emitter, RegionScope};
-use crate::wildcard;
+use crate::{iam, prot, wildcard};
 
 /// What an evaluation found.
 #[derive(Debug, Default)]
@@ -20,6 +21,9 @@ pub struct Evaluation {
     pub not_evaluated: Vec<Gap>,
     /// Each configured waiver and how many findings it matched.
     pub waivers: Vec<WaiverUse>,
+    /// Backup coverage per account-region, for those whose volumes, snapshots and snapshot
+    /// retention rules were all read, counted with the rules in force.
+    pub coverage: Vec<Coverage>,
 }
 
 /// A configured waiver and what it did in this run. An expired waiver that still matches lists
@@ -92,10 +96,11 @@ pub fn evaluate(inventory: &Inventory, config: &Config) -> Evaluation {
                 .chain([(a, None)])
         })
         .collect();
-    let mut findings: Vec<Finding> = places
+    let results: Vec<(Vec<Finding>, Option<Coverage>)> = places
         .par_iter()
-        .flat_map_iter(|&(account, region)| {
+        .map(|&(account, region)| {
             let mut out = Vec::new();
+            let mut coverage = None;
             match region {
                 Some(region) => {
                     let scope = RegionScope::new(&ctx, account, region);
@@ -111,6 +116,9 @@ pub fn evaluate(inventory: &Inventory, config: &Config) -> Evaluation {
                             check(&scope, &mut emitter);
                         }
                     }
+                    coverage = Coverage::of(&scope, |rule| {
+                        rules.iter().any(|(active, _)| active.id == rule.id)
+                    });
                 }
                 None => {
                     let scope = AccountScope::new(&ctx, account);
@@ -128,9 +136,15 @@ pub fn evaluate(inventory: &Inventory, config: &Config) -> Evaluation {
                     }
                 }
             }
-            out
+            (out, coverage)
         })
         .collect();
+    let mut findings = Vec::with_capacity(results.iter().map(|(f, _)| f.len()).sum());
+    let mut coverage = Vec::new();
+    for (found, covered) in results {
+        findings.extend(found);
+        coverage.extend(covered);
+    }
 
     let waivers = apply_waivers(&mut findings, &config.waivers, inventory);
     sort_findings(&mut findings);
@@ -138,6 +152,7 @@ pub fn evaluate(inventory: &Inventory, config: &Config) -> Evaluation {
         findings,
         not_evaluated: not_evaluated(&ctx, &rules),
         waivers,
+        coverage,
     }
 }
 
@@ -212,16 +227,17 @@ fn apply_waivers(findings: &mut [Finding], waivers: &[Waiver], inv: &Inventory) 
 
 /// Checks a configured target that the inventory does not hold cannot be made; say so.
 fn not_evaluated(ctx: &Context, rules: &[(&'static Rule, Severity)]) -> Vec<Gap> {
-    let active = |id: &str| rules.iter().any(|(r, _)| r.id == id);
+    let active = |rule: &Rule| rules.iter().any(|(r, _)| r.id == rule.id);
     let protection = &ctx.config.protection;
     let mut gaps = Vec::new();
     if let Some(archive) = &protection.archive_account {
         let scanned = ctx.inventory.accounts.iter().any(|a| a.id == archive.0);
-        if active("SG-PROT-003") && !scanned {
+        let rule = &prot::snapshot_without_cross_account_copy::RULE;
+        if active(rule) && !scanned {
             gaps.push(Gap {
                 account_id: archive.0.clone(),
                 region: None,
-                operation: "SG-PROT-003".into(),
+                operation: rule.id.into(),
                 error: "the archive account (protection.archive_account) was not scanned, so \
                         copies into it cannot be checked"
                     .into(),
@@ -239,19 +255,25 @@ fn not_evaluated(ctx: &Context, rules: &[(&'static Rule, Severity)]) -> Vec<Gap>
                         account_id: account.id.to_string(),
                         region: None,
                         operation: "SCPs".into(),
-                        error: "the account's place in the organization tree \
-                                (accounts-for-parent) was not recorded, so no SCP was applied to \
-                                its principals and SG-IAM-005 was not evaluated"
-                            .into(),
+                        error: format!(
+                            "the account's place in the organization tree \
+                             (accounts-for-parent) was not recorded, so no SCP was applied to \
+                             its principals and {} was not evaluated",
+                            iam::no_scp_guardrail::RULE.id
+                        ),
                     });
                 }
             }
         }
     }
     for (rule, key, copy_regions) in [
-        ("SG-PROT-002", "copy_regions", &protection.copy_regions),
         (
-            "SG-PROT-007",
+            &prot::snapshot_without_cross_region_copy::RULE,
+            "copy_regions",
+            &protection.copy_regions,
+        ),
+        (
+            &prot::image_without_cross_region_copy::RULE,
             "image_copy_regions",
             &protection.image_copy_regions,
         ),
@@ -265,7 +287,7 @@ fn not_evaluated(ctx: &Context, rules: &[(&'static Rule, Severity)]) -> Vec<Gap>
                     gaps.push(Gap {
                         account_id: account.id.to_string(),
                         region: Some(region.clone()),
-                        operation: rule.into(),
+                        operation: rule.id.into(),
                         error: format!(
                             "copy region {region} (protection.{key}) was not scanned in this \
                              account, so copies into it cannot be checked"

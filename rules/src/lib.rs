@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod copies;
+pub mod coverage;
 pub mod evaluate;
 pub mod finding;
 pub mod iam;

@@ -52,6 +52,10 @@ pub struct Rule {
     pub name: &'static str,
     pub family: Family,
     pub severity: Severity,
+    /// Whether `snapguard remediate` fixes its findings: the plan has an action that changes
+    /// AWS for each of them, not only a manual review. tests/registry.rs holds it to the
+    /// planner.
+    pub remediable: bool,
     /// One line: when the rule fires.
     pub summary: &'static str,
     /// The rule's own source file; its `//!` lines are its documentation.

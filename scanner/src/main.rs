@@ -30,8 +30,8 @@ enum Command {
     Collect(cli::collect::CollectArgs),
     /// Combine the JSON reports of `scan --shard K/N` into one report.
     Merge(cli::merge::MergeArgs),
-    /// List every rule: id, name, family, default severity.
-    Rules,
+    /// List every rule: id, name, family, default severity, whether `remediate` fixes it.
+    Rules(cli::rules::RulesArgs),
     /// Check IAM changes: the CI gate for policies, Terraform plans and CloudFormation templates.
     Iam(cli::iam::IamArgs),
     /// Plan the remediations of findings, for review before applying them.
@@ -57,7 +57,7 @@ fn main() -> ExitCode {
         Command::Merge(args) => cli::merge::run(args),
         Command::Iam(args) => cli::iam::run(args),
         Command::Remediate(args) => cli::remediate::run(args),
-        Command::Rules => print(&cli::rules::table()).map(|_| 0),
+        Command::Rules(args) => cli::rules::run(args),
         Command::Explain { rule } => cli::rules::explain(&rule),
     };
     match result {

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use crate::finding::Resource;
 use crate::inventory::{Account, Organization, Tag};
+use crate::registry::Rule;
 use crate::scope::{AccountScope, Context, Draft, Emitter};
 use crate::wildcard;
 use iam::authorization_details::{PolicySource, SourcedDocument};
@@ -17,27 +18,33 @@ use iam::{
 
 /// Which rule reports which protected actions. Actions configured in `iam.protected_actions`
 /// beyond these belong to SG-IAM-006.
-pub const ACTIONS_BY_RULE: [(&str, &[&str]); 4] = [
-    ("SG-IAM-001", &["ec2:DeleteSnapshot"]),
-    ("SG-IAM-002", &["ec2:DeregisterImage"]),
+pub static ACTIONS_BY_RULE: [(&Rule, &[&str]); 4] = [
     (
-        "SG-IAM-003",
+        &super::principal_can_delete_snapshots::RULE,
+        &["ec2:DeleteSnapshot"],
+    ),
+    (
+        &super::principal_can_deregister_images::RULE,
+        &["ec2:DeregisterImage"],
+    ),
+    (
+        &super::principal_can_share_backups::RULE,
         &["ec2:ModifySnapshotAttribute", "ec2:ModifyImageAttribute"],
     ),
     (
-        "SG-IAM-004",
+        &super::principal_can_weaken_recycle_bin::RULE,
         &["rbin:DeleteRule", "rbin:UpdateRule", "rbin:UnlockRule"],
     ),
 ];
 
-/// The rule that reports a grant of `action`.
+/// The id of the rule that reports a grant of `action`.
 pub fn rule_for_action(action: &str) -> &'static str {
     ACTIONS_BY_RULE
         .iter()
         .find(|(_, actions)| actions.iter().any(|a| a.eq_ignore_ascii_case(action)))
         .map_or(
             super::principal_can_perform_protected_action::RULE.id,
-            |(id, _)| id,
+            |(rule, _)| rule.id,
         )
 }
 

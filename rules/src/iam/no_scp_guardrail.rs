@@ -38,6 +38,7 @@ pub static RULE: Rule = Rule {
     name: "no-scp-guardrail",
     family: Family::Iam,
     severity: Severity::Medium,
+    remediable: false,
     summary: "no SCP on an account's path (root, OUs, account) denies the protected actions to non-exempt principals",
     source: include_str!("no_scp_guardrail.rs"),
     check: Check::Account(check),

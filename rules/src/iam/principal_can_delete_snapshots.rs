@@ -31,6 +31,7 @@ pub static RULE: Rule = Rule {
     name: "principal-can-delete-snapshots",
     family: Family::Iam,
     severity: Severity::High,
+    remediable: false,
     summary: "a non-exempt principal is effectively allowed ec2:DeleteSnapshot",
     source: include_str!("principal_can_delete_snapshots.rs"),
     check: Check::Account(check),

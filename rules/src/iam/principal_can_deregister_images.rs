@@ -26,6 +26,7 @@ pub static RULE: Rule = Rule {
     name: "principal-can-deregister-images",
     family: Family::Iam,
     severity: Severity::Medium,
+    remediable: false,
     summary: "a non-exempt principal is effectively allowed ec2:DeregisterImage",
     source: include_str!("principal_can_deregister_images.rs"),
     check: Check::Account(check),

@@ -30,6 +30,7 @@ pub static RULE: Rule = Rule {
     name: "principal-can-perform-protected-action",
     family: Family::Iam,
     severity: Severity::High,
+    remediable: false,
     summary:
         "a non-exempt principal is effectively allowed an action added to iam.protected_actions",
     source: include_str!("principal_can_perform_protected_action.rs"),

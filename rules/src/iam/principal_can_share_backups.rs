@@ -28,6 +28,7 @@ pub static RULE: Rule = Rule {
     name: "principal-can-share-backups",
     family: Family::Iam,
     severity: Severity::High,
+    remediable: false,
     summary: "a non-exempt principal is effectively allowed ec2:ModifySnapshotAttribute or ec2:ModifyImageAttribute",
     source: include_str!("principal_can_share_backups.rs"),
     check: Check::Account(check),

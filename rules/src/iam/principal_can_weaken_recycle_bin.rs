@@ -26,6 +26,7 @@ pub static RULE: Rule = Rule {
     name: "principal-can-weaken-recycle-bin",
     family: Family::Iam,
     severity: Severity::High,
+    remediable: false,
     summary: "a non-exempt principal is effectively allowed rbin:DeleteRule, rbin:UpdateRule or rbin:UnlockRule",
     source: include_str!("principal_can_weaken_recycle_bin.rs"),
     check: Check::Account(check),

@@ -29,6 +29,7 @@ pub static RULE: Rule = Rule {
     name: "archive-candidate-snapshot",
     family: Family::Prot,
     severity: Severity::Info,
+    remediable: false,
     summary: "a standard-tier snapshot older than 90 days whose volume is gone and no AMI uses it",
     source: include_str!("archive_candidate_snapshot.rs"),
     check: Check::Region(check),

@@ -39,6 +39,7 @@ pub static RULE: Rule = Rule {
     name: "image-without-cross-region-copy",
     family: Family::Prot,
     severity: Severity::Medium,
+    remediable: true,
     summary: "an owned AMI has no copy in any of protection.image_copy_regions",
     source: include_str!("image_without_cross_region_copy.rs"),
     check: Check::Region(check),

@@ -30,6 +30,7 @@ pub static RULE: Rule = Rule {
     name: "multi-volume-snapshots-not-crash-consistent",
     family: Family::Prot,
     severity: Severity::Medium,
+    remediable: true,
     summary: "an instance's volumes' latest snapshots were not started together",
     source: include_str!("multi_volume_snapshots_not_crash_consistent.rs"),
     check: Check::Region(check),

@@ -26,6 +26,7 @@ pub static RULE: Rule = Rule {
     name: "snapshot-unencrypted",
     family: Family::Prot,
     severity: Severity::Medium,
+    remediable: true,
     summary: "an owned snapshot is not encrypted",
     source: include_str!("snapshot_unencrypted.rs"),
     check: Check::Region(check),

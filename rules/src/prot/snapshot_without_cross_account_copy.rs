@@ -21,6 +21,7 @@
 use serde_json::json;
 
 use crate::finding::Severity;
+use crate::inventory::{Snapshot, Volume};
 use crate::registry::{Check, Family, Rule};
 use crate::remediation::Remediation;
 use crate::scope::{Draft, Emitter, RegionScope};
@@ -30,6 +31,7 @@ pub static RULE: Rule = Rule {
     name: "snapshot-without-cross-account-copy",
     family: Family::Prot,
     severity: Severity::Medium,
+    remediable: true,
     summary: "a volume's latest snapshot has no copy in protection.archive_account",
     source: include_str!("snapshot_without_cross_account_copy.rs"),
     check: Check::Region(check),
@@ -40,30 +42,10 @@ fn check(scope: &RegionScope, out: &mut Emitter) {
         return;
     };
     let archive = archive.0.as_str();
-    if archive == scope.account.id {
-        return;
-    }
-    let archive_read = scope
-        .ctx
-        .inventory
-        .accounts
-        .iter()
-        .any(|a| a.id == archive && a.regions.iter().any(|r| r.snapshots.is_some()));
-    let Some(volumes) = scope.volumes_in_scope() else {
+    let Some(uncopied) = uncopied(scope) else {
         return;
     };
-    if !archive_read {
-        return;
-    }
-    let latest = scope.latest_snapshot_by_volume();
-    for volume in volumes {
-        let Some(snapshot) = latest.get(volume.volume_id.as_str()) else {
-            continue;
-        };
-        let copies = scope.ctx.copies_of(&snapshot.snapshot_id);
-        if copies.iter().any(|c| c.account_id == archive) {
-            continue;
-        }
+    for (volume, snapshot) in uncopied {
         let message = format!(
             "the latest snapshot of volume {}, {}, has no copy in archive account {archive}",
             volume.volume_id, snapshot.snapshot_id
@@ -77,4 +59,39 @@ fn check(scope: &RegionScope, out: &mut Emitter) {
                 }),
         );
     }
+}
+
+/// Each volume in scope whose latest completed snapshot has no copy in the archive account:
+/// what this rule reports, and what backup coverage counts as not copied to the archive
+/// account. Empty when no archive account is configured or this is the archive account; `None`
+/// when it cannot be told: the region's volumes, or the archive account's snapshots, were not
+/// read.
+pub(crate) fn uncopied<'a>(scope: &RegionScope<'a>) -> Option<Vec<(&'a Volume, &'a Snapshot)>> {
+    let Some(archive) = scope.config().protection.archive_account.as_ref() else {
+        return Some(Vec::new());
+    };
+    let archive = archive.0.as_str();
+    if archive == scope.account.id {
+        return Some(Vec::new());
+    }
+    let archive_read = scope
+        .ctx
+        .inventory
+        .accounts
+        .iter()
+        .any(|a| a.id == archive && a.regions.iter().any(|r| r.snapshots.is_some()));
+    let volumes = scope.volumes_in_scope()?;
+    if !archive_read {
+        return None;
+    }
+    let latest = scope.latest_snapshot_by_volume();
+    let uncopied = volumes
+        .filter_map(|volume| {
+            let snapshot = *latest.get(volume.volume_id.as_str())?;
+            let copies = scope.ctx.copies_of(&snapshot.snapshot_id);
+            let copied = copies.iter().any(|c| c.account_id == archive);
+            (!copied).then_some((volume, snapshot))
+        })
+        .collect();
+    Some(uncopied)
 }

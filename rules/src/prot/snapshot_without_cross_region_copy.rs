@@ -23,6 +23,7 @@
 use serde_json::json;
 
 use crate::finding::Severity;
+use crate::inventory::{Snapshot, Volume};
 use crate::registry::{Check, Family, Rule};
 use crate::remediation::Remediation;
 use crate::scope::{Draft, Emitter, RegionScope};
@@ -32,33 +33,17 @@ pub static RULE: Rule = Rule {
     name: "snapshot-without-cross-region-copy",
     family: Family::Prot,
     severity: Severity::Medium,
+    remediable: true,
     summary: "a volume's latest snapshot has no copy in any of protection.copy_regions",
     source: include_str!("snapshot_without_cross_region_copy.rs"),
     check: Check::Region(check),
 };
 
 fn check(scope: &RegionScope, out: &mut Emitter) {
-    let account = scope.account.id.as_str();
-    let Some(volumes) = scope.volumes_in_scope() else {
+    let Some(Uncopied { targets, snapshots }) = uncopied(scope) else {
         return;
     };
-    let copy_regions = &scope.config().protection.copy_regions;
-    let Some(targets) = scope.copy_targets(copy_regions, |r| r.snapshots.is_some()) else {
-        return;
-    };
-    let latest = scope.latest_snapshot_by_volume();
-    for volume in volumes {
-        let Some(snapshot) = latest.get(volume.volume_id.as_str()) else {
-            continue;
-        };
-        let copied = scope
-            .ctx
-            .copies_of(&snapshot.snapshot_id)
-            .iter()
-            .any(|c| c.account_id == account && targets.contains(&c.region.as_str()));
-        if copied {
-            continue;
-        }
+    for (volume, snapshot) in snapshots {
         let message = format!(
             "the latest snapshot of volume {}, {}, has no copy in {}",
             volume.volume_id,
@@ -74,4 +59,40 @@ fn check(scope: &RegionScope, out: &mut Emitter) {
                 }),
         );
     }
+}
+
+/// The latest snapshots this rule finds without a copy, and the regions a copy was looked for in.
+pub(crate) struct Uncopied<'a> {
+    pub targets: Vec<&'a str>,
+    /// Each volume in scope whose latest completed snapshot has no copy in any target region.
+    pub snapshots: Vec<(&'a Volume, &'a Snapshot)>,
+}
+
+/// What this rule reports, and what backup coverage counts as not copied to another region.
+/// Empty when no copy region other than this one is configured; `None` when it cannot be told:
+/// the region's volumes, or a copy region's snapshots, were not read.
+pub(crate) fn uncopied<'a>(scope: &RegionScope<'a>) -> Option<Uncopied<'a>> {
+    let account = scope.account.id.as_str();
+    let volumes = scope.volumes_in_scope()?;
+    let copy_regions = &scope.config().protection.copy_regions;
+    if copy_regions.iter().all(|r| *r == scope.region.name) {
+        return Some(Uncopied {
+            targets: Vec::new(),
+            snapshots: Vec::new(),
+        });
+    }
+    let targets = scope.copy_targets(copy_regions, |r| r.snapshots.is_some())?;
+    let latest = scope.latest_snapshot_by_volume();
+    let snapshots = volumes
+        .filter_map(|volume| {
+            let snapshot = *latest.get(volume.volume_id.as_str())?;
+            let copied = scope
+                .ctx
+                .copies_of(&snapshot.snapshot_id)
+                .iter()
+                .any(|c| c.account_id == account && targets.contains(&c.region.as_str()));
+            (!copied).then_some((volume, snapshot))
+        })
+        .collect();
+    Some(Uncopied { targets, snapshots })
 }

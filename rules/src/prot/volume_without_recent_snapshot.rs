@@ -21,6 +21,7 @@
 use serde_json::json;
 
 use crate::finding::Severity;
+use crate::inventory::{Snapshot, Volume};
 use crate::registry::{Check, Family, Rule};
 use crate::remediation::Remediation;
 use crate::scope::{Draft, Emitter, RegionScope};
@@ -30,25 +31,18 @@ pub static RULE: Rule = Rule {
     name: "volume-without-recent-snapshot",
     family: Family::Prot,
     severity: Severity::High,
+    remediable: true,
     summary: "a volume in scope has no completed snapshot newer than protection.max_snapshot_age",
     source: include_str!("volume_without_recent_snapshot.rs"),
     check: Check::Region(check),
 };
 
 fn check(scope: &RegionScope, out: &mut Emitter) {
-    let (Some(volumes), Some(_)) = (scope.volumes_in_scope(), scope.region.snapshots.as_ref())
-    else {
+    let Some(stale) = stale_volumes(scope) else {
         return;
     };
     let max_age = scope.config().protection.max_snapshot_age;
-    let collected_at = scope.ctx.inventory.collected_at;
-    let oldest_allowed = collected_at.minus(max_age);
-    let latest = scope.latest_snapshot_by_volume();
-    for volume in volumes {
-        let newest = latest.get(volume.volume_id.as_str());
-        if newest.is_some_and(|s| s.start_time >= oldest_allowed) {
-            continue;
-        }
+    for (volume, newest) in stale {
         let (message, evidence) = match newest {
             Some(s) => (
                 format!(
@@ -71,4 +65,28 @@ fn check(scope: &RegionScope, out: &mut Emitter) {
                 }),
         );
     }
+}
+
+/// The volumes in scope without a completed snapshot newer than `protection.max_snapshot_age`,
+/// each with its newest completed snapshot if any: what this rule reports, and what backup
+/// coverage counts as not recently snapshotted. `None` when the region's volumes or snapshots
+/// were not read.
+pub(crate) fn stale_volumes<'a>(
+    scope: &RegionScope<'a>,
+) -> Option<Vec<(&'a Volume, Option<&'a Snapshot>)>> {
+    let (Some(volumes), Some(_)) = (scope.volumes_in_scope(), scope.region.snapshots.as_ref())
+    else {
+        return None;
+    };
+    let max_age = scope.config().protection.max_snapshot_age;
+    let oldest_allowed = scope.ctx.inventory.collected_at.minus(max_age);
+    let latest = scope.latest_snapshot_by_volume();
+    let stale = volumes
+        .filter_map(|volume| {
+            let newest = latest.get(volume.volume_id.as_str()).copied();
+            let recent = newest.is_some_and(|s| s.start_time >= oldest_allowed);
+            (!recent).then_some((volume, newest))
+        })
+        .collect();
+    Some(stale)
 }

@@ -25,6 +25,7 @@ pub static RULE: Rule = Rule {
     name: "recycle-bin-off-for-images",
     family: Family::Rbin,
     severity: Severity::Medium,
+    remediable: true,
     summary: "no Recycle Bin retention rule covers AMIs in an account-region",
     source: include_str!("recycle_bin_off_for_images.rs"),
     check: Check::Region(check),

@@ -27,6 +27,7 @@ pub static RULE: Rule = Rule {
     name: "recycle-bin-off-for-snapshots",
     family: Family::Rbin,
     severity: Severity::High,
+    remediable: true,
     summary: "no Recycle Bin retention rule covers EBS snapshots in an account-region",
     source: include_str!("recycle_bin_off_for_snapshots.rs"),
     check: Check::Region(check),

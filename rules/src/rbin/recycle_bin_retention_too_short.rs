@@ -31,6 +31,7 @@ pub static RULE: Rule = Rule {
     name: "recycle-bin-retention-too-short",
     family: Family::Rbin,
     severity: Severity::Medium,
+    remediable: true,
     summary: "a covering rule keeps resources fewer days than recycle_bin.min_retention_days",
     source: include_str!("recycle_bin_retention_too_short.rs"),
     check: Check::Region(check),

@@ -27,6 +27,7 @@ pub static RULE: Rule = Rule {
     name: "recycle-bin-rule-unlocked",
     family: Family::Rbin,
     severity: Severity::Medium,
+    remediable: true,
     summary: "a covering rule is not locked",
     source: include_str!("recycle_bin_rule_unlocked.rs"),
     check: Check::Region(check),

@@ -31,6 +31,7 @@ pub static RULE: Rule = Rule {
     name: "snapshot-not-covered-by-recycle-bin",
     family: Family::Rbin,
     severity: Severity::Medium,
+    remediable: true,
     summary: "only tag-level rules exist and this snapshot lacks their tags, or a region rule excludes it",
     source: include_str!("snapshot_not_covered_by_recycle_bin.rs"),
     check: Check::Region(check),
@@ -40,31 +41,47 @@ fn check(scope: &RegionScope, out: &mut Emitter) {
     let Some(rules) = scope.region.snapshot_retention_rules.as_ref() else {
         return;
     };
-    // Without the rules' tags (get-rule), coverage is unknown; the loader reports that gap.
-    if rules.is_empty() || rules.iter().any(|r| r.resource_tags.is_none()) {
+    // A region without any rule is SG-RBIN-001's business.
+    if rules.is_empty() {
         return;
     }
-    let retaining: Vec<&RetentionRule> = rules
-        .iter()
-        .filter(|r| r.status.as_deref().is_none_or(|s| s == "available"))
-        .collect();
-    for snapshot in scope.owned_snapshots().into_iter().flatten() {
-        if retaining.iter().any(|r| retains(r, snapshot)) {
-            continue;
-        }
+    let Some(unretained) = unretained(scope) else {
+        return;
+    };
+    let rule_ids: Vec<&str> = rules.iter().map(|r| r.identifier.as_str()).collect();
+    for snapshot in unretained {
         let message = format!(
             "snapshot {} is retained by none of the {} Recycle Bin rules in {}",
             snapshot.snapshot_id,
             rules.len(),
             scope.region.name
         );
-        let rule_ids: Vec<&str> = rules.iter().map(|r| r.identifier.as_str()).collect();
         out.emit(
             Draft::new(scope.snapshot(snapshot), message)
                 .evidence(json!({ "rules": rule_ids }))
                 .remediation(super::new_rule(scope.config(), "EBS_SNAPSHOT")),
         );
     }
+}
+
+/// The owned snapshots no available retention rule retains (all of them where the region has
+/// no rule): what this rule reports where the region has rules, and what backup coverage counts
+/// as outside the Recycle Bin. `None` when the region's snapshots or rules were not read, or
+/// the rules' tags (`get-rule`) were not: the loader reports that gap.
+pub(crate) fn unretained<'a>(scope: &RegionScope<'a>) -> Option<Vec<&'a Snapshot>> {
+    let rules = scope.region.snapshot_retention_rules.as_ref()?;
+    if rules.iter().any(|r| r.resource_tags.is_none()) {
+        return None;
+    }
+    let retaining: Vec<&RetentionRule> = rules
+        .iter()
+        .filter(|r| r.status.as_deref().is_none_or(|s| s == "available"))
+        .collect();
+    let unretained = scope
+        .owned_snapshots()?
+        .filter(|snapshot| !retaining.iter().any(|r| retains(r, snapshot)))
+        .collect();
+    Some(unretained)
 }
 
 fn retains(rule: &RetentionRule, snapshot: &Snapshot) -> bool {

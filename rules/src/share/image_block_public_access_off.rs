@@ -25,6 +25,7 @@ pub static RULE: Rule = Rule {
     name: "image-block-public-access-off",
     family: Family::Share,
     severity: Severity::Medium,
+    remediable: true,
     summary: "AMI block public access is not block-new-sharing in an account-region",
     source: include_str!("image_block_public_access_off.rs"),
     check: Check::Region(check),

@@ -27,6 +27,7 @@ pub static RULE: Rule = Rule {
     name: "image-shared-outside-org",
     family: Family::Share,
     severity: Severity::High,
+    remediable: true,
     summary:
         "an AMI is shared with an account or org/OU outside the org and sharing.trusted_accounts",
     source: include_str!("image_shared_outside_org.rs"),

@@ -26,6 +26,7 @@ pub static RULE: Rule = Rule {
     name: "public-image",
     family: Family::Share,
     severity: Severity::Critical,
+    remediable: true,
     summary: "an AMI's launchPermission includes all",
     source: include_str!("public_image.rs"),
     check: Check::Region(check),

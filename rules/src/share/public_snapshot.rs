@@ -25,6 +25,7 @@ pub static RULE: Rule = Rule {
     name: "public-snapshot",
     family: Family::Share,
     severity: Severity::Critical,
+    remediable: true,
     summary: "a snapshot's createVolumePermission includes all",
     source: include_str!("public_snapshot.rs"),
     check: Check::Region(check),

@@ -27,6 +27,7 @@ pub static RULE: Rule = Rule {
     name: "snapshot-block-public-access-off",
     family: Family::Share,
     severity: Severity::Medium,
+    remediable: true,
     summary: "snapshot block public access is unblocked in an account-region",
     source: include_str!("snapshot_block_public_access_off.rs"),
     check: Check::Region(check),

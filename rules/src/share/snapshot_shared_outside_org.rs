@@ -26,6 +26,7 @@ pub static RULE: Rule = Rule {
     name: "snapshot-shared-outside-org",
     family: Family::Share,
     severity: Severity::High,
+    remediable: true,
     summary: "a snapshot is shared with an account outside the org and the trusted list",
     source: include_str!("snapshot_shared_outside_org.rs"),
     check: Check::Region(check),

@@ -22,6 +22,7 @@ pub static RULE: Rule = Rule {
     name: "image-missing-required-tags",
     family: Family::Tag,
     severity: Severity::Low,
+    remediable: true,
     summary: "an owned AMI lacks a required key",
     source: include_str!("image_missing_required_tags.rs"),
     check: Check::Region(check),

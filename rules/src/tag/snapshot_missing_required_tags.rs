@@ -24,6 +24,7 @@ pub static RULE: Rule = Rule {
     name: "snapshot-missing-required-tags",
     family: Family::Tag,
     severity: Severity::Low,
+    remediable: true,
     summary: "an owned snapshot lacks a key from tags.required",
     source: include_str!("snapshot_missing_required_tags.rs"),
     check: Check::Region(check),

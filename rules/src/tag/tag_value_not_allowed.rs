@@ -29,6 +29,7 @@ pub static RULE: Rule = Rule {
     name: "tag-value-not-allowed",
     family: Family::Tag,
     severity: Severity::Low,
+    remediable: false,
     summary: "a required tag's value fails its configured pattern",
     source: include_str!("tag_value_not_allowed.rs"),
     check: Check::Region(check),

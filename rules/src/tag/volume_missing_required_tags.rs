@@ -23,6 +23,7 @@ pub static RULE: Rule = Rule {
     name: "volume-missing-required-tags",
     family: Family::Tag,
     severity: Severity::Low,
+    remediable: true,
     summary: "a volume lacks a required key",
     source: include_str!("volume_missing_required_tags.rs"),
     check: Check::Region(check),

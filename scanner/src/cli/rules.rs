@@ -1,29 +1,87 @@
 //! `snapguard rules` and `snapguard explain`: the rule registry for people.
 
+use std::fmt::Write;
+
+use clap::{Args, ValueEnum};
 use rules::registry::{self, RULES};
 
 use crate::print;
 
-pub fn table() -> String {
-    let mut table = reports::table::new_table(["id", "name", "family", "severity", "fires when"]);
+#[derive(Args)]
+pub struct RulesArgs {
+    /// `table` for a terminal, `markdown` for documents (the README's rules table is this).
+    #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
+    format: RulesFormat,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RulesFormat {
+    Table,
+    Markdown,
+}
+
+pub fn run(args: RulesArgs) -> Result<u8, String> {
+    let text = match args.format {
+        RulesFormat::Table => table(),
+        RulesFormat::Markdown => markdown(),
+    };
+    print(&text)?;
+    Ok(0)
+}
+
+fn table() -> String {
+    let mut table = reports::table::new_table([
+        "id",
+        "name",
+        "family",
+        "severity",
+        "remediable",
+        "fires when",
+    ]);
     for r in RULES {
         table.add_row([
             r.id,
             r.name,
             r.family.as_str(),
             r.severity.as_str(),
+            yes_no(r.remediable),
             r.summary,
         ]);
     }
     format!("{table}\n")
 }
 
+/// A Markdown table of every rule, one row each in registry order.
+fn markdown() -> String {
+    let mut text = String::from(
+        "| id | name | family | severity | remediable | fires when |\n|---|---|---|---|---|---|\n",
+    );
+    for r in RULES {
+        let cells = [
+            r.id,
+            r.name,
+            r.family.as_str(),
+            r.severity.as_str(),
+            yes_no(r.remediable),
+            r.summary,
+        ];
+        let cells: Vec<String> = cells.iter().map(|c| c.replace('|', "\\|")).collect();
+        let _ = writeln!(text, "| {} |", cells.join(" | "));
+    }
+    text
+}
+
 pub fn explain(id: &str) -> Result<u8, String> {
     let rule = registry::rule(id).ok_or_else(|| {
         format!("no rule has the id or name {id:?}; `snapguard rules` lists them")
     })?;
+    let remediable = if rule.remediable {
+        "yes (`snapguard remediate plan` plans the fix)"
+    } else {
+        "no (`snapguard remediate` does not fix it; see Remediation)"
+    };
     let text = format!(
-        "# {} {}\n\nFamily: {}. Default severity: {}.\n\n{}",
+        "# {} {}\n\nFamily: {}. Default severity: {}.\nRemediable: {remediable}.\n\n{}",
         rule.id,
         rule.name,
         rule.family.title(),
@@ -32,4 +90,12 @@ pub fn explain(id: &str) -> Result<u8, String> {
     );
     print(&text)?;
     Ok(0)
+}
+
+fn yes_no(flag: bool) -> &'static str {
+    if flag {
+        "yes"
+    } else {
+        "no"
+    }
 }

@@ -189,8 +189,8 @@ fn keep_shard_and_context(inventory: &mut Inventory, shard: ShardOf, config: &Co
     }
 }
 
-/// Drops what the context accounts contributed: their findings, gaps and waiver matches belong
-/// to their own shard.
+/// Drops what the context accounts contributed: their findings, gaps, coverage and waiver
+/// matches belong to their own shard.
 fn keep_shard_results(inventory: &mut Inventory, evaluation: &mut Evaluation, shard: ShardOf) {
     inventory.accounts.retain(|a| shard_owns(shard, &a.id));
     evaluation
@@ -199,6 +199,9 @@ fn keep_shard_results(inventory: &mut Inventory, evaluation: &mut Evaluation, sh
     evaluation
         .not_evaluated
         .retain(|gap| shard_owns(shard, &gap.account_id));
+    evaluation
+        .coverage
+        .retain(|c| shard_owns(shard, &c.account_id));
     let kept: BTreeSet<&str> = evaluation
         .findings
         .iter()
