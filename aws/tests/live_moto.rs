@@ -3,13 +3,25 @@
 //! scanned with `--org`; then recorded with `record::write` and replayed with the recorded
 //! source; then with failures the emulator cannot produce, injected.
 
-mod common;
-
 use std::collections::BTreeSet;
+use std::time::Duration;
 
-use common::*;
 use rules::inventory::Inventory;
 use snapguard_aws::{Fault, FaultKind};
+use snapguard_test_support::*;
+
+/// Options for a scan of the emulator.
+fn options(moto: &Moto) -> snapguard_aws::LiveOptions {
+    snapguard_aws::LiveOptions {
+        org: true,
+        regions: Some(REGIONS.iter().map(|r| r.to_string()).collect()),
+        endpoint_url: Some(moto.url.clone()),
+        progress: false,
+        max_attempts: 2,
+        operation_timeout: Duration::from_secs(30),
+        ..snapguard_aws::LiveOptions::default()
+    }
+}
 
 fn findings(inventory: &Inventory) -> BTreeSet<(String, String, String, String)> {
     let config = rules::Config::default();

@@ -7,9 +7,7 @@
 //!
 //! Where moto falls short of AWS (copying a snapshot another account shared with the caller;
 //! `TagSpecifications` on `CopyImage`), the server started here loads
-//! `tests/moto_shim/sitecustomize.py`, which adds exactly that.
-
-mod common;
+//! `tests/support/moto_shim/sitecustomize.py`, which adds exactly that.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -19,9 +17,11 @@ use aws_sdk_ec2::types::{
     Filter, LaunchPermission, LaunchPermissionModifications, OperationType, PermissionGroup,
     SnapshotAttributeName, TagSpecification,
 };
-use common::{management, new_volume, runtime, start_moto_with_shim, tag, MANAGEMENT};
 use rules::remediation::{Plan, PlanFilter, Step};
 use snapguard_aws::remediate::{self, ApplyOptions, ApplyReport, Outcome};
+use snapguard_test_support::{
+    management, new_volume, runtime, start_moto_with_shim, tag, MANAGEMENT,
+};
 
 const SOURCE: &str = MANAGEMENT;
 const ARCHIVE: &str = "111111111111";
@@ -220,14 +220,14 @@ async fn tagged(
     action_id: &str,
 ) -> Vec<aws_sdk_ec2::types::Snapshot> {
     let conf = if account == MANAGEMENT {
-        common::sdk(
+        snapguard_test_support::sdk(
             url,
             aws_credential_types::Credentials::new("testing", "testing", None, None, "t"),
             region,
         )
         .await
     } else {
-        common::in_account(url, account, region).await
+        snapguard_test_support::in_account(url, account, region).await
     };
     aws_sdk_ec2::Client::new(&conf)
         .describe_snapshots()
@@ -396,7 +396,7 @@ fn apply_takes_copies_tags_and_unshares_survives_a_kill_and_the_rescan_is_clean(
         .find(|a| a.target == world.image)
         .expect("a copy of the AMI");
     assert_eq!(copy_image.region, DR);
-    let dr = aws_sdk_ec2::Client::new(&rt.block_on(common::sdk(
+    let dr = aws_sdk_ec2::Client::new(&rt.block_on(snapguard_test_support::sdk(
         &moto.url,
         aws_credential_types::Credentials::new("testing", "testing", None, None, "t"),
         DR,
