@@ -19,6 +19,7 @@ use aws_sdk_ec2::types::{
 };
 use rules::remediation::{Plan, PlanFilter, Step};
 use snapguard_aws::remediate::{self, ApplyOptions, ApplyReport, Outcome};
+use snapguard_test_support::sent::{is_destructive, is_read};
 use snapguard_test_support::{
     management, new_volume, runtime, start_moto_with_shim, tag, MANAGEMENT,
 };
@@ -295,6 +296,10 @@ fn apply_takes_copies_tags_and_unshares_survives_a_kill_and_the_rescan_is_clean(
         .expect("a crash-consistent set of the instance")
         .clone();
 
+    // From here on the emulator records every request: what the executor sends (and the
+    // reads this test makes to check on it).
+    moto.start_recording();
+
     // A dry run changes nothing and says what would work.
     let dry = remediate::apply(
         &plan,
@@ -342,6 +347,8 @@ fn apply_takes_copies_tags_and_unshares_survives_a_kill_and_the_rescan_is_clean(
         }
         assert!(runs < 100, "no progress: {:#?}", outcomes(&run));
     };
+    // The checks below call sts:AssumeRole themselves: not recorded.
+    moto.stop_recording();
     eprintln!("{runs} runs; the last: {:#?}", outcomes(&last));
     assert!(
         runs > plan.actions.len(),
@@ -480,7 +487,9 @@ fn apply_takes_copies_tags_and_unshares_survives_a_kill_and_the_rescan_is_clean(
     }
 
     // Applying again changes nothing.
+    moto.start_recording();
     let again = remediate::apply(&plan, &apply_options(&moto.url, Some(journal.clone())));
+    moto.stop_recording();
     assert!(
         again
             .actions
@@ -494,6 +503,32 @@ fn apply_takes_copies_tags_and_unshares_survives_a_kill_and_the_rescan_is_clean(
             .len(),
         1
     );
+
+    // What the executor sent, in the dry run, the killed runs and the last two: nothing that
+    // deletes, deregisters, unlocks or disables; and, besides reads, exactly the calls the plan
+    // lists for its actions (what the person reviewing the plan was shown).
+    let sent = moto.recorded_operations();
+    let destructive: Vec<&String> = sent.iter().filter(|op| is_destructive(op)).collect();
+    assert!(
+        destructive.is_empty(),
+        "destructive calls sent: {destructive:?}"
+    );
+    let changed: BTreeSet<&str> = sent
+        .iter()
+        .filter(|op| !is_read(op))
+        .map(String::as_str)
+        .collect();
+    let listed: BTreeSet<&str> = plan
+        .actions
+        .iter()
+        .flat_map(|a| &a.calls)
+        .map(String::as_str)
+        .collect();
+    assert!(
+        listed.contains("ec2:CreateSnapshot") && listed.contains("sts:AssumeRole"),
+        "{listed:?}"
+    );
+    assert_eq!(changed, listed, "sent (besides reads) / listed in the plan");
 
     // The rescan: every finding an action resolved is gone.
     let inventory = snapguard_aws::collect(&scan_options(&moto.url)).expect("rescan");

@@ -1,6 +1,7 @@
 //! The AWS emulator for live tests: a `moto_server` on loopback with a free port, started by
 //! the test and killed when it ends.
 
+use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -9,11 +10,14 @@ use std::time::{Duration, Instant};
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
+use base64::prelude::{Engine as _, BASE64_STANDARD};
 
 pub struct Moto {
     child: Child,
     pub url: String,
     pub port: u16,
+    /// Holds the file moto's recorder appends the requests to (`MOTO_RECORDER_FILEPATH`).
+    recording: tempfile::TempDir,
 }
 
 impl Drop for Moto {
@@ -78,10 +82,13 @@ pub fn start_moto_with_shim(shim: bool) -> Moto {
         .and_then(|l| l.local_addr())
         .expect("a free port")
         .port();
+    let recording = tempfile::tempdir().expect("a directory for the recording");
     let mut command = Command::new(moto_binary());
     command
         .args(["-H", "127.0.0.1", "-p", &port.to_string()])
         .env("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+        .env_remove("MOTO_ENABLE_RECORDING")
+        .env("MOTO_RECORDER_FILEPATH", recording.path().join(RECORDING))
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     if shim {
@@ -93,6 +100,7 @@ pub fn start_moto_with_shim(shim: bool) -> Moto {
         child,
         url: format!("http://127.0.0.1:{port}"),
         port,
+        recording,
     };
     let deadline = Instant::now() + Duration::from_secs(60);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
@@ -103,6 +111,108 @@ pub fn start_moto_with_shim(shim: bool) -> Moto {
         std::thread::sleep(Duration::from_millis(100));
     }
     moto
+}
+
+const RECORDING: &str = "requests.jsonl";
+
+impl Moto {
+    /// From now on the server records every request it receives (moto's recorder), until
+    /// [`Moto::stop_recording`].
+    pub fn start_recording(&self) {
+        self.moto_api("/moto-api/recorder/start-recording");
+    }
+
+    pub fn stop_recording(&self) {
+        self.moto_api("/moto-api/recorder/stop-recording");
+    }
+
+    /// The operations of the requests recorded so far, in the order the server received them,
+    /// as `service:Operation` (`ec2:CreateSnapshot`, `sts:AssumeRole`): what was sent, whatever
+    /// the sender thought it was sending.
+    pub fn recorded_operations(&self) -> Vec<String> {
+        let path = self.recording.path().join(RECORDING);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Vec::new(),
+            Err(e) => panic!("{}: {e}", path.display()),
+        };
+        text.lines()
+            .filter(|line| !line.trim().is_empty())
+            .map(|line| {
+                let entry: serde_json::Value = serde_json::from_str(line)
+                    .unwrap_or_else(|e| panic!("a recorded request is not JSON ({e}): {line}"));
+                operation_of(&entry)
+            })
+            .collect()
+    }
+
+    /// POSTs to one of moto's own endpoints; panics unless it answers 200.
+    fn moto_api(&self, path: &str) {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("connect to moto");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        write!(
+            stream,
+            "POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: 0\r\n\
+             Connection: close\r\n\r\n",
+            self.port
+        )
+        .unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        let status = response.lines().next().unwrap_or_default();
+        assert!(
+            status.split_whitespace().nth(1) == Some("200"),
+            "moto answered {status:?} to POST {path}"
+        );
+    }
+}
+
+/// `service:Operation` of one request moto's recorder wrote: the service from the credential
+/// scope of its signature, the operation from `X-Amz-Target` (JSON protocols) or the `Action`
+/// parameter (query protocols: EC2, STS, IAM). A request of another protocol is named by its
+/// method and path, so that it is never silently taken for something else.
+fn operation_of(entry: &serde_json::Value) -> String {
+    let header = |name: &str| {
+        entry["headers"].as_object().and_then(|headers| {
+            headers
+                .iter()
+                .find(|(key, _)| key.eq_ignore_ascii_case(name))
+                .and_then(|(_, value)| value.as_str())
+        })
+    };
+    let service = header("Authorization")
+        .and_then(|auth| auth.split("Credential=").nth(1))
+        .and_then(|credential| credential.split('/').nth(3))
+        .unwrap_or("unsigned");
+    if let Some(target) = header("X-Amz-Target") {
+        let operation = target.rsplit('.').next().unwrap_or(target);
+        return format!("{service}:{operation}");
+    }
+    let body = entry["body"].as_str().unwrap_or_default();
+    let body = if entry["body_encoded"] == true {
+        let bytes = BASE64_STANDARD
+            .decode(body)
+            .unwrap_or_else(|e| panic!("a recorded body is not base64 ({e}): {body}"));
+        String::from_utf8_lossy(&bytes).into_owned()
+    } else {
+        body.to_owned()
+    };
+    let url = entry["url"].as_str().unwrap_or_default();
+    let query = url.split_once('?').map(|(_, q)| q).unwrap_or_default();
+    let action = [body.as_str(), query]
+        .into_iter()
+        .flat_map(|form| form.split('&'))
+        .find_map(|pair| pair.strip_prefix("Action="));
+    match action {
+        Some(action) => format!("{service}:{action}"),
+        None => {
+            let method = entry["method"].as_str().unwrap_or("?");
+            let path = url.split('?').next().unwrap_or(url);
+            format!("{service}:{method} {path}")
+        }
+    }
 }
 
 pub async fn sdk(url: &str, credentials: Credentials, region: &str) -> SdkConfig {
