@@ -4,8 +4,8 @@
 #   - moto[server] (PyPI): the AWS emulator the live source and the remediation executor are
 #     tested against (`moto_server`, started by the tests on loopback), whose AWS managed
 #     policies the IAM engine is also tested against;
-#   - Debian's chromium, in which the HTML report is tested (skipped by setting
-#     SNAPGUARD_SKIP_BROWSER_TESTS=1).
+#   - Debian's chromium, in which the HTML report is tested (with
+#     SNAPGUARD_SKIP_BROWSER_TESTS=1 those tests are skipped, and reported as ignored).
 set -euo pipefail
 cd "$(dirname "$0")"
 

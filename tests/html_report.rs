@@ -4,7 +4,9 @@
 //! `target/test-artifacts/html-report.png` for a person to look at.
 //!
 //! Without chromium the tests fail and say how to install it; `SNAPGUARD_SKIP_BROWSER_TESTS=1`
-//! skips them instead.
+//! skips them instead, and the run reports them as ignored, not passed. A built-in `#[test]`
+//! cannot decide at run time that it was skipped, so this test binary has its own harness
+//! (`harness = false`, `libtest-mimic`: the same arguments and output as cargo's own).
 
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -26,21 +28,49 @@ fn root() -> PathBuf {
         .to_owned()
 }
 
-/// False (after saying so) when the browser tests are to be skipped; panics when chromium is
-/// missing, since a test that silently passes without its browser proves nothing.
-fn browser_available() -> bool {
+/// `[(name, test)]` of test functions.
+macro_rules! tests {
+    ($($test:ident),* $(,)?) => {
+        [$((stringify!($test), $test as fn())),*]
+    };
+}
+
+/// The browser tests.
+const TESTS: [(&str, fn()); 4] = tests![
+    charts_render_from_the_report,
+    filter_from_the_url_fragment_shows_exactly_the_matching_findings,
+    screenshot_is_kept_as_an_artifact,
+    trend_against_a_baseline_shows_new_and_resolved,
+];
+
+fn main() -> std::process::ExitCode {
+    let args = libtest_mimic::Arguments::from_args();
+    let trials = TESTS
+        .into_iter()
+        .map(|(name, test)| libtest_mimic::Trial::ignorable_test(name, move || in_browser(test)))
+        .collect();
+    libtest_mimic::run(&args, trials).exit_code()
+}
+
+/// Runs `test` (a panic fails it), or reports it ignored when the browser tests are switched
+/// off. Fails when chromium is missing, since a test that silently passes without its browser
+/// proves nothing.
+fn in_browser(test: fn()) -> Result<libtest_mimic::Completion, libtest_mimic::Failed> {
     if std::env::var("SNAPGUARD_SKIP_BROWSER_TESTS").as_deref() == Ok("1") {
-        eprintln!(
-            "skipped: SNAPGUARD_SKIP_BROWSER_TESTS=1, the HTML report is not checked in a browser"
-        );
-        return false;
+        return Ok(libtest_mimic::Completion::ignored_with(
+            "SNAPGUARD_SKIP_BROWSER_TESTS=1: the HTML report is not checked in a browser",
+        ));
     }
-    assert!(
-        Path::new(CHROMIUM).exists(),
-        "{CHROMIUM} not found: the HTML report tests need a headless browser. Run \
-         scripts/install-chromium.sh (as root), or set SNAPGUARD_SKIP_BROWSER_TESTS=1 to skip them"
-    );
-    true
+    if !Path::new(CHROMIUM).exists() {
+        return Err(format!(
+            "{CHROMIUM} not found: the HTML report tests need a headless browser. Run \
+             scripts/install-chromium.sh (as root), or set SNAPGUARD_SKIP_BROWSER_TESTS=1 to \
+             skip them"
+        )
+        .into());
+    }
+    test();
+    Ok(libtest_mimic::Completion::Completed)
 }
 
 /// The demo org's report, rendered once for all tests: the HTML page and, to check it
@@ -250,11 +280,7 @@ fn is_waived(finding: &Value) -> bool {
     finding["waiver"]["active"] == true
 }
 
-#[test]
 fn charts_render_from_the_report() {
-    if !browser_available() {
-        return;
-    }
     let rendered = demo_report();
     let dom = dump_dom(&rendered.url(""));
     let open_findings = findings(&rendered.json)
@@ -331,11 +357,7 @@ fn charts_render_from_the_report() {
     );
 }
 
-#[test]
 fn filter_from_the_url_fragment_shows_exactly_the_matching_findings() {
-    if !browser_available() {
-        return;
-    }
     let rendered = demo_report();
     let dom = dump_dom(&rendered.url("#q=SG-SHARE&severity=critical"));
     let all = findings(&rendered.json);
@@ -365,11 +387,7 @@ fn filter_from_the_url_fragment_shows_exactly_the_matching_findings() {
     );
 }
 
-#[test]
 fn screenshot_is_kept_as_an_artifact() {
-    if !browser_available() {
-        return;
-    }
     let rendered = demo_report();
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
@@ -401,11 +419,7 @@ fn screenshot_is_kept_as_an_artifact() {
     );
 }
 
-#[test]
 fn trend_against_a_baseline_shows_new_and_resolved() {
-    if !browser_available() {
-        return;
-    }
     // A baseline without tonight's first three findings and with one finding since fixed.
     let mut baseline = demo_report().json.clone();
     let list = baseline["findings"].as_array_mut().unwrap();

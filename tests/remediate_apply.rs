@@ -4,16 +4,13 @@
 //! finished by the next, a failing action, and a plan that is not one; each with its exit
 //! status, and with what exists in the emulator afterwards.
 
-#[path = "../aws/tests/common/mod.rs"]
-mod common;
-
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
 use aws_sdk_ec2::types::Filter;
-use common::{management, new_volume, runtime, start_moto_with_shim};
 use serde_json::Value;
+use snapguard_test_support::{management, new_volume, runtime, start_moto_with_shim};
 
 const REGION: &str = "us-east-1";
 const ZONE: &str = "us-east-1a";

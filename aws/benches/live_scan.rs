@@ -11,9 +11,6 @@
 //! SDK in release mode (the emulator and the latency dominate the figures either way).
 //! `SNAPGUARD_BENCH_ACCOUNTS`, `SNAPGUARD_BENCH_LATENCY_MS` override 50 and 20.
 
-#[path = "../tests/common/mod.rs"]
-mod common;
-
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -130,10 +127,15 @@ fn main() {
             .and_then(|v| v.parse().ok())
             .unwrap_or(20),
     );
-    let moto = common::start_moto();
-    let rt = common::runtime();
+    let moto = snapguard_test_support::start_moto();
+    let rt = snapguard_test_support::runtime();
     let t = Instant::now();
-    rt.block_on(common::build_org(&moto.url, accounts - 1, &REGIONS, false));
+    rt.block_on(snapguard_test_support::build_org(
+        &moto.url,
+        accounts - 1,
+        &REGIONS,
+        false,
+    ));
     println!(
         "emulator populated: {accounts} accounts x {} regions in {:.1} s",
         REGIONS.len(),

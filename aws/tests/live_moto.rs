@@ -3,13 +3,25 @@
 //! scanned with `--org`; then recorded with `record::write` and replayed with the recorded
 //! source; then with failures the emulator cannot produce, injected.
 
-mod common;
-
 use std::collections::BTreeSet;
+use std::time::Duration;
 
-use common::*;
 use rules::inventory::Inventory;
 use snapguard_aws::{Fault, FaultKind};
+use snapguard_test_support::*;
+
+/// Options for a scan of the emulator.
+fn options(moto: &Moto) -> snapguard_aws::LiveOptions {
+    snapguard_aws::LiveOptions {
+        org: true,
+        regions: Some(REGIONS.iter().map(|r| r.to_string()).collect()),
+        endpoint_url: Some(moto.url.clone()),
+        progress: false,
+        max_attempts: 2,
+        operation_timeout: Duration::from_secs(30),
+        ..snapguard_aws::LiveOptions::default()
+    }
+}
 
 fn findings(inventory: &Inventory) -> BTreeSet<(String, String, String, String)> {
     let config = rules::Config::default();
@@ -156,6 +168,7 @@ fn org_scan_reads_everything_moto_serves_and_reports_the_rest_as_not_scanned() {
     assert!(unexpected.is_empty(), "{unexpected:#?}");
 
     // Sharing was read per resource.
+    assert!(!built.shared_snapshots.is_empty());
     for (account, region, id) in &built.shared_snapshots {
         let s = inventory
             .accounts
@@ -191,6 +204,7 @@ fn org_scan_reads_everything_moto_serves_and_reports_the_rest_as_not_scanned() {
 
     // Findings, through the rules crate.
     let found = findings(&inventory);
+    assert!(!built.public_snapshots.is_empty() && !built.public_images.is_empty());
     for (account, _, id) in &built.public_snapshots {
         assert!(
             has(&found, "SG-SHARE-003", account, id),
@@ -282,6 +296,7 @@ fn sharing_that_cannot_be_read_keeps_what_the_public_filters_proved() {
         .is_some_and(|p| p.iter().any(|p| p.is_public())));
     let images = |account: &str| scanned(account).images.clone().unwrap();
     let public_image = images(member);
+    assert!(!public_image.is_empty());
     assert!(public_image.iter().all(|i| i
         .launch_permissions
         .as_ref()

@@ -2,7 +2,7 @@
 //! found again by their action-id tag, and locked; snapshot and AMI block public access; a
 //! dry run's verdicts; and the guard that refuses every destructive operation.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use aws_config::retry::RetryConfig;
@@ -28,6 +28,7 @@ use aws_smithy_types::error::ErrorMetadata;
 use rules::remediation::plan::{CreateRetentionRule, LockRetentionRule, TAG_ACTION_ID};
 use rules::remediation::{Action, Plan, PlanFilter, Step};
 use snapguard_aws::remediate::{self, ApplyOptions, ClientFactory, Outcome};
+use snapguard_test_support::sent::{is_destructive, is_read, SentOperations};
 
 const ACCOUNT: &str = "123456789012";
 const REGION: &str = "us-east-1";
@@ -195,17 +196,18 @@ fn recycle_bin_rules_and_block_public_access_are_set_once() {
         })
         .then_output(|| EnableImageBlockPublicAccessOutput::builder().build());
     let plan = guardrail_plan();
+    let sent = SentOperations::new();
     let report = remediate::apply_with_clients(
         &plan,
         &ApplyOptions::default(),
         factory(
-            ec2(&[
+            sent.ec2(&ec2(&[
                 &snapshot_state,
                 &enable_snapshot,
                 &image_state,
                 &enable_image,
-            ]),
-            rbin(&[&list_empty, &create_rule, &get_old, &lock]),
+            ])),
+            sent.rbin(&rbin(&[&list_empty, &create_rule, &get_old, &lock])),
         ),
     );
     assert!(report.all_ok(), "{:#?}", report);
@@ -218,6 +220,36 @@ fn recycle_bin_rules_and_block_public_access_are_set_once() {
     assert_eq!(lock.num_calls(), 1);
     assert_eq!(enable_snapshot.num_calls(), 1);
     assert_eq!(enable_image.num_calls(), 1);
+    // What the executor sent: nothing destructive and, besides reads, exactly the calls the
+    // plan lists for its actions.
+    let first = sent.all();
+    let destructive: Vec<&String> = first.iter().filter(|op| is_destructive(op)).collect();
+    assert!(
+        destructive.is_empty(),
+        "destructive calls sent: {destructive:?}"
+    );
+    let changed: BTreeSet<&str> = first
+        .iter()
+        .filter(|op| !is_read(op))
+        .map(String::as_str)
+        .collect();
+    let listed: BTreeSet<&str> = plan
+        .actions
+        .iter()
+        .flat_map(|a| &a.calls)
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        listed,
+        BTreeSet::from([
+            "rbin:CreateRule",
+            "rbin:LockRule",
+            "ec2:EnableSnapshotBlockPublicAccess",
+            "ec2:EnableImageBlockPublicAccess",
+        ])
+    );
+    assert_eq!(changed, listed, "sent (besides reads) / listed in the plan");
+    sent.clear();
 
     // Second run: the rule is found by its tag (and is locked), the lock is on, block public
     // access is on: nothing is called but reads.
@@ -271,8 +303,14 @@ fn recycle_bin_rules_and_block_public_access_are_set_once() {
         &plan,
         &ApplyOptions::default(),
         factory(
-            ec2(&[&snapshot_on, &image_on, &enable_again]),
-            rbin(&[&list_found, &tags, &get_locked, &create_again, &lock_again]),
+            sent.ec2(&ec2(&[&snapshot_on, &image_on, &enable_again])),
+            sent.rbin(&rbin(&[
+                &list_found,
+                &tags,
+                &get_locked,
+                &create_again,
+                &lock_again,
+            ])),
         ),
     );
     assert!(
@@ -286,6 +324,9 @@ fn recycle_bin_rules_and_block_public_access_are_set_once() {
     assert_eq!(create_again.num_calls(), 0);
     assert_eq!(lock_again.num_calls(), 0);
     assert_eq!(enable_again.num_calls(), 0);
+    let second = sent.all();
+    assert!(!second.is_empty());
+    assert!(second.iter().all(|op| is_read(op)), "{second:?}");
 }
 
 #[test]
@@ -392,9 +433,14 @@ fn the_guard_refuses_destructive_operations_before_they_are_sent() {
     let describe = mock!(aws_sdk_ec2::Client::describe_snapshots).then_output(|| {
         aws_sdk_ec2::operation::describe_snapshots::DescribeSnapshotsOutput::builder().build()
     });
-    let guarded_ec2 =
-        remediate::guard::ec2(&ec2(&[&delete_snapshot, &deregister, &disable, &describe]));
-    let guarded_rbin = remediate::guard::rbin(&rbin(&[&unlock, &delete_rule]));
+    let sent = SentOperations::new();
+    let guarded_ec2 = remediate::guard::ec2(&sent.ec2(&ec2(&[
+        &delete_snapshot,
+        &deregister,
+        &disable,
+        &describe,
+    ])));
+    let guarded_rbin = remediate::guard::rbin(&sent.rbin(&rbin(&[&unlock, &delete_rule])));
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -453,6 +499,11 @@ fn the_guard_refuses_destructive_operations_before_they_are_sent() {
     // Each destructive call ended in the guard's error, not in the mocked success the client
     // would have returned had the request gone out; the read got its mocked answer.
     assert_eq!(describe.num_calls(), 1);
+    assert_eq!(
+        sent.all(),
+        ["ec2:DescribeSnapshots"],
+        "only the read went out"
+    );
 }
 
 #[test]

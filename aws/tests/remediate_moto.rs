@@ -7,9 +7,7 @@
 //!
 //! Where moto falls short of AWS (copying a snapshot another account shared with the caller;
 //! `TagSpecifications` on `CopyImage`), the server started here loads
-//! `tests/moto_shim/sitecustomize.py`, which adds exactly that.
-
-mod common;
+//! `tests/support/moto_shim/sitecustomize.py`, which adds exactly that.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -19,9 +17,12 @@ use aws_sdk_ec2::types::{
     Filter, LaunchPermission, LaunchPermissionModifications, OperationType, PermissionGroup,
     SnapshotAttributeName, TagSpecification,
 };
-use common::{management, new_volume, runtime, start_moto_with_shim, tag, MANAGEMENT};
 use rules::remediation::{Plan, PlanFilter, Step};
 use snapguard_aws::remediate::{self, ApplyOptions, ApplyReport, Outcome};
+use snapguard_test_support::sent::{is_destructive, is_read};
+use snapguard_test_support::{
+    management, new_volume, runtime, start_moto_with_shim, tag, MANAGEMENT,
+};
 
 const SOURCE: &str = MANAGEMENT;
 const ARCHIVE: &str = "111111111111";
@@ -220,14 +221,14 @@ async fn tagged(
     action_id: &str,
 ) -> Vec<aws_sdk_ec2::types::Snapshot> {
     let conf = if account == MANAGEMENT {
-        common::sdk(
+        snapguard_test_support::sdk(
             url,
             aws_credential_types::Credentials::new("testing", "testing", None, None, "t"),
             region,
         )
         .await
     } else {
-        common::in_account(url, account, region).await
+        snapguard_test_support::in_account(url, account, region).await
     };
     aws_sdk_ec2::Client::new(&conf)
         .describe_snapshots()
@@ -295,6 +296,10 @@ fn apply_takes_copies_tags_and_unshares_survives_a_kill_and_the_rescan_is_clean(
         .expect("a crash-consistent set of the instance")
         .clone();
 
+    // From here on the emulator records every request: what the executor sends (and the
+    // reads this test makes to check on it).
+    moto.start_recording();
+
     // A dry run changes nothing and says what would work.
     let dry = remediate::apply(
         &plan,
@@ -342,6 +347,8 @@ fn apply_takes_copies_tags_and_unshares_survives_a_kill_and_the_rescan_is_clean(
         }
         assert!(runs < 100, "no progress: {:#?}", outcomes(&run));
     };
+    // The checks below call sts:AssumeRole themselves: not recorded.
+    moto.stop_recording();
     eprintln!("{runs} runs; the last: {:#?}", outcomes(&last));
     assert!(
         runs > plan.actions.len(),
@@ -396,7 +403,7 @@ fn apply_takes_copies_tags_and_unshares_survives_a_kill_and_the_rescan_is_clean(
         .find(|a| a.target == world.image)
         .expect("a copy of the AMI");
     assert_eq!(copy_image.region, DR);
-    let dr = aws_sdk_ec2::Client::new(&rt.block_on(common::sdk(
+    let dr = aws_sdk_ec2::Client::new(&rt.block_on(snapguard_test_support::sdk(
         &moto.url,
         aws_credential_types::Credentials::new("testing", "testing", None, None, "t"),
         DR,
@@ -480,7 +487,9 @@ fn apply_takes_copies_tags_and_unshares_survives_a_kill_and_the_rescan_is_clean(
     }
 
     // Applying again changes nothing.
+    moto.start_recording();
     let again = remediate::apply(&plan, &apply_options(&moto.url, Some(journal.clone())));
+    moto.stop_recording();
     assert!(
         again
             .actions
@@ -494,6 +503,32 @@ fn apply_takes_copies_tags_and_unshares_survives_a_kill_and_the_rescan_is_clean(
             .len(),
         1
     );
+
+    // What the executor sent, in the dry run, the killed runs and the last two: nothing that
+    // deletes, deregisters, unlocks or disables; and, besides reads, exactly the calls the plan
+    // lists for its actions (what the person reviewing the plan was shown).
+    let sent = moto.recorded_operations();
+    let destructive: Vec<&String> = sent.iter().filter(|op| is_destructive(op)).collect();
+    assert!(
+        destructive.is_empty(),
+        "destructive calls sent: {destructive:?}"
+    );
+    let changed: BTreeSet<&str> = sent
+        .iter()
+        .filter(|op| !is_read(op))
+        .map(String::as_str)
+        .collect();
+    let listed: BTreeSet<&str> = plan
+        .actions
+        .iter()
+        .flat_map(|a| &a.calls)
+        .map(String::as_str)
+        .collect();
+    assert!(
+        listed.contains("ec2:CreateSnapshot") && listed.contains("sts:AssumeRole"),
+        "{listed:?}"
+    );
+    assert_eq!(changed, listed, "sent (besides reads) / listed in the plan");
 
     // The rescan: every finding an action resolved is gone.
     let inventory = snapguard_aws::collect(&scan_options(&moto.url)).expect("rescan");

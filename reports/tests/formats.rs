@@ -876,14 +876,41 @@ fn markdown_stays_under_the_comment_limit() {
 
 // ---------------------------------------------------------------- registry
 
+/// Each name `--format` accepts selects its own renderer: the table below is written out here,
+/// not derived from `Format::NAMES` or `Format::ALL`, so a name paired with the wrong variant,
+/// a variant rendered by another module, or a format missing from either list fails.
 #[test]
 fn every_format_name_parses_and_renders() {
-    for name in Format::NAMES {
-        let format: Format = name.parse().unwrap();
+    type Render = fn(&Report) -> String;
+    let expected: [(&str, Render); 8] = [
+        ("table", reports::table::render),
+        ("json", reports::json::render),
+        ("csv", reports::csv::render),
+        ("sarif", sarif::render),
+        ("asff", asff::render),
+        ("junit", junit::render),
+        ("markdown", markdown::render),
+        ("html", reports::html::render),
+    ];
+    let report = incomplete();
+    let mut renderings = BTreeSet::new();
+    for (name, render) in expected {
+        let format: Format = name
+            .parse()
+            .unwrap_or_else(|e| panic!("{name} does not parse: {e}"));
         assert_eq!(format.name(), name);
+        let text = format.render(&report);
+        assert!(!text.is_empty(), "{name} renders nothing");
+        assert!(
+            text == render(&report),
+            "{name} is not rendered by its module"
+        );
+        renderings.insert(text);
     }
-    for format in [Format::Sarif, Format::Asff, Format::Junit, Format::Markdown] {
-        assert!(!format.render(&incomplete()).is_empty());
-    }
+    assert_eq!(renderings.len(), expected.len(), "two formats render alike");
+    let names: BTreeSet<&str> = expected.iter().map(|(name, _)| *name).collect();
+    assert_eq!(names, BTreeSet::from(Format::NAMES));
+    let all: BTreeSet<&str> = Format::ALL.iter().map(|f| f.name()).collect();
+    assert_eq!(all, names, "Format::ALL lists every format once");
     assert!("xml".parse::<Format>().unwrap_err().contains("sarif"));
 }

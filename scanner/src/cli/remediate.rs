@@ -16,7 +16,6 @@ use super::source::SourceArgs;
 
 use crate::print;
 
-#[path = "remediate_apply.rs"]
 mod apply;
 
 #[derive(Args)]

@@ -1,0 +1,189 @@
+//! The deployment files in deploy/: the Kubernetes indexed job and the AWS Batch array job run
+//! one shard per index, and the CloudFormation roles grant what snapguard calls and no more.
+
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_owned()
+}
+
+fn yaml(path: &str) -> yaml_rust2::Yaml {
+    let source = fs::read_to_string(root().join(path)).unwrap();
+    let mut docs = yaml_rust2::YamlLoader::load_from_str(&source)
+        .unwrap_or_else(|e| panic!("{path} is not YAML: {e}"));
+    assert_eq!(docs.len(), 1, "{path} holds one document");
+    docs.remove(0)
+}
+
+fn json(path: &str) -> Value {
+    serde_json::from_str(&fs::read_to_string(root().join(path)).unwrap())
+        .unwrap_or_else(|e| panic!("{path} is not JSON: {e}"))
+}
+
+/// N of the `--shard auto/N` in a container's command line.
+fn auto_shard_count(command: &str) -> u64 {
+    let words: Vec<&str> = command.split_whitespace().collect();
+    let at = words.iter().position(|w| *w == "--shard").expect("--shard");
+    words[at + 1]
+        .strip_prefix("auto/")
+        .expect("--shard auto/N")
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn the_kubernetes_indexed_job_runs_one_shard_per_index() {
+    let job = yaml("deploy/kubernetes/indexed-job.yaml");
+    assert_eq!(job["kind"].as_str(), Some("Job"));
+    let spec = &job["spec"];
+    assert_eq!(spec["completionMode"].as_str(), Some("Indexed"));
+    let completions = spec["completions"].as_i64().unwrap();
+    assert_eq!(spec["parallelism"].as_i64(), Some(completions));
+    let container = &spec["template"]["spec"]["containers"][0];
+    let args: Vec<&str> = container["args"]
+        .as_vec()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert_eq!(auto_shard_count(&args.join(" ")) as i64, completions);
+}
+
+#[test]
+fn the_aws_batch_array_job_runs_one_shard_per_child() {
+    let definition = json("deploy/aws-batch/job-definition.json");
+    let command: Vec<&str> = definition["containerProperties"]["command"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    let command = command.join(" ");
+    assert!(command.contains("snapguard scan"));
+    let submit = json("deploy/aws-batch/submit-array-job.json");
+    assert_eq!(submit["jobDefinition"], definition["jobDefinitionName"]);
+    let size = submit["arrayProperties"]["size"].as_u64().unwrap();
+    assert_eq!(auto_shard_count(&command), size);
+}
+
+#[test]
+fn the_scan_role_grants_only_the_reads_the_scan_needs() {
+    let template = yaml("deploy/cloudformation/scan-role.yaml");
+    let role = &template["Resources"]["SnapguardScanRole"];
+    assert_eq!(role["Type"].as_str(), Some("AWS::IAM::Role"));
+    let trust = &role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0];
+    assert_eq!(trust["Action"].as_str(), Some("sts:AssumeRole"));
+    assert!(
+        !trust["Condition"].is_badvalue(),
+        "an optional ExternalId condition"
+    );
+
+    let read = regex::Regex::new(r"^[a-z0-9]+:(Describe|List|Get)[A-Za-z]+$").unwrap();
+    let mut actions = BTreeSet::new();
+    for policy in role["Properties"]["Policies"].as_vec().unwrap() {
+        for statement in policy["PolicyDocument"]["Statement"].as_vec().unwrap() {
+            assert_eq!(statement["Effect"].as_str(), Some("Allow"));
+            for action in statement["Action"].as_vec().unwrap() {
+                let action = action.as_str().unwrap();
+                assert!(read.is_match(action), "{action} is not a read-only action");
+                actions.insert(action.to_owned());
+            }
+        }
+    }
+    // What the scan calls inside an account it assumed this role in: every operation of the
+    // live source's own list but the Organizations reads and the STS calls, which it makes with
+    // the scanner's own credentials in the management (or delegated administrator) account.
+    let needed: BTreeSet<String> = snapguard_aws::OPERATIONS
+        .iter()
+        .filter(|op| !op.starts_with("organizations:") && !op.starts_with("sts:"))
+        .map(|op| op.to_string())
+        .collect();
+    assert!(
+        needed.contains("ec2:DescribeSnapshots")
+            && needed.contains("iam:GetAccountAuthorizationDetails"),
+        "{needed:?}"
+    );
+    let missing: Vec<&String> = needed.difference(&actions).collect();
+    assert!(missing.is_empty(), "the scan role lacks {missing:?}");
+    let extra: Vec<&String> = actions.difference(&needed).collect();
+    assert!(
+        extra.is_empty(),
+        "the scan role grants more than the scan calls: {extra:?}"
+    );
+}
+
+/// Every operation the remediation executor may send (its guard's list) is granted by the
+/// shipped roles, and the roles grant nothing else but the KMS use encrypted copies need and
+/// the tagging of the Recycle Bin rules they create.
+#[test]
+fn the_remediation_roles_grant_what_the_executor_calls_and_no_more() {
+    let template = yaml("deploy/cloudformation/remediation-roles.yaml");
+    let actions_of = |role: &str| -> BTreeSet<String> {
+        let role = &template["Resources"][role];
+        assert_eq!(role["Type"].as_str(), Some("AWS::IAM::Role"));
+        let mut actions = BTreeSet::new();
+        for policy in role["Properties"]["Policies"].as_vec().unwrap() {
+            for statement in policy["PolicyDocument"]["Statement"].as_vec().unwrap() {
+                if statement["Effect"].as_str() != Some("Allow") {
+                    continue;
+                }
+                let listed = match statement["Action"].as_vec() {
+                    Some(list) => list.iter().map(|a| a.as_str().unwrap()).collect(),
+                    None => vec![statement["Action"].as_str().unwrap()],
+                };
+                actions.extend(listed.into_iter().map(str::to_owned));
+            }
+        }
+        actions
+    };
+    // Resource ARNs follow the partition the stack is deployed in (aws, aws-us-gov, aws-cn).
+    let text =
+        fs::read_to_string(root().join("deploy/cloudformation/remediation-roles.yaml")).unwrap();
+    for line in text.lines().filter(|l| l.contains(":ec2:")) {
+        assert!(line.contains("${AWS::Partition}"), "{line}");
+    }
+    let remediation = actions_of("SnapguardRemediationRole");
+    let archive = actions_of("SnapguardArchiveRole");
+    let service = |operation: &str| match operation {
+        "ListRules" | "GetRule" | "ListTagsForResource" | "CreateRule" | "LockRule" => "rbin",
+        "AssumeRole" | "GetCallerIdentity" => "sts",
+        _ => "ec2",
+    };
+    // The remediator's own sts calls need no grant in these roles.
+    let executor: BTreeSet<String> = snapguard_aws::remediate::guard::ALLOWED
+        .iter()
+        .filter(|op| service(op) != "sts")
+        .map(|op| format!("{}:{op}", service(op)))
+        .collect();
+    let missing: Vec<&String> = executor.difference(&remediation).collect();
+    assert!(missing.is_empty(), "the remediation role lacks {missing:?}");
+    let extra: Vec<&String> = remediation
+        .iter()
+        .filter(|a| !executor.contains(*a) && !a.starts_with("kms:") && *a != "rbin:TagResource")
+        .collect();
+    assert!(
+        extra.is_empty(),
+        "the remediation role grants more: {extra:?}"
+    );
+    // In the archive account the executor only finds and makes copies.
+    let archive_calls: BTreeSet<String> = [
+        "ec2:DescribeSnapshots",
+        "ec2:CopySnapshot",
+        "ec2:CreateTags",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
+    let archive_ec2: BTreeSet<String> = archive
+        .iter()
+        .filter(|a| !a.starts_with("kms:"))
+        .cloned()
+        .collect();
+    assert_eq!(archive_ec2, archive_calls);
+}
