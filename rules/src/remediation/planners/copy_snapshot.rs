@@ -6,6 +6,9 @@
 use super::{Planner, VolumeKey};
 use crate::copies::{TAG_SOURCE_REGION, TAG_SOURCE_SNAPSHOT};
 use crate::finding::Finding;
+use crate::prot::{
+    snapshot_unencrypted, snapshot_without_cross_account_copy, snapshot_without_cross_region_copy,
+};
 use crate::remediation::plan::{CopySnapshot, CopySnapshotToAccount, SnapshotSource, Step, Tags};
 
 impl Planner<'_> {
@@ -41,11 +44,11 @@ impl Planner<'_> {
             source,
             Destination::Region(region),
             tags,
-            Some(
+            Some(format!(
                 "the unencrypted original stays: move its consumers to the encrypted \
-                 copy, then retire it by hand (SG-PROT-005 fires until then)"
-                    .into(),
-            ),
+                 copy, then retire it by hand ({} fires until then)",
+                snapshot_unencrypted::RULE.id
+            )),
         );
     }
 
@@ -95,9 +98,15 @@ impl Planner<'_> {
             .iter()
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
+        let to_regions = self
+            .filter
+            .admits_rule(snapshot_without_cross_region_copy::RULE.id);
+        let to_archive = self
+            .filter
+            .admits_rule(snapshot_without_cross_account_copy::RULE.id);
         for ((account, region, volume), (action_id, tags)) in created {
             let mut destinations = Vec::new();
-            if self.filter.admits_rule("SG-PROT-002") {
+            if to_regions {
                 destinations.extend(
                     protection
                         .copy_regions
@@ -106,7 +115,7 @@ impl Planner<'_> {
                         .map(|r| Destination::Region(r)),
                 );
             }
-            if self.filter.admits_rule("SG-PROT-003") {
+            if to_archive {
                 destinations.extend(
                     protection
                         .archive_account

@@ -4,12 +4,14 @@
 
 use super::Planner;
 use crate::finding::Finding;
+use crate::iam::no_scp_guardrail;
+use crate::registry::{self, Family};
 use crate::remediation::plan::{ManualReview, ReviewTopic, Step};
 
 impl Planner<'_> {
     /// IAM findings become reviews; other rules without a remediation are listed as such.
     pub(super) fn plan_without_remediation(&mut self, finding: &Finding) {
-        if finding.rule_id == "SG-IAM-005" {
+        if finding.rule_id == no_scp_guardrail::RULE.id {
             let review = ManualReview {
                 topic: ReviewTopic::ScpGuardrail,
                 items: vec![format!(
@@ -24,7 +26,7 @@ impl Planner<'_> {
                 Step::ManualReview(review),
                 None,
             );
-        } else if finding.rule_id.starts_with("SG-IAM-") {
+        } else if registry::rule(&finding.rule_id).is_some_and(|r| r.family == Family::Iam) {
             let review = ManualReview {
                 topic: ReviewTopic::PrincipalPermissions,
                 items: vec![format!(
