@@ -188,9 +188,14 @@ impl<'a> Planner<'a> {
             Remediation::RemoveSnapshotPermissions {
                 snapshot_id,
                 grantees,
-            } => self.remove_snapshot_permissions(finding, snapshot_id, grantees),
+            } => self.remove_permissions(
+                finding,
+                snapshot_id,
+                grantees,
+                Step::RemoveSnapshotPermissions,
+            ),
             Remediation::RemoveImagePermissions { image_id, grantees } => {
-                self.remove_image_permissions(finding, image_id, grantees)
+                self.remove_permissions(finding, image_id, grantees, Step::RemoveImagePermissions)
             }
             Remediation::EnableSnapshotBlockPublicAccess => {
                 self.enable_block_public_access(finding, Step::EnableSnapshotBlockPublicAccess)
@@ -215,9 +220,15 @@ impl<'a> Planner<'a> {
     /// The required tags a new resource gets: from the first source carrying each key, else
     /// from the config defaults. Also the keys nothing gives a value for.
     fn required_tags(&self, sources: &[&[Tag]]) -> (Tags, Vec<String>) {
+        self.tag_values(&self.config.tags.required, sources)
+    }
+
+    /// Values for `keys`: from the first source carrying each key, else from the config
+    /// defaults. Also the keys nothing gives a value for.
+    fn tag_values(&self, keys: &[String], sources: &[&[Tag]]) -> (Tags, Vec<String>) {
         let mut tags = Tags::new();
         let mut without_value = Vec::new();
-        for key in &self.config.tags.required {
+        for key in keys {
             let value = sources
                 .iter()
                 .find_map(|tags| tags.iter().find(|t| t.key == *key))

@@ -7,30 +7,19 @@ use crate::inventory::Permission;
 use crate::remediation::plan::{RemovePermissions, Step};
 
 impl Planner<'_> {
-    pub(super) fn remove_snapshot_permissions(
+    /// `step` is `Step::RemoveSnapshotPermissions` or `Step::RemoveImagePermissions`.
+    pub(super) fn remove_permissions(
         &mut self,
         finding: &Finding,
-        snapshot_id: &str,
+        resource_id: &str,
         grantees: &[String],
+        step: fn(RemovePermissions) -> Step,
     ) {
-        let step = Step::RemoveSnapshotPermissions(RemovePermissions {
-            resource_id: snapshot_id.to_owned(),
+        let step = step(RemovePermissions {
+            resource_id: resource_id.to_owned(),
             grantees: grantees.iter().map(|g| permission(g)).collect(),
         });
-        self.add(finding, snapshot_id, step, None);
-    }
-
-    pub(super) fn remove_image_permissions(
-        &mut self,
-        finding: &Finding,
-        image_id: &str,
-        grantees: &[String],
-    ) {
-        let step = Step::RemoveImagePermissions(RemovePermissions {
-            resource_id: image_id.to_owned(),
-            grantees: grantees.iter().map(|g| permission(g)).collect(),
-        });
-        self.add(finding, image_id, step, None);
+        self.add(finding, resource_id, step, None);
     }
 }
 

@@ -3,7 +3,7 @@
 
 use super::Planner;
 use crate::finding::Finding;
-use crate::remediation::plan::{AddTags, ManualReview, ReviewTopic, Step, Tags};
+use crate::remediation::plan::{AddTags, ManualReview, ReviewTopic, Step};
 
 impl Planner<'_> {
     /// Tags with known values are added; when any key lacks one, a person decides them all.
@@ -18,20 +18,7 @@ impl Planner<'_> {
                 .and_then(|v| self.lookup.volume_tags(account, region, v)),
             _ => None,
         };
-        let mut known = Tags::new();
-        let mut unknown = Vec::new();
-        for key in keys {
-            let value = source_volume
-                .and_then(|tags| tags.iter().find(|t| t.key == *key))
-                .map(|t| t.value.to_string())
-                .or_else(|| self.config.remediation.tag_defaults.get(key).cloned());
-            match value {
-                Some(v) => {
-                    known.insert(key.clone(), v);
-                }
-                None => unknown.push(key.clone()),
-            }
-        }
+        let (known, unknown) = self.tag_values(keys, &[source_volume.unwrap_or_default()]);
         let step = if unknown.is_empty() {
             Step::AddTags(AddTags {
                 resource_id: resource_id.to_owned(),
