@@ -6,8 +6,6 @@
 
 pub mod plan;
 mod planners;
-#[cfg(test)]
-mod testing;
 
 pub use plan::{Action, Plan, PlanFilter, SafetyClass, Step};
 pub use planners::plan;
@@ -73,3 +71,6 @@ pub enum Remediation {
     /// Turn on AMI block public access (`block-new-sharing`).
     EnableImageBlockPublicAccess,
 }
+
+#[cfg(test)]
+mod testing;

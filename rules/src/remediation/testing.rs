@@ -4,6 +4,10 @@ use serde_json::json;
 
 use crate::config::Config;
 use crate::finding::{fingerprint, Finding, Severity};
+use crate::prot::{
+    multi_volume_snapshots_not_crash_consistent, snapshot_without_cross_region_copy,
+    volume_without_recent_snapshot,
+};
 use crate::remediation::{plan, Plan, PlanFilter, Remediation};
 
 pub(crate) const ACCOUNT: &str = "111111111111";
@@ -38,7 +42,12 @@ pub(crate) fn no_snapshot(volume: &str) -> Finding {
     let remediation = Remediation::CreateSnapshot {
         volume_id: volume.into(),
     };
-    finding("SG-PROT-001", volume, Some(remediation), json!({}))
+    finding(
+        volume_without_recent_snapshot::RULE.id,
+        volume,
+        Some(remediation),
+        json!({}),
+    )
 }
 
 pub(crate) fn not_crash_consistent(instance: &str, volumes: &[&str]) -> Finding {
@@ -47,7 +56,7 @@ pub(crate) fn not_crash_consistent(instance: &str, volumes: &[&str]) -> Finding 
         instance_id: instance.into(),
     };
     finding(
-        "SG-PROT-004",
+        multi_volume_snapshots_not_crash_consistent::RULE.id,
         instance,
         Some(remediation),
         json!({ "snapshots": snapshots }),
@@ -60,7 +69,7 @@ pub(crate) fn no_copy(snapshot: &str, volume: &str, region: &str) -> Finding {
         regions: vec![region.into()],
     };
     finding(
-        "SG-PROT-002",
+        snapshot_without_cross_region_copy::RULE.id,
         snapshot,
         Some(remediation),
         json!({ "volume_id": volume }),
