@@ -1,22 +1,29 @@
 //! The read-only contract, checked on the source: every SDK operation the crate calls is a
 //! Describe, List or Get (or sts:AssumeRole) listed in `snapguard_aws::OPERATIONS`, which the
 //! live test checks against docs/scan-role-policy.json; no mutating call appears at all.
-//! The scan is the crate's top-level modules; `src/remediate/` (the remediation executor,
-//! which does write, behind its own plan and confirmation) is not part of the scan.
+//! The scan is the crate's modules, their subdirectories included; `src/remediate/` (the
+//! remediation executor, which does write, behind its own plan and confirmation) is not part of
+//! the scan.
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
 fn sources() -> Vec<(String, String)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut dirs = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("src")];
     let mut out = Vec::new();
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "rs") {
-            out.push((
-                path.display().to_string(),
-                std::fs::read_to_string(&path).unwrap(),
-            ));
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                if !path.ends_with("remediate") {
+                    dirs.push(path);
+                }
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push((
+                    path.display().to_string(),
+                    std::fs::read_to_string(&path).unwrap(),
+                ));
+            }
         }
     }
     assert!(out.len() >= 5);

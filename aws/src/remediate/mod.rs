@@ -20,7 +20,7 @@ use std::time::Duration;
 use aws_config::{Region, SdkConfig};
 use rules::remediation::{Action, Plan, Step};
 
-use crate::{base_config, describe_error};
+use crate::session::{base_config, Caller};
 use serde::Serialize;
 
 pub mod guard;
@@ -31,6 +31,9 @@ use journal::{Entry, Journal};
 
 /// The role assumed in the archive account for cross-account copies.
 pub const DEFAULT_ARCHIVE_ROLE_NAME: &str = "snapguard-archive";
+
+/// The session name of the roles `apply` assumes, as CloudTrail shows it.
+const SESSION_NAME: &str = "snapguard-remediate";
 
 /// How `apply` reaches AWS and how it runs.
 #[derive(Debug, Clone)]
@@ -293,30 +296,15 @@ pub(crate) enum Connect {
 
 impl Connect {
     async fn live(plan: &Plan, options: &ApplyOptions) -> Result<Connect, String> {
-        let live = crate::LiveOptions {
-            profile: options.profile.clone(),
-            endpoint_url: options.endpoint_url.clone(),
-            role_name: options.role_name.clone(),
-            external_id: options.external_id.clone(),
-            operation_timeout: options.operation_timeout,
-            max_attempts: options.max_attempts,
-            progress: false,
-            ..crate::LiveOptions::default()
-        };
-        let base = base_config(&live).await;
+        let base = base_config(
+            options.profile.as_deref(),
+            options.endpoint_url.as_deref(),
+            options.operation_timeout,
+            options.max_attempts,
+        )
+        .await;
         let sts = aws_sdk_sts::Client::from_conf(aws_sdk_sts::config::Builder::from(&base).build());
-        let identity = sts.get_caller_identity().send().await.map_err(|e| {
-            format!(
-                "cannot identify the caller (sts:GetCallerIdentity): {}",
-                describe_error(&e)
-            )
-        })?;
-        let caller = identity.account().unwrap_or_default().to_owned();
-        let partition = identity
-            .arn()
-            .and_then(|arn| arn.split(':').nth(1))
-            .unwrap_or("aws")
-            .to_owned();
+        let caller = Caller::identify(&sts).await?;
         let accounts: BTreeSet<&str> = plan
             .actions
             .iter()
@@ -333,32 +321,34 @@ impl Connect {
             .collect();
         let mut members = HashMap::new();
         for account in accounts {
-            let config = if account == caller {
+            let config = if account == caller.account {
                 Ok(base.clone())
             } else {
-                assume(
-                    &sts,
-                    &base,
-                    &partition,
-                    account,
-                    &options.role_name,
-                    options.external_id.as_deref(),
-                )
-                .await
+                caller
+                    .assume_role(
+                        &sts,
+                        &base,
+                        account,
+                        &options.role_name,
+                        SESSION_NAME,
+                        options.external_id.as_deref(),
+                    )
+                    .await
             };
             members.insert(account.to_owned(), config);
         }
         let mut archives = HashMap::new();
         for account in archive_accounts {
-            let config = assume(
-                &sts,
-                &base,
-                &partition,
-                account,
-                &options.archive_role_name,
-                None,
-            )
-            .await;
+            let config = caller
+                .assume_role(
+                    &sts,
+                    &base,
+                    account,
+                    &options.archive_role_name,
+                    SESSION_NAME,
+                    None,
+                )
+                .await;
             archives.insert(account.to_owned(), config);
         }
         Ok(Connect::Live { members, archives })
@@ -408,18 +398,6 @@ impl Connect {
             }
         }
     }
-}
-
-async fn assume(
-    sts: &aws_sdk_sts::Client,
-    base: &SdkConfig,
-    partition: &str,
-    account: &str,
-    role_name: &str,
-    external_id: Option<&str>,
-) -> Result<SdkConfig, String> {
-    let role_arn = format!("arn:{partition}:iam::{account}:role/{role_name}");
-    crate::assumed_role::assume_role(sts, base, &role_arn, "snapguard-remediate", external_id).await
 }
 
 /// What a creating action made: ids, and for snapshots volume -> snapshot.

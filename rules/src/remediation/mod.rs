@@ -1,11 +1,14 @@
 //! Typed remediations a finding can carry, and the planning that turns findings into a
-//! reviewable plan of actions ([`plan`]). Rules only say what would fix a finding; planning
-//! merges, orders and parameterises the fixes; executing them is the scanner's, which holds
-//! the AWS clients.
+//! reviewable plan of actions ([`plan()`], one planner per kind of remediation in `planners/`;
+//! the document in [`mod@plan`]). Rules only say what would fix a finding; planning merges,
+//! orders and parameterises the fixes; executing them is the scanner's, which holds the AWS
+//! clients.
 
 pub mod plan;
+mod planners;
 
-pub use plan::{plan, Action, Plan, PlanFilter, SafetyClass, Step};
+pub use plan::{Action, Plan, PlanFilter, SafetyClass, Step};
+pub use planners::plan;
 
 use serde::{Deserialize, Serialize};
 
@@ -68,3 +71,6 @@ pub enum Remediation {
     /// Turn on AMI block public access (`block-new-sharing`).
     EnableImageBlockPublicAccess,
 }
+
+#[cfg(test)]
+mod testing;

@@ -1,0 +1,95 @@
+//! SDK errors as the one line a gap or a failed action reports.
+
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+use crate::counting;
+
+/// [`describe_error`], and for a service error without an AWS error code (an emulator or a
+/// proxy answering instead of AWS) what came back.
+pub(crate) fn explain<E>(
+    error: &SdkError<E, aws_smithy_runtime_api::client::orchestrator::HttpResponse>,
+) -> String
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    let SdkError::ServiceError(e) = error else {
+        return describe_error(error);
+    };
+    if e.err().code().is_some() {
+        return describe_error(error);
+    }
+    let raw = e.raw();
+    let body = raw
+        .body()
+        .bytes()
+        .map(|b| String::from_utf8_lossy(b).into_owned())
+        .unwrap_or_default();
+    let text = strip_markup(&body);
+    let status = raw.status().as_u16();
+    if text.is_empty() {
+        format!("HTTP {status} without an AWS error code (the endpoint may not serve this API)")
+    } else {
+        format!(
+            "HTTP {status} without an AWS error code (the endpoint may not serve this API): {}",
+            text.chars().take(160).collect::<String>()
+        )
+    }
+}
+
+/// An SDK error as one line: the service's code and message, or what went wrong on the way.
+pub(crate) fn describe_error<E, R>(error: &SdkError<E, R>) -> String
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match error {
+        SdkError::TimeoutError(_) => "timed out (--timeout per operation, retries included)".into(),
+        SdkError::ServiceError(e) => {
+            let err = e.err();
+            let code = err.code().unwrap_or("Unknown");
+            let message = err.message().unwrap_or("");
+            let throttled = if counting::is_throttling_code(code) {
+                " (throttled; retries exhausted)"
+            } else {
+                ""
+            };
+            format!("{code}: {message}{throttled}")
+                .trim_end_matches(": ")
+                .to_owned()
+        }
+        other => {
+            let text = aws_smithy_types::error::display::DisplayErrorContext(other).to_string();
+            text.replace('\n', " ")
+        }
+    }
+}
+
+/// An HTML error page as one line of its text.
+fn strip_markup(body: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in body.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                out.push(' ');
+            }
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The error code of an SDK error, when the service sent one.
+pub(crate) fn error_code<E, R>(error: &SdkError<E, R>) -> Option<&str>
+where
+    E: ProvideErrorMetadata,
+{
+    match error {
+        SdkError::ServiceError(e) => e.err().code(),
+        _ => None,
+    }
+}

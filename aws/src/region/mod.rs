@@ -1,0 +1,159 @@
+//! One account-region: volumes, instances, snapshots and images owned by the account, their
+//! sharing, the Recycle Bin rules and the block-public-access states, one file per resource
+//! family. Here: which regions an account has enabled, and the reading of one of them.
+
+use aws_config::SdkConfig;
+use aws_sdk_ec2::types as e;
+use rules::inventory::{Gap, Region, Tag};
+use rules::time::Timestamp;
+
+use crate::{explain, Ctx};
+
+mod block_public_access;
+mod images;
+mod instances;
+#[cfg(test)]
+mod mock_clients;
+mod permissions;
+mod recycle_bin;
+mod snapshots;
+mod volumes;
+
+pub(crate) use images::image_permission;
+pub(crate) use snapshots::snapshot_permission;
+
+pub(crate) async fn enabled_regions(
+    ctx: &Ctx,
+    sdk: &SdkConfig,
+    account: &str,
+) -> Result<Vec<String>, String> {
+    let home = sdk
+        .region()
+        .map(|r| r.as_ref().to_owned())
+        .unwrap_or_else(|| "us-east-1".into());
+    let out = ctx
+        .ec2(sdk, account, &home)
+        .describe_regions()
+        .all_regions(false)
+        .send()
+        .await
+        .map_err(|e| explain(&e))?;
+    let mut regions: Vec<String> = out
+        .regions()
+        .iter()
+        .filter(|r| r.opt_in_status().is_none_or(|s| s != "not-opted-in"))
+        .filter_map(|r| r.region_name().map(str::to_owned))
+        .collect();
+    regions.sort();
+    regions.dedup();
+    Ok(regions)
+}
+
+/// Reads one account-region. `None` when the region is not enabled in the account.
+pub(crate) async fn collect(
+    ctx: &Ctx,
+    sdk: &SdkConfig,
+    account: &str,
+    name: &str,
+) -> (Option<Region>, Vec<Gap>) {
+    let ec2 = ctx.ec2(sdk, account, name);
+    let rbin = ctx.rbin(sdk, account, name);
+    let mut gaps = Vec::new();
+    let mut gap = |operation: &str, error: String| {
+        gaps.push(Ctx::gap(account, Some(name), operation, error));
+    };
+
+    // The first call tells whether the region can be read at all.
+    let volumes = match volumes::volumes(&ec2).await {
+        Ok(v) => Some(v),
+        Err((code, error)) if matches!(code.as_deref(), Some("OptInRequired")) => {
+            gap(
+                "*",
+                format!("the region is not enabled in this account: {error}"),
+            );
+            return (None, gaps);
+        }
+        Err((_, error)) => {
+            gap("ec2:DescribeVolumes", error);
+            None
+        }
+    };
+
+    let (instances, snapshots, images, public_snapshots, public_images) = tokio::join!(
+        instances::instances(&ec2),
+        snapshots::snapshots(&ec2),
+        images::images(&ec2),
+        snapshots::public_snapshot_ids(&ec2),
+        images::public_image_ids(&ec2),
+    );
+    let (snapshot_rules, image_rules, snapshot_bpa, image_bpa) = tokio::join!(
+        recycle_bin::retention_rules(&rbin, aws_sdk_rbin::types::ResourceType::EbsSnapshot),
+        recycle_bin::retention_rules(&rbin, aws_sdk_rbin::types::ResourceType::Ec2Image),
+        block_public_access::snapshot_block_public_access(&ec2),
+        block_public_access::image_block_public_access(&ec2),
+    );
+
+    let instances = instances.map_err(|e| gap("ec2:DescribeInstances", e)).ok();
+    let mut snapshots = snapshots.map_err(|e| gap("ec2:DescribeSnapshots", e)).ok();
+    let mut images = images.map_err(|e| gap("ec2:DescribeImages", e)).ok();
+    // The server-side filters find public resources; they matter when an attribute call fails.
+    if let Some(snapshots) = snapshots.as_mut() {
+        let failed =
+            snapshots::snapshot_permissions(ctx, &ec2, snapshots, public_snapshots.as_ref().ok())
+                .await;
+        if let Some(error) = failed {
+            gap(
+                "ec2:DescribeSnapshotAttribute",
+                permissions::with_filter_error(error, &public_snapshots, "RestorableByUserIds=all"),
+            );
+        }
+    }
+    if let Some(images) = images.as_mut() {
+        let failed =
+            images::image_permissions(ctx, &ec2, images, public_images.as_ref().ok()).await;
+        if let Some(error) = failed {
+            gap(
+                "ec2:DescribeImageAttribute",
+                permissions::with_filter_error(error, &public_images, "ExecutableUsers=all"),
+            );
+        }
+    }
+
+    let snapshot_rules =
+        recycle_bin::complete_rules(&rbin, snapshot_rules, "EBS_SNAPSHOT", &mut gap).await;
+    let image_rules = recycle_bin::complete_rules(&rbin, image_rules, "EC2_IMAGE", &mut gap).await;
+    let snapshot_block_public_access = snapshot_bpa
+        .map_err(|e| gap("ec2:GetSnapshotBlockPublicAccessState", e))
+        .ok();
+    let image_block_public_access = image_bpa
+        .map_err(|e| gap("ec2:GetImageBlockPublicAccessState", e))
+        .ok();
+
+    (
+        Some(Region {
+            name: name.into(),
+            volumes,
+            instances,
+            snapshots,
+            images,
+            snapshot_retention_rules: snapshot_rules,
+            image_retention_rules: image_rules,
+            snapshot_block_public_access,
+            image_block_public_access,
+        }),
+        gaps,
+    )
+}
+
+pub(super) fn tags(list: &[e::Tag]) -> Vec<Tag> {
+    list.iter()
+        .map(|t| Tag {
+            key: t.key().unwrap_or_default().into(),
+            value: t.value().unwrap_or_default().into(),
+        })
+        .collect()
+}
+
+pub(super) fn timestamp(t: Option<&aws_smithy_types::DateTime>) -> Option<Timestamp> {
+    t.map(|t| Timestamp(t.secs()))
+}

@@ -1,0 +1,199 @@
+//! Snapshots of volumes that lack a recent one: one `CreateSnapshot` per volume, or one
+//! crash-consistent `CreateSnapshots` for all volumes of an instance with two or more. The
+//! snapshots a plan creates are remembered, so that their copies can start from them.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use super::{Lookup, Planner, VolumeKey};
+use crate::finding::Finding;
+use crate::inventory::Instance;
+use crate::remediation::plan::{CreateSnapshot, CreateSnapshots, Step, Tags};
+use crate::remediation::Remediation;
+
+/// Volume -> (instance, all its EBS volumes), for instances with two or more volumes.
+pub(super) fn instance_sets(
+    lookup: &Lookup,
+    findings: &[Finding],
+) -> HashMap<VolumeKey, (String, Vec<String>)> {
+    let mut instance_sets = HashMap::new();
+    for (&(account, region, _), instance) in &lookup.instances {
+        let terminated = instance
+            .state
+            .as_ref()
+            .is_some_and(|s| s.name == "terminated");
+        let volumes = instance_volumes(instance);
+        if terminated || volumes.len() < 2 {
+            continue;
+        }
+        for v in &volumes {
+            instance_sets.insert(
+                (account.to_owned(), region.to_owned(), v.clone()),
+                (instance.instance_id.to_string(), volumes.clone()),
+            );
+        }
+    }
+    // Without the inventory, SG-PROT-004's evidence names the instance's volumes.
+    for f in findings {
+        let Some(Remediation::CreateSnapshots { instance_id }) = &f.remediation else {
+            continue;
+        };
+        let volumes = evidence_volume_ids(f);
+        for v in &volumes {
+            instance_sets
+                .entry((f.account_id.clone(), f.region.clone(), v.clone()))
+                .or_insert_with(|| (instance_id.clone(), volumes.clone()));
+        }
+    }
+    instance_sets
+}
+
+impl Planner<'_> {
+    /// A volume's snapshot; of all the instance's volumes at once when it is one of a set.
+    pub(super) fn create_snapshot(&mut self, finding: &Finding, volume_id: &str) {
+        let (account, region) = (finding.account_id.as_str(), finding.region.as_str());
+        let key = (account.to_owned(), region.to_owned(), volume_id.to_owned());
+        match self.instance_sets.get(&key).cloned() {
+            Some((instance, volumes)) => self.snapshot_instance(finding, &instance, &volumes),
+            None => self.snapshot_volume(finding, volume_id),
+        }
+    }
+
+    pub(super) fn create_snapshots(&mut self, finding: &Finding, instance_id: &str) {
+        let (account, region) = (finding.account_id.as_str(), finding.region.as_str());
+        let volumes = self.volumes_of_instance(account, region, instance_id, finding);
+        self.snapshot_instance(finding, instance_id, &volumes);
+    }
+
+    fn volumes_of_instance(
+        &self,
+        account: &str,
+        region: &str,
+        instance_id: &str,
+        finding: &Finding,
+    ) -> Vec<String> {
+        match self.lookup.instances.get(&(account, region, instance_id)) {
+            Some(instance) => instance_volumes(instance),
+            None => evidence_volume_ids(finding),
+        }
+    }
+
+    fn snapshot_volume(&mut self, finding: &Finding, volume_id: &str) {
+        let (account, region) = (finding.account_id.as_str(), finding.region.as_str());
+        let volume_tags = self
+            .lookup
+            .volume_tags(account, region, volume_id)
+            .unwrap_or_default();
+        let (tags, tags_without_value) = self.required_tags(&[volume_tags]);
+        let step = Step::CreateSnapshot(CreateSnapshot {
+            volume_id: volume_id.to_owned(),
+            tags: tags.clone(),
+            tags_without_value,
+        });
+        let id = self.add(finding, volume_id, step, None);
+        let key = (account.to_owned(), region.to_owned(), volume_id.to_owned());
+        self.created.insert(key, (id, tags));
+    }
+
+    fn snapshot_instance(&mut self, finding: &Finding, instance_id: &str, volumes: &[String]) {
+        let (account, region) = (finding.account_id.as_str(), finding.region.as_str());
+        let mut by_volume: BTreeMap<String, Tags> = BTreeMap::new();
+        let mut without_value = BTreeSet::new();
+        for v in volumes {
+            let volume_tags = self
+                .lookup
+                .volume_tags(account, region, v)
+                .unwrap_or_default();
+            let (tags, missing) = self.required_tags(&[volume_tags]);
+            without_value.extend(missing);
+            by_volume.insert(v.clone(), tags);
+        }
+        // A tag with one value across the set is set at creation; the rest per snapshot.
+        let mut common = Tags::new();
+        if let Some(first) = by_volume.values().next() {
+            for (key, value) in first {
+                if by_volume.values().all(|t| t.get(key) == Some(value)) {
+                    common.insert(key.clone(), value.clone());
+                }
+            }
+        }
+        let created: Vec<(String, Tags)> = by_volume
+            .iter()
+            .map(|(v, tags)| (v.clone(), tags.clone()))
+            .collect();
+        let tags_by_volume: BTreeMap<String, Tags> = by_volume
+            .into_iter()
+            .map(|(v, tags)| {
+                let rest: Tags = tags
+                    .into_iter()
+                    .filter(|(k, _)| !common.contains_key(k))
+                    .collect();
+                (v, rest)
+            })
+            .filter(|(_, rest)| !rest.is_empty())
+            .collect();
+        let step = Step::CreateSnapshots(CreateSnapshots {
+            instance_id: instance_id.to_owned(),
+            volume_ids: volumes.to_vec(),
+            tags: common,
+            tags_by_volume,
+            tags_without_value: without_value.into_iter().collect(),
+        });
+        let id = self.add(finding, instance_id, step, None);
+        for (volume, tags) in created {
+            let key = (account.to_owned(), region.to_owned(), volume);
+            self.created.insert(key, (id.clone(), tags));
+        }
+    }
+}
+
+fn instance_volumes(instance: &Instance) -> Vec<String> {
+    let mut volumes: Vec<String> = instance
+        .block_device_mappings
+        .iter()
+        .filter_map(|m| m.ebs.as_ref()?.volume_id.as_deref())
+        .map(str::to_owned)
+        .collect();
+    volumes.sort();
+    volumes
+}
+
+/// The volumes SG-PROT-004 lists in its evidence.
+fn evidence_volume_ids(finding: &Finding) -> Vec<String> {
+    let mut volumes: Vec<String> = finding.evidence["snapshots"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s["volume_id"].as_str().map(str::to_owned))
+        .collect();
+    volumes.sort();
+    volumes
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::remediation::plan::{Step, TAG_ACTION_ID};
+    use crate::remediation::testing::{config, no_snapshot, not_crash_consistent, plan_all};
+
+    #[test]
+    fn merges_volume_and_instance_findings_into_one_create_snapshots() {
+        let findings = [
+            no_snapshot("vol-a"),
+            no_snapshot("vol-b"),
+            not_crash_consistent("i-1", &["vol-a", "vol-b"]),
+        ];
+        let plan = plan_all(&findings, &config());
+        assert_eq!(plan.actions.len(), 1, "{:#?}", plan.actions);
+        let action = &plan.actions[0];
+        assert_eq!(action.target, "i-1");
+        assert_eq!(action.resolves.len(), 3);
+        assert_eq!(action.rules, ["SG-PROT-001", "SG-PROT-004"]);
+        assert_eq!(action.calls, ["ec2:CreateSnapshots"]);
+        let Step::CreateSnapshots(step) = &action.step else {
+            panic!("expected create_snapshots, got {:?}", action.step);
+        };
+        assert_eq!(step.volume_ids, ["vol-a", "vol-b"]);
+        assert_eq!(step.tags["Owner"], "backup-team");
+        assert_eq!(step.tags[TAG_ACTION_ID], action.id);
+        assert_eq!(step.tags_without_value, ["Retention"]);
+    }
+}
