@@ -16,13 +16,6 @@ fn root() -> PathBuf {
         .to_owned()
 }
 
-/// Source trees that still spell rule ids, each with the reason. The test fails once one of
-/// them no longer does, so the exception is removed with the last literal.
-const LITERALS_STILL_IN: &[(&str, &str)] = &[(
-    "rules/src/remediation",
-    "the planner's literals go with the split of plan.rs into one planner per remediation kind",
-)];
-
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = fs::read_dir(dir) else {
         return;
@@ -77,29 +70,12 @@ fn rule_id_literals() -> Vec<String> {
 #[test]
 fn no_rule_id_literals_outside_rule_files_and_tests() {
     let found = rule_id_literals();
-    let (excepted, offending): (Vec<&String>, Vec<&String>) = found.iter().partition(|hit| {
-        LITERALS_STILL_IN
-            .iter()
-            .any(|(dir, _)| hit.starts_with(&format!("{dir}/")))
-    });
     assert!(
-        offending.is_empty(),
+        found.is_empty(),
         "rule ids spelled as strings outside the rule files and tests; refer to the rule's \
          static (`RULE.id`) instead:\n{}",
-        offending
-            .iter()
-            .map(|s| s.as_str())
-            .collect::<Vec<_>>()
-            .join("\n")
+        found.join("\n")
     );
-    for (dir, reason) in LITERALS_STILL_IN {
-        assert!(
-            excepted
-                .iter()
-                .any(|hit| hit.starts_with(&format!("{dir}/"))),
-            "{dir} no longer spells rule ids ({reason}): remove it from LITERALS_STILL_IN"
-        );
-    }
 }
 
 fn snapguard(args: &[&str]) -> Output {
