@@ -219,7 +219,7 @@ fn org_scan_reads_everything_moto_serves_and_reports_the_rest_as_not_scanned() {
     // collect --out, then scan --inventory: the same inventory, the same findings.
     let dir = tempfile::tempdir().unwrap();
     snapguard_aws::record::write(&inventory, dir.path()).expect("write");
-    let replayed = snapguard::sources::recorded::load(dir.path()).expect("load recorded");
+    let replayed = rules::recorded::load(dir.path()).expect("load recorded");
     assert_eq!(
         serde_json::to_value(&inventory).unwrap(),
         serde_json::to_value(&replayed).unwrap(),
@@ -421,7 +421,7 @@ fn failures_are_reported_as_not_scanned_and_the_rest_is_scanned_completely() {
     // The recording keeps the real reasons, and the replay equals the live inventory.
     let dir = tempfile::tempdir().unwrap();
     snapguard_aws::record::write(&inventory, dir.path()).unwrap();
-    let replayed = snapguard::sources::recorded::load(dir.path()).unwrap();
+    let replayed = rules::recorded::load(dir.path()).unwrap();
     assert_eq!(
         serde_json::to_value(&inventory).unwrap(),
         serde_json::to_value(&replayed).unwrap()

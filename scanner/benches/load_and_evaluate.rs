@@ -14,8 +14,8 @@ use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use rules::recorded;
 use snapguard::config_file;
-use snapguard::sources::recorded;
 
 const CONFIG: &str = r#"
 [tags]

@@ -17,11 +17,11 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use rules::inventory::{
+use crate::inventory::{
     Gap, OrgAccount, OrgNode, Organization, OrganizationDescription, ServiceControlPolicy, Str,
 };
 
-use rules::iam::parse_policy_text;
+use crate::iam::parse_policy_text;
 
 use super::{ignorable, list_dir, read_json, InputError};
 

@@ -4,10 +4,10 @@
 
 use std::path::Path;
 
-use rules::iam::PolicyDocument;
-use rules::inventory::{AuthorizationDetails, Gap, InlinePolicy};
+use crate::iam::PolicyDocument;
+use crate::inventory::{AuthorizationDetails, Gap, InlinePolicy};
 
-use rules::iam::parse_policy_text;
+use crate::iam::parse_policy_text;
 
 use super::{read_json, InputError};
 

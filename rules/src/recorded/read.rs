@@ -1,12 +1,4 @@
-//! The recorded source: a directory of JSON files in the AWS CLI's own output shapes.
-//!
-//! ```text
-//! DIR/manifest.json                                   optional: collected_at, regions, not_scanned
-//! DIR/organizations/describe-organization.json        aws organizations describe-organization
-//! DIR/organizations/list-accounts.json                aws organizations list-accounts
-//! DIR/<account-id>/<region>/describe-volumes.json     aws ec2 describe-volumes
-//! ...                                                 (see RegionFile for every file)
-//! ```
+//! Reads a recorded inventory into an [`Inventory`].
 //!
 //! A file that is absent was not collected: it becomes a gap, never a pass. A file that is
 //! present must parse; any error names the file, the line and column, and what was expected.
@@ -19,11 +11,11 @@ use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use rules::inventory::{
+use crate::inventory::{
     Account, Gap, Image, Instance, Inventory, Organization, Permission, Region, RetentionRule,
     RetentionRuleTag, Snapshot, Str, Volume,
 };
-use rules::time::Timestamp;
+use crate::time::Timestamp;
 
 mod iam;
 mod organization;
