@@ -1,5 +1,5 @@
 //! The recorded-inventory format: a directory of JSON files in the AWS CLI's own output shapes,
-//! read by `snapguard scan --inventory DIR`.
+//! read by `snapguard scan --inventory DIR` and written by `snapguard collect --out DIR`.
 //!
 //! ```text
 //! DIR/manifest.json                                   optional: collected_at, regions, not_scanned
@@ -9,11 +9,14 @@
 //! ...                                                 (see RegionFile for every file)
 //! ```
 //!
-//! This is the one module of the crate that does I/O: it reads the files of that layout.
+//! This is the one module of the crate that does I/O: it reads and writes the files of that
+//! layout.
 
 mod read;
+mod write;
 
 pub use read::{
     is_account_id, is_region_name, load, read_json, InputError, Manifest, RegionFile, MANIFEST,
     ORGANIZATIONS,
 };
+pub use write::write;

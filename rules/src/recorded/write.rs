@@ -1,5 +1,5 @@
 //! Writes an [`Inventory`] as a recorded inventory: the directory of AWS CLI outputs that
-//! `snapguard::sources::recorded::load` reads (`snapguard collect --out DIR`).
+//! [`load`](super::load) reads (`snapguard collect --out DIR`).
 //!
 //! ```text
 //! DIR/manifest.json                       collected_at, regions, not_scanned, api_calls, throttle_retries
@@ -17,11 +17,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::Path;
 
-use rules::inventory::{
+use crate::inventory::{
     Account, Gap, Image, Instance, Inventory, OrgAccount, OrgNode, Organization, Permission,
     Region, RetentionPeriod, RetentionRule, RetentionRuleTag, Snapshot, Str, Volume,
 };
-use rules::time::Timestamp;
+use crate::time::Timestamp;
 use serde::Serialize;
 use serde_json::json;
 
