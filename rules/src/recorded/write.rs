@@ -1,15 +1,6 @@
 //! Writes an [`Inventory`] as a recorded inventory: the directory of AWS CLI outputs that
 //! [`load`](super::load) reads (`snapguard collect --out DIR`).
 //!
-//! ```text
-//! DIR/manifest.json                       collected_at, regions, not_scanned, api_calls, throttle_retries
-//! DIR/organizations/...                   describe-organization, list-accounts, list-roots,
-//!                                         organizational-units/<parent>, accounts-for-parent/<parent>,
-//!                                         list-policies-SERVICE_CONTROL_POLICY, policies/<id>, policy-targets/<id>
-//! DIR/<account>/iam/get-account-authorization-details.json
-//! DIR/<account>/<region>/describe-volumes.json ... get-image-block-public-access-state.json
-//! ```
-//!
 //! A field that was not collected (`None`) is not written: the reader turns the absent file
 //! into a gap, and the manifest keeps the real reason.
 
@@ -18,38 +9,28 @@ use std::fs;
 use std::path::Path;
 
 use crate::inventory::{
-    Account, Gap, Image, Instance, Inventory, OrgAccount, OrgNode, Organization, Permission,
-    Region, RetentionPeriod, RetentionRule, RetentionRuleTag, Snapshot, Str, Volume,
+    Account, Image, Instance, Inventory, OrgAccount, OrgNode, Organization, Permission, Region,
+    RetentionPeriod, RetentionRule, RetentionRuleTag, Snapshot, Str, Volume,
 };
-use crate::time::Timestamp;
 use serde::Serialize;
 use serde_json::json;
 
-#[derive(Serialize)]
-struct Manifest<'a> {
-    collected_at: Timestamp,
-    regions: Vec<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    accounts: Option<&'a [String]>,
-    not_scanned: &'a [Gap],
-    api_calls: &'a BTreeMap<String, u64>,
-    throttle_retries: &'a BTreeMap<String, u64>,
-}
+use super::{Manifest, OrgFile, OrgFolder, RegionFile, IAM, IAM_FILE, MANIFEST, ORGANIZATIONS};
 
 /// Writes `inventory` under `dir` (created if needed; files already there are overwritten).
 pub fn write(inventory: &Inventory, dir: &Path) -> Result<(), String> {
     fs::create_dir_all(dir).map_err(|e| format!("{}: cannot create: {e}", dir.display()))?;
     let manifest = Manifest {
-        collected_at: inventory.collected_at,
+        collected_at: Some(inventory.collected_at),
         regions: expected_regions(&inventory.accounts),
-        accounts: inventory.selected_accounts.as_deref(),
-        not_scanned: &inventory.not_scanned,
-        api_calls: &inventory.api_calls,
-        throttle_retries: &inventory.throttle_retries,
+        accounts: inventory.selected_accounts.clone(),
+        not_scanned: inventory.not_scanned.clone(),
+        api_calls: inventory.api_calls.clone(),
+        throttle_retries: inventory.throttle_retries.clone(),
     };
-    put(&dir.join("manifest.json"), &manifest)?;
+    put(&dir.join(MANIFEST), &manifest)?;
     if let Some(org) = &inventory.organization {
-        write_organization(org, &dir.join("organizations"))?;
+        write_organization(org, &dir.join(ORGANIZATIONS))?;
     }
     for account in &inventory.accounts {
         write_account(account, &dir.join(account.id.as_str()))?;
@@ -59,7 +40,7 @@ pub fn write(inventory: &Inventory, dir: &Path) -> Result<(), String> {
 
 /// The regions every scanned account has: the reader expects them in each account folder.
 /// Accounts that differ (an opt-in region enabled in some) keep their extra folders.
-fn expected_regions(accounts: &[Account]) -> Vec<&str> {
+fn expected_regions(accounts: &[Account]) -> Vec<String> {
     let mut sets = accounts.iter().filter(|a| !a.regions.is_empty()).map(|a| {
         a.regions
             .iter()
@@ -71,6 +52,7 @@ fn expected_regions(accounts: &[Account]) -> Vec<&str> {
     };
     sets.fold(first, |acc, s| acc.intersection(&s).copied().collect())
         .into_iter()
+        .map(str::to_owned)
         .collect()
 }
 
@@ -88,15 +70,18 @@ fn put(path: &Path, value: &impl Serialize) -> Result<(), String> {
 fn write_organization(org: &Organization, dir: &Path) -> Result<(), String> {
     if let Some(d) = &org.description {
         put(
-            &dir.join("describe-organization.json"),
+            &dir.join(OrgFile::DescribeOrganization.file_name()),
             &json!({ "Organization": d }),
         )?;
     }
     put(
-        &dir.join("list-accounts.json"),
+        &dir.join(OrgFile::Accounts.file_name()),
         &json!({ "Accounts": org.accounts }),
     )?;
-    put(&dir.join("list-roots.json"), &json!({ "Roots": org.roots }))?;
+    put(
+        &dir.join(OrgFile::Roots.file_name()),
+        &json!({ "Roots": org.roots }),
+    )?;
 
     let unit_ids: BTreeSet<&str> = org.units.iter().map(|u| u.id.as_str()).collect();
     let mut units_by_parent: BTreeMap<&str, Vec<&OrgNode>> = BTreeMap::new();
@@ -110,8 +95,8 @@ fn write_organization(org: &Organization, dir: &Path) -> Result<(), String> {
     }
     for (parent, units) in units_by_parent {
         put(
-            &dir.join("organizational-units")
-                .join(format!("{parent}.json")),
+            &dir.join(OrgFolder::UnitsForParent.dir_name())
+                .join(OrgFolder::file_name(parent)),
             &json!({ "OrganizationalUnits": units }),
         )?;
     }
@@ -136,8 +121,8 @@ fn write_organization(org: &Organization, dir: &Path) -> Result<(), String> {
     }
     for (parent, accounts) in accounts_by_parent {
         put(
-            &dir.join("accounts-for-parent")
-                .join(format!("{parent}.json")),
+            &dir.join(OrgFolder::AccountsForParent.dir_name())
+                .join(OrgFolder::file_name(parent)),
             &json!({ "Accounts": accounts }),
         )?;
     }
@@ -148,14 +133,15 @@ fn write_organization(org: &Organization, dir: &Path) -> Result<(), String> {
             .map(|p| json!({ "Id": p.id, "Name": p.name, "Type": "SERVICE_CONTROL_POLICY" }))
             .collect();
         put(
-            &dir.join("list-policies-SERVICE_CONTROL_POLICY.json"),
+            &dir.join(OrgFile::Policies.file_name()),
             &json!({ "Policies": summaries }),
         )?;
         for p in policies {
             let content = serde_json::to_string(&p.content)
                 .map_err(|e| format!("SCP {}: cannot serialize: {e}", p.id))?;
             put(
-                &dir.join("policies").join(format!("{}.json", p.id)),
+                &dir.join(OrgFolder::Policies.dir_name())
+                    .join(OrgFolder::file_name(&p.id)),
                 &json!({ "Policy": {
                     "PolicySummary": { "Id": p.id, "Name": p.name, "Type": "SERVICE_CONTROL_POLICY" },
                     "Content": content,
@@ -167,7 +153,8 @@ fn write_organization(org: &Organization, dir: &Path) -> Result<(), String> {
                 .map(|t| json!({ "TargetId": t }))
                 .collect();
             put(
-                &dir.join("policy-targets").join(format!("{}.json", p.id)),
+                &dir.join(OrgFolder::PolicyTargets.dir_name())
+                    .join(OrgFolder::file_name(&p.id)),
                 &json!({ "Targets": targets }),
             )?;
         }
@@ -178,11 +165,7 @@ fn write_organization(org: &Organization, dir: &Path) -> Result<(), String> {
 fn write_account(account: &Account, dir: &Path) -> Result<(), String> {
     fs::create_dir_all(dir).map_err(|e| format!("{}: cannot create: {e}", dir.display()))?;
     if let Some(iam) = &account.iam {
-        put(
-            &dir.join("iam")
-                .join("get-account-authorization-details.json"),
-            iam,
-        )?;
+        put(&dir.join(IAM).join(IAM_FILE), iam)?;
     }
     for region in &account.regions {
         write_region(region, &dir.join(region.name.as_str()))?;
@@ -219,7 +202,7 @@ fn write_region(region: &Region, dir: &Path) -> Result<(), String> {
     fs::create_dir_all(dir).map_err(|e| format!("{}: cannot create: {e}", dir.display()))?;
     if let Some(volumes) = &region.volumes {
         put(
-            &dir.join("describe-volumes.json"),
+            &dir.join(RegionFile::Volumes.file_name()),
             &json!({ "Volumes": volumes as &Vec<Volume> }),
         )?;
     }
@@ -230,7 +213,7 @@ fn write_region(region: &Region, dir: &Path) -> Result<(), String> {
             vec![json!({ "Instances": instances as &Vec<Instance> })]
         };
         put(
-            &dir.join("describe-instances.json"),
+            &dir.join(RegionFile::Instances.file_name()),
             &json!({ "Reservations": reservations }),
         )?;
     }
@@ -243,7 +226,7 @@ fn write_region(region: &Region, dir: &Path) -> Result<(), String> {
             })
             .collect();
         put(
-            &dir.join("describe-snapshots.json"),
+            &dir.join(RegionFile::Snapshots.file_name()),
             &json!({ "Snapshots": bare }),
         )?;
         let attributes: Vec<_> = snapshots
@@ -253,7 +236,10 @@ fn write_region(region: &Region, dir: &Path) -> Result<(), String> {
                 Some(json!({ "SnapshotId": s.snapshot_id, "CreateVolumePermissions": p }))
             })
             .collect();
-        put(&dir.join("describe-snapshot-attribute.json"), &attributes)?;
+        put(
+            &dir.join(RegionFile::SnapshotAttributes.file_name()),
+            &attributes,
+        )?;
     }
     if let Some(images) = &region.images {
         let bare: Vec<Image> = images
@@ -264,7 +250,7 @@ fn write_region(region: &Region, dir: &Path) -> Result<(), String> {
             })
             .collect();
         put(
-            &dir.join("describe-images.json"),
+            &dir.join(RegionFile::Images.file_name()),
             &json!({ "Images": bare }),
         )?;
         let attributes: Vec<_> = images
@@ -274,33 +260,33 @@ fn write_region(region: &Region, dir: &Path) -> Result<(), String> {
                 Some(json!({ "ImageId": i.image_id, "LaunchPermissions": p }))
             })
             .collect();
-        put(&dir.join("describe-image-attribute.json"), &attributes)?;
+        put(
+            &dir.join(RegionFile::ImageAttributes.file_name()),
+            &attributes,
+        )?;
     }
     let mut details = Vec::new();
     for (file, rules) in [
-        (
-            "list-rules-EBS_SNAPSHOT.json",
-            &region.snapshot_retention_rules,
-        ),
-        ("list-rules-EC2_IMAGE.json", &region.image_retention_rules),
+        (RegionFile::SnapshotRules, &region.snapshot_retention_rules),
+        (RegionFile::ImageRules, &region.image_retention_rules),
     ] {
         let Some(rules) = rules else { continue };
         let summaries: Vec<RuleSummary> = rules.iter().map(summary).collect();
-        put(&dir.join(file), &json!({ "Rules": summaries }))?;
+        put(&dir.join(file.file_name()), &json!({ "Rules": summaries }))?;
         details.extend(rules.iter().filter_map(detail));
     }
     if region.snapshot_retention_rules.is_some() || region.image_retention_rules.is_some() {
-        put(&dir.join("get-rule.json"), &details)?;
+        put(&dir.join(RegionFile::RuleDetails.file_name()), &details)?;
     }
     if let Some(state) = &region.snapshot_block_public_access {
         put(
-            &dir.join("get-snapshot-block-public-access-state.json"),
+            &dir.join(RegionFile::SnapshotBlockPublicAccess.file_name()),
             &json!({ "State": state }),
         )?;
     }
     if let Some(state) = &region.image_block_public_access {
         put(
-            &dir.join("get-image-block-public-access-state.json"),
+            &dir.join(RegionFile::ImageBlockPublicAccess.file_name()),
             &json!({ "ImageBlockPublicAccessState": state }),
         )?;
     }

@@ -11,9 +11,6 @@ use crate::iam::parse_policy_text;
 
 use super::{read_json, InputError};
 
-pub const FILE: &str = "get-account-authorization-details.json";
-pub const OPERATION: &str = "iam:GetAccountAuthorizationDetails";
-
 pub(super) fn load(
     account: &str,
     path: &Path,
