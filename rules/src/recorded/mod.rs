@@ -25,6 +25,7 @@ use crate::inventory::Gap;
 use crate::time::Timestamp;
 
 mod read;
+mod shapes;
 mod write;
 
 pub use read::{is_account_id, is_region_name, load, InputError};

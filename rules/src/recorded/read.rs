@@ -5,7 +5,6 @@
 
 use rayon::prelude::*;
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::fs;
@@ -13,10 +12,14 @@ use std::path::{Path, PathBuf};
 
 use crate::inventory::{
     Account, Gap, Image, Instance, Inventory, Organization, Permission, Region, RetentionRule,
-    RetentionRuleTag, Snapshot, Str, Volume,
+    Snapshot, Str, Volume,
 };
 use crate::time::Timestamp;
 
+use super::shapes::{
+    DescribeImages, DescribeInstances, DescribeSnapshots, DescribeVolumes, ImageAttribute,
+    ImageBlockPublicAccess, ListRules, RuleDetails, SnapshotAttribute, SnapshotBlockPublicAccess,
+};
 use super::{Manifest, RegionFile, IAM, IAM_FILE, IAM_OPERATION, MANIFEST, ORGANIZATIONS};
 
 mod iam;
@@ -279,84 +282,6 @@ struct RegionFiles {
     rule_details: Option<Vec<RuleDetails>>,
     snapshot_bpa: Option<Str>,
     image_bpa: Option<Str>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct DescribeVolumes {
-    volumes: Vec<Volume>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct DescribeInstances {
-    reservations: Vec<Reservation>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct Reservation {
-    #[serde(default)]
-    instances: Vec<Instance>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct DescribeSnapshots {
-    snapshots: Vec<Snapshot>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct DescribeImages {
-    images: Vec<Image>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct SnapshotAttribute {
-    snapshot_id: Str,
-    #[serde(default)]
-    create_volume_permissions: Vec<Permission>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct ImageAttribute {
-    image_id: Str,
-    #[serde(default)]
-    launch_permissions: Vec<Permission>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct ListRules {
-    rules: Vec<RetentionRule>,
-}
-
-/// `aws rbin get-rule`: absent tag lists mean none (a region-level rule, no exclusions).
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct RuleDetails {
-    identifier: Str,
-    #[serde(default)]
-    resource_tags: Vec<RetentionRuleTag>,
-    #[serde(default)]
-    exclude_resource_tags: Vec<RetentionRuleTag>,
-    #[serde(default)]
-    status: Option<Str>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct SnapshotBlockPublicAccess {
-    state: Str,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct ImageBlockPublicAccess {
-    image_block_public_access_state: Str,
 }
 
 fn load_region(

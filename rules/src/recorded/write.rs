@@ -9,12 +9,17 @@ use std::fs;
 use std::path::Path;
 
 use crate::inventory::{
-    Account, Image, Instance, Inventory, OrgAccount, OrgNode, Organization, Permission, Region,
-    RetentionPeriod, RetentionRule, RetentionRuleTag, Snapshot, Str, Volume,
+    Account, Image, Instance, Inventory, OrgAccount, OrgNode, Organization, Region, RetentionRule,
+    RetentionRuleTag, ServiceControlPolicy, Snapshot,
 };
 use serde::Serialize;
-use serde_json::json;
 
+use super::shapes::{
+    DescribeImages, DescribeInstances, DescribeOrganization, DescribePolicy, DescribeSnapshots,
+    DescribeVolumes, ImageAttribute, ImageBlockPublicAccess, ListAccounts, ListPolicies, ListRoots,
+    ListRules, ListTargets, ListUnits, PolicySummary, PolicyWithContent, Reservation, RuleDetails,
+    RuleSummary, SnapshotAttribute, SnapshotBlockPublicAccess, Target, SERVICE_CONTROL_POLICY,
+};
 use super::{Manifest, OrgFile, OrgFolder, RegionFile, IAM, IAM_FILE, MANIFEST, ORGANIZATIONS};
 
 /// Writes `inventory` under `dir` (created if needed; files already there are overwritten).
@@ -71,16 +76,18 @@ fn write_organization(org: &Organization, dir: &Path) -> Result<(), String> {
     if let Some(d) = &org.description {
         put(
             &dir.join(OrgFile::DescribeOrganization.file_name()),
-            &json!({ "Organization": d }),
+            &DescribeOrganization { organization: d },
         )?;
     }
     put(
         &dir.join(OrgFile::Accounts.file_name()),
-        &json!({ "Accounts": org.accounts }),
+        &ListAccounts {
+            accounts: &org.accounts,
+        },
     )?;
     put(
         &dir.join(OrgFile::Roots.file_name()),
-        &json!({ "Roots": org.roots }),
+        &ListRoots { roots: &org.roots },
     )?;
 
     let unit_ids: BTreeSet<&str> = org.units.iter().map(|u| u.id.as_str()).collect();
@@ -97,7 +104,9 @@ fn write_organization(org: &Organization, dir: &Path) -> Result<(), String> {
         put(
             &dir.join(OrgFolder::UnitsForParent.dir_name())
                 .join(OrgFolder::file_name(parent)),
-            &json!({ "OrganizationalUnits": units }),
+            &ListUnits {
+                organizational_units: units,
+            },
         )?;
     }
     let mut accounts_by_parent: BTreeMap<&str, Vec<OrgAccount>> = BTreeMap::new();
@@ -123,18 +132,16 @@ fn write_organization(org: &Organization, dir: &Path) -> Result<(), String> {
         put(
             &dir.join(OrgFolder::AccountsForParent.dir_name())
                 .join(OrgFolder::file_name(parent)),
-            &json!({ "Accounts": accounts }),
+            &ListAccounts { accounts },
         )?;
     }
 
     if let Some(policies) = &org.service_control_policies {
-        let summaries: Vec<_> = policies
-            .iter()
-            .map(|p| json!({ "Id": p.id, "Name": p.name, "Type": "SERVICE_CONTROL_POLICY" }))
-            .collect();
         put(
             &dir.join(OrgFile::Policies.file_name()),
-            &json!({ "Policies": summaries }),
+            &ListPolicies {
+                policies: policies.iter().map(policy_summary).collect::<Vec<_>>(),
+            },
         )?;
         for p in policies {
             let content = serde_json::to_string(&p.content)
@@ -142,24 +149,36 @@ fn write_organization(org: &Organization, dir: &Path) -> Result<(), String> {
             put(
                 &dir.join(OrgFolder::Policies.dir_name())
                     .join(OrgFolder::file_name(&p.id)),
-                &json!({ "Policy": {
-                    "PolicySummary": { "Id": p.id, "Name": p.name, "Type": "SERVICE_CONTROL_POLICY" },
-                    "Content": content,
-                }}),
+                &DescribePolicy {
+                    policy: PolicyWithContent {
+                        policy_summary: policy_summary(p),
+                        content,
+                    },
+                },
             )?;
             let targets: Vec<_> = p
                 .target_ids
                 .iter()
-                .map(|t| json!({ "TargetId": t }))
+                .map(|t| Target {
+                    target_id: t.clone(),
+                })
                 .collect();
             put(
                 &dir.join(OrgFolder::PolicyTargets.dir_name())
                     .join(OrgFolder::file_name(&p.id)),
-                &json!({ "Targets": targets }),
+                &ListTargets { targets },
             )?;
         }
     }
     Ok(())
+}
+
+fn policy_summary(p: &ServiceControlPolicy) -> PolicySummary<'_> {
+    PolicySummary {
+        id: &p.id,
+        name: &p.name,
+        r#type: SERVICE_CONTROL_POLICY,
+    }
 }
 
 fn write_account(account: &Account, dir: &Path) -> Result<(), String> {
@@ -173,48 +192,23 @@ fn write_account(account: &Account, dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// `list-rules` prints the summary only; `get-rule` the rest.
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct RuleSummary<'a> {
-    identifier: &'a Str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    description: Option<&'a Str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    retention_period: Option<&'a RetentionPeriod>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    lock_state: Option<&'a Str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    rule_arn: Option<&'a Str>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct RuleDetails<'a> {
-    identifier: &'a Str,
-    resource_tags: &'a [RetentionRuleTag],
-    exclude_resource_tags: &'a [RetentionRuleTag],
-    #[serde(skip_serializing_if = "Option::is_none")]
-    status: Option<&'a Str>,
-}
-
 fn write_region(region: &Region, dir: &Path) -> Result<(), String> {
     fs::create_dir_all(dir).map_err(|e| format!("{}: cannot create: {e}", dir.display()))?;
     if let Some(volumes) = &region.volumes {
         put(
             &dir.join(RegionFile::Volumes.file_name()),
-            &json!({ "Volumes": volumes as &Vec<Volume> }),
+            &DescribeVolumes { volumes },
         )?;
     }
     if let Some(instances) = &region.instances {
-        let reservations: Vec<_> = if instances.is_empty() {
+        let reservations: Vec<Reservation<&[Instance]>> = if instances.is_empty() {
             Vec::new()
         } else {
-            vec![json!({ "Instances": instances as &Vec<Instance> })]
+            vec![Reservation { instances }]
         };
         put(
             &dir.join(RegionFile::Instances.file_name()),
-            &json!({ "Reservations": reservations }),
+            &DescribeInstances { reservations },
         )?;
     }
     if let Some(snapshots) = &region.snapshots {
@@ -227,13 +221,15 @@ fn write_region(region: &Region, dir: &Path) -> Result<(), String> {
             .collect();
         put(
             &dir.join(RegionFile::Snapshots.file_name()),
-            &json!({ "Snapshots": bare }),
+            &DescribeSnapshots { snapshots: bare },
         )?;
         let attributes: Vec<_> = snapshots
             .iter()
             .filter_map(|s| {
-                let p: &Vec<Permission> = s.create_volume_permissions.as_ref()?;
-                Some(json!({ "SnapshotId": s.snapshot_id, "CreateVolumePermissions": p }))
+                Some(SnapshotAttribute {
+                    create_volume_permissions: s.create_volume_permissions.as_deref()?,
+                    snapshot_id: s.snapshot_id.clone(),
+                })
             })
             .collect();
         put(
@@ -251,13 +247,15 @@ fn write_region(region: &Region, dir: &Path) -> Result<(), String> {
             .collect();
         put(
             &dir.join(RegionFile::Images.file_name()),
-            &json!({ "Images": bare }),
+            &DescribeImages { images: bare },
         )?;
         let attributes: Vec<_> = images
             .iter()
             .filter_map(|i| {
-                let p: &Vec<Permission> = i.launch_permissions.as_ref()?;
-                Some(json!({ "ImageId": i.image_id, "LaunchPermissions": p }))
+                Some(ImageAttribute {
+                    image_id: i.image_id.clone(),
+                    launch_permissions: i.launch_permissions.as_deref()?,
+                })
             })
             .collect();
         put(
@@ -272,7 +270,7 @@ fn write_region(region: &Region, dir: &Path) -> Result<(), String> {
     ] {
         let Some(rules) = rules else { continue };
         let summaries: Vec<RuleSummary> = rules.iter().map(summary).collect();
-        put(&dir.join(file.file_name()), &json!({ "Rules": summaries }))?;
+        put(&dir.join(file.file_name()), &ListRules { rules: summaries })?;
         details.extend(rules.iter().filter_map(detail));
     }
     if region.snapshot_retention_rules.is_some() || region.image_retention_rules.is_some() {
@@ -281,13 +279,17 @@ fn write_region(region: &Region, dir: &Path) -> Result<(), String> {
     if let Some(state) = &region.snapshot_block_public_access {
         put(
             &dir.join(RegionFile::SnapshotBlockPublicAccess.file_name()),
-            &json!({ "State": state }),
+            &SnapshotBlockPublicAccess {
+                state: state.clone(),
+            },
         )?;
     }
     if let Some(state) = &region.image_block_public_access {
         put(
             &dir.join(RegionFile::ImageBlockPublicAccess.file_name()),
-            &json!({ "ImageBlockPublicAccessState": state }),
+            &ImageBlockPublicAccess {
+                image_block_public_access_state: state.clone(),
+            },
         )?;
     }
     Ok(())
@@ -304,11 +306,11 @@ fn summary(r: &RetentionRule) -> RuleSummary<'_> {
 }
 
 /// Only rules whose `get-rule` was read have details to write.
-fn detail(r: &RetentionRule) -> Option<RuleDetails<'_>> {
+fn detail(r: &RetentionRule) -> Option<RuleDetails<&[RetentionRuleTag]>> {
     Some(RuleDetails {
-        identifier: &r.identifier,
+        identifier: r.identifier.clone(),
         resource_tags: r.resource_tags.as_deref()?,
         exclude_resource_tags: r.exclude_resource_tags.as_deref().unwrap_or(&[]),
-        status: r.status.as_ref(),
+        status: r.status.clone(),
     })
 }

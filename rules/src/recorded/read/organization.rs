@@ -13,7 +13,6 @@
 //! organizations/policy-targets/<policy-id>.json         aws organizations list-targets-for-policy --policy-id <policy-id>
 //! ```
 
-use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -24,62 +23,11 @@ use crate::inventory::{
 use crate::iam::parse_policy_text;
 
 use super::{ignorable, list_dir, read_json, InputError};
+use crate::recorded::shapes::{
+    DescribeOrganization, DescribePolicy, ListAccounts, ListPolicies, ListRoots, ListTargets,
+    ListUnits,
+};
 use crate::recorded::{OrgFile, OrgFolder, ORGANIZATIONS};
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct ListAccounts {
-    accounts: Vec<OrgAccount>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct DescribeOrganization {
-    organization: OrganizationDescription,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct ListRoots {
-    roots: Vec<OrgNode>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct ListUnits {
-    organizational_units: Vec<OrgNode>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct ListPolicies {
-    policies: Vec<OrgNode>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct DescribePolicy {
-    policy: PolicyWithContent,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct PolicyWithContent {
-    policy_summary: OrgNode,
-    content: String,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct ListTargets {
-    targets: Vec<Target>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct Target {
-    target_id: Str,
-}
 
 /// What `organizations/` holds, read; per-parent and per-policy files keyed by their id.
 #[derive(Default)]
