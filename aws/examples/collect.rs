@@ -21,7 +21,7 @@ fn main() {
             std::process::exit(2);
         }
     };
-    if let Err(e) = snapguard_aws::record::write(&inventory, &cli.out) {
+    if let Err(e) = rules::recorded::write(&inventory, &cli.out) {
         eprintln!("error: {e}");
         std::process::exit(2);
     }

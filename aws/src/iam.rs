@@ -11,7 +11,7 @@ use rules::inventory::{
 use crate::{explain, Ctx};
 use iam::parse_policy_text;
 
-pub(crate) const OPERATION: &str = "iam:GetAccountAuthorizationDetails";
+pub(crate) const OPERATION: &str = rules::recorded::IAM_OPERATION;
 
 pub(crate) async fn collect(
     ctx: &Ctx,

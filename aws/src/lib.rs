@@ -9,8 +9,8 @@
 //!   bounded, adaptive retry on throttling with one retry partition per account-region, a
 //!   timeout per operation, API calls and throttling retries counted per operation.
 //!
-//! [`record::write`] writes an inventory as the recorded layout that
-//! `snapguard::sources::recorded::load` reads, so any live scan can be replayed offline.
+//! `rules::recorded::write` writes an inventory as the recorded layout that
+//! `rules::recorded::load` reads, so any live scan can be replayed offline.
 //!
 //! [`Inventory`]: rules::inventory::Inventory
 //! [`Gap`]: rules::inventory::Gap
@@ -21,7 +21,6 @@ mod iam;
 mod options;
 mod org;
 mod progress;
-pub mod record;
 mod region;
 pub mod remediate;
 mod scan;

@@ -135,13 +135,11 @@ async fn populate(url: &str) -> World {
     }
 }
 
+/// The config the backup team would write, parsed and checked as `snapguard.toml` is (the
+/// loader of the file, with its error messages, is the CLI's and tested there).
 fn config() -> rules::Config {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("snapguard.toml");
-    std::fs::write(
-        &path,
-        format!(
-            r#"
+    let config: rules::Config = toml::from_str(&format!(
+        r#"
 [tags]
 required = ["Owner"]
 
@@ -157,10 +155,10 @@ trusted_accounts = ["{TRUSTED}"]
 [remediation]
 tag_defaults = {{ Owner = "backup-team" }}
 "#
-        ),
-    )
-    .unwrap();
-    snapguard::config_file::load(Some(&path)).expect("config")
+    ))
+    .expect("config");
+    config.validate().expect("config");
+    config
 }
 
 fn scan_options(url: &str) -> snapguard_aws::LiveOptions {

@@ -57,7 +57,7 @@ impl Gap {
         let gap = |error: String| Gap {
             account_id: account_id.to_owned(),
             region: None,
-            operation: "iam:GetAccountAuthorizationDetails".into(),
+            operation: crate::recorded::IAM_OPERATION.into(),
             error,
         };
         let unlisted = details.unlisted_managed_policies().into_iter().map(|arn| {

@@ -1,5 +1,8 @@
-//! snapguard's pure core: the inventory model, the rule registry and its rules, and the
-//! evaluation that turns an inventory and a config into findings. No I/O lives here.
+//! snapguard's core: the inventory model, the recorded-inventory format, the rule registry and
+//! its rules, and the evaluation that turns an inventory and a config into findings.
+//!
+//! The evaluation is pure: no I/O, no clock, no AWS SDK. [`recorded`] is the one module that
+//! does file I/O: it reads and writes the recorded layout.
 
 pub mod config;
 pub mod copies;
@@ -8,6 +11,7 @@ pub mod evaluate;
 pub mod finding;
 pub mod iam;
 pub mod inventory;
+pub mod recorded;
 pub mod registry;
 pub mod remediation;
 pub mod scope;

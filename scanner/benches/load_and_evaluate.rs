@@ -14,8 +14,8 @@ use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use rules::recorded;
 use snapguard::config_file;
-use snapguard::sources::recorded;
 
 const CONFIG: &str = r#"
 [tags]
@@ -29,7 +29,7 @@ fn main() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(
         std::env::var("SNAPGUARD_BENCH_DIR").unwrap_or_else(|_| "target/bench-data/org".into()),
     );
-    if !dir.join("manifest.json").exists() {
+    if !dir.join(recorded::MANIFEST).exists() {
         eprintln!(
             "no inventory at {}: generate one with `cargo run --release --example synth_inventory -- {} --accounts 1000 --regions 4 --snapshots 1000000 --images 100000 --volumes 200000`",
             dir.display(),

@@ -13,6 +13,8 @@ use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use rules::recorded::{OrgFile, RegionFile, MANIFEST, ORGANIZATIONS};
+
 const REGIONS: [&str; 8] = [
     "us-east-1",
     "us-west-2",
@@ -82,7 +84,7 @@ fn main() {
     if out.exists() {
         fs::remove_dir_all(&out).expect("remove the old output");
     }
-    fs::create_dir_all(out.join("organizations")).expect("create the output");
+    fs::create_dir_all(out.join(ORGANIZATIONS)).expect("create the output");
     write_org(&out, &sizes);
     let places = sizes.accounts * sizes.regions;
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
@@ -106,7 +108,7 @@ fn main() {
             .collect::<Vec<_>>()
             .join(", ")
     );
-    fs::write(out.join("manifest.json"), manifest).unwrap();
+    fs::write(out.join(MANIFEST), manifest).unwrap();
 }
 
 fn account_id(a: usize) -> String {
@@ -125,7 +127,11 @@ fn write_org(out: &Path, sizes: &Sizes) {
         );
     }
     accounts.push_str("]}\n");
-    fs::write(out.join("organizations/list-accounts.json"), accounts).unwrap();
+    fs::write(
+        out.join(ORGANIZATIONS).join(OrgFile::Accounts.file_name()),
+        accounts,
+    )
+    .unwrap();
 }
 
 fn hex17(rng: &mut Rng) -> String {
@@ -152,7 +158,7 @@ fn write_region(out: &Path, a: usize, region: &str, counts: (usize, usize, usize
         let _ = writeln!(text, "  {{\"VolumeId\": \"{v}\", \"Size\": 100, \"VolumeType\": \"gp3\", \"State\": \"in-use\", \"Encrypted\": true, \"AvailabilityZone\": \"{region}a\", \"CreateTime\": \"2025-01-01T00:00:00.000Z\", \"Attachments\": [{{\"InstanceId\": \"i-{:017x}\", \"Device\": \"/dev/xvda\", \"State\": \"attached\"}}], \"Tags\": [{{\"Key\": \"Name\", \"Value\": \"data-{i}\"}}{owner}]}}{sep}", i);
     }
     text.push_str("]}\n");
-    fs::write(dir.join("describe-volumes.json"), &text).unwrap();
+    fs::write(dir.join(RegionFile::Volumes.file_name()), &text).unwrap();
 
     text = String::from("{\"Reservations\": [{\"Instances\": [\n");
     for (i, v) in volumes.iter().enumerate() {
@@ -160,7 +166,7 @@ fn write_region(out: &Path, a: usize, region: &str, counts: (usize, usize, usize
         let _ = writeln!(text, "  {{\"InstanceId\": \"i-{i:017x}\", \"State\": {{\"Name\": \"running\"}}, \"BlockDeviceMappings\": [{{\"DeviceName\": \"/dev/xvda\", \"Ebs\": {{\"VolumeId\": \"{v}\", \"Status\": \"attached\"}}}}], \"Tags\": []}}{sep}");
     }
     text.push_str("]}]}\n");
-    fs::write(dir.join("describe-instances.json"), &text).unwrap();
+    fs::write(dir.join(RegionFile::Instances.file_name()), &text).unwrap();
 
     let mut snapshots = String::from("{\"Snapshots\": [\n");
     let mut attributes = String::from("[\n");
@@ -191,8 +197,12 @@ fn write_region(out: &Path, a: usize, region: &str, counts: (usize, usize, usize
     }
     snapshots.push_str("]}\n");
     attributes.push_str("]\n");
-    fs::write(dir.join("describe-snapshots.json"), &snapshots).unwrap();
-    fs::write(dir.join("describe-snapshot-attribute.json"), &attributes).unwrap();
+    fs::write(dir.join(RegionFile::Snapshots.file_name()), &snapshots).unwrap();
+    fs::write(
+        dir.join(RegionFile::SnapshotAttributes.file_name()),
+        &attributes,
+    )
+    .unwrap();
 
     let mut images = String::from("{\"Images\": [\n");
     attributes = String::from("[\n");
@@ -216,28 +226,36 @@ fn write_region(out: &Path, a: usize, region: &str, counts: (usize, usize, usize
     }
     images.push_str("]}\n");
     attributes.push_str("]\n");
-    fs::write(dir.join("describe-images.json"), &images).unwrap();
-    fs::write(dir.join("describe-image-attribute.json"), &attributes).unwrap();
+    fs::write(dir.join(RegionFile::Images.file_name()), &images).unwrap();
+    fs::write(
+        dir.join(RegionFile::ImageAttributes.file_name()),
+        &attributes,
+    )
+    .unwrap();
 
     let rule = |kind: &str| {
         format!("{{\"Rules\": [{{\"Identifier\": \"{kind}0000000\", \"RetentionPeriod\": {{\"RetentionPeriodValue\": 14, \"RetentionPeriodUnit\": \"DAYS\"}}, \"LockState\": \"locked\", \"RuleArn\": \"arn:aws:rbin:{region}:{account}:rule/{kind}0000000\"}}]}}\n")
     };
-    fs::write(dir.join("list-rules-EBS_SNAPSHOT.json"), rule("snap")).unwrap();
-    fs::write(dir.join("list-rules-EC2_IMAGE.json"), rule("imag")).unwrap();
+    fs::write(
+        dir.join(RegionFile::SnapshotRules.file_name()),
+        rule("snap"),
+    )
+    .unwrap();
+    fs::write(dir.join(RegionFile::ImageRules.file_name()), rule("imag")).unwrap();
     let details = "{\"Identifier\": \"snap0000000\", \"ResourceType\": \"EBS_SNAPSHOT\", \"Status\": \"available\", \"LockState\": \"locked\"}\n{\"Identifier\": \"imag0000000\", \"ResourceType\": \"EC2_IMAGE\", \"Status\": \"available\", \"LockState\": \"locked\"}\n";
-    fs::write(dir.join("get-rule.json"), details).unwrap();
+    fs::write(dir.join(RegionFile::RuleDetails.file_name()), details).unwrap();
     let bpa = if rng.chance(90) {
         "block-all-sharing"
     } else {
         "unblocked"
     };
     fs::write(
-        dir.join("get-snapshot-block-public-access-state.json"),
+        dir.join(RegionFile::SnapshotBlockPublicAccess.file_name()),
         format!("{{\"State\": \"{bpa}\"}}\n"),
     )
     .unwrap();
     fs::write(
-        dir.join("get-image-block-public-access-state.json"),
+        dir.join(RegionFile::ImageBlockPublicAccess.file_name()),
         "{\"ImageBlockPublicAccessState\": \"block-new-sharing\"}\n",
     )
     .unwrap();

@@ -1,5 +1,4 @@
-//! The snapguard binary's library half: config loading and inventory sources, shared by the
-//! CLI, the end-to-end tests and the benchmarks.
+//! The snapguard binary's library half: config file loading, shared by the CLI and its
+//! end-to-end tests.
 
 pub mod config_file;
-pub mod sources;

@@ -10,7 +10,7 @@ use rules::remediation::{Plan, PlanFilter};
 use rules::time::Timestamp;
 use rules::Finding;
 
-use snapguard::{config_file, sources};
+use snapguard::config_file;
 
 use super::source::SourceArgs;
 
@@ -99,7 +99,7 @@ fn filter(args: &PlanArgs) -> Result<PlanFilter, String> {
         .live
         .accounts
         .iter()
-        .find(|a| !sources::recorded::is_account_id(a))
+        .find(|a| !rules::recorded::is_account_id(a))
     {
         return Err(format!(
             "--accounts: expected 12-digit AWS account ids, found {bad:?}"

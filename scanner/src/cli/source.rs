@@ -5,7 +5,6 @@ use clap::Args;
 use std::path::PathBuf;
 
 use rules::Inventory;
-use snapguard::sources;
 use snapguard_aws::{AccountShard, LiveArgs, LiveOptions};
 
 #[derive(Args)]
@@ -47,7 +46,7 @@ impl SourceArgs {
     pub fn load(&self, shard: Option<AccountShard>) -> Result<(Inventory, String), String> {
         match &self.inventory {
             Some(dir) => {
-                let inventory = sources::recorded::load(dir).map_err(|errors| {
+                let inventory = rules::recorded::load(dir).map_err(|errors| {
                     let shown: Vec<String> =
                         errors.iter().take(20).map(|e| e.to_string()).collect();
                     let more = errors.len().saturating_sub(shown.len());

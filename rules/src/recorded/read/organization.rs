@@ -13,74 +13,21 @@
 //! organizations/policy-targets/<policy-id>.json         aws organizations list-targets-for-policy --policy-id <policy-id>
 //! ```
 
-use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use rules::inventory::{
+use crate::inventory::{
     Gap, OrgAccount, OrgNode, Organization, OrganizationDescription, ServiceControlPolicy, Str,
 };
 
-use iam::parse_policy_text;
+use ::iam::parse_policy_text;
 
 use super::{ignorable, list_dir, read_json, InputError};
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct ListAccounts {
-    accounts: Vec<OrgAccount>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct DescribeOrganization {
-    organization: OrganizationDescription,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct ListRoots {
-    roots: Vec<OrgNode>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct ListUnits {
-    organizational_units: Vec<OrgNode>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct ListPolicies {
-    policies: Vec<OrgNode>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct DescribePolicy {
-    policy: PolicyWithContent,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct PolicyWithContent {
-    policy_summary: OrgNode,
-    content: String,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct ListTargets {
-    targets: Vec<Target>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct Target {
-    target_id: Str,
-}
-
-const POLICY_LIST: &str = "list-policies-SERVICE_CONTROL_POLICY.json";
+use crate::recorded::shapes::{
+    DescribeOrganization, DescribePolicy, ListAccounts, ListPolicies, ListRoots, ListTargets,
+    ListUnits,
+};
+use crate::recorded::{OrgFile, OrgFolder, ORGANIZATIONS};
 
 /// What `organizations/` holds, read; per-parent and per-policy files keyed by their id.
 #[derive(Default)]
@@ -99,29 +46,31 @@ pub(super) fn load(dir: &Path) -> Result<(Organization, Vec<Gap>), Vec<InputErro
     let mut files = Files::default();
     let mut errors = Vec::new();
     for (name, path, is_dir) in list_dir(dir).map_err(|e| vec![e])? {
-        let result = match (name.as_str(), is_dir) {
-            ("list-accounts.json", false) => {
+        let file = (!is_dir).then(|| OrgFile::from_file_name(&name)).flatten();
+        let folder = is_dir.then(|| OrgFolder::from_dir_name(&name)).flatten();
+        let result = match (file, folder) {
+            (Some(OrgFile::Accounts), _) => {
                 read_json::<ListAccounts>(&path).map(|l| files.accounts = l.accounts)
             }
-            ("describe-organization.json", false) => read_json::<DescribeOrganization>(&path)
+            (Some(OrgFile::DescribeOrganization), _) => read_json::<DescribeOrganization>(&path)
                 .map(|d| files.description = Some(d.organization)),
-            ("list-roots.json", false) => {
+            (Some(OrgFile::Roots), _) => {
                 read_json::<ListRoots>(&path).map(|l| files.roots = l.roots)
             }
-            (POLICY_LIST, false) => {
+            (Some(OrgFile::Policies), _) => {
                 read_json::<ListPolicies>(&path).map(|l| files.policy_list = Some(l.policies))
             }
-            ("organizational-units", true) => read_per_id(&path, &mut errors, |id, p| {
+            (_, Some(OrgFolder::UnitsForParent)) => read_per_id(&path, &mut errors, |id, p| {
                 let units = read_json::<ListUnits>(p)?.organizational_units;
                 files.units_by_parent.insert(id.to_owned(), units);
                 Ok(())
             }),
-            ("accounts-for-parent", true) => read_per_id(&path, &mut errors, |id, p| {
+            (_, Some(OrgFolder::AccountsForParent)) => read_per_id(&path, &mut errors, |id, p| {
                 let accounts = read_json::<ListAccounts>(p)?.accounts;
                 files.accounts_by_parent.insert(id.to_owned(), accounts);
                 Ok(())
             }),
-            ("policies", true) => read_per_id(&path, &mut errors, |id, p| {
+            (_, Some(OrgFolder::Policies)) => read_per_id(&path, &mut errors, |id, p| {
                 let policy = read_json::<DescribePolicy>(p)?.policy;
                 let content = parse_policy_text(&policy.content)
                     .map_err(|e| InputError::new(p, format!("Policy.Content: {e}")))?;
@@ -130,7 +79,7 @@ pub(super) fn load(dir: &Path) -> Result<(Organization, Vec<Gap>), Vec<InputErro
                     .insert(id.to_owned(), (policy.policy_summary, content));
                 Ok(())
             }),
-            ("policy-targets", true) => read_per_id(&path, &mut errors, |id, p| {
+            (_, Some(OrgFolder::PolicyTargets)) => read_per_id(&path, &mut errors, |id, p| {
                 let targets = read_json::<ListTargets>(p)?.targets;
                 files.targets.insert(
                     id.to_owned(),
@@ -141,10 +90,18 @@ pub(super) fn load(dir: &Path) -> Result<(Organization, Vec<Gap>), Vec<InputErro
             _ if ignorable(&name) => Ok(()),
             _ => Err(InputError::new(
                 &path,
-                "unexpected entry: organizations/ holds describe-organization.json, \
-                 list-accounts.json, list-roots.json, list-policies-SERVICE_CONTROL_POLICY.json \
-                 and the folders organizational-units/, accounts-for-parent/, policies/ and \
-                 policy-targets/",
+                format!(
+                    "unexpected entry: {ORGANIZATIONS}/ holds {}, {}, {}, {} and the folders \
+                     {}/, {}/, {}/ and {}/",
+                    OrgFile::DescribeOrganization.file_name(),
+                    OrgFile::Accounts.file_name(),
+                    OrgFile::Roots.file_name(),
+                    OrgFile::Policies.file_name(),
+                    OrgFolder::UnitsForParent.dir_name(),
+                    OrgFolder::AccountsForParent.dir_name(),
+                    OrgFolder::Policies.dir_name(),
+                    OrgFolder::PolicyTargets.dir_name(),
+                ),
             )),
         };
         if let Err(e) = result {
@@ -164,7 +121,7 @@ fn read_per_id(
     mut read: impl FnMut(&str, &Path) -> Result<(), InputError>,
 ) -> Result<(), InputError> {
     for (name, path, _) in list_dir(dir)? {
-        match name.strip_suffix(".json") {
+        match OrgFolder::id_of(&name) {
             Some(id) => {
                 if let Err(e) = read(id, &path) {
                     errors.push(e);
@@ -173,7 +130,7 @@ fn read_per_id(
             None if ignorable(&name) => {}
             None => errors.push(InputError::new(
                 &path,
-                "unexpected file: expected <id>.json",
+                format!("unexpected file: expected {}", OrgFolder::file_name("<id>")),
             )),
         }
     }
@@ -214,34 +171,52 @@ fn assemble(files: Files) -> (Organization, Vec<Gap>) {
     };
     let Some(listed) = files.policy_list else {
         gap(
-            "organizations:ListPolicies",
+            OrgFile::Policies.operation(),
             format!(
-                "organizations/{POLICY_LIST} is absent: service control policies not collected"
+                "{ORGANIZATIONS}/{} is absent: service control policies not collected",
+                OrgFile::Policies.file_name()
             ),
         );
         return (org, gaps);
     };
     if org.roots.is_empty() {
         gap(
-            "organizations:ListRoots",
-            "organizations/list-roots.json is absent or empty: where SCPs apply is unknown".into(),
+            OrgFile::Roots.operation(),
+            format!(
+                "{ORGANIZATIONS}/{} is absent or empty: where SCPs apply is unknown",
+                OrgFile::Roots.file_name()
+            ),
         );
     }
+    // Where a policy's own file is missing: `organizations/<folder>/<policy-id>.json`.
+    let per_policy = |folder: OrgFolder, id: &str| {
+        format!(
+            "{ORGANIZATIONS}/{}/{}",
+            folder.dir_name(),
+            OrgFolder::file_name(id)
+        )
+    };
     let mut policies = Vec::new();
     let (mut described, mut targets) = (files.policies, files.targets);
     for summary in listed {
         let id = summary.id.to_string();
         let Some((_, content)) = described.remove(&id) else {
             gap(
-                "organizations:DescribePolicy",
-                format!("organizations/policies/{id}.json is absent: the content of SCP {id} is unknown"),
+                OrgFolder::Policies.operation(),
+                format!(
+                    "{} is absent: the content of SCP {id} is unknown",
+                    per_policy(OrgFolder::Policies, &id)
+                ),
             );
             continue;
         };
         let Some(target_ids) = targets.remove(&id) else {
             gap(
-                "organizations:ListTargetsForPolicy",
-                format!("organizations/policy-targets/{id}.json is absent: where SCP {id} applies is unknown"),
+                OrgFolder::PolicyTargets.operation(),
+                format!(
+                    "{} is absent: where SCP {id} applies is unknown",
+                    per_policy(OrgFolder::PolicyTargets, &id)
+                ),
             );
             continue;
         };

@@ -4,15 +4,12 @@
 
 use std::path::Path;
 
-use iam::PolicyDocument;
-use rules::inventory::{AuthorizationDetails, Gap, InlinePolicy};
+use crate::inventory::{AuthorizationDetails, Gap, InlinePolicy};
+use ::iam::PolicyDocument;
 
-use iam::parse_policy_text;
+use ::iam::parse_policy_text;
 
 use super::{read_json, InputError};
-
-pub const FILE: &str = "get-account-authorization-details.json";
-pub const OPERATION: &str = "iam:GetAccountAuthorizationDetails";
 
 pub(super) fn load(
     account: &str,

@@ -1,29 +1,26 @@
-//! The recorded source: a directory of JSON files in the AWS CLI's own output shapes.
-//!
-//! ```text
-//! DIR/manifest.json                                   optional: collected_at, regions, not_scanned
-//! DIR/organizations/describe-organization.json        aws organizations describe-organization
-//! DIR/organizations/list-accounts.json                aws organizations list-accounts
-//! DIR/<account-id>/<region>/describe-volumes.json     aws ec2 describe-volumes
-//! ...                                                 (see RegionFile for every file)
-//! ```
+//! Reads a recorded inventory into an [`Inventory`].
 //!
 //! A file that is absent was not collected: it becomes a gap, never a pass. A file that is
 //! present must parse; any error names the file, the line and column, and what was expected.
 
 use rayon::prelude::*;
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use rules::inventory::{
+use crate::inventory::{
     Account, Gap, Image, Instance, Inventory, Organization, Permission, Region, RetentionRule,
-    RetentionRuleTag, Snapshot, Str, Volume,
+    Snapshot, Str, Volume,
 };
-use rules::time::Timestamp;
+use crate::time::Timestamp;
+
+use super::shapes::{
+    DescribeImages, DescribeInstances, DescribeSnapshots, DescribeVolumes, ImageAttribute,
+    ImageBlockPublicAccess, ListRules, RuleDetails, SnapshotAttribute, SnapshotBlockPublicAccess,
+};
+use super::{Manifest, RegionFile, IAM, IAM_FILE, IAM_OPERATION, MANIFEST, ORGANIZATIONS};
 
 mod iam;
 mod organization;
@@ -57,97 +54,6 @@ impl InputError {
     }
 }
 
-/// Every file a region folder may hold, with the operation it records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RegionFile {
-    Volumes,
-    Instances,
-    Snapshots,
-    SnapshotAttributes,
-    Images,
-    ImageAttributes,
-    SnapshotRules,
-    ImageRules,
-    RuleDetails,
-    SnapshotBlockPublicAccess,
-    ImageBlockPublicAccess,
-}
-
-impl RegionFile {
-    pub const ALL: [RegionFile; 11] = [
-        RegionFile::Volumes,
-        RegionFile::Instances,
-        RegionFile::Snapshots,
-        RegionFile::SnapshotAttributes,
-        RegionFile::Images,
-        RegionFile::ImageAttributes,
-        RegionFile::SnapshotRules,
-        RegionFile::ImageRules,
-        RegionFile::RuleDetails,
-        RegionFile::SnapshotBlockPublicAccess,
-        RegionFile::ImageBlockPublicAccess,
-    ];
-
-    pub fn file_name(self) -> &'static str {
-        match self {
-            RegionFile::Volumes => "describe-volumes.json",
-            RegionFile::Instances => "describe-instances.json",
-            RegionFile::Snapshots => "describe-snapshots.json",
-            RegionFile::SnapshotAttributes => "describe-snapshot-attribute.json",
-            RegionFile::Images => "describe-images.json",
-            RegionFile::ImageAttributes => "describe-image-attribute.json",
-            RegionFile::SnapshotRules => "list-rules-EBS_SNAPSHOT.json",
-            RegionFile::ImageRules => "list-rules-EC2_IMAGE.json",
-            RegionFile::RuleDetails => "get-rule.json",
-            RegionFile::SnapshotBlockPublicAccess => "get-snapshot-block-public-access-state.json",
-            RegionFile::ImageBlockPublicAccess => "get-image-block-public-access-state.json",
-        }
-    }
-
-    /// The API operation the file records, as reports name it.
-    pub fn operation(self) -> &'static str {
-        match self {
-            RegionFile::Volumes => "ec2:DescribeVolumes",
-            RegionFile::Instances => "ec2:DescribeInstances",
-            RegionFile::Snapshots => "ec2:DescribeSnapshots",
-            RegionFile::SnapshotAttributes => "ec2:DescribeSnapshotAttribute",
-            RegionFile::Images => "ec2:DescribeImages",
-            RegionFile::ImageAttributes => "ec2:DescribeImageAttribute",
-            RegionFile::SnapshotRules | RegionFile::ImageRules => "rbin:ListRules",
-            RegionFile::RuleDetails => "rbin:GetRule",
-            RegionFile::SnapshotBlockPublicAccess => "ec2:GetSnapshotBlockPublicAccessState",
-            RegionFile::ImageBlockPublicAccess => "ec2:GetImageBlockPublicAccessState",
-        }
-    }
-
-    fn from_file_name(name: &str) -> Option<RegionFile> {
-        RegionFile::ALL.into_iter().find(|f| f.file_name() == name)
-    }
-}
-
-/// `manifest.json`: what `snapguard collect` knows beyond the CLI outputs.
-#[derive(Debug, Default, Deserialize, serde::Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Manifest {
-    pub collected_at: Option<Timestamp>,
-    /// The regions that were meant to be scanned in every account.
-    #[serde(default)]
-    pub regions: Vec<String>,
-    /// The accounts that were meant to be scanned, when the scan was narrowed to some of the
-    /// organization's accounts; absent means all of its active accounts.
-    #[serde(default)]
-    pub accounts: Option<Vec<String>>,
-    #[serde(default)]
-    pub not_scanned: Vec<Gap>,
-    #[serde(default)]
-    pub api_calls: BTreeMap<String, u64>,
-    #[serde(default)]
-    pub throttle_retries: BTreeMap<String, u64>,
-}
-
-pub const MANIFEST: &str = "manifest.json";
-pub const ORGANIZATIONS: &str = "organizations";
-
 /// Loads a recorded inventory. All input errors are returned together, sorted by file.
 pub fn load(dir: &Path) -> Result<Inventory, Vec<InputError>> {
     let listing = list_dir(dir).map_err(|e| vec![e])?;
@@ -173,8 +79,10 @@ pub fn load(dir: &Path) -> Result<Inventory, Vec<InputError>> {
             _ if ignorable(&name) => {}
             _ => errors.push(InputError::new(
                 &path,
-                "unexpected entry: a recorded inventory holds manifest.json, organizations/ and \
-                 one folder per 12-digit account id",
+                format!(
+                    "unexpected entry: a recorded inventory holds {MANIFEST}, {ORGANIZATIONS}/ \
+                     and one folder per 12-digit account id"
+                ),
             )),
         }
     }
@@ -289,14 +197,14 @@ fn load_account(id: &str, dir: &Path) -> Result<(Account, Vec<Gap>), Vec<InputEr
     for (name, path, is_dir) in list_dir(dir).map_err(|e| vec![e])? {
         if is_dir && is_region_name(&name) {
             region_dirs.push((name, path));
-        } else if is_dir && name == "iam" {
+        } else if is_dir && name == IAM {
             for (file, file_path, _) in list_dir(&path).map_err(|e| vec![e])? {
-                if file == iam::FILE {
+                if file == IAM_FILE {
                     iam_file = Some(file_path);
                 } else if !ignorable(&file) {
                     errors.push(InputError::new(
                         &file_path,
-                        format!("unexpected file: iam/ holds {}", iam::FILE),
+                        format!("unexpected file: {IAM}/ holds {IAM_FILE}"),
                     ));
                 }
             }
@@ -304,8 +212,8 @@ fn load_account(id: &str, dir: &Path) -> Result<(Account, Vec<Gap>), Vec<InputEr
             errors.push(InputError::new(
                 &path,
                 format!(
-                    "unexpected entry {name:?}: an account folder holds iam/ and one folder per \
-                     region, named like us-east-1"
+                    "unexpected entry {name:?}: an account folder holds {IAM}/ and one folder \
+                     per region, named like us-east-1"
                 ),
             ));
         }
@@ -326,8 +234,8 @@ fn load_account(id: &str, dir: &Path) -> Result<(Account, Vec<Gap>), Vec<InputEr
             gaps.push(Gap {
                 account_id: id.to_owned(),
                 region: None,
-                operation: iam::OPERATION.into(),
-                error: format!("iam/{} is absent: not collected", iam::FILE),
+                operation: IAM_OPERATION.into(),
+                error: format!("{IAM}/{IAM_FILE} is absent: not collected"),
             });
             None
         }
@@ -374,84 +282,6 @@ struct RegionFiles {
     rule_details: Option<Vec<RuleDetails>>,
     snapshot_bpa: Option<Str>,
     image_bpa: Option<Str>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct DescribeVolumes {
-    volumes: Vec<Volume>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct DescribeInstances {
-    reservations: Vec<Reservation>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct Reservation {
-    #[serde(default)]
-    instances: Vec<Instance>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct DescribeSnapshots {
-    snapshots: Vec<Snapshot>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct DescribeImages {
-    images: Vec<Image>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct SnapshotAttribute {
-    snapshot_id: Str,
-    #[serde(default)]
-    create_volume_permissions: Vec<Permission>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct ImageAttribute {
-    image_id: Str,
-    #[serde(default)]
-    launch_permissions: Vec<Permission>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct ListRules {
-    rules: Vec<RetentionRule>,
-}
-
-/// `aws rbin get-rule`: absent tag lists mean none (a region-level rule, no exclusions).
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct RuleDetails {
-    identifier: Str,
-    #[serde(default)]
-    resource_tags: Vec<RetentionRuleTag>,
-    #[serde(default)]
-    exclude_resource_tags: Vec<RetentionRuleTag>,
-    #[serde(default)]
-    status: Option<Str>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct SnapshotBlockPublicAccess {
-    state: Str,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct ImageBlockPublicAccess {
-    image_block_public_access_state: Str,
 }
 
 fn load_region(

@@ -1,14 +1,5 @@
 //! Writes an [`Inventory`] as a recorded inventory: the directory of AWS CLI outputs that
-//! `snapguard::sources::recorded::load` reads (`snapguard collect --out DIR`).
-//!
-//! ```text
-//! DIR/manifest.json                       collected_at, regions, not_scanned, api_calls, throttle_retries
-//! DIR/organizations/...                   describe-organization, list-accounts, list-roots,
-//!                                         organizational-units/<parent>, accounts-for-parent/<parent>,
-//!                                         list-policies-SERVICE_CONTROL_POLICY, policies/<id>, policy-targets/<id>
-//! DIR/<account>/iam/get-account-authorization-details.json
-//! DIR/<account>/<region>/describe-volumes.json ... get-image-block-public-access-state.json
-//! ```
+//! [`load`](super::load) reads (`snapguard collect --out DIR`).
 //!
 //! A field that was not collected (`None`) is not written: the reader turns the absent file
 //! into a gap, and the manifest keeps the real reason.
@@ -17,39 +8,34 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::Path;
 
-use rules::inventory::{
-    Account, Gap, Image, Instance, Inventory, OrgAccount, OrgNode, Organization, Permission,
-    Region, RetentionPeriod, RetentionRule, RetentionRuleTag, Snapshot, Str, Volume,
+use crate::inventory::{
+    Account, Image, Instance, Inventory, OrgAccount, OrgNode, Organization, Region, RetentionRule,
+    RetentionRuleTag, ServiceControlPolicy, Snapshot,
 };
-use rules::time::Timestamp;
 use serde::Serialize;
-use serde_json::json;
 
-#[derive(Serialize)]
-struct Manifest<'a> {
-    collected_at: Timestamp,
-    regions: Vec<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    accounts: Option<&'a [String]>,
-    not_scanned: &'a [Gap],
-    api_calls: &'a BTreeMap<String, u64>,
-    throttle_retries: &'a BTreeMap<String, u64>,
-}
+use super::shapes::{
+    DescribeImages, DescribeInstances, DescribeOrganization, DescribePolicy, DescribeSnapshots,
+    DescribeVolumes, ImageAttribute, ImageBlockPublicAccess, ListAccounts, ListPolicies, ListRoots,
+    ListRules, ListTargets, ListUnits, PolicySummary, PolicyWithContent, Reservation, RuleDetails,
+    RuleSummary, SnapshotAttribute, SnapshotBlockPublicAccess, Target, SERVICE_CONTROL_POLICY,
+};
+use super::{Manifest, OrgFile, OrgFolder, RegionFile, IAM, IAM_FILE, MANIFEST, ORGANIZATIONS};
 
 /// Writes `inventory` under `dir` (created if needed; files already there are overwritten).
 pub fn write(inventory: &Inventory, dir: &Path) -> Result<(), String> {
     fs::create_dir_all(dir).map_err(|e| format!("{}: cannot create: {e}", dir.display()))?;
     let manifest = Manifest {
-        collected_at: inventory.collected_at,
+        collected_at: Some(inventory.collected_at),
         regions: expected_regions(&inventory.accounts),
-        accounts: inventory.selected_accounts.as_deref(),
-        not_scanned: &inventory.not_scanned,
-        api_calls: &inventory.api_calls,
-        throttle_retries: &inventory.throttle_retries,
+        accounts: inventory.selected_accounts.clone(),
+        not_scanned: inventory.not_scanned.clone(),
+        api_calls: inventory.api_calls.clone(),
+        throttle_retries: inventory.throttle_retries.clone(),
     };
-    put(&dir.join("manifest.json"), &manifest)?;
+    put(&dir.join(MANIFEST), &manifest)?;
     if let Some(org) = &inventory.organization {
-        write_organization(org, &dir.join("organizations"))?;
+        write_organization(org, &dir.join(ORGANIZATIONS))?;
     }
     for account in &inventory.accounts {
         write_account(account, &dir.join(account.id.as_str()))?;
@@ -59,7 +45,7 @@ pub fn write(inventory: &Inventory, dir: &Path) -> Result<(), String> {
 
 /// The regions every scanned account has: the reader expects them in each account folder.
 /// Accounts that differ (an opt-in region enabled in some) keep their extra folders.
-fn expected_regions(accounts: &[Account]) -> Vec<&str> {
+fn expected_regions(accounts: &[Account]) -> Vec<String> {
     let mut sets = accounts.iter().filter(|a| !a.regions.is_empty()).map(|a| {
         a.regions
             .iter()
@@ -71,6 +57,7 @@ fn expected_regions(accounts: &[Account]) -> Vec<&str> {
     };
     sets.fold(first, |acc, s| acc.intersection(&s).copied().collect())
         .into_iter()
+        .map(str::to_owned)
         .collect()
 }
 
@@ -88,15 +75,20 @@ fn put(path: &Path, value: &impl Serialize) -> Result<(), String> {
 fn write_organization(org: &Organization, dir: &Path) -> Result<(), String> {
     if let Some(d) = &org.description {
         put(
-            &dir.join("describe-organization.json"),
-            &json!({ "Organization": d }),
+            &dir.join(OrgFile::DescribeOrganization.file_name()),
+            &DescribeOrganization { organization: d },
         )?;
     }
     put(
-        &dir.join("list-accounts.json"),
-        &json!({ "Accounts": org.accounts }),
+        &dir.join(OrgFile::Accounts.file_name()),
+        &ListAccounts {
+            accounts: &org.accounts,
+        },
     )?;
-    put(&dir.join("list-roots.json"), &json!({ "Roots": org.roots }))?;
+    put(
+        &dir.join(OrgFile::Roots.file_name()),
+        &ListRoots { roots: &org.roots },
+    )?;
 
     let unit_ids: BTreeSet<&str> = org.units.iter().map(|u| u.id.as_str()).collect();
     let mut units_by_parent: BTreeMap<&str, Vec<&OrgNode>> = BTreeMap::new();
@@ -110,9 +102,11 @@ fn write_organization(org: &Organization, dir: &Path) -> Result<(), String> {
     }
     for (parent, units) in units_by_parent {
         put(
-            &dir.join("organizational-units")
-                .join(format!("{parent}.json")),
-            &json!({ "OrganizationalUnits": units }),
+            &dir.join(OrgFolder::UnitsForParent.dir_name())
+                .join(OrgFolder::file_name(parent)),
+            &ListUnits {
+                organizational_units: units,
+            },
         )?;
     }
     let mut accounts_by_parent: BTreeMap<&str, Vec<OrgAccount>> = BTreeMap::new();
@@ -136,53 +130,61 @@ fn write_organization(org: &Organization, dir: &Path) -> Result<(), String> {
     }
     for (parent, accounts) in accounts_by_parent {
         put(
-            &dir.join("accounts-for-parent")
-                .join(format!("{parent}.json")),
-            &json!({ "Accounts": accounts }),
+            &dir.join(OrgFolder::AccountsForParent.dir_name())
+                .join(OrgFolder::file_name(parent)),
+            &ListAccounts { accounts },
         )?;
     }
 
     if let Some(policies) = &org.service_control_policies {
-        let summaries: Vec<_> = policies
-            .iter()
-            .map(|p| json!({ "Id": p.id, "Name": p.name, "Type": "SERVICE_CONTROL_POLICY" }))
-            .collect();
         put(
-            &dir.join("list-policies-SERVICE_CONTROL_POLICY.json"),
-            &json!({ "Policies": summaries }),
+            &dir.join(OrgFile::Policies.file_name()),
+            &ListPolicies {
+                policies: policies.iter().map(policy_summary).collect::<Vec<_>>(),
+            },
         )?;
         for p in policies {
             let content = serde_json::to_string(&p.content)
                 .map_err(|e| format!("SCP {}: cannot serialize: {e}", p.id))?;
             put(
-                &dir.join("policies").join(format!("{}.json", p.id)),
-                &json!({ "Policy": {
-                    "PolicySummary": { "Id": p.id, "Name": p.name, "Type": "SERVICE_CONTROL_POLICY" },
-                    "Content": content,
-                }}),
+                &dir.join(OrgFolder::Policies.dir_name())
+                    .join(OrgFolder::file_name(&p.id)),
+                &DescribePolicy {
+                    policy: PolicyWithContent {
+                        policy_summary: policy_summary(p),
+                        content,
+                    },
+                },
             )?;
             let targets: Vec<_> = p
                 .target_ids
                 .iter()
-                .map(|t| json!({ "TargetId": t }))
+                .map(|t| Target {
+                    target_id: t.clone(),
+                })
                 .collect();
             put(
-                &dir.join("policy-targets").join(format!("{}.json", p.id)),
-                &json!({ "Targets": targets }),
+                &dir.join(OrgFolder::PolicyTargets.dir_name())
+                    .join(OrgFolder::file_name(&p.id)),
+                &ListTargets { targets },
             )?;
         }
     }
     Ok(())
 }
 
+fn policy_summary(p: &ServiceControlPolicy) -> PolicySummary<'_> {
+    PolicySummary {
+        id: &p.id,
+        name: &p.name,
+        r#type: SERVICE_CONTROL_POLICY,
+    }
+}
+
 fn write_account(account: &Account, dir: &Path) -> Result<(), String> {
     fs::create_dir_all(dir).map_err(|e| format!("{}: cannot create: {e}", dir.display()))?;
     if let Some(iam) = &account.iam {
-        put(
-            &dir.join("iam")
-                .join("get-account-authorization-details.json"),
-            iam,
-        )?;
+        put(&dir.join(IAM).join(IAM_FILE), iam)?;
     }
     for region in &account.regions {
         write_region(region, &dir.join(region.name.as_str()))?;
@@ -190,48 +192,23 @@ fn write_account(account: &Account, dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// `list-rules` prints the summary only; `get-rule` the rest.
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct RuleSummary<'a> {
-    identifier: &'a Str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    description: Option<&'a Str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    retention_period: Option<&'a RetentionPeriod>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    lock_state: Option<&'a Str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    rule_arn: Option<&'a Str>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct RuleDetails<'a> {
-    identifier: &'a Str,
-    resource_tags: &'a [RetentionRuleTag],
-    exclude_resource_tags: &'a [RetentionRuleTag],
-    #[serde(skip_serializing_if = "Option::is_none")]
-    status: Option<&'a Str>,
-}
-
 fn write_region(region: &Region, dir: &Path) -> Result<(), String> {
     fs::create_dir_all(dir).map_err(|e| format!("{}: cannot create: {e}", dir.display()))?;
     if let Some(volumes) = &region.volumes {
         put(
-            &dir.join("describe-volumes.json"),
-            &json!({ "Volumes": volumes as &Vec<Volume> }),
+            &dir.join(RegionFile::Volumes.file_name()),
+            &DescribeVolumes { volumes },
         )?;
     }
     if let Some(instances) = &region.instances {
-        let reservations: Vec<_> = if instances.is_empty() {
+        let reservations: Vec<Reservation<&[Instance]>> = if instances.is_empty() {
             Vec::new()
         } else {
-            vec![json!({ "Instances": instances as &Vec<Instance> })]
+            vec![Reservation { instances }]
         };
         put(
-            &dir.join("describe-instances.json"),
-            &json!({ "Reservations": reservations }),
+            &dir.join(RegionFile::Instances.file_name()),
+            &DescribeInstances { reservations },
         )?;
     }
     if let Some(snapshots) = &region.snapshots {
@@ -243,17 +220,22 @@ fn write_region(region: &Region, dir: &Path) -> Result<(), String> {
             })
             .collect();
         put(
-            &dir.join("describe-snapshots.json"),
-            &json!({ "Snapshots": bare }),
+            &dir.join(RegionFile::Snapshots.file_name()),
+            &DescribeSnapshots { snapshots: bare },
         )?;
         let attributes: Vec<_> = snapshots
             .iter()
             .filter_map(|s| {
-                let p: &Vec<Permission> = s.create_volume_permissions.as_ref()?;
-                Some(json!({ "SnapshotId": s.snapshot_id, "CreateVolumePermissions": p }))
+                Some(SnapshotAttribute {
+                    create_volume_permissions: s.create_volume_permissions.as_deref()?,
+                    snapshot_id: s.snapshot_id.clone(),
+                })
             })
             .collect();
-        put(&dir.join("describe-snapshot-attribute.json"), &attributes)?;
+        put(
+            &dir.join(RegionFile::SnapshotAttributes.file_name()),
+            &attributes,
+        )?;
     }
     if let Some(images) = &region.images {
         let bare: Vec<Image> = images
@@ -264,44 +246,50 @@ fn write_region(region: &Region, dir: &Path) -> Result<(), String> {
             })
             .collect();
         put(
-            &dir.join("describe-images.json"),
-            &json!({ "Images": bare }),
+            &dir.join(RegionFile::Images.file_name()),
+            &DescribeImages { images: bare },
         )?;
         let attributes: Vec<_> = images
             .iter()
             .filter_map(|i| {
-                let p: &Vec<Permission> = i.launch_permissions.as_ref()?;
-                Some(json!({ "ImageId": i.image_id, "LaunchPermissions": p }))
+                Some(ImageAttribute {
+                    image_id: i.image_id.clone(),
+                    launch_permissions: i.launch_permissions.as_deref()?,
+                })
             })
             .collect();
-        put(&dir.join("describe-image-attribute.json"), &attributes)?;
+        put(
+            &dir.join(RegionFile::ImageAttributes.file_name()),
+            &attributes,
+        )?;
     }
     let mut details = Vec::new();
     for (file, rules) in [
-        (
-            "list-rules-EBS_SNAPSHOT.json",
-            &region.snapshot_retention_rules,
-        ),
-        ("list-rules-EC2_IMAGE.json", &region.image_retention_rules),
+        (RegionFile::SnapshotRules, &region.snapshot_retention_rules),
+        (RegionFile::ImageRules, &region.image_retention_rules),
     ] {
         let Some(rules) = rules else { continue };
         let summaries: Vec<RuleSummary> = rules.iter().map(summary).collect();
-        put(&dir.join(file), &json!({ "Rules": summaries }))?;
+        put(&dir.join(file.file_name()), &ListRules { rules: summaries })?;
         details.extend(rules.iter().filter_map(detail));
     }
     if region.snapshot_retention_rules.is_some() || region.image_retention_rules.is_some() {
-        put(&dir.join("get-rule.json"), &details)?;
+        put(&dir.join(RegionFile::RuleDetails.file_name()), &details)?;
     }
     if let Some(state) = &region.snapshot_block_public_access {
         put(
-            &dir.join("get-snapshot-block-public-access-state.json"),
-            &json!({ "State": state }),
+            &dir.join(RegionFile::SnapshotBlockPublicAccess.file_name()),
+            &SnapshotBlockPublicAccess {
+                state: state.clone(),
+            },
         )?;
     }
     if let Some(state) = &region.image_block_public_access {
         put(
-            &dir.join("get-image-block-public-access-state.json"),
-            &json!({ "ImageBlockPublicAccessState": state }),
+            &dir.join(RegionFile::ImageBlockPublicAccess.file_name()),
+            &ImageBlockPublicAccess {
+                image_block_public_access_state: state.clone(),
+            },
         )?;
     }
     Ok(())
@@ -318,11 +306,11 @@ fn summary(r: &RetentionRule) -> RuleSummary<'_> {
 }
 
 /// Only rules whose `get-rule` was read have details to write.
-fn detail(r: &RetentionRule) -> Option<RuleDetails<'_>> {
+fn detail(r: &RetentionRule) -> Option<RuleDetails<&[RetentionRuleTag]>> {
     Some(RuleDetails {
-        identifier: &r.identifier,
+        identifier: r.identifier.clone(),
         resource_tags: r.resource_tags.as_deref()?,
         exclude_resource_tags: r.exclude_resource_tags.as_deref().unwrap_or(&[]),
-        status: r.status.as_ref(),
+        status: r.status.clone(),
     })
 }
