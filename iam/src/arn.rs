@@ -14,7 +14,9 @@ pub struct Arn<'a> {
     pub partition: &'a str,
     /// `ec2`, `iam`, `rbin`, ...
     pub service: &'a str,
+    /// The region, such as `us-east-1`; empty for global services.
     pub region: &'a str,
+    /// The 12-digit account id; empty where the resource has none (S3 buckets, AWS managed policies use `aws`).
     pub account: &'a str,
     /// Everything after the fifth colon, such as `snapshot/snap-0abc` or `role/path/name`.
     pub resource: &'a str,

@@ -23,7 +23,9 @@ pub type Str = compact_str::CompactString;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Tag {
+    /// `Key`: the tag key, compared case-sensitively as AWS does.
     pub key: Str,
+    /// `Value`: the tag value; empty when absent.
     #[serde(default)]
     pub value: Str,
 }
@@ -32,12 +34,16 @@ pub struct Tag {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct AuthorizationDetails {
+    /// `UserDetailList`: every IAM user.
     #[serde(default)]
     pub user_detail_list: Vec<UserDetail>,
+    /// `GroupDetailList`: every IAM group, with its policies.
     #[serde(default)]
     pub group_detail_list: Vec<GroupDetail>,
+    /// `RoleDetailList`: every IAM role, service-linked roles included.
     #[serde(default)]
     pub role_detail_list: Vec<RoleDetail>,
+    /// `Policies`: the customer and AWS managed policies in use, with every version.
     #[serde(default)]
     pub policies: Vec<ManagedPolicyDetail>,
 }
@@ -75,53 +81,75 @@ impl AuthorizationDetails {
     }
 }
 
+/// One entry of `UserDetailList`: an IAM user.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct UserDetail {
+    /// `UserName`.
     pub user_name: Str,
+    /// `Arn`: `arn:<partition>:iam::<account>:user/<path><name>`.
     pub arn: Str,
+    /// `Path`, such as `/` or `/division/`.
     #[serde(default)]
     pub path: Option<Str>,
+    /// `GroupList`: the names of the groups the user is in.
     #[serde(default)]
     pub group_list: Vec<Str>,
+    /// `UserPolicyList`: the user's inline policies.
     #[serde(default)]
     pub user_policy_list: Vec<InlinePolicy>,
+    /// `AttachedManagedPolicies`: managed policies attached to the user itself.
     #[serde(default)]
     pub attached_managed_policies: Vec<AttachedPolicy>,
+    /// `PermissionsBoundary`: the managed policy that bounds the user's permissions.
     #[serde(default)]
     pub permissions_boundary: Option<PermissionsBoundary>,
+    /// `Tags`: the user's tags (`aws:PrincipalTag/<key>`).
     #[serde(default)]
     pub tags: Vec<Tag>,
 }
 
+/// One entry of `GroupDetailList`: an IAM group and its policies.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct GroupDetail {
+    /// `GroupName`: how `UserDetail::group_list` names it.
     pub group_name: Str,
+    /// `Arn`.
     #[serde(default)]
     pub arn: Option<Str>,
+    /// `GroupPolicyList`: the group's inline policies.
     #[serde(default)]
     pub group_policy_list: Vec<InlinePolicy>,
+    /// `AttachedManagedPolicies`: managed policies attached to the group.
     #[serde(default)]
     pub attached_managed_policies: Vec<AttachedPolicy>,
 }
 
+/// One entry of `RoleDetailList`: an IAM role.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct RoleDetail {
+    /// `RoleName`.
     pub role_name: Str,
+    /// `Arn`: `arn:<partition>:iam::<account>:role/<path><name>`.
     pub arn: Str,
     /// The trust policy: who may assume the role, and whether they may pass session tags.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assume_role_policy_document: Option<serde_json::Value>,
+    /// `Path`; service-linked roles live under `/aws-service-role/`.
     #[serde(default)]
     pub path: Option<Str>,
+    /// `RolePolicyList`: the role's inline policies.
     #[serde(default)]
     pub role_policy_list: Vec<InlinePolicy>,
+    /// `AttachedManagedPolicies`.
     #[serde(default)]
     pub attached_managed_policies: Vec<AttachedPolicy>,
+    /// `PermissionsBoundary`: the managed policy that bounds the role's permissions.
     #[serde(default)]
     pub permissions_boundary: Option<PermissionsBoundary>,
+    /// `Tags`: the role's tags (`aws:PrincipalTag/<key>` unless a session tag overrides it).
     #[serde(default)]
     pub tags: Vec<Tag>,
 }
@@ -130,31 +158,43 @@ pub struct RoleDetail {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct InlinePolicy {
+    /// `PolicyName`.
     pub policy_name: Str,
+    /// `PolicyDocument`: an object, or URL-encoded JSON text as the API returns it.
     pub policy_document: serde_json::Value,
 }
 
+/// One entry of `AttachedManagedPolicies`: a managed policy attached to a user, group or role.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct AttachedPolicy {
+    /// `PolicyName`.
     #[serde(default)]
     pub policy_name: Option<Str>,
+    /// `PolicyArn`: the policy's entry in `Policies` has the same `Arn`.
     pub policy_arn: Str,
 }
 
+/// `PermissionsBoundary` of a user or role.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct PermissionsBoundary {
+    /// `PermissionsBoundaryArn`: a managed policy ARN.
     pub permissions_boundary_arn: Str,
 }
 
+/// One entry of `Policies`: a managed policy with its versions.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ManagedPolicyDetail {
+    /// `PolicyName`.
     pub policy_name: Str,
+    /// `Arn`, as attachments name it.
     pub arn: Str,
+    /// `DefaultVersionId`, such as `v3`.
     #[serde(default)]
     pub default_version_id: Option<Str>,
+    /// `PolicyVersionList`: every stored version (at most five).
     #[serde(default)]
     pub policy_version_list: Vec<PolicyVersion>,
 }
@@ -174,12 +214,16 @@ impl ManagedPolicyDetail {
     }
 }
 
+/// One entry of `PolicyVersionList`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct PolicyVersion {
+    /// `Document`: an object, or URL-encoded JSON text as the API returns it.
     pub document: serde_json::Value,
+    /// `VersionId`, such as `v1`.
     #[serde(default)]
     pub version_id: Option<Str>,
+    /// `IsDefaultVersion`: the version in force.
     #[serde(default)]
     pub is_default_version: bool,
 }
@@ -192,7 +236,9 @@ pub struct Place(Vec<Step>);
 /// One step of a [`Place`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Step {
+    /// A key of an object.
     Key(&'static str),
+    /// A position in a list, from 0.
     Index(usize),
 }
 
@@ -229,15 +275,19 @@ impl fmt::Display for Place {
 /// One user or role with every policy that bears on it.
 #[derive(Clone, Debug)]
 pub struct PrincipalPolicies<'a> {
+    /// User or role.
     pub kind: PrincipalKind,
     /// The user or role name.
     pub name: &'a str,
+    /// The user's or role's ARN.
     pub arn: &'a str,
+    /// Its tags.
     pub tags: &'a [Tag],
     /// The principal's entry, such as `RoleDetailList[2]`.
     pub place: Place,
     /// Its own inline and attached policies first, then its groups' (users only), in order.
     pub identity: Vec<PolicySource<'a>>,
+    /// The permissions boundary, when it has one.
     pub boundary: Option<PolicySource<'a>>,
     /// Groups the user is in that `GroupDetailList` does not describe: their policies are
     /// unknown. Each source reports them (an input error, or a gap in a live scan).
@@ -251,19 +301,25 @@ pub struct PrincipalPolicies<'a> {
 pub struct PolicySource<'a> {
     /// The group the policy comes through, for a user's group policies.
     pub group: Option<&'a str>,
+    /// The policy itself.
     pub policy: SourcedDocument<'a>,
 }
 
 /// An inline policy, or an attached managed policy with its default version.
 #[derive(Clone, Debug)]
 pub enum SourcedDocument<'a> {
+    /// An inline policy of the principal or of one of its groups.
     Inline {
+        /// `PolicyName`.
         name: &'a str,
         /// The document as recorded: an object, or the API's URL-encoded JSON text.
         document: &'a serde_json::Value,
+        /// Where the document is.
         place: Place,
     },
+    /// An attached managed policy, or the permissions boundary.
     Managed {
+        /// The policy's ARN.
         arn: &'a str,
         /// Where the ARN is (the attachment, or the permissions boundary).
         arn_place: Place,

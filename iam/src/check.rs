@@ -33,6 +33,7 @@ static ALLOW_EVERYTHING: LazyLock<PolicyDocument> = LazyLock::new(|| {
     .expect("a valid policy")
 });
 
+/// What one evaluated subject of an input is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SubjectKind {
@@ -58,15 +59,21 @@ impl SubjectKind {
 /// One evaluated policy, principal or guardrail.
 #[derive(Clone, Debug)]
 pub struct Subject {
+    /// The input file it was read from, as given on the command line.
     pub file: PathBuf,
     /// The file's name: base and head files are matched by it.
     pub file_key: String,
+    /// Its address in the file: a Terraform resource address, a CloudFormation logical id and policy name, a principal ARN, or the file name for a bare document.
     pub address: String,
+    /// Policy, principal or guardrail.
     pub kind: SubjectKind,
+    /// The 1-based line where it starts in its file.
     pub line: usize,
+    /// How each unknown value (a CloudFormation intrinsic, a Terraform value known only after apply) was read: as the worst case.
     pub unknowns: Vec<String>,
     /// A principal matching `iam.exempt_principals`: reported, never counted as granting.
     pub exempt: bool,
+    /// One verdict per protected action, in the configured order.
     pub verdicts: Vec<ActionVerdict>,
     /// The evaluated policies, to find the line of a statement that evidence names.
     policies: Vec<FoundPolicy>,
@@ -219,6 +226,7 @@ pub fn file_key(path: &Path) -> String {
         .into_owned()
 }
 
+/// Which way a change moved an action.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ChangeKind {
@@ -231,13 +239,17 @@ pub enum ChangeKind {
 /// One action of one subject whose verdict the change moved.
 #[derive(Clone, Debug)]
 pub struct Change<'s> {
+    /// Regression or fix.
     pub kind: ChangeKind,
     /// The subject after the change, or before it when the change removed it.
     pub subject: &'s Subject,
+    /// The verdict before the change (for an added subject: what stands where nothing is evaluated).
     pub before: Verdict,
+    /// The verdict after the change (for a removed subject: what stands where nothing is evaluated).
     pub after: Verdict,
     /// The evaluation after the change, or before it when the change removed the subject.
     pub evidence: &'s ActionVerdict,
+    /// Whether the subject is on both sides of the change.
     pub presence: Presence,
 }
 
@@ -245,8 +257,11 @@ pub struct Change<'s> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Presence {
+    /// On both sides.
     Changed,
+    /// Only after the change.
     Added,
+    /// Only before the change.
     Removed,
 }
 
@@ -320,9 +335,11 @@ fn push_change<'s>(
 
 /// Every input of one `iam check` run, read and evaluated.
 pub struct Evaluated {
+    /// The head files that could be read.
     pub files: Vec<InputFile>,
     /// Files that could not be read, head and base alike; each is reported on its own.
     pub errors: Vec<InputError>,
+    /// Every subject of the head files, evaluated.
     pub head: Vec<Subject>,
     /// The evaluated base files, when the check compares a change with its base.
     pub base: Option<Vec<Subject>>,
@@ -330,8 +347,11 @@ pub struct Evaluated {
 
 /// What `check` found under a threshold, for the renderers.
 pub struct Outcome<'s> {
+    /// The least permissive verdict that fails the check (`--fail-on`); `None` never fails.
     pub threshold: Option<Verdict>,
+    /// The head files that could be read.
     pub files: &'s [InputFile],
+    /// Files that could not be read, head and base alike.
     pub errors: &'s [InputError],
     /// Without a base: every subject of the inputs.
     pub subjects: &'s [Subject],

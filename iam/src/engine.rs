@@ -21,6 +21,7 @@ pub const DEFAULT_PROTECTED_ACTIONS: [&str; 7] = [
     "rbin:UnlockRule",
 ];
 
+/// [`DEFAULT_PROTECTED_ACTIONS`] as owned strings, for a config that names none.
 pub fn default_protected_actions() -> Vec<String> {
     DEFAULT_PROTECTED_ACTIONS.map(String::from).to_vec()
 }
@@ -30,12 +31,14 @@ pub fn default_protected_actions() -> Vec<String> {
 pub struct ProtectedAction {
     /// As configured, such as `ec2:DeleteSnapshot`.
     pub name: String,
+    /// The kind of resource it acts on, which decides how `Resource` patterns are matched.
     pub target: TargetKind,
     /// Lower-cased, since action names compare case-insensitively.
     key: String,
 }
 
 impl ProtectedAction {
+    /// An action by its IAM name (`service:Action`, compared case-insensitively).
     pub fn new(name: &str) -> Self {
         let key = name.to_lowercase();
         ProtectedAction {
@@ -53,6 +56,7 @@ impl ProtectedAction {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
+    /// No statement grants it, or a deny or a limiting layer stops it on every resource.
     NotAllowed,
     /// Granted only under a condition that cannot be decided statically.
     AllowedConditional,
@@ -63,6 +67,7 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// The verdict as JSON and the CLI spell it: `allowed`, `allowed_restricted_resource`, `allowed_conditional`, `not_allowed`.
     pub fn as_str(self) -> &'static str {
         match self {
             Verdict::NotAllowed => "not_allowed",
@@ -77,10 +82,13 @@ impl Verdict {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Layer {
+    /// The principal's identity policies (user, group, role; inline and managed).
     Identity,
+    /// The permissions boundary.
     PermissionsBoundary,
     /// One level of the organization: the root, an OU, or the account.
     Scp {
+        /// The level's label, such as `root (r-ab12)` or `OU Prod (ou-ab12-cdef3456)`.
         level: String,
     },
 }
@@ -99,11 +107,14 @@ impl fmt::Display for Layer {
 /// `managed policy arn:aws:iam::aws:policy/AdministratorAccess`.
 #[derive(Clone, Debug)]
 pub struct LabelledPolicy<'a> {
+    /// How evidence names the policy.
     pub label: Cow<'a, str>,
+    /// The parsed document.
     pub document: &'a PolicyDocument,
 }
 
 impl<'a> LabelledPolicy<'a> {
+    /// A document with its label.
     pub fn new(label: impl Into<Cow<'a, str>>, document: &'a PolicyDocument) -> Self {
         LabelledPolicy {
             label: label.into(),
@@ -115,7 +126,9 @@ impl<'a> LabelledPolicy<'a> {
 /// The SCPs attached at one level of the organization, such as `root` or `OU Prod`.
 #[derive(Clone, Debug)]
 pub struct ScpLevel<'a> {
+    /// How evidence names the level, such as `root (r-ab12)`.
     pub label: Cow<'a, str>,
+    /// Every SCP attached at this level; the level allows an action only if one of them does.
     pub policies: Vec<LabelledPolicy<'a>>,
 }
 
@@ -124,6 +137,7 @@ pub struct ScpLevel<'a> {
 pub struct PolicyLayers<'a> {
     /// User, group and role policies, inline and managed (default version), flattened.
     pub identity: Vec<LabelledPolicy<'a>>,
+    /// The permissions boundary, when the principal has one; it must also allow.
     pub permissions_boundary: Option<LabelledPolicy<'a>>,
     /// From the root down to the account; each level must allow. Empty outside an organization.
     pub scp_levels: Vec<ScpLevel<'a>>,
@@ -135,10 +149,15 @@ pub struct PolicyLayers<'a> {
 /// explicitly spares the action.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct StatementEvidence {
+    /// The layer the statement is in.
     pub layer: Layer,
+    /// The policy's label.
     pub policy: String,
+    /// The statement's position in its policy, from 0.
     pub statement_index: usize,
+    /// The statement's `Sid`, when it has one.
     pub sid: Option<String>,
+    /// `Allow` or `Deny`.
     pub effect: Effect,
     /// For an allow, what the statement grants by itself; for a deny, the most the action can
     /// still be (`not_allowed` blocks it, `allowed` means the deny does not apply).
@@ -161,23 +180,31 @@ impl fmt::Display for StatementEvidence {
 /// How far one layer's allow statements go.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct LayerAllowance {
+    /// Identity, boundary, or one SCP level.
     pub layer: Layer,
+    /// How far the layer's allow statements go for the action.
     pub verdict: Verdict,
 }
 
 /// The verdict for one action, with its evidence.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ActionVerdict {
+    /// The action as configured, such as `ec2:DeleteSnapshot`.
     pub action: String,
+    /// The kind of resource it acts on.
     pub target: TargetKind,
+    /// The verdict after every layer and deny.
     pub verdict: Verdict,
     /// The layer that set the verdict: the grant's own (identity) limit, a deny's layer, or a
     /// boundary or SCP level that allows less.
     pub decisive_layer: Layer,
+    /// Every allow statement that bears on the action, in every layer.
     pub grants: Vec<StatementEvidence>,
+    /// Every deny statement that bears on the action, in every layer.
     pub guardrails: Vec<StatementEvidence>,
     /// Identity first, then the boundary and the SCP levels that apply.
     pub layer_allowances: Vec<LayerAllowance>,
+    /// Why SCPs were not applied, when they were not.
     pub scp_exemption: Option<ScpExemption>,
     /// One line for humans.
     pub summary: String,

@@ -21,6 +21,8 @@
 //! and is shared by the scan's IAM rules and the `iam check` CI gate, so that both reach the
 //! same verdict on the same data.
 
+#![warn(missing_docs)]
+
 pub mod arn;
 pub mod authorization_details;
 pub mod check;

@@ -18,25 +18,37 @@ const VERSIONS: [&str; 2] = [VARIABLES_VERSION, "2008-10-17"];
 /// per-statement resource analysis is cached.
 #[derive(Clone, Debug)]
 pub struct PolicyDocument {
+    /// `Version`, such as `2012-10-17`; without it, policy variables are not substituted.
     pub version: Option<String>,
+    /// `Id`.
     pub id: Option<String>,
+    /// `Statement`: one statement or a list, read as a list.
     pub statements: Vec<Statement>,
 }
 
+/// A statement's `Effect`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum Effect {
+    /// `"Allow"`.
     Allow,
+    /// `"Deny"`.
     Deny,
 }
 
+/// One statement of a policy document.
 #[derive(Clone, Debug)]
 pub struct Statement {
     /// Position in the document's `Statement` list (0 when `Statement` is a single object).
     pub index: usize,
+    /// `Sid`.
     pub sid: Option<String>,
+    /// `Effect`.
     pub effect: Effect,
+    /// `Action` or `NotAction`.
     pub actions: ActionElement,
+    /// `Resource` or `NotResource` (a statement must have one).
     pub resources: ResourceElement,
+    /// The `Condition` block, one clause per operator and key.
     pub conditions: Vec<ConditionClause>,
     /// `Principal`/`NotPrincipal` of resource and endpoint policies; kept, not evaluated.
     pub principal: Option<PrincipalElement>,
@@ -47,7 +59,9 @@ pub struct Statement {
 /// `Action` or, when `negated`, `NotAction`.
 #[derive(Clone, Debug)]
 pub struct ActionElement {
+    /// `NotAction` rather than `Action`.
     pub negated: bool,
+    /// The action patterns as written (`service:Action`, with `*` and `?`).
     pub patterns: Vec<String>,
     /// (lower-cased pattern, index into `patterns`) for patterns naming their service, sorted,
     /// so that a statement listing hundreds of actions is searched by service first.
@@ -59,7 +73,9 @@ pub struct ActionElement {
 /// `Resource` or, when `negated`, `NotResource`.
 #[derive(Clone, Debug)]
 pub struct ResourceElement {
+    /// `NotResource` rather than `Resource`.
     pub negated: bool,
+    /// The ARN patterns as written (with `*` and `?`).
     pub patterns: Vec<String>,
     compiled: Vec<ArnPattern>,
 }
@@ -67,18 +83,24 @@ pub struct ResourceElement {
 /// One `operator: { key: values }` entry of a `Condition` block; values normalised to strings.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ConditionClause {
+    /// The condition operator, such as `StringEquals` or `ForAnyValue:StringLike`.
     pub operator: String,
+    /// The condition key, such as `aws:PrincipalTag/Team`.
     pub key: String,
+    /// The values, any of which may match.
     pub values: Vec<String>,
 }
 
 /// `Principal` or, when `negated`, `NotPrincipal`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PrincipalElement {
+    /// `NotPrincipal` rather than `Principal`.
     pub negated: bool,
+    /// Who it names.
     pub value: PrincipalValue,
 }
 
+/// The value of a `Principal` or `NotPrincipal` element.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PrincipalValue {
     /// `"*"`
@@ -92,6 +114,7 @@ pub enum PrincipalValue {
 pub struct PolicyError {
     /// Location in the document, such as `Statement[2].Effect`; empty for the whole document.
     pub path: String,
+    /// What is wrong.
     pub message: String,
 }
 

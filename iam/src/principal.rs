@@ -7,21 +7,28 @@ use serde::Serialize;
 
 use crate::arn::Arn;
 
+/// Whether a principal is an IAM user or a role.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PrincipalKind {
+    /// An IAM user (`aws:PrincipalType` `User`).
     User,
+    /// An IAM role, acting through a role session (`aws:PrincipalType` `AssumedRole`).
     Role,
 }
 
 /// An IAM user or role, with the facts that principal condition keys are about.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Principal {
+    /// The user's or role's ARN (`aws:PrincipalArn`).
     pub arn: String,
+    /// The 12-digit account id (`aws:PrincipalAccount`).
     pub account_id: String,
+    /// User or role.
     pub kind: PrincipalKind,
     /// The IAM path, such as `/` or `/aws-service-role/backup.amazonaws.com/`.
     pub path: String,
+    /// The user or role name, without its path.
     pub name: String,
     /// All of the principal's tags (`aws:PrincipalTag/<key>`).
     pub tags: BTreeMap<String, String>,

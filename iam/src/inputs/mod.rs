@@ -22,13 +22,18 @@ use source::{looks_like_json, parse_json, parse_yaml, Node};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum InputKind {
+    /// A policy document (`{"Version": ..., "Statement": ...}`).
     PolicyDocument,
+    /// The output of `aws iam get-account-authorization-details`.
     AuthorizationDetails,
+    /// `terraform show -json` of a plan.
     TerraformPlan,
+    /// A CloudFormation template, JSON or YAML.
     CloudformationTemplate,
 }
 
 impl InputKind {
+    /// The kind in words, for reports.
     pub fn describe(self) -> &'static str {
         match self {
             InputKind::PolicyDocument => "policy document",
@@ -42,8 +47,11 @@ impl InputKind {
 /// One read input file.
 #[derive(Clone, Debug)]
 pub struct InputFile {
+    /// The path as given.
     pub path: PathBuf,
+    /// What the content was recognised as.
     pub kind: InputKind,
+    /// Everything in it to evaluate.
     pub subjects: Vec<InputSubject>,
 }
 
@@ -62,25 +70,35 @@ pub enum InputSubject {
 /// id and policy name, or (within a principal) a label such as `inline policy "ci"`.
 #[derive(Clone, Debug)]
 pub struct FoundPolicy {
+    /// The policy's address in its file.
     pub address: String,
+    /// The document with the line of each statement.
     pub policy: SourcedPolicy,
 }
 
+/// A user or role of authorization details, with every policy that bears on it.
 #[derive(Clone, Debug)]
 pub struct FoundPrincipal {
+    /// The principal, with its tags.
     pub principal: Principal,
+    /// The 1-based line of its entry.
     pub line: usize,
     /// Inline, attached managed and (for users) group policies.
     pub identity: Vec<FoundPolicy>,
+    /// Its permissions boundary, when it has one.
     pub boundary: Option<FoundPolicy>,
 }
 
 /// Why an input cannot be read, and where.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InputError {
+    /// The file.
     pub path: PathBuf,
+    /// The 1-based line, when the error has a place in the file.
     pub line: Option<usize>,
+    /// The 1-based column, for syntax errors.
     pub column: Option<usize>,
+    /// What was found and what was expected.
     pub message: String,
 }
 

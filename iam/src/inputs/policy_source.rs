@@ -30,6 +30,7 @@ const NO_RESOURCE: &str = "arn:snapguard:unknown-value";
 /// A parsed policy document with where its statements are and what had to be assumed.
 #[derive(Clone, Debug)]
 pub struct SourcedPolicy {
+    /// The parsed document.
     pub document: PolicyDocument,
     /// The line where the document starts in its file.
     pub line: usize,
@@ -70,14 +71,18 @@ fn allow_everything() -> Value {
 /// Whether CloudFormation intrinsic functions (`!Ref`, `Fn::Sub`, ...) are read as unknowns.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Intrinsics {
+    /// `!Ref`, `Fn::Sub`, ... are CloudFormation intrinsics.
     CloudFormation,
+    /// Every value is plain data.
     None,
 }
 
 /// Why a policy could not be read, with the line of the offending value.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PolicyReadError {
+    /// The 1-based line of the offending value.
     pub line: usize,
+    /// What is wrong with the document.
     pub error: PolicyError,
 }
 

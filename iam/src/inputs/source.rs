@@ -11,19 +11,26 @@ use yaml_rust2::{ScanError, Yaml};
 /// A value of a JSON or YAML document, with the 1-based line where it starts.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Node {
+    /// The 1-based line where the value starts.
     pub line: usize,
     /// A YAML tag such as `!Sub` (CloudFormation's short form of `Fn::Sub`), without the `!`.
     pub tag: Option<String>,
+    /// The value.
     pub value: NodeValue,
 }
 
+/// What a [`Node`] holds.
 #[derive(Clone, Debug, PartialEq)]
 pub enum NodeValue {
+    /// `null`, or an empty YAML value.
     Null,
+    /// `true` or `false`.
     Bool(bool),
     /// A number as written, so that nothing is lost before a policy reads it.
     Number(String),
+    /// A string.
     String(String),
+    /// A list, in order.
     List(Vec<Node>),
     /// Keys in document order.
     Map(Vec<(String, Node)>),
@@ -32,8 +39,11 @@ pub enum NodeValue {
 /// The text is neither valid JSON nor valid YAML; `line` and `column` are 1-based.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SyntaxError {
+    /// The 1-based line.
     pub line: usize,
+    /// The 1-based column.
     pub column: usize,
+    /// What the parser found wrong.
     pub message: String,
 }
 
@@ -44,6 +54,7 @@ impl fmt::Display for SyntaxError {
 }
 
 impl Node {
+    /// The value of `key`, when this is a map that has it.
     pub fn get(&self, key: &str) -> Option<&Node> {
         match &self.value {
             NodeValue::Map(entries) => entries.iter().find(|(k, _)| k == key).map(|(_, v)| v),
@@ -51,6 +62,7 @@ impl Node {
         }
     }
 
+    /// The text, when this is a string.
     pub fn as_str(&self) -> Option<&str> {
         match &self.value {
             NodeValue::String(s) if self.tag.is_none() => Some(s),
@@ -58,6 +70,7 @@ impl Node {
         }
     }
 
+    /// The items, when this is a list.
     pub fn as_list(&self) -> Option<&[Node]> {
         match &self.value {
             NodeValue::List(items) if self.tag.is_none() => Some(items),
@@ -65,6 +78,7 @@ impl Node {
         }
     }
 
+    /// The entries in document order, when this is a map.
     pub fn as_map(&self) -> Option<&[(String, Node)]> {
         match &self.value {
             NodeValue::Map(entries) if self.tag.is_none() => Some(entries),
