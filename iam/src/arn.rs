@@ -23,20 +23,9 @@ pub struct Arn<'a> {
 }
 
 /// The text given to [`Arn::parse`] does not have the six parts of an ARN.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not an ARN; expected arn:<partition>:<service>:<region>:<account>:<resource>")]
 pub struct ArnError(pub String);
-
-impl fmt::Display for ArnError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{:?} is not an ARN; expected arn:<partition>:<service>:<region>:<account>:<resource>",
-            self.0
-        )
-    }
-}
-
-impl std::error::Error for ArnError {}
 
 impl<'a> Arn<'a> {
     /// Splits `text` into its parts. Errors when it does not start with `arn:` or has fewer

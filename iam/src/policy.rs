@@ -1,7 +1,6 @@
 //! IAM policy documents: parsing JSON into a typed, pre-compiled model.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::sync::OnceLock;
 
 use serde::Serialize;
@@ -110,7 +109,8 @@ pub enum PrincipalValue {
 }
 
 /// Why a document is not a valid policy, and where.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{}{message}", place_prefix(.path))]
 pub struct PolicyError {
     /// Location in the document, such as `Statement[2].Effect`; empty for the whole document.
     pub path: String,
@@ -118,17 +118,14 @@ pub struct PolicyError {
     pub message: String,
 }
 
-impl fmt::Display for PolicyError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.path.is_empty() {
-            f.write_str(&self.message)
-        } else {
-            write!(f, "{}: {}", self.path, self.message)
-        }
+/// `path: ` before a message, or nothing for the whole document.
+fn place_prefix(path: &str) -> String {
+    if path.is_empty() {
+        String::new()
+    } else {
+        format!("{path}: ")
     }
 }
-
-impl std::error::Error for PolicyError {}
 
 fn error(path: &str, message: impl Into<String>) -> PolicyError {
     PolicyError {

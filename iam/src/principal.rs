@@ -1,7 +1,6 @@
 //! The IAM principal whose permissions are evaluated, and when SCPs apply to it.
 
 use std::collections::BTreeMap;
-use std::fmt;
 
 use serde::Serialize;
 
@@ -37,20 +36,11 @@ pub struct Principal {
 }
 
 /// The ARN given to [`Principal::from_arn`] is not an IAM user or role ARN.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{0:?} is not an IAM user or role ARN; expected arn:<partition>:iam::<account>:user/<path><name> or :role/<path><name>"
+)]
 pub struct PrincipalArnError(pub String);
-
-impl fmt::Display for PrincipalArnError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{:?} is not an IAM user or role ARN; expected arn:<partition>:iam::<account>:user/<path><name> or :role/<path><name>",
-            self.0
-        )
-    }
-}
-
-impl std::error::Error for PrincipalArnError {}
 
 impl Principal {
     /// A principal with no tags and no organization; set those fields afterwards.

@@ -90,7 +90,8 @@ pub struct FoundPrincipal {
 }
 
 /// Why an input cannot be read, and where.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{}{}{}: {message}", path.display(), position(.line), position(.column))]
 pub struct InputError {
     /// The file.
     pub path: PathBuf,
@@ -102,20 +103,10 @@ pub struct InputError {
     pub message: String,
 }
 
-impl fmt::Display for InputError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.path.display())?;
-        if let Some(line) = self.line {
-            write!(f, ":{line}")?;
-        }
-        if let Some(column) = self.column {
-            write!(f, ":{column}")?;
-        }
-        write!(f, ": {}", self.message)
-    }
+/// `:N` for a known line or column, nothing otherwise.
+fn position(n: &Option<usize>) -> String {
+    n.map_or_else(String::new, |n| format!(":{n}"))
 }
-
-impl std::error::Error for InputError {}
 
 impl InputError {
     /// An error at a line of the file being read; [`load`] adds the file.

@@ -1,8 +1,6 @@
 //! JSON and YAML text as one tree that remembers the line of every value, so that reports can
 //! point at the statement that grants an action.
 
-use std::fmt;
-
 use serde_json::Value;
 use yaml_rust2::parser::{Event, Parser};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
@@ -37,7 +35,8 @@ pub enum NodeValue {
 }
 
 /// The text is neither valid JSON nor valid YAML; `line` and `column` are 1-based.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{line}:{column}: {message}")]
 pub struct SyntaxError {
     /// The 1-based line.
     pub line: usize,
@@ -45,12 +44,6 @@ pub struct SyntaxError {
     pub column: usize,
     /// What the parser found wrong.
     pub message: String,
-}
-
-impl fmt::Display for SyntaxError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: {}", self.line, self.column, self.message)
-    }
 }
 
 impl Node {
