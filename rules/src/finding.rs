@@ -53,14 +53,23 @@ impl fmt::Display for Severity {
     }
 }
 
+/// A text that names no severity, from [`Severity`]'s `FromStr`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("expected one of critical, high, medium, low, info; found {found:?}")]
+pub struct SeverityError {
+    /// The text as given.
+    pub found: String,
+}
+
 impl FromStr for Severity {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Severity, String> {
+    type Err = SeverityError;
+    /// Parses a severity name, ignoring ASCII case.
+    fn from_str(s: &str) -> Result<Severity, SeverityError> {
         Severity::ALL
             .into_iter()
             .find(|v| v.as_str().eq_ignore_ascii_case(s))
-            .ok_or_else(|| {
-                format!("expected one of critical, high, medium, low, info; found {s:?}")
+            .ok_or_else(|| SeverityError {
+                found: s.to_owned(),
             })
     }
 }

@@ -29,7 +29,7 @@ mod shapes;
 mod write;
 
 pub use read::{is_account_id, is_region_name, load, InputError};
-pub use write::write;
+pub use write::{write, WriteError};
 
 /// `DIR/manifest.json`.
 pub const MANIFEST: &str = "manifest.json";

@@ -473,28 +473,14 @@ impl Plan {
     }
 
     /// Reads a plan written by `remediate plan`. Errors are sentences to follow the file name.
-    pub fn from_json(text: &str) -> Result<Plan, String> {
-        let document: serde_json::Value = serde_json::from_str(text).map_err(|e| {
-            format!("is not JSON ({e}); expected a plan written by `snapguard remediate plan`")
-        })?;
+    pub fn from_json(text: &str) -> Result<Plan, PlanError> {
+        let document: serde_json::Value = serde_json::from_str(text).map_err(PlanError::NotJson)?;
         match document.get("schema_version").and_then(|v| v.as_u64()) {
-            None => {
-                return Err(
-                    "is not a snapguard plan: it has no numeric `schema_version`; \
-                     expected a plan written by `snapguard remediate plan`"
-                        .into(),
-                )
-            }
-            Some(v) if v != u64::from(SCHEMA_VERSION) => {
-                return Err(format!(
-                    "is a plan of schema_version {v}, and this snapguard reads schema_version \
-                     {SCHEMA_VERSION}; plan again with this version"
-                ))
-            }
+            None => return Err(PlanError::NoSchemaVersion),
+            Some(v) if v != u64::from(SCHEMA_VERSION) => return Err(PlanError::SchemaVersion(v)),
             Some(_) => {}
         }
-        let plan: Plan = serde_json::from_str(text)
-            .map_err(|e| format!("is not a well-formed snapguard plan: {e}"))?;
+        let plan: Plan = serde_json::from_str(text).map_err(PlanError::Malformed)?;
         plan.check()?;
         Ok(plan)
     }
@@ -502,36 +488,71 @@ impl Plan {
     /// What the types cannot say: ids, calls and safety classes agree with each action's
     /// content, and dependencies point backwards. An edited plan cannot claim to only create
     /// while it does something else.
-    fn check(&self) -> Result<(), String> {
+    fn check(&self) -> Result<(), PlanError> {
         let mut seen = BTreeSet::new();
         for (i, action) in self.actions.iter().enumerate() {
-            let place = format!("actions[{i}] ({})", action.id);
+            let refuse = |problem: String| PlanError::Inconsistent {
+                place: format!("actions[{i}] ({})", action.id),
+                problem,
+            };
             if action.id != action.expected_id() {
-                return Err(format!(
-                    "{place}: the id does not match the action's kind, account, region and \
+                return Err(refuse(format!(
+                    "the id does not match the action's kind, account, region and \
                      target (expected {}); plan again instead of editing",
                     action.expected_id()
-                ));
+                )));
             }
             if action.calls != action.step.calls() || action.safety != action.step.safety() {
-                return Err(format!(
-                    "{place}: `calls` and `safety` must be {:?} and {} for a {} action",
+                return Err(refuse(format!(
+                    "`calls` and `safety` must be {:?} and {} for a {} action",
                     action.step.calls(),
                     action.step.safety().as_str(),
                     action.step.kind()
-                ));
+                )));
             }
             if let Some(missing) = action.depends_on.iter().find(|d| !seen.contains(*d)) {
-                return Err(format!(
-                    "{place}: it depends on {missing}, which is not an earlier action of the plan"
-                ));
+                return Err(refuse(format!(
+                    "it depends on {missing}, which is not an earlier action of the plan"
+                )));
             }
             if !seen.insert(action.id.clone()) {
-                return Err(format!("{place}: the id appears twice"));
+                return Err(refuse("the id appears twice".to_owned()));
             }
         }
         Ok(())
     }
+}
+
+/// Why [`Plan::from_json`] refused a plan. Each message is a sentence to follow the file name.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    /// The text is not JSON.
+    #[error("is not JSON ({0}); expected a plan written by `snapguard remediate plan`")]
+    NotJson(serde_json::Error),
+    /// The document has no numeric `schema_version`.
+    #[error(
+        "is not a snapguard plan: it has no numeric `schema_version`; \
+         expected a plan written by `snapguard remediate plan`"
+    )]
+    NoSchemaVersion,
+    /// The document's `schema_version` (given) is not the one this snapguard reads.
+    #[error(
+        "is a plan of schema_version {0}, and this snapguard reads schema_version \
+         {current}; plan again with this version",
+        current = SCHEMA_VERSION
+    )]
+    SchemaVersion(u64),
+    /// The document does not deserialize as a [`Plan`] (unknown key, wrong type, ...).
+    #[error("is not a well-formed snapguard plan: {0}")]
+    Malformed(serde_json::Error),
+    /// An action's id, calls, safety or dependencies disagree with its content.
+    #[error("{place}: {problem}")]
+    Inconsistent {
+        /// `actions[INDEX] (ID)`.
+        place: String,
+        /// What disagrees, and what was expected.
+        problem: String,
+    },
 }
 
 #[cfg(test)]
@@ -554,10 +575,12 @@ mod tests {
         let future = text.replacen("\"schema_version\": 1", "\"schema_version\": 9", 1);
         assert!(Plan::from_json(&future)
             .unwrap_err()
+            .to_string()
             .contains("schema_version 9"));
         let unknown = text.replacen("\"scope\"", "\"scoop\"", 1);
         assert!(Plan::from_json(&unknown)
             .unwrap_err()
+            .to_string()
             .contains("not a well-formed snapguard plan"));
         let disguised = text.replacen(
             "\"safety\": \"creates\"",
@@ -566,9 +589,11 @@ mod tests {
         );
         assert!(Plan::from_json(&disguised)
             .unwrap_err()
+            .to_string()
             .contains("`calls` and `safety`"));
         assert!(Plan::from_json("[]")
             .unwrap_err()
+            .to_string()
             .contains("schema_version"));
     }
 }
