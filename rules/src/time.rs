@@ -44,14 +44,17 @@ impl Timestamp {
             })
     }
 
+    /// This instant moved back by `d`.
     pub fn minus(self, d: Duration) -> Timestamp {
         Timestamp(self.0 - d.0)
     }
 
+    /// This instant moved forward by `d`.
     pub fn plus(self, d: Duration) -> Timestamp {
         Timestamp(self.0 + d.0)
     }
 
+    /// Seconds from `earlier` to this instant (negative when `earlier` is later).
     pub fn seconds_since(self, earlier: Timestamp) -> i64 {
         self.0 - earlier.0
     }
@@ -152,6 +155,7 @@ impl<'de> Deserialize<'de> for Timestamp {
 pub struct Duration(pub i64);
 
 impl Duration {
+    /// `n` days, in seconds.
     pub const fn days(n: i64) -> Duration {
         Duration(n * 86_400)
     }

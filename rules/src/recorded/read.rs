@@ -609,6 +609,7 @@ pub(crate) fn ignorable(name: &str) -> bool {
     name.starts_with('.') || name.ends_with(".md") || name == "snapguard.toml"
 }
 
+/// Whether `name` is a 12-digit AWS account id (an account folder of the recorded layout).
 pub fn is_account_id(name: &str) -> bool {
     name.len() == 12 && name.bytes().all(|b| b.is_ascii_digit())
 }

@@ -22,7 +22,7 @@ use super::shapes::{
 };
 use super::{Manifest, OrgFile, OrgFolder, RegionFile, IAM, IAM_FILE, MANIFEST, ORGANIZATIONS};
 
-/// Why [`write`] stopped: the first file or folder it could not make.
+/// Why [`write()`] stopped: the first file or folder it could not make.
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
     /// A folder could not be created.

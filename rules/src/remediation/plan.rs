@@ -36,6 +36,7 @@ pub struct PlanFilter {
 }
 
 impl PlanFilter {
+    /// Whether `rule_id` matches one of [`rules`](Self::rules) (all do when it is empty).
     pub fn admits_rule(&self, rule_id: &str) -> bool {
         self.rules.is_empty()
             || self
@@ -44,6 +45,7 @@ impl PlanFilter {
                 .any(|p| wildcard::matches(&p.to_ascii_uppercase(), rule_id))
     }
 
+    /// Whether `account_id` is one of [`accounts`](Self::accounts) (all are when it is empty).
     pub fn admits_account(&self, account_id: &str) -> bool {
         self.accounts.is_empty() || self.accounts.iter().any(|a| a == account_id)
     }
@@ -57,10 +59,12 @@ impl PlanFilter {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Plan {
+    /// The plan format's version, [`SCHEMA_VERSION`]; [`Plan::from_json`] reads no other.
     pub schema_version: u32,
     /// When the data the plan rests on was collected: the inventory's (or report's)
     /// `collected_at`.
     pub created_at: Timestamp,
+    /// The filter the plan was made with.
     pub scope: PlanFilter,
     /// In dependency order: an action comes after every action it depends on.
     pub actions: Vec<Action>,
@@ -73,8 +77,10 @@ pub struct Plan {
 pub struct Action {
     /// `act-` and 16 hex digits of a hash of kind, account, region and target.
     pub id: String,
+    /// What to do; serialized as `kind` and `parameters` beside the other fields.
     #[serde(flatten)]
     pub step: Step,
+    /// The 12-digit id of the account the calls are made in.
     pub account_id: String,
     /// Where the calls are made: the destination region of a copy, `global` for IAM reviews.
     pub region: String,
@@ -87,6 +93,7 @@ pub struct Action {
     pub rules: Vec<String>,
     /// The mutating API operations the executor will call (Describe and List calls aside).
     pub calls: Vec<String>,
+    /// How much the action can change; must agree with [`step`](Self::step).
     pub safety: SafetyClass,
     /// Ids of actions that must succeed first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -113,6 +120,7 @@ pub enum SafetyClass {
 }
 
 impl SafetyClass {
+    /// The name as written in the plan (kebab-case), e.g. `restricts-access`.
     pub fn as_str(self) -> &'static str {
         match self {
             SafetyClass::Creates => "creates",
@@ -156,9 +164,11 @@ pub enum Step {
     ManualReview(ManualReview),
 }
 
+/// The parameters of a `create_snapshot` step: snapshot one volume.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreateSnapshot {
+    /// The volume, `vol-...`.
     pub volume_id: String,
     /// Set at creation (`TagSpecifications`), the action id among them.
     pub tags: Tags,
@@ -167,9 +177,12 @@ pub struct CreateSnapshot {
     pub tags_without_value: Vec<String>,
 }
 
+/// The parameters of a `create_snapshots` step: snapshot all EBS volumes of an instance at
+/// one moment, crash-consistent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreateSnapshots {
+    /// The instance, `i-...`.
     pub instance_id: String,
     /// The instance's EBS volumes as far as known; the call snapshots all of them.
     pub volume_ids: Vec<String>,
@@ -181,6 +194,7 @@ pub struct CreateSnapshots {
     /// between is found and finished on the next run).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tags_by_volume: BTreeMap<String, Tags>,
+    /// Required tag keys for which no volume nor config default gives a value.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags_without_value: Vec<String>,
 }
@@ -190,20 +204,29 @@ pub struct CreateSnapshots {
 #[serde(tag = "from", rename_all = "snake_case", deny_unknown_fields)]
 pub enum SnapshotSource {
     /// A snapshot that exists now.
-    Existing { snapshot_id: String },
+    Existing {
+        /// The snapshot, `snap-...`.
+        snapshot_id: String,
+    },
     /// The snapshot of `volume_id` that action `action_id` of this plan creates; the executor
     /// finds it by that action's tag, waits for it to complete, and adds its id as
     /// `snapguard:source-snapshot` to the copy's tags.
     CreatedBy {
+        /// The id of the [`CreateSnapshot`] or [`CreateSnapshots`] action, `act-...`.
         action_id: String,
+        /// The volume whose new snapshot is copied, `vol-...`.
         volume_id: String,
     },
 }
 
+/// The parameters of a `copy_snapshot` step: copy a snapshot into the action's region of the
+/// same account.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CopySnapshot {
+    /// The snapshot to copy.
     pub source: SnapshotSource,
+    /// The region the source snapshot is in.
     pub source_region: String,
     /// Copies are always encrypted; with this key, or the account's default EBS key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -213,22 +236,31 @@ pub struct CopySnapshot {
     pub tags: Tags,
 }
 
+/// The parameters of a `copy_snapshot_to_account` step: share a snapshot with the archive
+/// account and copy it there.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CopySnapshotToAccount {
+    /// The snapshot to copy; it is in the action's region.
     pub source: SnapshotSource,
     /// The account the copy is made in, in the action's region.
     pub archive_account: String,
     /// A key in the archive account; its default EBS key when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<String>,
+    /// Set at creation: the action id, the source markers the copy recogniser reads, and the
+    /// required tags of the source.
     pub tags: Tags,
 }
 
+/// The parameters of a `copy_image` step: copy an AMI and its snapshots into the action's
+/// region of the same account.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CopyImage {
+    /// The AMI to copy, `ami-...`.
     pub source_image_id: String,
+    /// The region the source AMI is in.
     pub source_region: String,
     /// The new AMI's name: the source's, marked as a copy (names are unique per region).
     pub name: String,
@@ -238,49 +270,63 @@ pub struct CopyImage {
     /// Set at creation on the new AMI and on its snapshots: the action id, the source markers
     /// the copy recogniser reads, and the required tags of the source AMI.
     pub tags: Tags,
+    /// Required tag keys for which neither the source AMI nor a config default gives a value.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags_without_value: Vec<String>,
 }
 
+/// The parameters of an `add_tags` step: add missing tags to an existing resource.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AddTags {
+    /// The snapshot, AMI or volume to tag.
     pub resource_id: String,
     /// Only keys the resource lacked when scanned.
     pub tags: Tags,
 }
 
+/// The parameters of a `create_retention_rule` step: create a region-level Recycle Bin rule.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreateRetentionRule {
     /// `EBS_SNAPSHOT` or `EC2_IMAGE`.
     pub resource_type: String,
+    /// How long the rule keeps deleted resources, in days.
     pub retention_days: u64,
     /// Locked at creation with this unlock delay; unlocked when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unlock_delay_days: Option<u64>,
+    /// Tags set on the new rule.
     pub tags: Tags,
 }
 
+/// The parameters of a `lock_retention_rule` step: lock an existing Recycle Bin rule.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LockRetentionRule {
+    /// The rule's identifier.
     pub rule_id: String,
+    /// How long an unlock takes to come into effect, in days.
     pub unlock_delay_days: u64,
 }
 
+/// The parameters of a `remove_snapshot_permissions` or `remove_image_permissions` step:
+/// remove grantees from a snapshot's `createVolumePermission` or an AMI's `launchPermission`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RemovePermissions {
+    /// The snapshot or AMI, `snap-...` or `ami-...`.
     pub resource_id: String,
     /// Only the offending grantees; grantees inside the organization and the trusted
     /// accounts are never listed, so they stay.
     pub grantees: Vec<Permission>,
 }
 
+/// The parameters of a `manual_review` step: what a person should review and do.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ManualReview {
+    /// What to review.
     pub topic: ReviewTopic,
     /// What a person should look at and do, one line each.
     pub items: Vec<String>,
@@ -289,6 +335,7 @@ pub struct ManualReview {
     pub document: Option<serde_json::Value>,
 }
 
+/// What a [`ManualReview`] is about; serialized kebab-case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ReviewTopic {
@@ -317,11 +364,17 @@ impl ReviewTopic {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NotPlanned {
+    /// The rule id, e.g. `SG-PROT-001`.
     pub rule_id: String,
+    /// The 12-digit account id.
     pub account_id: String,
+    /// The finding's region.
     pub region: String,
+    /// The resource the finding is about.
     pub resource_id: String,
+    /// The finding's fingerprint.
     pub fingerprint: String,
+    /// Why no action addresses it.
     pub reason: String,
 }
 
@@ -345,6 +398,7 @@ impl Step {
         }
     }
 
+    /// The safety class this kind of step has.
     pub fn safety(&self) -> SafetyClass {
         match self {
             Step::CreateSnapshot(_)
@@ -466,6 +520,7 @@ impl Action {
 }
 
 impl Plan {
+    /// The plan as pretty-printed JSON with a final newline, as `remediate plan` writes it.
     pub fn to_json(&self) -> String {
         let mut text = serde_json::to_string_pretty(self).expect("a plan always serializes");
         text.push('\n');
