@@ -10,21 +10,30 @@ use std::fmt;
 use crate::finding::Severity;
 use crate::time::{Duration, Timestamp};
 
+/// The whole `snapguard.toml`, defaults filled in; [`validate`](Self::validate) checks what
+/// the types cannot.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
+    /// `[tags]`.
     pub tags: TagsConfig,
+    /// `[protection]`.
     pub protection: ProtectionConfig,
+    /// `[recycle_bin]`.
     pub recycle_bin: RecycleBinConfig,
+    /// `[sharing]`.
     pub sharing: SharingConfig,
+    /// `[iam]`.
     pub iam: IamConfig,
     /// How `snapguard remediate plan` fills in what the findings do not say.
     pub remediation: RemediationConfig,
     /// Per-rule overrides, keyed by rule id: `[rules.SG-TAG-001] severity = "low"`.
     pub rules: BTreeMap<String, RuleOverride>,
+    /// `[[waivers]]`, in file order.
     pub waivers: Vec<Waiver>,
 }
 
+/// `[tags]`: required tag keys and allowed values.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct TagsConfig {
@@ -34,6 +43,7 @@ pub struct TagsConfig {
     pub allowed: BTreeMap<String, TagPattern>,
 }
 
+/// `[protection]`: how recent and where a volume's backups must be.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ProtectionConfig {
@@ -64,10 +74,13 @@ impl Default for ProtectionConfig {
     }
 }
 
+/// `[recycle_bin]`: what a Recycle Bin retention rule must guarantee.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RecycleBinConfig {
+    /// A covering rule must keep resources at least this many days (default 7).
     pub min_retention_days: u64,
+    /// A covering rule must be locked (default true).
     pub require_lock: bool,
 }
 
@@ -80,6 +93,7 @@ impl Default for RecycleBinConfig {
     }
 }
 
+/// `[sharing]`: who may receive shared snapshots and AMIs besides the organization.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SharingConfig {
@@ -87,6 +101,7 @@ pub struct SharingConfig {
     pub trusted_accounts: Vec<AccountId>,
 }
 
+/// `[iam]`: who may hold the protected actions, and which actions those are.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct IamConfig {
@@ -123,22 +138,31 @@ impl Default for RemediationConfig {
     }
 }
 
+/// `[rules.<id>]`: one rule's severity or whether it runs.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RuleOverride {
+    /// Replaces the rule's default severity.
     pub severity: Option<Severity>,
+    /// `false` turns the rule off.
     pub enabled: Option<bool>,
 }
 
+/// `[[waivers]]`: accepts the findings of one rule on matching resources until a date.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Waiver {
+    /// The rule id, e.g. `SG-SHARE-002` (case-insensitive).
     pub rule: String,
     /// A resource ARN; `*` and `?` match any run of characters / one character.
     pub resource: String,
+    /// Only findings in this account, when given.
     pub account: Option<AccountId>,
+    /// Why the findings are accepted; required.
     pub reason: NonEmpty,
+    /// The last day the waiver holds (UTC); the findings count again after it.
     pub expires: Date,
+    /// Who answers for the waiver.
     pub owner: Option<String>,
 }
 
@@ -193,7 +217,9 @@ impl<'de> Deserialize<'de> for NonEmpty {
 /// 2027-03-01 still holds all of that day, UTC).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Date {
+    /// The date as written, ASCII `YYYY-MM-DD`.
     pub text: [u8; 10],
+    /// The last second of that day, `YYYY-MM-DDT23:59:59Z`.
     pub end: Timestamp,
 }
 

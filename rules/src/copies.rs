@@ -130,6 +130,7 @@ pub struct CopySource {
     pub source_id: String,
     /// Source Region, when the metadata names it.
     pub region: Option<String>,
+    /// How the copy was recognised.
     pub via: CopyKind,
 }
 

@@ -37,7 +37,9 @@ pub static RECYCLE_BIN_RULES: [&Rule; 2] = [
 /// out of the JSON) is unknown: one of its rules was turned off, or could not be checked there.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Coverage {
+    /// The 12-digit account id.
     pub account_id: String,
+    /// The region, e.g. `us-east-1`.
     pub region: String,
     /// Every volume in the region.
     pub volumes: usize,

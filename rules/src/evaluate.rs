@@ -15,6 +15,7 @@ use crate::{iam, prot, wildcard};
 /// What an evaluation found.
 #[derive(Debug, Default)]
 pub struct Evaluation {
+    /// The findings, waived ones included, in a stable order.
     pub findings: Vec<Finding>,
     /// What the rules could not check because the inventory lacks it (beyond the inventory's
     /// own `not_scanned`), e.g. a configured archive account that was not scanned.
@@ -31,16 +32,23 @@ pub struct Evaluation {
 /// the waiver list cannot rot silently.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WaiverUse {
+    /// The waiver's rule id.
     pub rule: String,
+    /// The waiver's resource ARN pattern.
     pub resource: String,
+    /// The waiver's account, when it names one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
+    /// The waiver's reason.
     pub reason: String,
+    /// The waiver's expiry date, `YYYY-MM-DD`.
     pub expires: String,
+    /// Who owns the waiver, when configured.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
     /// Past its expiry date at `collected_at`: it no longer waives what it matches.
     pub expired: bool,
+    /// How many findings it matched.
     pub matched: usize,
     /// The fingerprints of the findings it matched (waived, or no longer covered if expired).
     #[serde(default)]
@@ -82,6 +90,8 @@ pub fn active_rules(config: &Config) -> Vec<(&'static Rule, Severity)> {
         .collect()
 }
 
+/// Runs every enabled rule over `inventory` with `config`, then applies the waivers. Pure: ages
+/// are measured against `inventory.collected_at`.
 pub fn evaluate(inventory: &Inventory, config: &Config) -> Evaluation {
     let ctx = Context::new(inventory, config);
     let rules = active_rules(config);

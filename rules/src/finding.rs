@@ -7,17 +7,24 @@ use std::str::FromStr;
 
 use crate::remediation::Remediation;
 
+/// How serious a finding is; ordered from `Info` (least) to `Critical`. Serialized lowercase.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// `info`, the least severe.
     Info,
+    /// `low`.
     Low,
+    /// `medium`.
     Medium,
+    /// `high`.
     High,
+    /// `critical`, the most severe.
     Critical,
 }
 
 impl Severity {
+    /// Every severity, most severe first.
     pub const ALL: [Severity; 5] = [
         Severity::Critical,
         Severity::High,
@@ -26,6 +33,7 @@ impl Severity {
         Severity::Info,
     ];
 
+    /// The lowercase name, e.g. `critical`.
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Info => "info",
@@ -53,14 +61,23 @@ impl fmt::Display for Severity {
     }
 }
 
+/// A text that names no severity, from [`Severity`]'s `FromStr`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("expected one of critical, high, medium, low, info; found {found:?}")]
+pub struct SeverityError {
+    /// The text as given.
+    pub found: String,
+}
+
 impl FromStr for Severity {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Severity, String> {
+    type Err = SeverityError;
+    /// Parses a severity name, ignoring ASCII case.
+    fn from_str(s: &str) -> Result<Severity, SeverityError> {
         Severity::ALL
             .into_iter()
             .find(|v| v.as_str().eq_ignore_ascii_case(s))
-            .ok_or_else(|| {
-                format!("expected one of critical, high, medium, low, info; found {s:?}")
+            .ok_or_else(|| SeverityError {
+                found: s.to_owned(),
             })
     }
 }
@@ -70,27 +87,41 @@ impl FromStr for Severity {
 pub struct Resource {
     /// `snapshot`, `image`, `volume`, `instance`, `recycle-bin`, `account-region`, ...
     pub kind: String,
+    /// The resource id, e.g. `snap-...`; `ACCOUNT/REGION/...` for account-region settings and
+    /// Recycle Bins.
     pub id: String,
+    /// The resource's ARN.
     pub arn: String,
 }
 
+/// What a rule found wrong with one resource: the `--format json` contract's finding.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Finding {
+    /// The rule's id, e.g. `SG-SHARE-003`.
     pub rule_id: String,
+    /// The rule's name, e.g. `public-snapshot`.
     pub rule_name: String,
+    /// The severity after config overrides (and lowering for conditional grants).
     pub severity: Severity,
+    /// The 12-digit id of the account the resource is in.
     pub account_id: String,
     /// The region, or `global` for account-wide findings (IAM).
     pub region: String,
+    /// The resource's kind ([`Resource::kind`]).
     pub resource_type: String,
+    /// The resource's id ([`Resource::id`]).
     pub resource_id: String,
+    /// The resource's ARN ([`Resource::arn`]).
     pub resource_arn: String,
+    /// One line: what is wrong.
     pub message: String,
     /// Structured facts behind the message (which tags are missing, which grantee, ...).
     #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
     pub evidence: serde_json::Value,
+    /// What would fix it, when the rule knows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remediation: Option<Remediation>,
+    /// The configured waiver that matches it, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiver: Option<WaiverStatus>,
     /// Stable across runs and sources: rule id + resource ARN + discriminator, hashed.
@@ -116,6 +147,7 @@ pub enum BaselineStatus {
 }
 
 impl BaselineStatus {
+    /// A stable name: `new`, `unchanged`, `resolved` or `not rescanned`.
     pub fn as_str(self) -> &'static str {
         match self {
             BaselineStatus::New => "new",
@@ -131,13 +163,17 @@ impl BaselineStatus {
 pub struct WaiverStatus {
     /// False when the waiver matched but has expired: the finding counts again.
     pub active: bool,
+    /// The waiver's reason.
     pub reason: String,
+    /// The waiver's expiry date, `YYYY-MM-DD`.
     pub expires: String,
+    /// Who owns the waiver, when configured.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
 }
 
 impl Finding {
+    /// Whether an active (unexpired) waiver covers it.
     pub fn is_waived(&self) -> bool {
         self.waiver.as_ref().is_some_and(|w| w.active)
     }

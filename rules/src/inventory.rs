@@ -41,11 +41,13 @@ pub struct Inventory {
 /// Something that could not be read: a whole account, an account-region, or one operation.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Gap {
+    /// The 12-digit id of the account concerned.
     pub account_id: String,
     /// `None` when the whole account (or an account-wide operation such as IAM) is missing.
     pub region: Option<String>,
     /// The operation or file that is missing, e.g. `ec2:DescribeSnapshots`.
     pub operation: String,
+    /// Why: the error AWS returned, or what the reader found wrong.
     pub error: String,
 }
 
@@ -80,6 +82,8 @@ impl Gap {
     }
 }
 
+/// The AWS Organization: accounts, roots, OUs, how they nest, and the SCPs attached to them.
+/// <https://docs.aws.amazon.com/organizations/latest/APIReference/API_Operations.html>
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Organization {
     /// `aws organizations describe-organization`, when recorded.
@@ -101,16 +105,24 @@ pub struct Organization {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct OrgNode {
+    /// The id: `r-...` for a root, `ou-...` for an OU (`Roots[].Id`, `OrganizationalUnits[].Id`).
     pub id: Str,
+    /// Its ARN (`Arn`).
     #[serde(default)]
     pub arn: Option<Str>,
+    /// Its display name (`Name`).
     #[serde(default)]
     pub name: Option<Str>,
 }
 
+/// A service control policy: `ListPolicies --filter SERVICE_CONTROL_POLICY`, then
+/// `DescribePolicy` for its content and `ListTargetsForPolicy` for where it is attached.
+/// <https://docs.aws.amazon.com/organizations/latest/APIReference/API_DescribePolicy.html>
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ServiceControlPolicy {
+    /// The policy id, `p-...` (`PolicySummary.Id`).
     pub id: Str,
+    /// The policy name (`PolicySummary.Name`).
     pub name: Str,
     /// The policy document (`describe-policy` gives it as a JSON string).
     pub content: serde_json::Value,
@@ -118,24 +130,36 @@ pub struct ServiceControlPolicy {
     pub target_ids: Vec<Str>,
 }
 
+/// `DescribeOrganization` `Organization`.
+/// <https://docs.aws.amazon.com/organizations/latest/APIReference/API_DescribeOrganization.html>
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct OrganizationDescription {
+    /// The organization id, `o-...` (`Organization.Id`).
     pub id: Str,
+    /// The organization's ARN (`Organization.Arn`).
     #[serde(default)]
     pub arn: Option<Str>,
+    /// The management account's 12-digit id (`Organization.MasterAccountId`).
     #[serde(default)]
     pub master_account_id: Option<Str>,
 }
 
+/// A member account: `ListAccounts` `Accounts[]`.
+/// <https://docs.aws.amazon.com/organizations/latest/APIReference/API_ListAccounts.html>
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct OrgAccount {
+    /// The 12-digit account id (`Accounts[].Id`).
     pub id: Str,
+    /// The account's ARN, `arn:aws:organizations::MANAGEMENT:account/o-.../ID` (`Accounts[].Arn`).
     #[serde(default)]
     pub arn: Option<Str>,
+    /// The account's name (`Accounts[].Name`).
     #[serde(default)]
     pub name: Option<Str>,
+    /// `ACTIVE`, `SUSPENDED`, `PENDING_CLOSURE`, ... (`Accounts[].Status`, or `State` where AWS
+    /// gives that instead).
     #[serde(default)]
     pub status: Option<Str>,
 }
@@ -193,6 +217,8 @@ impl Organization {
             .find_map(|arn| arn.split('/').nth(1).filter(|p| p.starts_with("o-")))
     }
 
+    /// The management account's 12-digit id: `MasterAccountId` from describe-organization, or
+    /// the account field of a member account's ARN.
     pub fn management_account_id(&self) -> Option<&str> {
         if let Some(id) = self
             .description
@@ -211,6 +237,7 @@ impl Organization {
 /// One account: its IAM principals and policies, and its regions.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Account {
+    /// The 12-digit account id.
     pub id: Str,
     /// `aws iam get-account-authorization-details`; `None` when not collected.
     pub iam: Option<AuthorizationDetails>,
@@ -221,10 +248,15 @@ pub struct Account {
 /// One account-region. `None` in a field means that data was not collected.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Region {
+    /// The region's name, e.g. `us-east-1`.
     pub name: Str,
+    /// EBS volumes (`DescribeVolumes` `Volumes[]`).
     pub volumes: Option<Vec<Volume>>,
+    /// EC2 instances (`DescribeInstances` `Reservations[].Instances[]`).
     pub instances: Option<Vec<Instance>>,
+    /// Snapshots the account owns (`DescribeSnapshots --owner-ids self` `Snapshots[]`).
     pub snapshots: Option<Vec<Snapshot>>,
+    /// AMIs the account owns (`DescribeImages --owners self` `Images[]`).
     pub images: Option<Vec<Image>>,
     /// Retention rules for EBS snapshots (`aws rbin list-rules --resource-type EBS_SNAPSHOT`).
     pub snapshot_retention_rules: Option<Vec<RetentionRule>>,
@@ -238,8 +270,10 @@ pub struct Region {
 
 /// Tag lookups shared by every tagged resource.
 pub trait Tagged {
+    /// The resource's tags (`Tags[]`), in the order AWS lists them.
     fn tags(&self) -> &[Tag];
 
+    /// The value of the tag `key` (case-sensitive), if the resource has it.
     fn tag(&self, key: &str) -> Option<&str> {
         self.tags()
             .iter()
@@ -253,54 +287,77 @@ macro_rules! tagged {
 }
 tagged!(Volume, Instance, Snapshot, Image);
 
+/// An EBS volume: `DescribeVolumes` `Volumes[]`.
+/// <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeVolumes.html>
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Volume {
+    /// `vol-...` (`VolumeId`).
     pub volume_id: Str,
+    /// `creating`, `available`, `in-use`, `deleting`, `deleted` or `error` (`State`).
     #[serde(default)]
     pub state: Option<Str>,
+    /// Size in GiB (`Size`).
     #[serde(default)]
     pub size: Option<u64>,
+    /// `gp3`, `io2`, ... (`VolumeType`).
     #[serde(default)]
     pub volume_type: Option<Str>,
+    /// Whether the volume is encrypted (`Encrypted`).
     #[serde(default)]
     pub encrypted: Option<bool>,
+    /// E.g. `us-east-1a` (`AvailabilityZone`).
     #[serde(default)]
     pub availability_zone: Option<Str>,
+    /// When the volume was created, UTC (`CreateTime`).
     #[serde(default)]
     pub create_time: Option<Timestamp>,
+    /// The instances it is attached to (`Attachments[]`).
     #[serde(default)]
     pub attachments: Vec<VolumeAttachment>,
+    /// The volume's tags (`Tags[]`).
     #[serde(default)]
     pub tags: Vec<Tag>,
 }
 
+/// One attachment of a volume: `DescribeVolumes` `Volumes[].Attachments[]`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct VolumeAttachment {
+    /// `i-...` (`InstanceId`).
     #[serde(default)]
     pub instance_id: Option<Str>,
+    /// The device name on the instance, e.g. `/dev/xvdf` (`Device`).
     #[serde(default)]
     pub device: Option<Str>,
+    /// `attaching`, `attached`, `detaching`, `detached` or `busy` (`State`).
     #[serde(default)]
     pub state: Option<Str>,
 }
 
+/// An EC2 instance: `DescribeInstances` `Reservations[].Instances[]`.
+/// <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeInstances.html>
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Instance {
+    /// `i-...` (`InstanceId`).
     pub instance_id: Str,
+    /// The instance's state (`State`).
     #[serde(default)]
     pub state: Option<InstanceState>,
+    /// Its block devices, with the EBS volumes attached (`BlockDeviceMappings[]`).
     #[serde(default)]
     pub block_device_mappings: Vec<BlockDeviceMapping>,
+    /// The instance's tags (`Tags[]`).
     #[serde(default)]
     pub tags: Vec<Tag>,
 }
 
+/// An instance's `State`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct InstanceState {
+    /// `pending`, `running`, `shutting-down`, `terminated`, `stopping` or `stopped` (`State.Name`).
     pub name: Str,
 }
 
@@ -308,43 +365,60 @@ pub struct InstanceState {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct BlockDeviceMapping {
+    /// E.g. `/dev/xvda` (`DeviceName`).
     #[serde(default)]
     pub device_name: Option<Str>,
+    /// The EBS part (`Ebs`); `None` for instance-store devices.
     #[serde(default)]
     pub ebs: Option<EbsBlockDevice>,
 }
 
+/// The `Ebs` part of a block device mapping.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct EbsBlockDevice {
+    /// The attached volume, `vol-...` (`Ebs.VolumeId`; instances only).
     #[serde(default)]
     pub volume_id: Option<Str>,
+    /// The snapshot the device is created from, `snap-...` (`Ebs.SnapshotId`; images only).
     #[serde(default)]
     pub snapshot_id: Option<Str>,
 }
 
+/// An EBS snapshot the account owns: `DescribeSnapshots` `Snapshots[]`.
+/// <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeSnapshots.html>
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Snapshot {
+    /// `snap-...` (`SnapshotId`).
     pub snapshot_id: Str,
+    /// The volume it was taken from, `vol-...` (`VolumeId`).
     #[serde(default)]
     pub volume_id: Option<Str>,
+    /// `pending`, `completed`, `error`, `recoverable` or `recovering` (`State`).
     #[serde(default)]
     pub state: Option<Str>,
+    /// When the snapshot was started, UTC (`StartTime`).
     pub start_time: Timestamp,
+    /// The snapshot's description (`Description`); copies are recognised by it.
     #[serde(default)]
     pub description: Option<Str>,
+    /// Whether the snapshot is encrypted (`Encrypted`; absent means not).
     #[serde(default)]
     pub encrypted: bool,
+    /// The ARN of the KMS key that encrypts it (`KmsKeyId`).
     #[serde(default)]
     pub kms_key_id: Option<Str>,
+    /// The 12-digit id of the owning account (`OwnerId`).
     #[serde(default)]
     pub owner_id: Option<Str>,
+    /// Size of the source volume in GiB (`VolumeSize`).
     #[serde(default)]
     pub volume_size: Option<u64>,
     /// `standard` or `archive`; absent means standard.
     #[serde(default)]
     pub storage_tier: Option<Str>,
+    /// The snapshot's tags (`Tags[]`).
     #[serde(default)]
     pub tags: Vec<Tag>,
     /// From `describe-snapshot-attribute --attribute createVolumePermission`; `None` when not
@@ -354,6 +428,7 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
+    /// Whether the snapshot is complete: `State` is `completed`.
     pub fn is_completed(&self) -> bool {
         self.state.as_deref() == Some("completed")
     }
@@ -364,30 +439,42 @@ impl Snapshot {
     }
 }
 
+/// An AMI the account owns: `DescribeImages` `Images[]`.
+/// <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeImages.html>
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Image {
+    /// `ami-...` (`ImageId`).
     pub image_id: Str,
+    /// The AMI's name (`Name`).
     #[serde(default)]
     pub name: Option<Str>,
+    /// The AMI's description (`Description`); copies are recognised by it.
     #[serde(default)]
     pub description: Option<Str>,
+    /// The 12-digit id of the owning account (`OwnerId`).
     #[serde(default)]
     pub owner_id: Option<Str>,
+    /// `available`, `pending`, `failed`, `deregistered`, ... (`State`).
     #[serde(default)]
     pub state: Option<Str>,
+    /// When the AMI was created, UTC (`CreationDate`).
     #[serde(default)]
     pub creation_date: Option<Timestamp>,
+    /// Whether the AMI has public launch permissions (`Public`).
     #[serde(default)]
     pub public: Option<bool>,
+    /// Its block devices, with the snapshots behind them (`BlockDeviceMappings[]`).
     #[serde(default)]
     pub block_device_mappings: Vec<BlockDeviceMapping>,
+    /// The AMI's tags (`Tags[]`).
     #[serde(default)]
     pub tags: Vec<Tag>,
     /// The AMI this one was copied or created from, as `describe-images` reports it
     /// (absent for older AMIs and those registered from snapshots).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_image_id: Option<Str>,
+    /// The region of [`source_image_id`](Self::source_image_id) (`SourceImageRegion`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_image_region: Option<Str>,
     /// From `describe-image-attribute --attribute launchPermission`; `None` when not recorded.
@@ -403,6 +490,7 @@ impl Image {
         matches!(self.state.as_deref(), None | Some("available" | "pending"))
     }
 
+    /// The snapshots behind the AMI's EBS block devices (`BlockDeviceMappings[].Ebs.SnapshotId`).
     pub fn snapshot_ids(&self) -> impl Iterator<Item = &str> {
         self.block_device_mappings
             .iter()
@@ -414,17 +502,22 @@ impl Image {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Permission {
+    /// `all` for a public grant (`Group`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group: Option<Str>,
+    /// A 12-digit account id (`UserId`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<Str>,
+    /// An organization ARN (`OrganizationArn`; images only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organization_arn: Option<Str>,
+    /// An organizational unit ARN (`OrganizationalUnitArn`; images only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organizational_unit_arn: Option<Str>,
 }
 
 impl Permission {
+    /// Whether it grants everyone: `Group` is `all`.
     pub fn is_public(&self) -> bool {
         self.group.as_deref() == Some("all")
     }
@@ -444,11 +537,15 @@ impl Permission {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct RetentionRule {
+    /// The rule id (`Identifier`).
     pub identifier: Str,
+    /// The rule's description (`Description`).
     #[serde(default)]
     pub description: Option<Str>,
+    /// The rule's ARN (`RuleArn`).
     #[serde(default)]
     pub rule_arn: Option<Str>,
+    /// How long deleted resources are kept (`RetentionPeriod`).
     #[serde(default)]
     pub retention_period: Option<RetentionPeriod>,
     /// `locked`, `pending_unlock`, `unlocked`, or absent (never locked).
@@ -467,11 +564,13 @@ pub struct RetentionRule {
 }
 
 impl RetentionRule {
+    /// The retention period in days; `None` when unknown or in a unit other than `DAYS`.
     pub fn retention_days(&self) -> Option<u64> {
         let p = self.retention_period.as_ref()?;
         (p.retention_period_unit == "DAYS").then_some(p.retention_period_value)
     }
 
+    /// Whether the rule is locked: `LockState` is `locked` (`pending_unlock` is not).
     pub fn is_locked(&self) -> bool {
         self.lock_state.as_deref() == Some("locked")
     }
@@ -483,17 +582,23 @@ impl RetentionRule {
     }
 }
 
+/// A retention rule's `RetentionPeriod`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct RetentionPeriod {
+    /// The number of units (`RetentionPeriodValue`).
     pub retention_period_value: u64,
+    /// The unit, `DAYS` (`RetentionPeriodUnit`).
     pub retention_period_unit: Str,
 }
 
+/// One of a rule's `ResourceTags[]` or `ExcludeResourceTags[]`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct RetentionRuleTag {
+    /// The tag key (`ResourceTagKey`).
     pub resource_tag_key: Str,
+    /// The tag value (`ResourceTagValue`); absent or empty matches any value.
     #[serde(default)]
     pub resource_tag_value: Option<Str>,
 }

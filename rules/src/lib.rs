@@ -4,6 +4,8 @@
 //! The evaluation is pure: no I/O, no clock, no AWS SDK. [`recorded`] is the one module that
 //! does file I/O: it reads and writes the recorded layout.
 
+#![warn(missing_docs)]
+
 pub mod config;
 pub mod copies;
 pub mod coverage;

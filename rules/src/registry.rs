@@ -6,17 +6,24 @@ use crate::finding::Severity;
 use crate::scope::{AccountScope, Emitter, RegionScope};
 use crate::{iam, prot, rbin, share, tag};
 
+/// A rule family: the `FAMILY` of `SG-FAMILY-NNN`. Serialized lowercase.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Family {
+    /// `SG-TAG-*`: required tags and allowed tag values.
     Tag,
+    /// `SG-PROT-*`: backups of volumes and AMIs: their age, copies, consistency, encryption, tier.
     Prot,
+    /// `SG-RBIN-*`: Recycle Bin retention rules.
     Rbin,
+    /// `SG-SHARE-*`: public and outside-the-organization sharing, block public access.
     Share,
+    /// `SG-IAM-*`: who may destroy or expose backups, and the SCP guardrail.
     Iam,
 }
 
 impl Family {
+    /// The lowercase name, e.g. `prot`.
     pub fn as_str(self) -> &'static str {
         match self {
             Family::Tag => "tag",
@@ -27,6 +34,7 @@ impl Family {
         }
     }
 
+    /// The title reports group rules under, e.g. `Recycle Bin`.
     pub fn title(self) -> &'static str {
         match self {
             Family::Tag => "Tagging",
@@ -47,10 +55,15 @@ pub enum Check {
     Account(fn(&AccountScope, &mut Emitter)),
 }
 
+/// One rule of the registry, with its metadata and its check.
 pub struct Rule {
+    /// The stable id, `SG-FAMILY-NNN`; never reused.
     pub id: &'static str,
+    /// The kebab-case name, e.g. `public-snapshot`.
     pub name: &'static str,
+    /// The family the id names.
     pub family: Family,
+    /// The default severity; config can override it.
     pub severity: Severity,
     /// Whether `snapguard remediate` fixes its findings: the plan has an action that changes
     /// AWS for each of them, not only a manual review. tests/registry.rs holds it to the
@@ -60,6 +73,7 @@ pub struct Rule {
     pub summary: &'static str,
     /// The rule's own source file; its `//!` lines are its documentation.
     pub source: &'static str,
+    /// What the rule looks at, and the function that checks it.
     pub check: Check,
 }
 
@@ -91,6 +105,7 @@ impl Rule {
 /// The sections every rule's documentation has, in order.
 pub const DOC_SECTIONS: [&str; 4] = ["What it checks", "Why it matters", "Example", "Remediation"];
 
+/// Every rule snapguard has, each once.
 pub static RULES: &[&Rule] = &[
     &tag::snapshot_missing_required_tags::RULE,
     &tag::image_missing_required_tags::RULE,

@@ -16,14 +16,20 @@ use crate::remediation::Remediation;
 /// Where a copy of a snapshot or AMI lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CopyLocation {
+    /// The 12-digit id of the account holding the copy.
     pub account_id: String,
+    /// The region holding the copy.
     pub region: String,
     /// The copy's snapshot or AMI id.
     pub resource_id: String,
 }
 
+/// The whole inventory and config, with indexes built once for every rule: the organization's
+/// accounts, each snapshot's and AMI's copies, the parsed SCPs.
 pub struct Context<'a> {
+    /// The inventory being evaluated.
     pub inventory: &'a Inventory,
+    /// The config in force.
     pub config: &'a Config,
     /// The organization's account ids (or, without an organization, the scanned accounts).
     org_accounts: HashSet<&'a str>,
@@ -34,6 +40,7 @@ pub struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
+    /// Builds the indexes over `inventory` (copies are found across all accounts and regions).
     pub fn new(inventory: &'a Inventory, config: &'a Config) -> Context<'a> {
         let org_accounts = match &inventory.organization {
             Some(org) if !org.accounts.is_empty() => {
@@ -142,13 +149,17 @@ fn index_copies(inventory: &Inventory) -> HashMap<String, Vec<CopyLocation>> {
 
 /// One account-region, with indexes its rules share.
 pub struct RegionScope<'a> {
+    /// The inventory and config, with their indexes.
     pub ctx: &'a Context<'a>,
+    /// The account.
     pub account: &'a Account,
+    /// The region of that account.
     pub region: &'a Region,
     latest: OnceLock<HashMap<&'a str, &'a Snapshot>>,
 }
 
 impl<'a> RegionScope<'a> {
+    /// A scope over one region of one account; its indexes are built on first use.
     pub fn new(ctx: &'a Context<'a>, account: &'a Account, region: &'a Region) -> Self {
         RegionScope {
             ctx,
@@ -158,6 +169,7 @@ impl<'a> RegionScope<'a> {
         }
     }
 
+    /// The config in force.
     pub fn config(&self) -> &'a Config {
         self.ctx.config
     }
@@ -240,6 +252,7 @@ impl<'a> RegionScope<'a> {
         )
     }
 
+    /// A snapshot as a finding's resource, with its ARN `arn:aws:ec2:REGION::snapshot/ID`.
     pub fn snapshot(&self, snapshot: &Snapshot) -> Resource {
         Resource {
             kind: "snapshot".into(),
@@ -251,6 +264,7 @@ impl<'a> RegionScope<'a> {
         }
     }
 
+    /// An AMI as a finding's resource, with its ARN `arn:aws:ec2:REGION::image/ID`.
     pub fn image(&self, image_id: &str) -> Resource {
         Resource {
             kind: "image".into(),
@@ -259,10 +273,12 @@ impl<'a> RegionScope<'a> {
         }
     }
 
+    /// A volume as a finding's resource, with its ARN `arn:aws:ec2:REGION:ACCOUNT:volume/ID`.
     pub fn volume(&self, volume_id: &str) -> Resource {
         self.account_resource("volume", volume_id)
     }
 
+    /// An instance as a finding's resource, with its ARN `arn:aws:ec2:REGION:ACCOUNT:instance/ID`.
     pub fn instance(&self, instance_id: &str) -> Resource {
         self.account_resource("instance", instance_id)
     }
@@ -290,6 +306,8 @@ impl<'a> RegionScope<'a> {
         }
     }
 
+    /// A Recycle Bin rule as a finding's resource; its ARN is `rule_arn` when known, else
+    /// `arn:aws:rbin:REGION:ACCOUNT:rule/ID`.
     pub fn retention_rule(&self, rule_id: &str, rule_arn: Option<&str>) -> Resource {
         Resource {
             kind: "retention-rule".into(),
@@ -321,12 +339,15 @@ impl<'a> RegionScope<'a> {
 
 /// One account, for account-wide rules (IAM), with its principals' verdicts computed once.
 pub struct AccountScope<'a> {
+    /// The inventory and config, with their indexes.
     pub ctx: &'a Context<'a>,
+    /// The account.
     pub account: &'a Account,
     principals: OnceLock<Vec<PrincipalVerdicts>>,
 }
 
 impl<'a> AccountScope<'a> {
+    /// A scope over one account; the principals' verdicts are computed on first use.
     pub fn new(ctx: &'a Context<'a>, account: &'a Account) -> Self {
         AccountScope {
             ctx,
@@ -345,17 +366,22 @@ impl<'a> AccountScope<'a> {
 
 /// A finding as a rule writes it; the evaluation fills in rule, place, severity and fingerprint.
 pub struct Draft {
+    /// The resource the finding is about.
     pub resource: Resource,
+    /// One line: what is wrong.
     pub message: String,
     /// Tells apart several findings of one rule on one resource (a tag key, a grantee).
     pub discriminator: String,
+    /// Structured facts behind the message; `Null` for none.
     pub evidence: serde_json::Value,
+    /// What would fix it, when the rule knows.
     pub remediation: Option<Remediation>,
     /// One step below the rule's severity (a grant that holds only under a condition).
     pub lowered: bool,
 }
 
 impl Draft {
+    /// A finding on `resource` with `message`, no discriminator, evidence or remediation.
     pub fn new(resource: Resource, message: String) -> Draft {
         Draft {
             resource,
@@ -367,16 +393,19 @@ impl Draft {
         }
     }
 
+    /// Sets the [`discriminator`](Self::discriminator).
     pub fn discriminator(mut self, d: impl Into<String>) -> Draft {
         self.discriminator = d.into();
         self
     }
 
+    /// Sets the [`evidence`](Self::evidence).
     pub fn evidence(mut self, evidence: serde_json::Value) -> Draft {
         self.evidence = evidence;
         self
     }
 
+    /// Sets the [`remediation`](Self::remediation).
     pub fn remediation(mut self, r: Remediation) -> Draft {
         self.remediation = Some(r);
         self
@@ -394,6 +423,8 @@ pub struct Emitter<'a> {
 }
 
 impl Emitter<'_> {
+    /// Records a finding from `draft`, with the rule's id, name and (possibly lowered) severity,
+    /// the place, and its fingerprint.
     pub fn emit(&mut self, draft: Draft) {
         let fingerprint =
             crate::finding::fingerprint(self.rule.id, &draft.resource.arn, &draft.discriminator);

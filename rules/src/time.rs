@@ -6,28 +6,55 @@ use std::fmt;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
+/// A text that is not an RFC 3339 timestamp, from [`Timestamp::parse`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("expected an RFC 3339 timestamp such as 2024-05-01T12:00:00Z, found {text:?} ({reason})")]
+pub struct TimestampError {
+    /// The text as given.
+    pub text: String,
+    /// What the RFC 3339 parser found wrong with it.
+    pub reason: String,
+}
+
+/// A text that is not a config duration, from [`Duration::parse`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("expected a duration such as \"1d\", \"12h\", \"30m\" or \"2w\", found {text:?}")]
+pub struct DurationError {
+    /// The text as given.
+    pub text: String,
+}
+
 /// Seconds since the Unix epoch, UTC.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp(pub i64);
 
 impl Timestamp {
-    pub fn parse(text: &str) -> Result<Timestamp, String> {
+    /// Parses an RFC 3339 timestamp (`2024-05-01T12:00:00.000Z`, `...+02:00`), dropping
+    /// fractions of a second. Errors with [`TimestampError`] on anything else, impossible dates
+    /// included.
+    pub fn parse(text: &str) -> Result<Timestamp, TimestampError> {
         if let Some(t) = parse_utc_fast(text.as_bytes()) {
             return Ok(t);
         }
         OffsetDateTime::parse(text, &Rfc3339)
             .map(|t| Timestamp(t.unix_timestamp()))
-            .map_err(|e| format!("expected an RFC 3339 timestamp such as 2024-05-01T12:00:00Z, found {text:?} ({e})"))
+            .map_err(|e| TimestampError {
+                text: text.to_owned(),
+                reason: e.to_string(),
+            })
     }
 
+    /// This instant moved back by `d`.
     pub fn minus(self, d: Duration) -> Timestamp {
         Timestamp(self.0 - d.0)
     }
 
+    /// This instant moved forward by `d`.
     pub fn plus(self, d: Duration) -> Timestamp {
         Timestamp(self.0 + d.0)
     }
 
+    /// Seconds from `earlier` to this instant (negative when `earlier` is later).
     pub fn seconds_since(self, earlier: Timestamp) -> i64 {
         self.0 - earlier.0
     }
@@ -128,15 +155,17 @@ impl<'de> Deserialize<'de> for Timestamp {
 pub struct Duration(pub i64);
 
 impl Duration {
+    /// `n` days, in seconds.
     pub const fn days(n: i64) -> Duration {
         Duration(n * 86_400)
     }
 
-    pub fn parse(text: &str) -> Result<Duration, String> {
-        let expected = || {
-            format!(
-                "expected a duration such as \"1d\", \"12h\", \"30m\" or \"2w\", found {text:?}"
-            )
+    /// Parses a config duration: whole numbers each followed by `w`, `d`, `h`, `m` or `s`
+    /// (`90d`, `1d12h`), summed. Errors with [`DurationError`] on any other text, on zero and
+    /// on overflow.
+    pub fn parse(text: &str) -> Result<Duration, DurationError> {
+        let expected = || DurationError {
+            text: text.to_owned(),
         };
         let mut total: i64 = 0;
         let mut number = String::new();

@@ -38,7 +38,7 @@ const REGIONS: [&str; 6] = [
 /// Writes `inventory`, reads it back, and says how the two differ, if they do.
 fn round_trip(inventory: &Inventory) -> Result<(), String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    recorded::write(inventory, dir.path())?;
+    recorded::write(inventory, dir.path()).map_err(|e| e.to_string())?;
     let read = recorded::load(dir.path()).map_err(|errors| {
         let errors: Vec<String> = errors.iter().map(ToString::to_string).collect();
         format!(

@@ -59,9 +59,13 @@ pub fn actions_of_rule(ctx: &Context, rule_id: &str) -> Vec<String> {
 
 /// A user or role and what it can do to backups.
 pub struct PrincipalVerdicts {
+    /// `user` or `role`.
     pub kind: &'static str,
+    /// The user's or role's name.
     pub name: String,
+    /// Its ARN.
     pub arn: String,
+    /// One verdict per protected action.
     pub verdicts: Vec<ActionVerdict>,
 }
 
@@ -81,6 +85,8 @@ impl PrincipalVerdicts {
 /// SCP documents parsed once per evaluation, by policy id.
 pub type ParsedScps = HashMap<String, PolicyDocument>;
 
+/// Parses each collected SCP's document, keyed by policy id (`p-...`); an SCP whose document
+/// does not parse is left out.
 pub fn parse_scps(org: Option<&Organization>) -> ParsedScps {
     org.and_then(|o| o.service_control_policies.as_ref())
         .into_iter()
@@ -145,6 +151,7 @@ pub fn principal(ctx: &Context, arn: &str, tags: &[Tag]) -> Option<Principal> {
     Some(principal)
 }
 
+/// The management account's 12-digit id, when the organization was read.
 pub fn management_account<'a>(ctx: &Context<'a>) -> Option<&'a str> {
     ctx.inventory
         .organization

@@ -33,6 +33,7 @@ use iam::{
     evaluate_principal, scp_exemption, LabelledPolicy, PolicyDocument, PolicyLayers, Verdict,
 };
 
+/// The rule's registry entry; its documentation is this module's.
 pub static RULE: Rule = Rule {
     id: "SG-IAM-005",
     name: "no-scp-guardrail",

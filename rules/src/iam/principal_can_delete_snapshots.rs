@@ -26,6 +26,7 @@ use crate::finding::Severity;
 use crate::registry::{Check, Family, Rule};
 use crate::scope::{AccountScope, Emitter};
 
+/// The rule's registry entry; its documentation is this module's.
 pub static RULE: Rule = Rule {
     id: "SG-IAM-001",
     name: "principal-can-delete-snapshots",

@@ -21,6 +21,7 @@ use crate::finding::Severity;
 use crate::registry::{Check, Family, Rule};
 use crate::scope::{AccountScope, Emitter};
 
+/// The rule's registry entry; its documentation is this module's.
 pub static RULE: Rule = Rule {
     id: "SG-IAM-002",
     name: "principal-can-deregister-images",

@@ -25,6 +25,7 @@ use crate::finding::Severity;
 use crate::registry::{Check, Family, Rule};
 use crate::scope::{AccountScope, Emitter};
 
+/// The rule's registry entry; its documentation is this module's.
 pub static RULE: Rule = Rule {
     id: "SG-IAM-006",
     name: "principal-can-perform-protected-action",

@@ -23,6 +23,7 @@ use crate::finding::Severity;
 use crate::registry::{Check, Family, Rule};
 use crate::scope::{AccountScope, Emitter};
 
+/// The rule's registry entry; its documentation is this module's.
 pub static RULE: Rule = Rule {
     id: "SG-IAM-003",
     name: "principal-can-share-backups",

@@ -13,7 +13,7 @@
 //! ```
 //!
 //! Every name of that layout, the manifest and the operations that gaps name are defined here,
-//! once, for the reader ([`load`]) and the writer ([`write`]).
+//! once, for the reader ([`load`]) and the writer ([`write()`]).
 //!
 //! This is the one module of the crate that does I/O: it reads and writes the files of that
 //! layout.
@@ -29,7 +29,7 @@ mod shapes;
 mod write;
 
 pub use read::{is_account_id, is_region_name, load, InputError};
-pub use write::write;
+pub use write::{write, WriteError};
 
 /// `DIR/manifest.json`.
 pub const MANIFEST: &str = "manifest.json";
@@ -45,7 +45,9 @@ pub const IAM_OPERATION: &str = "iam:GetAccountAuthorizationDetails";
 /// `manifest.json`: what `snapguard collect` knows beyond the CLI outputs.
 #[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct Manifest {
+pub(crate) struct Manifest {
+    /// [`Inventory::collected_at`](crate::Inventory::collected_at); absent in hand-made
+    /// inventories.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub collected_at: Option<Timestamp>,
     /// The regions that were meant to be scanned in every account.
@@ -55,10 +57,13 @@ pub struct Manifest {
     /// organization's accounts; absent means all of its active accounts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accounts: Option<Vec<String>>,
+    /// [`Inventory::not_scanned`](crate::Inventory::not_scanned).
     #[serde(default)]
     pub not_scanned: Vec<Gap>,
+    /// [`Inventory::api_calls`](crate::Inventory::api_calls).
     #[serde(default)]
     pub api_calls: BTreeMap<String, u64>,
+    /// [`Inventory::throttle_retries`](crate::Inventory::throttle_retries).
     #[serde(default)]
     pub throttle_retries: BTreeMap<String, u64>,
 }
@@ -66,13 +71,19 @@ pub struct Manifest {
 /// Every file `organizations/` may hold directly, with the operation it records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OrgFile {
+    /// `describe-organization.json`: `aws organizations describe-organization`.
     DescribeOrganization,
+    /// `list-accounts.json`: `aws organizations list-accounts`.
     Accounts,
+    /// `list-roots.json`: `aws organizations list-roots`.
     Roots,
+    /// `list-policies-SERVICE_CONTROL_POLICY.json`:
+    /// `aws organizations list-policies --filter SERVICE_CONTROL_POLICY`.
     Policies,
 }
 
 impl OrgFile {
+    /// Every variant, in declaration order.
     pub const ALL: [OrgFile; 4] = [
         OrgFile::DescribeOrganization,
         OrgFile::Accounts,
@@ -80,6 +91,7 @@ impl OrgFile {
         OrgFile::Policies,
     ];
 
+    /// The file's name inside `organizations/`.
     pub fn file_name(self) -> &'static str {
         match self {
             OrgFile::DescribeOrganization => "describe-organization.json",
@@ -108,13 +120,18 @@ impl OrgFile {
 /// with the operation each file records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OrgFolder {
+    /// `organizational-units/<parent-id>.json`: `list-organizational-units-for-parent`.
     UnitsForParent,
+    /// `accounts-for-parent/<parent-id>.json`: `list-accounts-for-parent`.
     AccountsForParent,
+    /// `policies/<policy-id>.json`: `describe-policy`.
     Policies,
+    /// `policy-targets/<policy-id>.json`: `list-targets-for-policy`.
     PolicyTargets,
 }
 
 impl OrgFolder {
+    /// Every variant, in declaration order.
     pub const ALL: [OrgFolder; 4] = [
         OrgFolder::UnitsForParent,
         OrgFolder::AccountsForParent,
@@ -122,6 +139,7 @@ impl OrgFolder {
         OrgFolder::PolicyTargets,
     ];
 
+    /// The folder's name inside `organizations/`.
     pub fn dir_name(self) -> &'static str {
         match self {
             OrgFolder::UnitsForParent => "organizational-units",
@@ -161,20 +179,34 @@ const PER_ID_SUFFIX: &str = ".json";
 /// Every file a region folder may hold, with the operation it records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RegionFile {
+    /// `describe-volumes.json`: `aws ec2 describe-volumes`.
     Volumes,
+    /// `describe-instances.json`: `aws ec2 describe-instances`.
     Instances,
+    /// `describe-snapshots.json`: `aws ec2 describe-snapshots --owner-ids self`.
     Snapshots,
+    /// `describe-snapshot-attribute.json`: `aws ec2 describe-snapshot-attribute --attribute
+    /// createVolumePermission`, one per snapshot.
     SnapshotAttributes,
+    /// `describe-images.json`: `aws ec2 describe-images --owners self`.
     Images,
+    /// `describe-image-attribute.json`: `aws ec2 describe-image-attribute --attribute
+    /// launchPermission`, one per AMI.
     ImageAttributes,
+    /// `list-rules-EBS_SNAPSHOT.json`: `aws rbin list-rules --resource-type EBS_SNAPSHOT`.
     SnapshotRules,
+    /// `list-rules-EC2_IMAGE.json`: `aws rbin list-rules --resource-type EC2_IMAGE`.
     ImageRules,
+    /// `get-rule.json`: `aws rbin get-rule`, one per listed rule.
     RuleDetails,
+    /// `get-snapshot-block-public-access-state.json`.
     SnapshotBlockPublicAccess,
+    /// `get-image-block-public-access-state.json`.
     ImageBlockPublicAccess,
 }
 
 impl RegionFile {
+    /// Every variant, in declaration order.
     pub const ALL: [RegionFile; 11] = [
         RegionFile::Volumes,
         RegionFile::Instances,
@@ -189,6 +221,7 @@ impl RegionFile {
         RegionFile::ImageBlockPublicAccess,
     ];
 
+    /// The file's name inside a region folder.
     pub fn file_name(self) -> &'static str {
         match self {
             RegionFile::Volumes => "describe-volumes.json",

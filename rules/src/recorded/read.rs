@@ -26,21 +26,27 @@ mod iam;
 mod organization;
 
 /// A problem with the recorded input: which file, where in it, and what was expected.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+/// Displays as `PATH[:LINE:COLUMN]: MESSAGE`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, thiserror::Error)]
+#[error("{}{}: {message}", path.display(), Position(*position))]
 pub struct InputError {
+    /// The file (or folder) at fault.
     pub path: PathBuf,
     /// Line and column (1-based), when the problem is inside the file.
     pub position: Option<(usize, usize)>,
+    /// What was found and what was expected, as a sentence fragment.
     pub message: String,
 }
 
-impl fmt::Display for InputError {
+/// Displays an [`InputError`]'s position as `:LINE:COLUMN`, or nothing.
+struct Position(Option<(usize, usize)>);
+
+impl fmt::Display for Position {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.path.display())?;
-        if let Some((line, column)) = self.position {
-            write!(f, ":{line}:{column}")?;
+        match self.0 {
+            Some((line, column)) => write!(f, ":{line}:{column}"),
+            None => Ok(()),
         }
-        write!(f, ": {}", self.message)
     }
 }
 
@@ -603,6 +609,7 @@ pub(crate) fn ignorable(name: &str) -> bool {
     name.starts_with('.') || name.ends_with(".md") || name == "snapguard.toml"
 }
 
+/// Whether `name` is a 12-digit AWS account id (an account folder of the recorded layout).
 pub fn is_account_id(name: &str) -> bool {
     name.len() == 12 && name.bytes().all(|b| b.is_ascii_digit())
 }

@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::inventory::{
     Account, Image, Instance, Inventory, OrgAccount, OrgNode, Organization, Region, RetentionRule,
@@ -22,9 +22,55 @@ use super::shapes::{
 };
 use super::{Manifest, OrgFile, OrgFolder, RegionFile, IAM, IAM_FILE, MANIFEST, ORGANIZATIONS};
 
+/// Why [`write()`] stopped: the first file or folder it could not make.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    /// A folder could not be created.
+    #[error("{}: cannot create: {source}", path.display())]
+    Create {
+        /// The folder.
+        path: PathBuf,
+        /// The file system's error.
+        source: std::io::Error,
+    },
+    /// A file's content could not be serialized as JSON.
+    #[error("{}: cannot serialize: {source}", path.display())]
+    Serialize {
+        /// The file it was for.
+        path: PathBuf,
+        /// The serializer's error.
+        source: serde_json::Error,
+    },
+    /// A file could not be written.
+    #[error("{}: cannot write: {source}", path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// The file system's error.
+        source: std::io::Error,
+    },
+    /// An SCP's policy document could not be serialized as the JSON string AWS returns.
+    #[error("SCP {id}: cannot serialize: {source}")]
+    SerializePolicy {
+        /// The policy id (`p-...`).
+        id: String,
+        /// The serializer's error.
+        source: serde_json::Error,
+    },
+}
+
+impl WriteError {
+    fn create(path: &Path, source: std::io::Error) -> WriteError {
+        WriteError::Create {
+            path: path.to_owned(),
+            source,
+        }
+    }
+}
+
 /// Writes `inventory` under `dir` (created if needed; files already there are overwritten).
-pub fn write(inventory: &Inventory, dir: &Path) -> Result<(), String> {
-    fs::create_dir_all(dir).map_err(|e| format!("{}: cannot create: {e}", dir.display()))?;
+pub fn write(inventory: &Inventory, dir: &Path) -> Result<(), WriteError> {
+    fs::create_dir_all(dir).map_err(|e| WriteError::create(dir, e))?;
     let manifest = Manifest {
         collected_at: Some(inventory.collected_at),
         regions: expected_regions(&inventory.accounts),
@@ -61,18 +107,22 @@ fn expected_regions(accounts: &[Account]) -> Vec<String> {
         .collect()
 }
 
-fn put(path: &Path, value: &impl Serialize) -> Result<(), String> {
+fn put(path: &Path, value: &impl Serialize) -> Result<(), WriteError> {
     if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent)
-            .map_err(|e| format!("{}: cannot create: {e}", parent.display()))?;
+        fs::create_dir_all(parent).map_err(|e| WriteError::create(parent, e))?;
     }
-    let mut text = serde_json::to_string_pretty(value)
-        .map_err(|e| format!("{}: cannot serialize: {e}", path.display()))?;
+    let mut text = serde_json::to_string_pretty(value).map_err(|source| WriteError::Serialize {
+        path: path.to_owned(),
+        source,
+    })?;
     text.push('\n');
-    fs::write(path, text).map_err(|e| format!("{}: cannot write: {e}", path.display()))
+    fs::write(path, text).map_err(|source| WriteError::Write {
+        path: path.to_owned(),
+        source,
+    })
 }
 
-fn write_organization(org: &Organization, dir: &Path) -> Result<(), String> {
+fn write_organization(org: &Organization, dir: &Path) -> Result<(), WriteError> {
     if let Some(d) = &org.description {
         put(
             &dir.join(OrgFile::DescribeOrganization.file_name()),
@@ -144,8 +194,12 @@ fn write_organization(org: &Organization, dir: &Path) -> Result<(), String> {
             },
         )?;
         for p in policies {
-            let content = serde_json::to_string(&p.content)
-                .map_err(|e| format!("SCP {}: cannot serialize: {e}", p.id))?;
+            let content = serde_json::to_string(&p.content).map_err(|source| {
+                WriteError::SerializePolicy {
+                    id: p.id.to_string(),
+                    source,
+                }
+            })?;
             put(
                 &dir.join(OrgFolder::Policies.dir_name())
                     .join(OrgFolder::file_name(&p.id)),
@@ -181,8 +235,8 @@ fn policy_summary(p: &ServiceControlPolicy) -> PolicySummary<'_> {
     }
 }
 
-fn write_account(account: &Account, dir: &Path) -> Result<(), String> {
-    fs::create_dir_all(dir).map_err(|e| format!("{}: cannot create: {e}", dir.display()))?;
+fn write_account(account: &Account, dir: &Path) -> Result<(), WriteError> {
+    fs::create_dir_all(dir).map_err(|e| WriteError::create(dir, e))?;
     if let Some(iam) = &account.iam {
         put(&dir.join(IAM).join(IAM_FILE), iam)?;
     }
@@ -192,8 +246,8 @@ fn write_account(account: &Account, dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
-fn write_region(region: &Region, dir: &Path) -> Result<(), String> {
-    fs::create_dir_all(dir).map_err(|e| format!("{}: cannot create: {e}", dir.display()))?;
+fn write_region(region: &Region, dir: &Path) -> Result<(), WriteError> {
+    fs::create_dir_all(dir).map_err(|e| WriteError::create(dir, e))?;
     if let Some(volumes) = &region.volumes {
         put(
             &dir.join(RegionFile::Volumes.file_name()),

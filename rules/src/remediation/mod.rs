@@ -7,63 +7,98 @@
 pub mod plan;
 mod planners;
 
-pub use plan::{Action, Plan, PlanFilter, SafetyClass, Step};
+pub use plan::{Action, Plan, PlanError, PlanFilter, SafetyClass, Step};
 pub use planners::plan;
 
 use serde::{Deserialize, Serialize};
 
+/// What would fix a finding, as the rule that raised it sees it; planning turns it into
+/// [`Action`]s. Serialized with its kind in `action` (snake_case).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum Remediation {
     /// Take a snapshot of one volume.
-    CreateSnapshot { volume_id: String },
+    CreateSnapshot {
+        /// The volume, `vol-...`.
+        volume_id: String,
+    },
     /// Take crash-consistent snapshots of all EBS volumes of an instance at once.
-    CreateSnapshots { instance_id: String },
+    CreateSnapshots {
+        /// The instance, `i-...`.
+        instance_id: String,
+    },
     /// Copy a snapshot into other regions of the same account.
     CopySnapshotToRegions {
+        /// The snapshot to copy, `snap-...`.
         snapshot_id: String,
+        /// The destination regions, e.g. `us-west-2`.
         regions: Vec<String>,
     },
     /// Copy an AMI (and its snapshots) into other regions of the same account.
     CopyImageToRegions {
+        /// The AMI to copy, `ami-...`.
         image_id: String,
+        /// The destination regions.
         regions: Vec<String>,
     },
     /// Copy a snapshot into the archive account.
     CopySnapshotToAccount {
+        /// The snapshot to copy, `snap-...`.
         snapshot_id: String,
+        /// The archive account's 12-digit id.
         account_id: String,
     },
     /// Add tags; values come from config defaults or the source volume.
     AddTags {
+        /// The snapshot, AMI or volume id to tag.
         resource_id: String,
+        /// The missing required tag keys.
         keys: Vec<String>,
     },
     /// Encrypt by copying (the unencrypted original is kept).
-    CopySnapshotEncrypted { snapshot_id: String },
+    CopySnapshotEncrypted {
+        /// The unencrypted snapshot, `snap-...`.
+        snapshot_id: String,
+    },
     /// Move a snapshot to the archive tier.
-    ArchiveSnapshot { snapshot_id: String },
+    ArchiveSnapshot {
+        /// The snapshot, `snap-...`.
+        snapshot_id: String,
+    },
     /// Create (and, when required, lock) a region-level retention rule.
     CreateRetentionRule {
+        /// `EBS_SNAPSHOT` or `EC2_IMAGE`.
         resource_type: String,
+        /// How long the rule keeps deleted resources, in days.
         retention_days: u64,
+        /// Whether to lock the rule once created.
         lock: bool,
     },
     /// Lock an existing retention rule.
-    LockRetentionRule { rule_id: String },
+    LockRetentionRule {
+        /// The rule's identifier.
+        rule_id: String,
+    },
     /// Raise an existing rule's retention period.
     UpdateRetentionPeriod {
+        /// The rule's identifier.
         rule_id: String,
+        /// The new retention period, in days.
         retention_days: u64,
     },
     /// Remove the named grantees from a snapshot's createVolumePermission.
     RemoveSnapshotPermissions {
+        /// The snapshot, `snap-...`.
         snapshot_id: String,
+        /// Each an account id, an organization or OU ARN, or `all` (as
+        /// [`Permission::grantee`](crate::inventory::Permission::grantee) gives them).
         grantees: Vec<String>,
     },
     /// Remove the named grantees from an image's launchPermission.
     RemoveImagePermissions {
+        /// The AMI, `ami-...`.
         image_id: String,
+        /// Each an account id, an organization or OU ARN, or `all`.
         grantees: Vec<String>,
     },
     /// Turn on snapshot block public access (`block-all-sharing`).

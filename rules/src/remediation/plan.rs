@@ -36,6 +36,7 @@ pub struct PlanFilter {
 }
 
 impl PlanFilter {
+    /// Whether `rule_id` matches one of [`rules`](Self::rules) (all do when it is empty).
     pub fn admits_rule(&self, rule_id: &str) -> bool {
         self.rules.is_empty()
             || self
@@ -44,6 +45,7 @@ impl PlanFilter {
                 .any(|p| wildcard::matches(&p.to_ascii_uppercase(), rule_id))
     }
 
+    /// Whether `account_id` is one of [`accounts`](Self::accounts) (all are when it is empty).
     pub fn admits_account(&self, account_id: &str) -> bool {
         self.accounts.is_empty() || self.accounts.iter().any(|a| a == account_id)
     }
@@ -57,10 +59,12 @@ impl PlanFilter {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Plan {
+    /// The plan format's version, [`SCHEMA_VERSION`]; [`Plan::from_json`] reads no other.
     pub schema_version: u32,
     /// When the data the plan rests on was collected: the inventory's (or report's)
     /// `collected_at`.
     pub created_at: Timestamp,
+    /// The filter the plan was made with.
     pub scope: PlanFilter,
     /// In dependency order: an action comes after every action it depends on.
     pub actions: Vec<Action>,
@@ -73,8 +77,10 @@ pub struct Plan {
 pub struct Action {
     /// `act-` and 16 hex digits of a hash of kind, account, region and target.
     pub id: String,
+    /// What to do; serialized as `kind` and `parameters` beside the other fields.
     #[serde(flatten)]
     pub step: Step,
+    /// The 12-digit id of the account the calls are made in.
     pub account_id: String,
     /// Where the calls are made: the destination region of a copy, `global` for IAM reviews.
     pub region: String,
@@ -87,6 +93,7 @@ pub struct Action {
     pub rules: Vec<String>,
     /// The mutating API operations the executor will call (Describe and List calls aside).
     pub calls: Vec<String>,
+    /// How much the action can change; must agree with [`step`](Self::step).
     pub safety: SafetyClass,
     /// Ids of actions that must succeed first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -113,6 +120,7 @@ pub enum SafetyClass {
 }
 
 impl SafetyClass {
+    /// The name as written in the plan (kebab-case), e.g. `restricts-access`.
     pub fn as_str(self) -> &'static str {
         match self {
             SafetyClass::Creates => "creates",
@@ -156,9 +164,11 @@ pub enum Step {
     ManualReview(ManualReview),
 }
 
+/// The parameters of a `create_snapshot` step: snapshot one volume.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreateSnapshot {
+    /// The volume, `vol-...`.
     pub volume_id: String,
     /// Set at creation (`TagSpecifications`), the action id among them.
     pub tags: Tags,
@@ -167,9 +177,12 @@ pub struct CreateSnapshot {
     pub tags_without_value: Vec<String>,
 }
 
+/// The parameters of a `create_snapshots` step: snapshot all EBS volumes of an instance at
+/// one moment, crash-consistent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreateSnapshots {
+    /// The instance, `i-...`.
     pub instance_id: String,
     /// The instance's EBS volumes as far as known; the call snapshots all of them.
     pub volume_ids: Vec<String>,
@@ -181,6 +194,7 @@ pub struct CreateSnapshots {
     /// between is found and finished on the next run).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tags_by_volume: BTreeMap<String, Tags>,
+    /// Required tag keys for which no volume nor config default gives a value.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags_without_value: Vec<String>,
 }
@@ -190,20 +204,29 @@ pub struct CreateSnapshots {
 #[serde(tag = "from", rename_all = "snake_case", deny_unknown_fields)]
 pub enum SnapshotSource {
     /// A snapshot that exists now.
-    Existing { snapshot_id: String },
+    Existing {
+        /// The snapshot, `snap-...`.
+        snapshot_id: String,
+    },
     /// The snapshot of `volume_id` that action `action_id` of this plan creates; the executor
     /// finds it by that action's tag, waits for it to complete, and adds its id as
     /// `snapguard:source-snapshot` to the copy's tags.
     CreatedBy {
+        /// The id of the [`CreateSnapshot`] or [`CreateSnapshots`] action, `act-...`.
         action_id: String,
+        /// The volume whose new snapshot is copied, `vol-...`.
         volume_id: String,
     },
 }
 
+/// The parameters of a `copy_snapshot` step: copy a snapshot into the action's region of the
+/// same account.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CopySnapshot {
+    /// The snapshot to copy.
     pub source: SnapshotSource,
+    /// The region the source snapshot is in.
     pub source_region: String,
     /// Copies are always encrypted; with this key, or the account's default EBS key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -213,22 +236,31 @@ pub struct CopySnapshot {
     pub tags: Tags,
 }
 
+/// The parameters of a `copy_snapshot_to_account` step: share a snapshot with the archive
+/// account and copy it there.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CopySnapshotToAccount {
+    /// The snapshot to copy; it is in the action's region.
     pub source: SnapshotSource,
     /// The account the copy is made in, in the action's region.
     pub archive_account: String,
     /// A key in the archive account; its default EBS key when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<String>,
+    /// Set at creation: the action id, the source markers the copy recogniser reads, and the
+    /// required tags of the source.
     pub tags: Tags,
 }
 
+/// The parameters of a `copy_image` step: copy an AMI and its snapshots into the action's
+/// region of the same account.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CopyImage {
+    /// The AMI to copy, `ami-...`.
     pub source_image_id: String,
+    /// The region the source AMI is in.
     pub source_region: String,
     /// The new AMI's name: the source's, marked as a copy (names are unique per region).
     pub name: String,
@@ -238,49 +270,63 @@ pub struct CopyImage {
     /// Set at creation on the new AMI and on its snapshots: the action id, the source markers
     /// the copy recogniser reads, and the required tags of the source AMI.
     pub tags: Tags,
+    /// Required tag keys for which neither the source AMI nor a config default gives a value.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags_without_value: Vec<String>,
 }
 
+/// The parameters of an `add_tags` step: add missing tags to an existing resource.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AddTags {
+    /// The snapshot, AMI or volume to tag.
     pub resource_id: String,
     /// Only keys the resource lacked when scanned.
     pub tags: Tags,
 }
 
+/// The parameters of a `create_retention_rule` step: create a region-level Recycle Bin rule.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreateRetentionRule {
     /// `EBS_SNAPSHOT` or `EC2_IMAGE`.
     pub resource_type: String,
+    /// How long the rule keeps deleted resources, in days.
     pub retention_days: u64,
     /// Locked at creation with this unlock delay; unlocked when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unlock_delay_days: Option<u64>,
+    /// Tags set on the new rule.
     pub tags: Tags,
 }
 
+/// The parameters of a `lock_retention_rule` step: lock an existing Recycle Bin rule.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LockRetentionRule {
+    /// The rule's identifier.
     pub rule_id: String,
+    /// How long an unlock takes to come into effect, in days.
     pub unlock_delay_days: u64,
 }
 
+/// The parameters of a `remove_snapshot_permissions` or `remove_image_permissions` step:
+/// remove grantees from a snapshot's `createVolumePermission` or an AMI's `launchPermission`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RemovePermissions {
+    /// The snapshot or AMI, `snap-...` or `ami-...`.
     pub resource_id: String,
     /// Only the offending grantees; grantees inside the organization and the trusted
     /// accounts are never listed, so they stay.
     pub grantees: Vec<Permission>,
 }
 
+/// The parameters of a `manual_review` step: what a person should review and do.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ManualReview {
+    /// What to review.
     pub topic: ReviewTopic,
     /// What a person should look at and do, one line each.
     pub items: Vec<String>,
@@ -289,6 +335,7 @@ pub struct ManualReview {
     pub document: Option<serde_json::Value>,
 }
 
+/// What a [`ManualReview`] is about; serialized kebab-case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ReviewTopic {
@@ -317,11 +364,17 @@ impl ReviewTopic {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NotPlanned {
+    /// The rule id, e.g. `SG-PROT-001`.
     pub rule_id: String,
+    /// The 12-digit account id.
     pub account_id: String,
+    /// The finding's region.
     pub region: String,
+    /// The resource the finding is about.
     pub resource_id: String,
+    /// The finding's fingerprint.
     pub fingerprint: String,
+    /// Why no action addresses it.
     pub reason: String,
 }
 
@@ -345,6 +398,7 @@ impl Step {
         }
     }
 
+    /// The safety class this kind of step has.
     pub fn safety(&self) -> SafetyClass {
         match self {
             Step::CreateSnapshot(_)
@@ -466,6 +520,7 @@ impl Action {
 }
 
 impl Plan {
+    /// The plan as pretty-printed JSON with a final newline, as `remediate plan` writes it.
     pub fn to_json(&self) -> String {
         let mut text = serde_json::to_string_pretty(self).expect("a plan always serializes");
         text.push('\n');
@@ -473,28 +528,14 @@ impl Plan {
     }
 
     /// Reads a plan written by `remediate plan`. Errors are sentences to follow the file name.
-    pub fn from_json(text: &str) -> Result<Plan, String> {
-        let document: serde_json::Value = serde_json::from_str(text).map_err(|e| {
-            format!("is not JSON ({e}); expected a plan written by `snapguard remediate plan`")
-        })?;
+    pub fn from_json(text: &str) -> Result<Plan, PlanError> {
+        let document: serde_json::Value = serde_json::from_str(text).map_err(PlanError::NotJson)?;
         match document.get("schema_version").and_then(|v| v.as_u64()) {
-            None => {
-                return Err(
-                    "is not a snapguard plan: it has no numeric `schema_version`; \
-                     expected a plan written by `snapguard remediate plan`"
-                        .into(),
-                )
-            }
-            Some(v) if v != u64::from(SCHEMA_VERSION) => {
-                return Err(format!(
-                    "is a plan of schema_version {v}, and this snapguard reads schema_version \
-                     {SCHEMA_VERSION}; plan again with this version"
-                ))
-            }
+            None => return Err(PlanError::NoSchemaVersion),
+            Some(v) if v != u64::from(SCHEMA_VERSION) => return Err(PlanError::SchemaVersion(v)),
             Some(_) => {}
         }
-        let plan: Plan = serde_json::from_str(text)
-            .map_err(|e| format!("is not a well-formed snapguard plan: {e}"))?;
+        let plan: Plan = serde_json::from_str(text).map_err(PlanError::Malformed)?;
         plan.check()?;
         Ok(plan)
     }
@@ -502,36 +543,71 @@ impl Plan {
     /// What the types cannot say: ids, calls and safety classes agree with each action's
     /// content, and dependencies point backwards. An edited plan cannot claim to only create
     /// while it does something else.
-    fn check(&self) -> Result<(), String> {
+    fn check(&self) -> Result<(), PlanError> {
         let mut seen = BTreeSet::new();
         for (i, action) in self.actions.iter().enumerate() {
-            let place = format!("actions[{i}] ({})", action.id);
+            let refuse = |problem: String| PlanError::Inconsistent {
+                place: format!("actions[{i}] ({})", action.id),
+                problem,
+            };
             if action.id != action.expected_id() {
-                return Err(format!(
-                    "{place}: the id does not match the action's kind, account, region and \
+                return Err(refuse(format!(
+                    "the id does not match the action's kind, account, region and \
                      target (expected {}); plan again instead of editing",
                     action.expected_id()
-                ));
+                )));
             }
             if action.calls != action.step.calls() || action.safety != action.step.safety() {
-                return Err(format!(
-                    "{place}: `calls` and `safety` must be {:?} and {} for a {} action",
+                return Err(refuse(format!(
+                    "`calls` and `safety` must be {:?} and {} for a {} action",
                     action.step.calls(),
                     action.step.safety().as_str(),
                     action.step.kind()
-                ));
+                )));
             }
             if let Some(missing) = action.depends_on.iter().find(|d| !seen.contains(*d)) {
-                return Err(format!(
-                    "{place}: it depends on {missing}, which is not an earlier action of the plan"
-                ));
+                return Err(refuse(format!(
+                    "it depends on {missing}, which is not an earlier action of the plan"
+                )));
             }
             if !seen.insert(action.id.clone()) {
-                return Err(format!("{place}: the id appears twice"));
+                return Err(refuse("the id appears twice".to_owned()));
             }
         }
         Ok(())
     }
+}
+
+/// Why [`Plan::from_json`] refused a plan. Each message is a sentence to follow the file name.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    /// The text is not JSON.
+    #[error("is not JSON ({0}); expected a plan written by `snapguard remediate plan`")]
+    NotJson(serde_json::Error),
+    /// The document has no numeric `schema_version`.
+    #[error(
+        "is not a snapguard plan: it has no numeric `schema_version`; \
+         expected a plan written by `snapguard remediate plan`"
+    )]
+    NoSchemaVersion,
+    /// The document's `schema_version` (given) is not the one this snapguard reads.
+    #[error(
+        "is a plan of schema_version {0}, and this snapguard reads schema_version \
+         {current}; plan again with this version",
+        current = SCHEMA_VERSION
+    )]
+    SchemaVersion(u64),
+    /// The document does not deserialize as a [`Plan`] (unknown key, wrong type, ...).
+    #[error("is not a well-formed snapguard plan: {0}")]
+    Malformed(serde_json::Error),
+    /// An action's id, calls, safety or dependencies disagree with its content.
+    #[error("{place}: {problem}")]
+    Inconsistent {
+        /// `actions[INDEX] (ID)`.
+        place: String,
+        /// What disagrees, and what was expected.
+        problem: String,
+    },
 }
 
 #[cfg(test)]
@@ -554,10 +630,12 @@ mod tests {
         let future = text.replacen("\"schema_version\": 1", "\"schema_version\": 9", 1);
         assert!(Plan::from_json(&future)
             .unwrap_err()
+            .to_string()
             .contains("schema_version 9"));
         let unknown = text.replacen("\"scope\"", "\"scoop\"", 1);
         assert!(Plan::from_json(&unknown)
             .unwrap_err()
+            .to_string()
             .contains("not a well-formed snapguard plan"));
         let disguised = text.replacen(
             "\"safety\": \"creates\"",
@@ -566,9 +644,11 @@ mod tests {
         );
         assert!(Plan::from_json(&disguised)
             .unwrap_err()
+            .to_string()
             .contains("`calls` and `safety`"));
         assert!(Plan::from_json("[]")
             .unwrap_err()
+            .to_string()
             .contains("schema_version"));
     }
 }

@@ -85,7 +85,9 @@ fn parse_fail_on(s: &str) -> Result<FailOn, String> {
     if s == "none" {
         Ok(FailOn(None))
     } else {
-        s.parse().map(|severity| FailOn(Some(severity)))
+        s.parse()
+            .map(|severity| FailOn(Some(severity)))
+            .map_err(|e: rules::finding::SeverityError| e.to_string())
     }
 }
 
