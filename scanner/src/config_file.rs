@@ -24,20 +24,65 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, String> {
         let place = e.span().map(|span| {
             let before = &text[..span.start.min(text.len())];
             let line = before.matches('\n').count() + 1;
-            let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
-            format!(":{line}:{column}")
+            let column = before.chars().count() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+            (line, column)
         });
-        format!(
-            "{}{}: {}",
-            path.display(),
-            place.unwrap_or_default(),
-            e.message().trim_end()
-        )
+        let mut message = e.message().trim_end().replace('\n', ": ");
+        // TOML allows no key or table twice; toml names the second place, add the first.
+        if let (Some(key), Some((line, _))) = (duplicated_key(&message), place) {
+            if let Some((first_line, first_column)) = first_definition(text, key, line) {
+                message.push_str(&format!(
+                    " (first written at {first_line}:{first_column}); expected each key and \
+                     table once"
+                ));
+            }
+        }
+        let place = place.map_or_else(String::new, |(line, column)| format!(":{line}:{column}"));
+        format!("{}{place}: {message}", path.display())
     })?;
     config
         .validate()
         .map_err(|(key, problem)| format!("{}: {key}: {problem}", path.display()))?;
     Ok(config)
+}
+
+/// The key of toml's "duplicate key `KEY` in ..." message.
+fn duplicated_key(message: &str) -> Option<&str> {
+    let rest = &message[message.find("duplicate key `")? + "duplicate key `".len()..];
+    Some(&rest[..rest.find('`')?])
+}
+
+/// Where `key` is first written before `line`, as a key (`key = `, `a.key = `) or in a table
+/// header (`[a.key]`, `[[key]]`): 1-based line and column. A key of a table (not a header at
+/// `line`) is looked for only in that table, since `[[waivers]]` repeat their keys.
+fn first_definition(text: &str, key: &str, line: usize) -> Option<(usize, usize)> {
+    let lines: Vec<&str> = text.lines().take(line.saturating_sub(1)).collect();
+    let is_header = |l: &&str| l.trim_start().starts_with('[');
+    let at_header = text
+        .lines()
+        .nth(line.saturating_sub(1))
+        .is_some_and(|l| is_header(&l));
+    let from = match at_header {
+        true => 0,
+        false => lines.iter().rposition(is_header).unwrap_or(0),
+    };
+    for (index, content) in lines.iter().enumerate().skip(from) {
+        let indent = content.len() - content.trim_start().len();
+        let header = content.trim_start().trim_start_matches('[');
+        let path_end = header.find(['=', ']', '#']).unwrap_or(header.len());
+        let mut offset = indent + (content.trim_start().len() - header.len());
+        for part in header[..path_end].split('.') {
+            let name = part.trim().trim_matches(['"', '\'']);
+            if name == key {
+                let column = content[..offset + (part.len() - part.trim_start().len())]
+                    .chars()
+                    .count();
+                return Some((index + 1, column + 1));
+            }
+            offset += part.len() + 1;
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -119,5 +164,40 @@ expires = 2027-03-01
 
         let e = error("[rules.SG-TAG-001]\nseverity = \"urgent\"\n");
         assert!(e.contains("urgent"), "{e}");
+    }
+
+    #[test]
+    fn a_key_or_table_written_twice_is_an_error() {
+        // toml refuses both, even with the same value: TOML has no duplicates at all.
+        for text in [
+            "[recycle_bin]\nmin_retention_days = 7\nmin_retention_days = 1\n",
+            "[recycle_bin]\nmin_retention_days = 7\nmin_retention_days = 7\n",
+            "[recycle_bin]\nmin_retention_days = 7\n[recycle_bin]\nrequire_lock = false\n",
+            "[iam]\nprotected_actions = [\"ec2:DeleteSnapshot\"]\n[iam]\nprotected_actions = []\n",
+            "recycle_bin.min_retention_days = 7\n[recycle_bin]\nmin_retention_days = 1\n",
+        ] {
+            assert!(error(text).contains("duplicate key"), "{text}");
+        }
+        let e = error("[recycle_bin]\nmin_retention_days = 7\nmin_retention_days = 7\n");
+        assert_eq!(
+            e,
+            "snapguard.toml:3:1: duplicate key `min_retention_days` in table `recycle_bin` \
+             (first written at 2:1); expected each key and table once"
+        );
+        let e = error("[recycle_bin]\nmin_retention_days = 7\n\n [recycle_bin]\n");
+        assert!(e.starts_with("snapguard.toml:4:2: invalid table header: duplicate key `recycle_bin` in document root (first written at 1:2)"), "{e}");
+        let e =
+            error("recycle_bin.min_retention_days = 7\n[recycle_bin]\nmin_retention_days = 1\n");
+        assert!(e.contains("(first written at 1:1)"), "{e}");
+        let e = error("[iam]\nexempt_principals = []\n[iam]\nexempt_principals = []\n");
+        assert!(e.contains("duplicate key `iam`"), "{e}");
+        // In an array of tables, the first place is in the same entry.
+        let waiver = "[[waivers]]\nrule = \"SG-TAG-001\"\nresource = \"*\"\nreason = \"r\"\nexpires = 2027-01-01\n";
+        let e = error(&format!("{waiver}{waiver}rule = \"SG-TAG-002\"\n"));
+        assert!(
+            e.starts_with("snapguard.toml:11:1: duplicate key `rule`"),
+            "{e}"
+        );
+        assert!(e.contains("(first written at 7:1)"), "{e}");
     }
 }
