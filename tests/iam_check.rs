@@ -382,6 +382,12 @@ fn bad_inputs_name_the_file_and_place() {
             "bad/missing.json: ",
             "cannot read the file",
         ),
+        // An absent list was not collected: it is not "no roles".
+        (
+            "bad/authorization-details-without-roles.json",
+            "bad/authorization-details-without-roles.json:1: ",
+            "missing field `RoleDetailList`; expected all four lists",
+        ),
     ];
     for (file, place, message) in cases {
         let out = check(&[file]);

@@ -29,16 +29,17 @@ pub struct Tag {
 }
 
 /// `aws iam get-account-authorization-details`: every user, group, role and managed policy.
+///
+/// The four lists are required: the command prints each of them (empty when there is nothing)
+/// unless it was asked for a subset with `--filter`, so an absent list means that part was not
+/// collected, and reading it as empty would make the account look safer than it is (no roles,
+/// no groups granting anything). Serde reports the absent key as ``missing field `RoleDetailList` ``.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct AuthorizationDetails {
-    #[serde(default)]
     pub user_detail_list: Vec<UserDetail>,
-    #[serde(default)]
     pub group_detail_list: Vec<GroupDetail>,
-    #[serde(default)]
     pub role_detail_list: Vec<RoleDetail>,
-    #[serde(default)]
     pub policies: Vec<ManagedPolicyDetail>,
 }
 
