@@ -591,3 +591,118 @@ fn the_shipped_remediation_roles_pass_the_gate() {
         assert_eq!(verdict(&report, archive, action), "not_allowed");
     }
 }
+
+/// `iam check` run in `fixtures/regressions/iam-base-same-file-name`: two environments, each
+/// with its own `plan.json`, where only prod widens `ec2:Describe*` to `ec2:*`.
+fn check_environments(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_snapguard"))
+        .args(["iam", "check", "--format", "json"])
+        .args(args)
+        .current_dir(root().join("fixtures/regressions/iam-base-same-file-name"))
+        .output()
+        .expect("run snapguard")
+}
+
+#[test]
+fn base_files_pair_by_path_in_every_argument_order() {
+    let (hp, hs) = ("head/prod/plan.json", "head/staging/plan.json");
+    let (bp, bs) = ("base/prod/plan.json", "base/staging/plan.json");
+    let orders: [&[&str]; 8] = [
+        &[hp, hs, "--base", bp, bs],
+        &[hs, hp, "--base", bp, bs],
+        &[hp, hs, "--base", bs, bp],
+        &[hs, hp, "--base", bs, bp],
+        &["--base", bs, bp, "--", hp, hs],
+        &["--base", bp, "--base", bs, "--", hs, hp],
+        &[hs, "--base", bs, "--fail-on", "allowed", hp, "--base", bp],
+        &[
+            "--base=base/staging/plan.json",
+            hp,
+            "--base=base/prod/plan.json",
+            hs,
+        ],
+    ];
+    for args in orders {
+        let out = check_environments(args);
+        assert_eq!(code(&out), 1, "{args:?}: {}", stderr(&out));
+        let report = json(&out);
+        let regressions: Vec<(&str, &str)> = report["regressions"]
+            .as_array()
+            .expect("regressions")
+            .iter()
+            .map(|r| (r["file"].as_str().unwrap(), r["action"].as_str().unwrap()))
+            .collect();
+        assert!(
+            regressions.contains(&(hp, "ec2:DeleteSnapshot")),
+            "{args:?}: {regressions:?}"
+        );
+        assert!(
+            regressions.iter().all(|(file, _)| *file == hp),
+            "staging did not change: {args:?}: {regressions:?}"
+        );
+        let mut compared: Vec<(String, String)> = report["compared"]
+            .as_array()
+            .expect("compared")
+            .iter()
+            .map(|p| (p["file"].to_string(), p["base"].to_string()))
+            .collect();
+        compared.sort();
+        assert_eq!(
+            compared,
+            [
+                (format!("{hp:?}"), format!("{bp:?}")),
+                (format!("{hs:?}"), format!("{bs:?}"))
+            ],
+            "{args:?}"
+        );
+    }
+    // Base files before the head files without `--` leave no PATH: a usage error.
+    let out = check_environments(&["--base", bp, bs, hp, hs]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+}
+
+#[test]
+fn a_head_file_without_a_base_file_is_new() {
+    // Staging's base only: prod has no base, so each of its grants is a regression.
+    let out = check_environments(&[
+        "head/prod/plan.json",
+        "head/staging/plan.json",
+        "--base",
+        "base/staging/plan.json",
+    ]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let report = json(&out);
+    let regressions = report["regressions"].as_array().expect("regressions");
+    assert!(regressions
+        .iter()
+        .any(|r| r["file"] == "head/prod/plan.json"
+            && r["action"] == "ec2:DeleteSnapshot"
+            && r["presence"] == "added"
+            && r["after"] == "allowed"));
+    assert!(regressions
+        .iter()
+        .all(|r| r["file"] == "head/prod/plan.json"));
+    assert!(report["compared"]
+        .as_array()
+        .expect("compared")
+        .contains(&serde_json::json!({"file": "head/prod/plan.json", "base": null})));
+    // The table says so first.
+    let table = Command::new(env!("CARGO_BIN_EXE_snapguard"))
+        .args([
+            "iam",
+            "check",
+            "head/prod/plan.json",
+            "head/staging/plan.json",
+        ])
+        .args(["--base", "base/staging/plan.json"])
+        .current_dir(root().join("fixtures/regressions/iam-base-same-file-name"))
+        .output()
+        .expect("run snapguard");
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        text.starts_with(
+            "head/prod/plan.json: no base file is paired with it; everything it grants is new."
+        ),
+        "{text}"
+    );
+}
