@@ -21,6 +21,7 @@
 //! and is shared by the scan's IAM rules and the `iam check` CI gate, so that both reach the
 //! same verdict on the same data.
 
+pub mod actions;
 pub mod arn;
 pub mod authorization_details;
 pub mod check;
@@ -29,6 +30,8 @@ mod engine;
 pub mod inputs;
 mod policy;
 mod principal;
+pub mod regions;
+pub mod suggest;
 mod targets;
 pub mod wildcard;
 
