@@ -706,3 +706,107 @@ fn a_head_file_without_a_base_file_is_new() {
         "{text}"
     );
 }
+
+/// Writes `files` into a temporary folder and runs `iam check` on all of them there.
+fn check_files(files: &[(&str, String)]) -> (Output, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).expect("write");
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_snapguard"))
+        .args(["iam", "check", "--format", "json"])
+        .args(files.iter().map(|(name, _)| name))
+        .current_dir(dir.path())
+        .output()
+        .expect("run snapguard");
+    (out, dir)
+}
+
+fn plan_with_policy(policy: &str) -> String {
+    serde_json::json!({
+        "format_version": "1.2",
+        "resource_changes": [{
+            "address": "aws_iam_policy.p", "type": "aws_iam_policy",
+            "change": {"actions": ["create"], "after": {"policy": policy}, "after_unknown": {}}
+        }]
+    })
+    .to_string()
+}
+
+#[test]
+fn a_key_written_twice_is_refused_in_every_input_kind() {
+    let policy_twice = r#"{"Statement": [{"Effect": "Allow", "Action": "ec2:DescribeImages", "Action": "ec2:DeleteSnapshot", "Resource": "*"}]}"#;
+    let cases: [(&str, String, &str); 6] = [
+        ("policy.json", policy_twice.to_owned(), "policy.json:1:"),
+        // The policy is JSON text inside the plan: its own lines and columns are named.
+        (
+            "plan.json",
+            plan_with_policy(policy_twice),
+            "aws_iam_policy.p: policy: the policy text at its line 1: the key \"Action\" is written twice",
+        ),
+        (
+            "plan-twice.json",
+            "{\"format_version\": \"1.2\", \"resource_changes\": [{\"address\": \"a.b\",\n \"type\": \"aws_iam_policy\", \"type\": \"aws_s3_bucket\"}]}".to_owned(),
+            "plan-twice.json:2:28: the key \"type\" is written twice in one object, at 2:2 and at 2:28",
+        ),
+        (
+            "details.json",
+            "{\"UserDetailList\": [], \"GroupDetailList\": [], \"Policies\": [],\n\"RoleDetailList\": [{\"RoleName\": \"a\", \"Arn\": \"arn:aws:iam::111111111111:role/a\",\n\"RolePolicyList\": [], \"RolePolicyList\": [{\"PolicyName\": \"p\", \"PolicyDocument\": {}}]}]}".to_owned(),
+            "details.json:3:23: the key \"RolePolicyList\" is written twice in one object, at 3:1 and at 3:23",
+        ),
+        (
+            "stack.json",
+            "{\"Resources\": {\"R\": {\"Type\": \"AWS::SNS::Topic\", \"Type\": \"AWS::IAM::ManagedPolicy\"}}}".to_owned(),
+            "stack.json:1:49: the key \"Type\" is written twice in one object, at 1:22 and at 1:49",
+        ),
+        (
+            "stack.yaml",
+            "Resources:\n  R:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      PolicyDocument: {Statement: [{Effect: Allow, Action: '*', Resource: '*', Effect: Deny}]}\n".to_owned(),
+            "stack.yaml:5:80: the key \"Effect\" is written twice in one object, at 5:37 and at 5:80",
+        ),
+    ];
+    for (name, text, message) in cases {
+        let (out, _dir) = check_files(&[(name, text)]);
+        assert_eq!(code(&out), 2, "{name}: {}", stderr(&out));
+        assert!(stderr(&out).contains(message), "{name}: {}", stderr(&out));
+    }
+    // The same key with the same value has one meaning.
+    let same = r#"{"Statement": [{"Effect": "Allow", "Action": "ec2:DeleteSnapshot", "Action": "ec2:DeleteSnapshot", "Resource": "*"}]}"#;
+    let (out, _dir) = check_files(&[("same.json", same.to_owned())]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert_eq!(
+        verdict(&json(&out), "same.json", "ec2:DeleteSnapshot"),
+        "allowed"
+    );
+}
+
+#[test]
+fn nesting_too_deep_is_refused_in_every_input_kind() {
+    let deep = |levels: usize| format!("{}{}", "[".repeat(levels), "]".repeat(levels));
+    let policy = format!("{{\"Statement\": {}}}", deep(50_000));
+    let cases = [
+        ("policy.json", policy.clone()),
+        ("plan.json", plan_with_policy(&policy)),
+        (
+            "stack.yaml",
+            format!(
+                "Resources:\n  R:\n    Type: AWS::IAM::Policy\n    Properties:\n      PolicyDocument:\n        Statement: {}\n",
+                deep(50_000)
+            ),
+        ),
+        (
+            "details.json",
+            format!("{{\"UserDetailList\": {}}}", deep(50_000)),
+        ),
+    ];
+    for (name, text) in cases {
+        let (out, _dir) = check_files(&[(name, text)]);
+        assert_eq!(code(&out), 2, "{name}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(err.contains(name), "{name}: {err}");
+        assert!(
+            err.contains("lists and objects are nested too deep: more than 128 levels"),
+            "{name}: {err}"
+        );
+    }
+}

@@ -375,6 +375,10 @@ struct YamlEvents<'t> {
 }
 
 fn yaml_error(e: ScanError) -> SyntaxError {
+    // The scanner's own bound on flow collections (`[[[...`), which it may reach reading ahead.
+    if e.info() == "recursion limit exceeded" {
+        return too_deep(e.marker().line(), e.marker().col() + 1);
+    }
     SyntaxError {
         line: e.marker().line(),
         column: e.marker().col() + 1,
@@ -597,8 +601,13 @@ mod tests {
         let e = parse_yaml(&yaml(20_000)).expect_err("too deep");
         assert!(e.message.contains("nested too deep"), "{e}");
         // Flow collections and mappings count alike.
-        let flow = format!("a: {}{}\n", "{b: ".repeat(200), "}".repeat(200));
-        assert!(parse_yaml(&flow).is_err());
+        for flow in [
+            format!("a: {}{}\n", "{b: ".repeat(200), "}".repeat(200)),
+            format!("a: {}{}\n", "[".repeat(50_000), "]".repeat(50_000)),
+        ] {
+            let e = parse_yaml(&flow).expect_err("too deep");
+            assert!(e.message.contains("nested too deep"), "{e}");
+        }
 
         // Policy text read straight into a `serde_json::Value` (the scan's policies) relies on
         // serde_json's own limit of 128 levels, which must stay on.
