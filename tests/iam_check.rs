@@ -382,6 +382,12 @@ fn bad_inputs_name_the_file_and_place() {
             "bad/missing.json: ",
             "cannot read the file",
         ),
+        // An absent list was not collected: it is not "no roles".
+        (
+            "bad/authorization-details-without-roles.json",
+            "bad/authorization-details-without-roles.json:1: ",
+            "missing field `RoleDetailList`; expected all four lists",
+        ),
     ];
     for (file, place, message) in cases {
         let out = check(&[file]);
@@ -583,5 +589,224 @@ fn the_shipped_remediation_roles_pass_the_gate() {
     for action in ["ec2:ModifySnapshotAttribute", "ec2:ModifyImageAttribute"] {
         assert_eq!(verdict(&report, remediation, action), "allowed_conditional");
         assert_eq!(verdict(&report, archive, action), "not_allowed");
+    }
+}
+
+/// `iam check` run in `fixtures/regressions/iam-base-same-file-name`: two environments, each
+/// with its own `plan.json`, where only prod widens `ec2:Describe*` to `ec2:*`.
+fn check_environments(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_snapguard"))
+        .args(["iam", "check", "--format", "json"])
+        .args(args)
+        .current_dir(root().join("fixtures/regressions/iam-base-same-file-name"))
+        .output()
+        .expect("run snapguard")
+}
+
+#[test]
+fn base_files_pair_by_path_in_every_argument_order() {
+    let (hp, hs) = ("head/prod/plan.json", "head/staging/plan.json");
+    let (bp, bs) = ("base/prod/plan.json", "base/staging/plan.json");
+    let orders: [&[&str]; 8] = [
+        &[hp, hs, "--base", bp, bs],
+        &[hs, hp, "--base", bp, bs],
+        &[hp, hs, "--base", bs, bp],
+        &[hs, hp, "--base", bs, bp],
+        &["--base", bs, bp, "--", hp, hs],
+        &["--base", bp, "--base", bs, "--", hs, hp],
+        &[hs, "--base", bs, "--fail-on", "allowed", hp, "--base", bp],
+        &[
+            "--base=base/staging/plan.json",
+            hp,
+            "--base=base/prod/plan.json",
+            hs,
+        ],
+    ];
+    for args in orders {
+        let out = check_environments(args);
+        assert_eq!(code(&out), 1, "{args:?}: {}", stderr(&out));
+        let report = json(&out);
+        let regressions: Vec<(&str, &str)> = report["regressions"]
+            .as_array()
+            .expect("regressions")
+            .iter()
+            .map(|r| (r["file"].as_str().unwrap(), r["action"].as_str().unwrap()))
+            .collect();
+        assert!(
+            regressions.contains(&(hp, "ec2:DeleteSnapshot")),
+            "{args:?}: {regressions:?}"
+        );
+        assert!(
+            regressions.iter().all(|(file, _)| *file == hp),
+            "staging did not change: {args:?}: {regressions:?}"
+        );
+        let mut compared: Vec<(String, String)> = report["compared"]
+            .as_array()
+            .expect("compared")
+            .iter()
+            .map(|p| (p["file"].to_string(), p["base"].to_string()))
+            .collect();
+        compared.sort();
+        assert_eq!(
+            compared,
+            [
+                (format!("{hp:?}"), format!("{bp:?}")),
+                (format!("{hs:?}"), format!("{bs:?}"))
+            ],
+            "{args:?}"
+        );
+    }
+    // Base files before the head files without `--` leave no PATH: a usage error.
+    let out = check_environments(&["--base", bp, bs, hp, hs]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+}
+
+#[test]
+fn a_head_file_without_a_base_file_is_new() {
+    // Staging's base only: prod has no base, so each of its grants is a regression.
+    let out = check_environments(&[
+        "head/prod/plan.json",
+        "head/staging/plan.json",
+        "--base",
+        "base/staging/plan.json",
+    ]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let report = json(&out);
+    let regressions = report["regressions"].as_array().expect("regressions");
+    assert!(regressions
+        .iter()
+        .any(|r| r["file"] == "head/prod/plan.json"
+            && r["action"] == "ec2:DeleteSnapshot"
+            && r["presence"] == "added"
+            && r["after"] == "allowed"));
+    assert!(regressions
+        .iter()
+        .all(|r| r["file"] == "head/prod/plan.json"));
+    assert!(report["compared"]
+        .as_array()
+        .expect("compared")
+        .contains(&serde_json::json!({"file": "head/prod/plan.json", "base": null})));
+    // The table says so first.
+    let table = Command::new(env!("CARGO_BIN_EXE_snapguard"))
+        .args([
+            "iam",
+            "check",
+            "head/prod/plan.json",
+            "head/staging/plan.json",
+        ])
+        .args(["--base", "base/staging/plan.json"])
+        .current_dir(root().join("fixtures/regressions/iam-base-same-file-name"))
+        .output()
+        .expect("run snapguard");
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        text.starts_with(
+            "head/prod/plan.json: no base file is paired with it; everything it grants is new."
+        ),
+        "{text}"
+    );
+}
+
+/// Writes `files` into a temporary folder and runs `iam check` on all of them there.
+fn check_files(files: &[(&str, String)]) -> (Output, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).expect("write");
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_snapguard"))
+        .args(["iam", "check", "--format", "json"])
+        .args(files.iter().map(|(name, _)| name))
+        .current_dir(dir.path())
+        .output()
+        .expect("run snapguard");
+    (out, dir)
+}
+
+fn plan_with_policy(policy: &str) -> String {
+    serde_json::json!({
+        "format_version": "1.2",
+        "resource_changes": [{
+            "address": "aws_iam_policy.p", "type": "aws_iam_policy",
+            "change": {"actions": ["create"], "after": {"policy": policy}, "after_unknown": {}}
+        }]
+    })
+    .to_string()
+}
+
+#[test]
+fn a_key_written_twice_is_refused_in_every_input_kind() {
+    let policy_twice = r#"{"Statement": [{"Effect": "Allow", "Action": "ec2:DescribeImages", "Action": "ec2:DeleteSnapshot", "Resource": "*"}]}"#;
+    let cases: [(&str, String, &str); 6] = [
+        ("policy.json", policy_twice.to_owned(), "policy.json:1:"),
+        // The policy is JSON text inside the plan: its own lines and columns are named.
+        (
+            "plan.json",
+            plan_with_policy(policy_twice),
+            "aws_iam_policy.p: policy: the policy text at its line 1: the key \"Action\" is written twice",
+        ),
+        (
+            "plan-twice.json",
+            "{\"format_version\": \"1.2\", \"resource_changes\": [{\"address\": \"a.b\",\n \"type\": \"aws_iam_policy\", \"type\": \"aws_s3_bucket\"}]}".to_owned(),
+            "plan-twice.json:2:28: the key \"type\" is written twice in one object, at 2:2 and at 2:28",
+        ),
+        (
+            "details.json",
+            "{\"UserDetailList\": [], \"GroupDetailList\": [], \"Policies\": [],\n\"RoleDetailList\": [{\"RoleName\": \"a\", \"Arn\": \"arn:aws:iam::111111111111:role/a\",\n\"RolePolicyList\": [], \"RolePolicyList\": [{\"PolicyName\": \"p\", \"PolicyDocument\": {}}]}]}".to_owned(),
+            "details.json:3:23: the key \"RolePolicyList\" is written twice in one object, at 3:1 and at 3:23",
+        ),
+        (
+            "stack.json",
+            "{\"Resources\": {\"R\": {\"Type\": \"AWS::SNS::Topic\", \"Type\": \"AWS::IAM::ManagedPolicy\"}}}".to_owned(),
+            "stack.json:1:49: the key \"Type\" is written twice in one object, at 1:22 and at 1:49",
+        ),
+        (
+            "stack.yaml",
+            "Resources:\n  R:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      PolicyDocument: {Statement: [{Effect: Allow, Action: '*', Resource: '*', Effect: Deny}]}\n".to_owned(),
+            "stack.yaml:5:80: the key \"Effect\" is written twice in one object, at 5:37 and at 5:80",
+        ),
+    ];
+    for (name, text, message) in cases {
+        let (out, _dir) = check_files(&[(name, text)]);
+        assert_eq!(code(&out), 2, "{name}: {}", stderr(&out));
+        assert!(stderr(&out).contains(message), "{name}: {}", stderr(&out));
+    }
+    // The same key with the same value has one meaning.
+    let same = r#"{"Statement": [{"Effect": "Allow", "Action": "ec2:DeleteSnapshot", "Action": "ec2:DeleteSnapshot", "Resource": "*"}]}"#;
+    let (out, _dir) = check_files(&[("same.json", same.to_owned())]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert_eq!(
+        verdict(&json(&out), "same.json", "ec2:DeleteSnapshot"),
+        "allowed"
+    );
+}
+
+#[test]
+fn nesting_too_deep_is_refused_in_every_input_kind() {
+    let deep = |levels: usize| format!("{}{}", "[".repeat(levels), "]".repeat(levels));
+    let policy = format!("{{\"Statement\": {}}}", deep(50_000));
+    let cases = [
+        ("policy.json", policy.clone()),
+        ("plan.json", plan_with_policy(&policy)),
+        (
+            "stack.yaml",
+            format!(
+                "Resources:\n  R:\n    Type: AWS::IAM::Policy\n    Properties:\n      PolicyDocument:\n        Statement: {}\n",
+                deep(50_000)
+            ),
+        ),
+        (
+            "details.json",
+            format!("{{\"UserDetailList\": {}}}", deep(50_000)),
+        ),
+    ];
+    for (name, text) in cases {
+        let (out, _dir) = check_files(&[(name, text)]);
+        assert_eq!(code(&out), 2, "{name}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(err.contains(name), "{name}: {err}");
+        assert!(
+            err.contains("lists and objects are nested too deep: more than 128 levels"),
+            "{name}: {err}"
+        );
     }
 }

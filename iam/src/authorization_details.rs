@@ -31,20 +31,21 @@ pub struct Tag {
 }
 
 /// `aws iam get-account-authorization-details`: every user, group, role and managed policy.
+///
+/// The four lists are required: the command prints each of them (empty when there is nothing)
+/// unless it was asked for a subset with `--filter`, so an absent list means that part was not
+/// collected, and reading it as empty would make the account look safer than it is (no roles,
+/// no groups granting anything). Serde reports the absent key as ``missing field `RoleDetailList` ``.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct AuthorizationDetails {
-    /// `UserDetailList`: every IAM user.
-    #[serde(default)]
+    /// `UserDetailList`: every IAM user (required: an absent list is not an empty one).
     pub user_detail_list: Vec<UserDetail>,
-    /// `GroupDetailList`: every IAM group, with its policies.
-    #[serde(default)]
+    /// `GroupDetailList`: every IAM group, with its policies (required).
     pub group_detail_list: Vec<GroupDetail>,
-    /// `RoleDetailList`: every IAM role, service-linked roles included.
-    #[serde(default)]
+    /// `RoleDetailList`: every IAM role, service-linked roles included (required).
     pub role_detail_list: Vec<RoleDetail>,
-    /// `Policies`: the customer and AWS managed policies in use, with every version.
-    #[serde(default)]
+    /// `Policies`: the customer and AWS managed policies in use, with every version (required).
     pub policies: Vec<ManagedPolicyDetail>,
 }
 

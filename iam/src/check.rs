@@ -3,9 +3,18 @@
 //! [`check`] reads the head files (and the base files, with `--base`) and evaluates every
 //! policy, principal and guardrail in them; [`Evaluated::outcome`] applies the `--fail-on`
 //! threshold. Printing is the caller's.
+//!
+//! With a base, each head file is compared with its own base file ([`pair_files`]): by the
+//! path relative to each side's root, the deepest folder that holds all of that side's files
+//! (`head/prod/plan.json` with `base/prod/plan.json`, `infra/plan.json` with
+//! `../base/infra/plan.json`), whatever the order of the arguments. When that pairs no file at
+//! all, the two sides are laid out differently (`terraform/head/plan.json` against
+//! `terraform/base/plan.json`), and files are paired by the longest common end of their paths
+//! (at least the file name), where that is unambiguous. A head file without a base file is new:
+//! everything it grants is a regression.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Component, Path, PathBuf};
 use std::sync::LazyLock;
 
 use serde::Serialize;
@@ -61,7 +70,8 @@ impl SubjectKind {
 pub struct Subject {
     /// The input file it was read from, as given on the command line.
     pub file: PathBuf,
-    /// The file's name: base and head files are matched by it.
+    /// The file as the comparison knows it ([`file_key`]): for a base subject, the head file its
+    /// file is paired with, or its own path marked as base when it has none.
     pub file_key: String,
     /// Its address in the file: a Terraform resource address, a CloudFormation logical id and policy name, a principal ARN, or the file name for a bare document.
     pub address: String,
@@ -218,12 +228,185 @@ fn evaluate_guardrail(scp: &FoundPolicy, actions: &[String]) -> Vec<ActionVerdic
     evaluate_principal(&principal, &layers, actions)
 }
 
-/// Base and head files are matched by name, so that the base may be checked out anywhere.
+/// A head file's key in the comparison: its path as given.
 pub fn file_key(path: &Path) -> String {
-    path.file_name()
-        .unwrap_or(path.as_os_str())
-        .to_string_lossy()
-        .into_owned()
+    path.to_string_lossy().into_owned()
+}
+
+/// The key of a base file that no head file is paired with.
+fn unpaired_base_key(path: &Path) -> String {
+    format!("base:{}", path.to_string_lossy())
+}
+
+/// A head file and the base file it is compared with; either may be absent (a new file, a
+/// removed one).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FilePair {
+    /// The file after the change, as given; `None` when the change removed it.
+    pub head: Option<PathBuf>,
+    /// The file before the change, as given; `None` when the change added it.
+    pub base: Option<PathBuf>,
+}
+
+/// The path made absolute (from the current folder) with `.` and `..` resolved as text, so
+/// that `./a/../b/x.json` and `b/x.json` are one file.
+fn normalized(path: &Path) -> Vec<String> {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+    let mut parts: Vec<String> = Vec::new();
+    for component in absolute.components() {
+        match component {
+            Component::ParentDir => {
+                parts.pop();
+            }
+            Component::CurDir => {}
+            other => parts.push(other.as_os_str().to_string_lossy().into_owned()),
+        }
+    }
+    parts
+}
+
+/// The paths without repeats: a file given twice (however written) counts once.
+pub fn distinct(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut seen = Vec::new();
+    let mut kept = Vec::new();
+    for path in paths {
+        let parts = normalized(path);
+        if !seen.contains(&parts) {
+            seen.push(parts);
+            kept.push(path.clone());
+        }
+    }
+    kept
+}
+
+/// The paths of one side relative to its root, the deepest folder holding all of them.
+fn relative_to_root(paths: &[Vec<String>]) -> Vec<&[String]> {
+    let folder = |p: &Vec<String>| p.len().saturating_sub(1);
+    let mut root = paths.iter().map(folder).min().unwrap_or(0);
+    if let Some(first) = paths.first() {
+        for path in paths {
+            root = root.min(first.iter().zip(path).take_while(|(a, b)| a == b).count());
+        }
+    }
+    paths.iter().map(|p| &p[root..]).collect()
+}
+
+/// Pairs head files with base files (see the module's documentation). Returns every head file
+/// with its base file or none, then every base file no head file is paired with; and an error
+/// for each head file that two base files (or base file that two head files) match equally.
+/// A path given twice on one side counts once.
+pub fn pair_files(head: &[PathBuf], base: &[PathBuf]) -> (Vec<FilePair>, Vec<InputError>) {
+    let with_parts = |paths: &[PathBuf]| -> Vec<(PathBuf, Vec<String>)> {
+        distinct(paths)
+            .into_iter()
+            .map(|p| {
+                let parts = normalized(&p);
+                (p, parts)
+            })
+            .collect()
+    };
+    let (head, base) = (with_parts(head), with_parts(base));
+    let mut base_of: Vec<Option<usize>> = vec![None; head.len()];
+    let mut errors = Vec::new();
+
+    let head_parts: Vec<Vec<String>> = head.iter().map(|(_, p)| p.clone()).collect();
+    let base_parts: Vec<Vec<String>> = base.iter().map(|(_, p)| p.clone()).collect();
+    let head_relative = relative_to_root(&head_parts);
+    let base_relative = relative_to_root(&base_parts);
+    let by_relative: HashMap<&[String], usize> = base_relative
+        .iter()
+        .enumerate()
+        .map(|(j, r)| (*r, j))
+        .collect();
+    for (i, relative) in head_relative.iter().enumerate() {
+        base_of[i] = by_relative.get(relative).copied();
+    }
+
+    if base_of.iter().all(Option::is_none) {
+        // Laid out differently: the longest common end of the paths, longest first.
+        let common_end = |a: &[String], b: &[String]| {
+            a.iter()
+                .rev()
+                .zip(b.iter().rev())
+                .take_while(|(x, y)| x == y)
+                .count()
+        };
+        let mut levels: BTreeMap<std::cmp::Reverse<usize>, Vec<(usize, usize)>> = BTreeMap::new();
+        for (i, h) in head_parts.iter().enumerate() {
+            for (j, b) in base_parts.iter().enumerate() {
+                let length = common_end(h, b);
+                if length > 0 {
+                    levels
+                        .entry(std::cmp::Reverse(length))
+                        .or_default()
+                        .push((i, j));
+                }
+            }
+        }
+        let mut base_taken = vec![false; base.len()];
+        let mut head_done = vec![false; head.len()];
+        for candidates in levels.values() {
+            let open: Vec<(usize, usize)> = candidates
+                .iter()
+                .copied()
+                .filter(|&(i, j)| !head_done[i] && !base_taken[j])
+                .collect();
+            for &(i, j) in &open {
+                let rivals: Vec<usize> = open.iter().filter(|c| c.0 == i).map(|c| c.1).collect();
+                let contenders: Vec<usize> =
+                    open.iter().filter(|c| c.1 == j).map(|c| c.0).collect();
+                if rivals.len() == 1 && contenders.len() == 1 {
+                    base_of[i] = Some(j);
+                    base_taken[j] = true;
+                } else if !head_done[i] {
+                    let (matched, what) = if rivals.len() > 1 {
+                        (
+                            rivals.iter().map(|&r| &base[r].0).collect::<Vec<_>>(),
+                            "base files",
+                        )
+                    } else {
+                        (
+                            contenders.iter().map(|&c| &head[c].0).collect::<Vec<_>>(),
+                            "head files",
+                        )
+                    };
+                    let listed: Vec<String> =
+                        matched.iter().map(|p| p.display().to_string()).collect();
+                    errors.push(InputError {
+                        path: head[i].0.clone(),
+                        line: None,
+                        column: None,
+                        message: format!(
+                            "cannot tell which --base file this file is compared with: the {what} \
+                             {} match equally well; expected the base files in the same folder \
+                             layout as the head files, so that their paths relative to each \
+                             side's root are the same",
+                            listed.join(" and ")
+                        ),
+                    });
+                }
+                head_done[i] = true;
+            }
+        }
+    }
+
+    let mut pairs: Vec<FilePair> = head
+        .iter()
+        .zip(&base_of)
+        .map(|((path, _), b)| FilePair {
+            head: Some(path.clone()),
+            base: b.map(|j| base[j].0.clone()),
+        })
+        .collect();
+    for (j, (path, _)) in base.iter().enumerate() {
+        if !base_of.contains(&Some(j)) {
+            pairs.push(FilePair {
+                head: None,
+                base: Some(path.clone()),
+            });
+        }
+    }
+    (pairs, errors)
 }
 
 /// Which way a change moved an action.
@@ -265,7 +448,7 @@ pub enum Presence {
     Removed,
 }
 
-/// Compares head with base subject by subject (file name, address, kind) and action.
+/// Compares head with base subject by subject (paired file, address, kind) and action.
 pub fn compare<'s>(base: &'s [Subject], head: &'s [Subject]) -> Vec<Change<'s>> {
     type Key<'k> = (&'k str, &'k str, SubjectKind);
     let key = |s: &'s Subject| -> Key<'s> { (&s.file_key, &s.address, s.kind) };
@@ -343,6 +526,8 @@ pub struct Evaluated {
     pub head: Vec<Subject>,
     /// The evaluated base files, when the check compares a change with its base.
     pub base: Option<Vec<Subject>>,
+    /// With a base: which head file is compared with which base file.
+    pub pairs: Vec<FilePair>,
 }
 
 /// What `check` found under a threshold, for the renderers.
@@ -357,6 +542,8 @@ pub struct Outcome<'s> {
     pub subjects: &'s [Subject],
     /// With a base: what the change made worse or better.
     pub changes: Option<Vec<Change<'s>>>,
+    /// With a base: which head file was compared with which base file.
+    pub pairs: &'s [FilePair],
     /// Whether the check fails: a grant (or, with a base, a regression) at or above the
     /// threshold.
     pub failing: bool,
@@ -371,18 +558,32 @@ pub fn check(
     actions: &[String],
     exempt: &[String],
 ) -> Evaluated {
+    let (paths, base_paths) = (&distinct(paths), &distinct(base_paths));
     let (files, mut errors) = load_all(paths);
     let head = evaluate(&files, actions, exempt);
+    let mut pairs = Vec::new();
     let base = (!base_paths.is_empty()).then(|| {
+        let (paired, pairing_errors) = pair_files(paths, base_paths);
+        errors.extend(pairing_errors);
         let (base_files, base_errors) = load_all(base_paths);
         errors.extend(base_errors);
-        evaluate(&base_files, actions, exempt)
+        let mut base = evaluate(&base_files, actions, exempt);
+        for subject in &mut base {
+            let head = paired
+                .iter()
+                .find(|p| p.base.as_deref() == Some(subject.file.as_path()))
+                .and_then(|p| p.head.as_deref());
+            subject.file_key = head.map_or_else(|| unpaired_base_key(&subject.file), file_key);
+        }
+        pairs = paired;
+        base
     });
     Evaluated {
         files,
         errors,
         head,
         base,
+        pairs,
     }
 }
 
@@ -403,6 +604,7 @@ impl Evaluated {
             errors: &self.errors,
             subjects: &self.head,
             changes,
+            pairs: &self.pairs,
             failing,
         }
     }
@@ -419,4 +621,162 @@ fn load_all(paths: &[PathBuf]) -> (Vec<InputFile>, Vec<InputError>) {
         }
     }
     (files, errors)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn paths(list: &[&str]) -> Vec<PathBuf> {
+        list.iter().map(PathBuf::from).collect()
+    }
+
+    /// head -> base, as text; `-` for none.
+    fn pairs(head: &[&str], base: &[&str]) -> Vec<(String, String)> {
+        let (pairs, errors) = pair_files(&paths(head), &paths(base));
+        assert!(errors.is_empty(), "{errors:?}");
+        let text = |p: &Option<PathBuf>| p.as_ref().map_or("-".into(), |p| p.display().to_string());
+        pairs
+            .iter()
+            .map(|p| (text(&p.head), text(&p.base)))
+            .collect()
+    }
+
+    fn pair(head: &str, base: &str) -> (String, String) {
+        (head.to_owned(), base.to_owned())
+    }
+
+    #[test]
+    fn files_pair_by_their_path_relative_to_each_sides_root() {
+        let head = ["head/prod/plan.json", "head/staging/plan.json"];
+        let expected = [
+            pair("head/prod/plan.json", "base/prod/plan.json"),
+            pair("head/staging/plan.json", "base/staging/plan.json"),
+        ];
+        for base in [
+            ["base/prod/plan.json", "base/staging/plan.json"],
+            ["base/staging/plan.json", "base/prod/plan.json"],
+        ] {
+            let mut got = pairs(&head, &base);
+            got.sort();
+            assert_eq!(got, expected);
+            let mut reversed = pairs(&[head[1], head[0]], &base);
+            reversed.sort();
+            assert_eq!(reversed, expected);
+        }
+        // A worktree of the base branch beside the checkout, and `.`/`..` in the paths.
+        assert_eq!(
+            pairs(
+                &["infra/plan.json", "./cf/a.yaml"],
+                &["../base/cf/a.yaml", "../base/x/../infra/plan.json"]
+            ),
+            [
+                pair("infra/plan.json", "../base/x/../infra/plan.json"),
+                pair("./cf/a.yaml", "../base/cf/a.yaml"),
+            ]
+        );
+        // One file on each side: the file names.
+        assert_eq!(
+            pairs(&["policies/ci.json"], &["base/ci.json"]),
+            [pair("policies/ci.json", "base/ci.json")]
+        );
+        assert_eq!(
+            pairs(&["new.json"], &["old.json"]),
+            [pair("new.json", "-"), pair("-", "old.json")]
+        );
+    }
+
+    #[test]
+    fn a_head_file_without_a_base_file_is_new() {
+        assert_eq!(
+            pairs(
+                &[
+                    "head/prod/plan.json",
+                    "head/qa/plan.json",
+                    "head/staging/plan.json"
+                ],
+                &[
+                    "base/prod/plan.json",
+                    "base/staging/plan.json",
+                    "base/old/plan.json"
+                ]
+            ),
+            [
+                pair("head/prod/plan.json", "base/prod/plan.json"),
+                pair("head/qa/plan.json", "-"),
+                pair("head/staging/plan.json", "base/staging/plan.json"),
+                pair("-", "base/old/plan.json"),
+            ]
+        );
+        // The same with the new environment's folder making the roots differ in depth.
+        assert_eq!(
+            pairs(
+                &["head/plan.json", "head/env/plan.json"],
+                &["base/plan.json"]
+            ),
+            [
+                pair("head/plan.json", "base/plan.json"),
+                pair("head/env/plan.json", "-"),
+            ]
+        );
+    }
+
+    #[test]
+    fn sides_laid_out_differently_pair_by_the_end_of_their_paths() {
+        // Nothing pairs relative to the roots: the longest common end decides.
+        assert_eq!(
+            pairs(
+                &["terraform/head/plan.json", "cloudformation/head/stack.yaml"],
+                &["cloudformation/base/stack.yaml", "terraform/base/plan.json"]
+            ),
+            [
+                pair("terraform/head/plan.json", "terraform/base/plan.json"),
+                pair(
+                    "cloudformation/head/stack.yaml",
+                    "cloudformation/base/stack.yaml"
+                ),
+            ]
+        );
+        // A base that lacks a whole folder of the head.
+        assert_eq!(
+            pairs(
+                &[
+                    "infra/prod/plan.json",
+                    "infra/staging/plan.json",
+                    "cf/a.yaml"
+                ],
+                &[
+                    "../base/infra/staging/plan.json",
+                    "../base/infra/prod/plan.json"
+                ]
+            ),
+            [
+                pair("infra/prod/plan.json", "../base/infra/prod/plan.json"),
+                pair("infra/staging/plan.json", "../base/infra/staging/plan.json"),
+                pair("cf/a.yaml", "-"),
+            ]
+        );
+        // Ambiguous: an error rather than a guess.
+        let (_, errors) = pair_files(
+            &paths(&["a/prod/plan.json", "a/staging/plan.json"]),
+            &paths(&["b/x/plan.json", "b/y/z/plan.json"]),
+        );
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(
+            errors[0].to_string().starts_with(
+                "a/prod/plan.json: cannot tell which --base file this file is compared with: the \
+                 base files b/x/plan.json and b/y/z/plan.json match equally well"
+            ),
+            "{}",
+            errors[0]
+        );
+    }
+
+    #[test]
+    fn a_file_given_twice_counts_once() {
+        assert_eq!(
+            pairs(&["a/p.json", "./a/p.json"], &["b/p.json"]),
+            [pair("a/p.json", "b/p.json")]
+        );
+    }
 }

@@ -23,6 +23,7 @@
 
 #![warn(missing_docs)]
 
+pub mod actions;
 pub mod arn;
 pub mod authorization_details;
 pub mod check;
@@ -31,6 +32,8 @@ mod engine;
 pub mod inputs;
 mod policy;
 mod principal;
+pub mod regions;
+pub mod suggest;
 mod targets;
 pub mod wildcard;
 

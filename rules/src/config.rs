@@ -10,6 +10,9 @@ use std::fmt;
 use crate::finding::Severity;
 use crate::time::{Duration, Timestamp};
 
+mod checked;
+use checked::{ExemptPrincipal, KmsKey, Region, TagKey, TagValue};
+
 /// The whole `snapguard.toml`, defaults filled in; [`validate`](Self::validate) checks what
 /// the types cannot.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -38,8 +41,10 @@ pub struct Config {
 #[serde(deny_unknown_fields, default)]
 pub struct TagsConfig {
     /// Tag keys every snapshot, image and volume must carry.
+    #[serde(deserialize_with = "checked::list::<_, TagKey>")]
     pub required: Vec<String>,
     /// Patterns a tag's value must match, by key.
+    #[serde(deserialize_with = "checked::keys::<_, TagKey, _>")]
     pub allowed: BTreeMap<String, TagPattern>,
 }
 
@@ -50,14 +55,17 @@ pub struct ProtectionConfig {
     /// A volume needs a completed snapshot at most this old.
     pub max_snapshot_age: Duration,
     /// Regions a volume's latest snapshot must be copied to (one of them suffices).
+    #[serde(deserialize_with = "checked::list::<_, Region>")]
     pub copy_regions: Vec<String>,
     /// Regions every owned AMI must be copied to (one of them suffices); off when empty.
+    #[serde(deserialize_with = "checked::list::<_, Region>")]
     pub image_copy_regions: Vec<String>,
     /// The account a volume's latest snapshot must be copied to.
     pub archive_account: Option<AccountId>,
     /// Standard-tier snapshots of deleted volumes older than this are archive candidates.
     pub archive_after: Duration,
     /// Volumes carrying this tag key are out of backup scope (e.g. scratch disks).
+    #[serde(deserialize_with = "checked::optional::<_, TagKey>")]
     pub skip_volumes_tagged: Option<String>,
 }
 
@@ -79,6 +87,7 @@ impl Default for ProtectionConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct RecycleBinConfig {
     /// A covering rule must keep resources at least this many days (default 7).
+    #[serde(deserialize_with = "checked::retention_days")]
     pub min_retention_days: u64,
     /// A covering rule must be locked (default true).
     pub require_lock: bool,
@@ -106,8 +115,11 @@ pub struct SharingConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct IamConfig {
     /// Principal ARN patterns (`*` and `?`) that may hold the protected actions.
+    #[serde(deserialize_with = "checked::list::<_, ExemptPrincipal>")]
     pub exempt_principals: Vec<String>,
-    /// The actions that destroy or expose backups; the catalogue's seven when absent.
+    /// The actions that destroy or expose backups; the catalogue's seven when absent. Each is
+    /// an action of a service snapguard knows, or a pattern (`ec2:Delete*`) matching some.
+    #[serde(deserialize_with = "checked::protected_actions")]
     pub protected_actions: Option<Vec<String>>,
 }
 
@@ -117,11 +129,14 @@ pub struct IamConfig {
 pub struct RemediationConfig {
     /// A value per required tag key, for resources (and new snapshots of volumes) that lack it:
     /// `tag_defaults = { Owner = "backup-team" }`.
+    #[serde(deserialize_with = "tag_defaults")]
     pub tag_defaults: BTreeMap<String, String>,
     /// The KMS key that encrypts copies made in the same account; the account's default EBS
     /// key when absent.
+    #[serde(deserialize_with = "checked::optional::<_, KmsKey>")]
     pub copy_kms_key_id: Option<String>,
     /// The KMS key, in the archive account, that encrypts copies made there.
+    #[serde(deserialize_with = "checked::optional::<_, KmsKey>")]
     pub archive_kms_key_id: Option<String>,
     /// The unlock delay of Recycle Bin rules the remediation locks, 7 to 30 days.
     pub unlock_delay_days: u64,
@@ -164,6 +179,16 @@ pub struct Waiver {
     pub expires: Date,
     /// Who answers for the waiver.
     pub owner: Option<String>,
+}
+
+/// `remediation.tag_defaults`: tag keys and the values EC2 accepts.
+fn tag_defaults<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, String>, D::Error> {
+    Ok(
+        BTreeMap::<checked::Checked<TagKey>, checked::Checked<TagValue>>::deserialize(d)?
+            .into_iter()
+            .map(|(k, v)| (k.0, v.0))
+            .collect(),
+    )
 }
 
 /// A 12-digit AWS account id.
@@ -277,22 +302,35 @@ fn toml_value_text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> 
 }
 
 impl Config {
-    /// The protected IAM actions in force.
+    /// The protected IAM actions in force. A configured pattern (`ec2:Delete*`) stands for
+    /// every known action it matches, each checked on its own.
     pub fn protected_actions(&self) -> Vec<String> {
-        self.iam
-            .protected_actions
-            .clone()
-            .unwrap_or_else(iam::default_protected_actions)
+        let Some(configured) = &self.iam.protected_actions else {
+            return iam::default_protected_actions();
+        };
+        let mut actions: Vec<String> = Vec::new();
+        for action in configured {
+            let expanded: Vec<String> = match action.contains(['*', '?']) {
+                true => iam::actions::matching(action)
+                    .into_iter()
+                    .map(String::from)
+                    .collect(),
+                false => vec![action.clone()],
+            };
+            for action in expanded {
+                if !actions.iter().any(|a| a.eq_ignore_ascii_case(&action)) {
+                    actions.push(action);
+                }
+            }
+        }
+        actions
     }
 
     /// Checks what the types alone cannot: rule ids that exist. Returns the key and the problem.
     pub fn validate(&self) -> Result<(), (String, String)> {
         for id in self.rules.keys() {
             if crate::registry::rule(id).is_none() {
-                return Err((
-                    format!("rules.{id}"),
-                    format!("no rule has the id {id:?}; `snapguard rules` lists them"),
-                ));
+                return Err((format!("rules.{id}"), unknown_rule(id)));
             }
         }
         if !(7..=30).contains(&self.remediation.unlock_delay_days) {
@@ -306,15 +344,20 @@ impl Config {
         }
         for (i, w) in self.waivers.iter().enumerate() {
             if crate::registry::rule(&w.rule).is_none() {
-                return Err((
-                    format!("waivers[{i}].rule"),
-                    format!(
-                        "no rule has the id {:?}; `snapguard rules` lists them",
-                        w.rule
-                    ),
-                ));
+                return Err((format!("waivers[{i}].rule"), unknown_rule(&w.rule)));
             }
         }
         Ok(())
+    }
+}
+
+/// No rule has the id: say so, with the closest id when it looks misspelt.
+fn unknown_rule(id: &str) -> String {
+    let ids = crate::registry::RULES.iter().map(|r| r.id);
+    match iam::suggest::closest(id, ids) {
+        Some(closest) => format!(
+            "no rule has the id {id:?}; did you mean {closest:?}? `snapguard rules` lists them"
+        ),
+        None => format!("no rule has the id {id:?}; `snapguard rules` lists them"),
     }
 }

@@ -22,22 +22,81 @@ pub fn load(explicit: Option<&Path>) -> Result<Config, String> {
 pub fn parse(text: &str, path: &Path) -> Result<Config, String> {
     let config: Config = toml::from_str(text).map_err(|e| {
         let place = e.span().map(|span| {
-            let before = &text[..span.start.min(text.len())];
+            // A bad element of a list: toml points at the list, the message quotes the element.
+            let start = quoted_value(e.message())
+                .and_then(|value| {
+                    let within = text.get(span.start..span.end.min(text.len()))?;
+                    within.find(&value).map(|offset| span.start + offset)
+                })
+                .unwrap_or(span.start);
+            let before = &text[..start.min(text.len())];
             let line = before.matches('\n').count() + 1;
-            let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
-            format!(":{line}:{column}")
+            let column = before.chars().count() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+            (line, column)
         });
-        format!(
-            "{}{}: {}",
-            path.display(),
-            place.unwrap_or_default(),
-            e.message().trim_end()
-        )
+        let mut message = e.message().trim_end().replace('\n', ": ");
+        // TOML allows no key or table twice; toml names the second place, add the first.
+        if let (Some(key), Some((line, _))) = (duplicated_key(&message), place) {
+            if let Some((first_line, first_column)) = first_definition(text, key, line) {
+                message.push_str(&format!(
+                    " (first written at {first_line}:{first_column}); expected each key and \
+                     table once"
+                ));
+            }
+        }
+        let place = place.map_or_else(String::new, |(line, column)| format!(":{line}:{column}"));
+        format!("{}{place}: {message}", path.display())
     })?;
     config
         .validate()
         .map_err(|(key, problem)| format!("{}: {key}: {problem}", path.display()))?;
     Ok(config)
+}
+
+/// The first value a message quotes (`"ec2:DeleteSnaphot" is not ...`), as TOML writes it.
+fn quoted_value(message: &str) -> Option<String> {
+    let start = message.find('"')?;
+    let length = message[start + 1..].find('"')?;
+    Some(message[start..start + length + 2].to_owned())
+}
+
+/// The key of toml's "duplicate key `KEY` in ..." message.
+fn duplicated_key(message: &str) -> Option<&str> {
+    let rest = &message[message.find("duplicate key `")? + "duplicate key `".len()..];
+    Some(&rest[..rest.find('`')?])
+}
+
+/// Where `key` is first written before `line`, as a key (`key = `, `a.key = `) or in a table
+/// header (`[a.key]`, `[[key]]`): 1-based line and column. A key of a table (not a header at
+/// `line`) is looked for only in that table, since `[[waivers]]` repeat their keys.
+fn first_definition(text: &str, key: &str, line: usize) -> Option<(usize, usize)> {
+    let lines: Vec<&str> = text.lines().take(line.saturating_sub(1)).collect();
+    let is_header = |l: &&str| l.trim_start().starts_with('[');
+    let at_header = text
+        .lines()
+        .nth(line.saturating_sub(1))
+        .is_some_and(|l| is_header(&l));
+    let from = match at_header {
+        true => 0,
+        false => lines.iter().rposition(is_header).unwrap_or(0),
+    };
+    for (index, content) in lines.iter().enumerate().skip(from) {
+        let indent = content.len() - content.trim_start().len();
+        let header = content.trim_start().trim_start_matches('[');
+        let path_end = header.find(['=', ']', '#']).unwrap_or(header.len());
+        let mut offset = indent + (content.trim_start().len() - header.len());
+        for part in header[..path_end].split('.') {
+            let name = part.trim().trim_matches(['"', '\'']);
+            if name == key {
+                let column = content[..offset + (part.len() - part.trim_start().len())]
+                    .chars()
+                    .count();
+                return Some((index + 1, column + 1));
+            }
+            offset += part.len() + 1;
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -119,5 +178,182 @@ expires = 2027-03-01
 
         let e = error("[rules.SG-TAG-001]\nseverity = \"urgent\"\n");
         assert!(e.contains("urgent"), "{e}");
+    }
+
+    #[test]
+    fn a_key_or_table_written_twice_is_an_error() {
+        // toml refuses both, even with the same value: TOML has no duplicates at all.
+        for text in [
+            "[recycle_bin]\nmin_retention_days = 7\nmin_retention_days = 1\n",
+            "[recycle_bin]\nmin_retention_days = 7\nmin_retention_days = 7\n",
+            "[recycle_bin]\nmin_retention_days = 7\n[recycle_bin]\nrequire_lock = false\n",
+            "[iam]\nprotected_actions = [\"ec2:DeleteSnapshot\"]\n[iam]\nprotected_actions = []\n",
+            "recycle_bin.min_retention_days = 7\n[recycle_bin]\nmin_retention_days = 1\n",
+        ] {
+            assert!(error(text).contains("duplicate key"), "{text}");
+        }
+        let e = error("[recycle_bin]\nmin_retention_days = 7\nmin_retention_days = 7\n");
+        assert_eq!(
+            e,
+            "snapguard.toml:3:1: duplicate key `min_retention_days` in table `recycle_bin` \
+             (first written at 2:1); expected each key and table once"
+        );
+        let e = error("[recycle_bin]\nmin_retention_days = 7\n\n [recycle_bin]\n");
+        assert!(e.starts_with("snapguard.toml:4:2: invalid table header: duplicate key `recycle_bin` in document root (first written at 1:2)"), "{e}");
+        let e =
+            error("recycle_bin.min_retention_days = 7\n[recycle_bin]\nmin_retention_days = 1\n");
+        assert!(e.contains("(first written at 1:1)"), "{e}");
+        let e = error("[iam]\nexempt_principals = []\n[iam]\nexempt_principals = []\n");
+        assert!(e.contains("duplicate key `iam`"), "{e}");
+        // In an array of tables, the first place is in the same entry.
+        let waiver = "[[waivers]]\nrule = \"SG-TAG-001\"\nresource = \"*\"\nreason = \"r\"\nexpires = 2027-01-01\n";
+        let e = error(&format!("{waiver}{waiver}rule = \"SG-TAG-002\"\n"));
+        assert!(
+            e.starts_with("snapguard.toml:11:1: duplicate key `rule`"),
+            "{e}"
+        );
+        assert!(e.contains("(first written at 7:1)"), "{e}");
+    }
+
+    #[test]
+    fn values_are_checked_against_what_they_mean() {
+        // Each: the config, where the error is, what it says.
+        let cases = [
+            (
+                "[iam]\nprotected_actions = [\n  \"ec2:DeleteSnaphot\",\n]\n",
+                "snapguard.toml:3:3: ",
+                "iam.protected_actions: \"ec2:DeleteSnaphot\" is not an action of ec2; did you \
+                 mean \"ec2:DeleteSnapshot\"?",
+            ),
+            (
+                "[iam]\nprotected_actions = [\"ec2:Delete*Snaphot\"]\n",
+                "snapguard.toml:2:22: ",
+                "\"ec2:Delete*Snaphot\" matches no action of ec2",
+            ),
+            (
+                "[iam]\nprotected_actions = [\"s3:DeleteObject\"]\n",
+                "snapguard.toml:2:22: ",
+                "\"s3:DeleteObject\" is not an action of a service snapguard knows (ec2, ebs, rbin",
+            ),
+            (
+                "[iam]\nprotected_actions = [\"DeleteSnapshot\"]\n",
+                "snapguard.toml:2:22: ",
+                "is not an action; expected service:Action",
+            ),
+            (
+                "[iam]\nprotected_actions = []\n",
+                "snapguard.toml:2:21: ",
+                "iam.protected_actions is empty, which would protect nothing",
+            ),
+            (
+                "[iam]\nexempt_principals = [\"BackupAdmin\"]\n",
+                "snapguard.toml:2:22: ",
+                "iam.exempt_principals: \"BackupAdmin\" is not an ARN; expected a user or role ARN \
+                 pattern",
+            ),
+            (
+                "[iam]\nexempt_principals = [\"arn:aws:iam::*:*\"]\n",
+                "snapguard.toml:2:22: ",
+                "its resource does not name a role or user",
+            ),
+            (
+                "[iam]\nexempt_principals = [\"arn:aws:s3:::bucket/x\"]\n",
+                "snapguard.toml:2:22: ",
+                "its service is not iam or sts",
+            ),
+            (
+                "[protection]\ncopy_regions = [\"us-west-2\", \"us-west2\"]\n",
+                "snapguard.toml:2:30: ",
+                "\"us-west2\" is not an AWS region; did you mean \"us-west-2\"?",
+            ),
+            (
+                "[protection]\nimage_copy_regions = [\"mars-north-1\"]\n",
+                "snapguard.toml:2:23: ",
+                "\"mars-north-1\" is not an AWS region; expected a region such as \"us-west-2\"",
+            ),
+            (
+                "[recycle_bin]\nmin_retention_days = 0\n",
+                "snapguard.toml:2:22: ",
+                "recycle_bin.min_retention_days is 0; expected 1 to 365 days",
+            ),
+            (
+                "[recycle_bin]\nmin_retention_days = 366\n",
+                "snapguard.toml:2:22: ",
+                "recycle_bin.min_retention_days is 366; expected 1 to 365 days",
+            ),
+            (
+                "[tags]\nrequired = [\"Owner\", \" \"]\n",
+                "snapguard.toml:2:22: ",
+                "the tag key \" \" is empty",
+            ),
+            (
+                "[tags.allowed]\n\"\" = \"x\"\n",
+                "snapguard.toml:2:1: ",
+                "the tag key \"\" is empty",
+            ),
+            (
+                "[protection]\nskip_volumes_tagged = \"\"\n",
+                "snapguard.toml:2:23: ",
+                "the tag key \"\" is empty",
+            ),
+            (
+                "[remediation]\ntag_defaults = { Owner = \"\" , \"\" = \"x\" }\n",
+                "snapguard.toml:2:",
+                "the tag key \"\" is empty",
+            ),
+            (
+                "[remediation]\ncopy_kms_key_id = \"backup-copies\"\n",
+                "snapguard.toml:2:19: ",
+                "\"backup-copies\" is not a KMS key; expected a key id, key ARN, alias name",
+            ),
+            (
+                "[rules.SG-TAG-01]\nenabled = false\n",
+                "snapguard.toml: rules.SG-TAG-01: ",
+                "no rule has the id \"SG-TAG-01\"; did you mean \"SG-TAG-001\"?",
+            ),
+        ];
+        for (text, place, message) in cases {
+            let e = error(text);
+            assert!(e.starts_with(place), "{text}: {e}");
+            assert!(e.contains(message), "{text}: {e}");
+        }
+    }
+
+    #[test]
+    fn good_values_pass_and_action_patterns_expand() {
+        let config = parse(
+            r#"
+[tags]
+required = ["Owner"]
+[protection]
+copy_regions = ["us-west-2", "eu-central-1", "cn-north-1", "us-gov-west-1"]
+[recycle_bin]
+min_retention_days = 365
+[iam]
+exempt_principals = ["arn:aws:iam::*:role/BackupAdmin", "arn:aws:iam::222222222222:user/break-glass",
+  "arn:aws-us-gov:iam::1234567890??:role/backup-*", "arn:aws:sts::*:assumed-role/BackupAdmin/*"]
+protected_actions = ["EC2:deletesnapshot", "rbin:*Rule", "backup:DeleteRecoveryPoint", "rbin:UnlockRule"]
+[remediation]
+copy_kms_key_id = "alias/backup-copies"
+archive_kms_key_id = "arn:aws:kms:us-east-1:999999999999:key/mrk-0123456789abcdef0123456789abcdef"
+"#,
+            Path::new("snapguard.toml"),
+        )
+        .unwrap();
+        let actions = config.protected_actions();
+        // A pattern stands for each action it matches; a repeat counts once.
+        assert_eq!(
+            actions,
+            [
+                "EC2:deletesnapshot",
+                "rbin:CreateRule",
+                "rbin:DeleteRule",
+                "rbin:GetRule",
+                "rbin:LockRule",
+                "rbin:UnlockRule",
+                "rbin:UpdateRule",
+                "backup:DeleteRecoveryPoint",
+            ]
+        );
     }
 }

@@ -42,7 +42,19 @@ pub fn read(root: &Node) -> Result<Vec<InputSubject>, InputError> {
                 }),
             )
             .line;
-            InputError::at(line, format!("{}: {}", e.path(), e.inner()))
+            let (place, problem) = (e.path().to_string(), e.inner().to_string());
+            let message = match place.as_str() {
+                // An absent list was not collected; read as empty it would hide principals.
+                "." if problem.starts_with("missing field") => format!(
+                    "{problem}; expected all four lists of `aws iam \
+                     get-account-authorization-details` (UserDetailList, GroupDetailList, \
+                     RoleDetailList, Policies), as the command prints them without --filter \
+                     (an empty list is fine)"
+                ),
+                "." => problem,
+                _ => format!("{place}: {problem}"),
+            };
+            InputError::at(line, message)
         })?;
     let mut read_documents: HashMap<String, SourcedPolicy> = HashMap::new();
     let mut subjects = Vec::new();

@@ -1,5 +1,14 @@
 //! JSON and YAML text as one tree that remembers the line of every value, so that reports can
 //! point at the statement that grants an action.
+//!
+//! Both readers refuse what has no single meaning or could exhaust the stack, since `iam check`
+//! reads files from pull requests:
+//! - a key written twice in one object, unless both values are the same (readers disagree on
+//!   which occurrence counts: JSON parsers mostly keep the last, some the first, and
+//!   CloudFormation refuses the template);
+//! - lists and objects nested more than [`MAX_NESTING`] deep (a policy needs fewer than ten).
+
+use std::collections::HashMap;
 
 use serde_json::Value;
 use yaml_rust2::parser::{Event, Parser};
@@ -34,7 +43,12 @@ pub enum NodeValue {
     Map(Vec<(String, Node)>),
 }
 
-/// The text is neither valid JSON nor valid YAML; `line` and `column` are 1-based.
+/// The most lists and objects a value may sit in, the document's own included: as deep as
+/// `serde_json` reads by default, and far deeper than any policy, template or plan needs.
+pub const MAX_NESTING: usize = 128;
+
+/// The text is neither valid JSON nor valid YAML, or it is but cannot be read safely (a key
+/// written twice, nesting deeper than [`MAX_NESTING`]); `line` and `column` are 1-based.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{line}:{column}: {message}")]
 pub struct SyntaxError {
@@ -96,6 +110,28 @@ impl Node {
         }
     }
 
+    /// Whether two values are the same, wherever they are written: the same tags, and the same
+    /// values (object keys in any order).
+    pub fn same_as(&self, other: &Node) -> bool {
+        if self.tag != other.tag {
+            return false;
+        }
+        match (&self.value, &other.value) {
+            (NodeValue::List(a), NodeValue::List(b)) => {
+                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.same_as(y))
+            }
+            (NodeValue::Map(a), NodeValue::Map(b)) => {
+                a.len() == b.len()
+                    && a.iter().all(|(key, x)| {
+                        b.iter()
+                            .find(|(k, _)| k == key)
+                            .is_some_and(|(_, y)| x.same_as(y))
+                    })
+            }
+            (a, b) => a == b,
+        }
+    }
+
     /// What the value is, for messages: `a list`, `"text"`.
     pub fn describe(&self) -> String {
         match (&self.tag, &self.value) {
@@ -106,6 +142,64 @@ impl Node {
             (None, NodeValue::Number(n)) => n.clone(),
             (None, NodeValue::Bool(b)) => b.to_string(),
             (None, NodeValue::Null) => "null".to_owned(),
+        }
+    }
+}
+
+fn too_deep(line: usize, column: usize) -> SyntaxError {
+    SyntaxError {
+        line,
+        column,
+        message: format!(
+            "lists and objects are nested too deep: more than {MAX_NESTING} levels inside each \
+             other; expected at most {MAX_NESTING}"
+        ),
+    }
+}
+
+fn duplicate_key(key: &str, first: (usize, usize), second: (usize, usize)) -> SyntaxError {
+    SyntaxError {
+        line: second.0,
+        column: second.1,
+        message: format!(
+            "the key {key:?} is written twice in one object, at {}:{} and at {}:{}, with \
+             different values; expected each key once (readers disagree on which one counts)",
+            first.0, first.1, second.0, second.1
+        ),
+    }
+}
+
+/// The keys of one object as it is read, to refuse a key written twice with different values.
+/// `P` is where a key is written, as the reader knows it.
+struct Keys<P> {
+    /// The index of each key's entry, and where the key is written.
+    seen: HashMap<String, (usize, P)>,
+}
+
+impl<P: Copy> Keys<P> {
+    fn new() -> Self {
+        Keys {
+            seen: HashMap::new(),
+        }
+    }
+
+    /// Adds an entry. A key already there with the same value is dropped; with another value,
+    /// the error is where the first occurrence is.
+    fn add(
+        &mut self,
+        entries: &mut Vec<(String, Node)>,
+        key: String,
+        at: P,
+        value: Node,
+    ) -> Result<(), (String, P)> {
+        match self.seen.get(&key) {
+            Some(&(index, _)) if entries[index].1.same_as(&value) => Ok(()),
+            Some(&(_, first)) => Err((key, first)),
+            None => {
+                self.seen.insert(key.clone(), (entries.len(), at));
+                entries.push((key, value));
+                Ok(())
+            }
         }
     }
 }
@@ -131,7 +225,7 @@ pub fn parse_json(text: &str) -> Result<Node, SyntaxError> {
         position: 0,
         line: 1,
     };
-    reader.value()
+    reader.value(1)
 }
 
 /// Reads already-validated JSON into a [`Node`] tree, counting lines.
@@ -161,18 +255,40 @@ impl JsonSpans<'_> {
         }
     }
 
-    fn value(&mut self) -> Result<Node, SyntaxError> {
+    /// The 1-based column of a byte position on the current line, in characters. Computed only
+    /// for errors: a plan printed on one line can be megabytes long.
+    fn column_of(&self, position: usize) -> usize {
+        let before = &self.text[..position];
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        before[line_start..].chars().count() + 1
+    }
+
+    /// A value at `depth` (the document is at depth 1).
+    fn value(&mut self, depth: usize) -> Result<Node, SyntaxError> {
         self.skip_whitespace();
         let line = self.line;
-        let value = match self.peek().ok_or_else(|| self.inconsistent())? {
+        let start = self.position;
+        let opening = self.peek().ok_or_else(|| self.inconsistent())?;
+        if matches!(opening, b'{' | b'[') && depth > MAX_NESTING {
+            return Err(too_deep(line, self.column_of(start)));
+        }
+        let value = match opening {
             b'{' => {
                 self.position += 1;
                 let mut entries = Vec::new();
+                // A key's place is its line and byte position, made a column only for an error.
+                let mut keys = Keys::new();
                 while self.next_member(b'}')? {
+                    let at = (self.line, self.position);
                     let key = self.string()?;
                     self.skip_whitespace();
                     self.position += 1; // the colon
-                    entries.push((key, self.value()?));
+                    let value = self.value(depth + 1)?;
+                    keys.add(&mut entries, key, at, value)
+                        .map_err(|(key, first)| {
+                            let place = |(line, position)| (line, self.column_of(position));
+                            duplicate_key(&key, place(first), place(at))
+                        })?;
                 }
                 NodeValue::Map(entries)
             }
@@ -180,7 +296,7 @@ impl JsonSpans<'_> {
                 self.position += 1;
                 let mut items = Vec::new();
                 while self.next_member(b']')? {
-                    items.push(self.value()?);
+                    items.push(self.value(depth + 1)?);
                 }
                 NodeValue::List(items)
             }
@@ -257,7 +373,7 @@ pub fn parse_yaml(text: &str) -> Result<Node, SyntaxError> {
                 })
             }
             Event::StreamStart | Event::DocumentStart | Event::Nothing => continue,
-            event => return events.node(event, mark),
+            event => return events.node(event, mark, 1),
         }
     }
 }
@@ -267,6 +383,10 @@ struct YamlEvents<'t> {
 }
 
 fn yaml_error(e: ScanError) -> SyntaxError {
+    // The scanner's own bound on flow collections (`[[[...`), which it may reach reading ahead.
+    if e.info() == "recursion limit exceeded" {
+        return too_deep(e.marker().line(), e.marker().col() + 1);
+    }
     SyntaxError {
         line: e.marker().line(),
         column: e.marker().col() + 1,
@@ -289,8 +409,15 @@ impl YamlEvents<'_> {
         self.parser.next_token().map_err(yaml_error)
     }
 
-    fn node(&mut self, event: Event, mark: Marker) -> Result<Node, SyntaxError> {
+    /// A node at `depth` (the document is at depth 1), from its first event.
+    fn node(&mut self, event: Event, mark: Marker, depth: usize) -> Result<Node, SyntaxError> {
         let line = mark.line();
+        let column = mark.col() + 1;
+        if matches!(event, Event::SequenceStart(..) | Event::MappingStart(..))
+            && depth > MAX_NESTING
+        {
+            return Err(too_deep(line, column));
+        }
         let (tag, value) = match event {
             Event::Scalar(text, style, _, tag) => {
                 let tag = tag_name(tag);
@@ -311,32 +438,38 @@ impl YamlEvents<'_> {
                 loop {
                     match self.next()? {
                         (Event::SequenceEnd, _) => break,
-                        (event, mark) => items.push(self.node(event, mark)?),
+                        (event, mark) => items.push(self.node(event, mark, depth + 1)?),
                     }
                 }
                 (tag_name(tag), NodeValue::List(items))
             }
             Event::MappingStart(_, tag) => {
                 let mut entries = Vec::new();
+                let mut keys = Keys::new();
                 loop {
-                    let key = match self.next()? {
+                    let (key, at) = match self.next()? {
                         (Event::MappingEnd, _) => break,
-                        (event, mark) => self.node(event, mark)?,
+                        (event, mark) => (
+                            self.node(event, mark, depth + 1)?,
+                            (mark.line(), mark.col() + 1),
+                        ),
                     };
                     let key = match key.value {
                         NodeValue::String(s) | NodeValue::Number(s) => s,
                         NodeValue::Bool(b) => b.to_string(),
                         _ => {
                             return Err(SyntaxError {
-                                line: key.line,
-                                column: 1,
+                                line: at.0,
+                                column: at.1,
                                 message: "a mapping key is not a plain value; expected text"
                                     .to_owned(),
                             })
                         }
                     };
                     let (event, mark) = self.next()?;
-                    entries.push((key, self.node(event, mark)?));
+                    let value = self.node(event, mark, depth + 1)?;
+                    keys.add(&mut entries, key, at, value)
+                        .map_err(|(key, first)| duplicate_key(&key, first, at))?;
                 }
                 (tag_name(tag), NodeValue::Map(entries))
             }
@@ -413,5 +546,85 @@ mod tests {
         let e = parse_yaml("a:\n  b: [1, 2\nc: d\n").expect_err("invalid");
         assert!(e.message.starts_with("not valid YAML"), "{e}");
         assert!(e.line >= 2, "{e}");
+    }
+
+    #[test]
+    fn a_json_key_written_twice_is_refused_with_both_places() {
+        let e = parse_json("{\"Statement\": [{\"Effect\": \"Allow\",\n  \"Action\": \"ec2:DeleteSnapshot\", \"Action\": \"ec2:DescribeImages\"}]}")
+            .expect_err("a duplicate key");
+        assert_eq!((e.line, e.column), (2, 35), "{e}");
+        assert!(
+            e.message.starts_with(
+                "the key \"Action\" is written twice in one object, at 2:3 and at 2:35"
+            ),
+            "{e}"
+        );
+        // The same value twice has one meaning: kept once.
+        let node = parse_json("{\"a\": {\"x\": [1, 2]}, \"b\": 1, \"a\": {\"x\": [1, 2]}}")
+            .expect("valid");
+        assert_eq!(node.as_map().map(<[_]>::len), Some(2));
+        // Objects are the same whatever the order of their keys; lists are not.
+        assert!(parse_json("{\"a\": {\"x\": 1, \"y\": 2}, \"a\": {\"y\": 2, \"x\": 1}}").is_ok());
+        assert!(parse_json("{\"a\": [1, 2], \"a\": [2, 1]}").is_err());
+        // Equal keys in different objects are fine.
+        assert!(parse_json("[{\"a\": 1}, {\"a\": 2}]").is_ok());
+    }
+
+    #[test]
+    fn a_yaml_key_written_twice_is_refused_with_both_places() {
+        let e = parse_yaml("Resources:\n  Cleanup:\n    Type: AWS::SNS::Topic\n    Type: AWS::IAM::ManagedPolicy\n")
+            .expect_err("a duplicate key");
+        assert_eq!((e.line, e.column), (4, 5), "{e}");
+        assert!(
+            e.message
+                .starts_with("the key \"Type\" is written twice in one object, at 3:5 and at 4:5"),
+            "{e}"
+        );
+        // Tags count: `!Ref X` is not the text "X".
+        assert!(parse_yaml("a: !Ref X\na: X\n").is_err());
+        assert!(parse_yaml("a: !Ref X\na: !Ref X\nb: {c: 1, c: 1}\n").is_ok());
+        // A flow mapping too, and a key quoted one way and plain the other.
+        assert!(parse_yaml("a: {\"c\": 1, c: 2}\n").is_err());
+    }
+
+    #[test]
+    fn nesting_is_bounded() {
+        let deep = |levels: usize| format!("{}{}", "[".repeat(levels), "]".repeat(levels));
+        assert!(parse_json(&deep(MAX_NESTING)).is_ok());
+        let e = parse_json(&deep(MAX_NESTING + 1)).expect_err("too deep");
+        assert!(e.message.contains("nested too deep"), "{e}");
+        assert_eq!((e.line, e.column), (1, MAX_NESTING + 1));
+        // Far deeper than the stack could take, were it read recursively.
+        let text = format!("{{\"Statement\": {}}}", deep(100_000));
+        assert!(parse_json(&text)
+            .expect_err("too deep")
+            .message
+            .contains("nested too deep"));
+
+        let yaml = |levels: usize| format!("a:\n  {}x\n", "- ".repeat(levels));
+        assert!(parse_yaml(&yaml(MAX_NESTING - 2)).is_ok());
+        let e = parse_yaml(&yaml(MAX_NESTING)).expect_err("too deep");
+        assert!(e.message.contains("nested too deep"), "{e}");
+        assert_eq!(e.line, 2);
+        let e = parse_yaml(&yaml(20_000)).expect_err("too deep");
+        assert!(e.message.contains("nested too deep"), "{e}");
+        // Flow collections and mappings count alike.
+        for flow in [
+            format!("a: {}{}\n", "{b: ".repeat(200), "}".repeat(200)),
+            format!("a: {}{}\n", "[".repeat(50_000), "]".repeat(50_000)),
+        ] {
+            let e = parse_yaml(&flow).expect_err("too deep");
+            assert!(e.message.contains("nested too deep"), "{e}");
+        }
+
+        // Policy text read straight into a `serde_json::Value` (the scan's policies) relies on
+        // serde_json's own limit of 128 levels, which must stay on.
+        let e = crate::PolicyDocument::parse(&format!("{{\"Statement\": {}}}", deep(100_000)))
+            .expect_err("too deep");
+        assert!(
+            e.message.contains("recursion limit exceeded"),
+            "{}",
+            e.message
+        );
     }
 }

@@ -34,8 +34,10 @@ struct CheckArgs {
     /// output, or CloudFormation templates (JSON or YAML); detected by content.
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<PathBuf>,
-    /// The same files before the change, matched to PATH by file name; report only regressions
-    /// and fixes. Give it after the PATHs, or repeat it per file.
+    /// The same files before the change; report only regressions and fixes. Each PATH is
+    /// compared with the base file at the same path relative to the base files' common folder
+    /// (see docs/iam-check.md); a PATH without one is new. Give it after the PATHs, or repeat
+    /// it per file, or end its list with `--`.
     #[arg(long, value_name = "PATH", num_args = 1..)]
     base: Vec<PathBuf>,
     #[arg(long, value_enum, default_value_t = CheckFormat::Table)]

@@ -80,6 +80,26 @@ pub fn table(outcome: &Outcome) -> String {
             );
         }
         Some(changes) => {
+            // Files the comparison could not pair are what a reader must know about first.
+            for pair in outcome.pairs {
+                match (&pair.head, &pair.base) {
+                    (Some(head), None) => {
+                        let _ = writeln!(
+                            out,
+                            "{}: no base file is paired with it; everything it grants is new.",
+                            head.display()
+                        );
+                    }
+                    (None, Some(base)) => {
+                        let _ = writeln!(
+                            out,
+                            "{} (base): no head file is paired with it; its documents are removed.",
+                            base.display()
+                        );
+                    }
+                    _ => {}
+                }
+            }
             for (kind, title) in [
                 (ChangeKind::Regression, "Regressions"),
                 (ChangeKind::Fix, "Fixed"),
@@ -244,6 +264,11 @@ pub fn json(outcome: &Outcome) -> String {
                 .collect();
         }
         Some(changes) => {
+            report["compared"] = outcome
+                .pairs
+                .iter()
+                .map(|p| json!({"file": p.head, "base": p.base}))
+                .collect();
             for (kind, key) in [
                 (ChangeKind::Regression, "regressions"),
                 (ChangeKind::Fix, "fixes"),
