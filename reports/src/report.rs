@@ -12,25 +12,39 @@ use rules::{Finding, Severity};
 
 pub use rules::coverage::Coverage;
 
+/// The `schema_version` of the JSON report this snapguard writes and reads.
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// The report of one scan (or of merged shards): what was scanned and not, the findings, their
+/// summary, waivers, coverage, and the comparison with a baseline. Serialized, it is the
+/// `--format json` document.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
+    /// [`SCHEMA_VERSION`] when written by this snapguard.
     pub schema_version: u32,
+    /// `snapguard <version>`.
     pub tool: String,
+    /// When the inventory was read, UTC, `YYYY-MM-DDTHH:MM:SSZ`.
     pub collected_at: String,
     /// Where the inventory came from: `aws` or `recorded:<dir>`.
     pub source: String,
+    /// The accounts and regions that were read.
     pub scope: Scope,
     /// False when some account, region or operation could not be read: the findings are then
     /// a lower bound.
     pub complete: bool,
+    /// What could not be read or evaluated, sorted and without duplicates.
     pub not_scanned: Vec<Gap>,
+    /// API calls made per operation (e.g. `ec2:DescribeSnapshots`); empty for recorded scans.
     pub api_calls: BTreeMap<String, u64>,
+    /// Throttling retries per operation; empty for recorded scans.
     pub throttle_retries: BTreeMap<String, u64>,
+    /// Counts of the findings.
     pub summary: Summary,
+    /// Each configured waiver and what it matched.
     #[serde(default)]
     pub waivers: Vec<WaiverUse>,
+    /// Every finding, waived ones included.
     pub findings: Vec<Finding>,
     /// Backup coverage per account-region, for those whose volumes, snapshots and snapshot
     /// retention rules were all read. A figure left out is unknown: its rules were turned off
@@ -48,7 +62,9 @@ pub struct Report {
 /// Shard `index` (0-based) of `count`: the accounts whose id hashes to `index`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct ShardOf {
+    /// This shard's index, `0..count`.
     pub index: u32,
+    /// How many shards the scan was split into.
     pub count: u32,
 }
 
@@ -61,6 +77,7 @@ pub struct BaselineComparison {
     pub file: String,
     /// When the baseline's inventory was collected.
     pub collected_at: String,
+    /// How many findings are new, unchanged, resolved and not rescanned.
     pub summary: BaselineSummary,
     /// Findings of the baseline not found tonight in places that were scanned again.
     pub resolved: Vec<Finding>,
@@ -69,46 +86,69 @@ pub struct BaselineComparison {
     pub not_rescanned: Vec<Finding>,
 }
 
+/// The counts of a [`BaselineComparison`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BaselineSummary {
+    /// Findings of this report not in the baseline.
     pub new: usize,
+    /// Findings of this report also in the baseline.
     pub unchanged: usize,
+    /// Baseline findings gone from places scanned again.
     pub resolved: usize,
+    /// Baseline findings in places not read this time.
     pub not_rescanned: usize,
 }
 
+/// What a report covers: the accounts read, and every region read in any of them.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Scope {
+    /// The accounts read, each with its own regions.
     pub accounts: Vec<AccountScope>,
+    /// The union of the accounts' regions, sorted.
     pub regions: Vec<String>,
 }
 
+/// One account that was read.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AccountScope {
+    /// The 12-digit account id.
     pub account_id: String,
+    /// The account's name in the organization, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Regions read in this account.
     pub regions: Vec<String>,
 }
 
+/// Counts of a report's findings; waived findings count only in `waived`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Summary {
+    /// Unwaived findings.
     pub findings: usize,
+    /// Waived findings.
     pub waived: usize,
+    /// Unwaived findings per severity.
     pub by_severity: BTreeMap<Severity, usize>,
+    /// Unwaived findings per rule, in registry order; rules without findings left out.
     pub by_rule: Vec<RuleCount>,
 }
 
+/// The unwaived findings of one rule.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RuleCount {
+    /// The rule's id, `SG-<FAMILY>-NNN`.
     pub rule_id: String,
+    /// The rule's name, e.g. `public-snapshot`.
     pub rule_name: String,
+    /// The highest severity among its findings.
     pub severity: Severity,
+    /// How many there are.
     pub count: usize,
 }
 
 impl Report {
+    /// The report of `evaluation` over `inventory`; `source` says where the inventory came
+    /// from (`aws` or `recorded:<dir>`). Gaps of the inventory and of the evaluation are merged.
     pub fn new(inventory: &Inventory, evaluation: Evaluation, source: String) -> Report {
         let names: BTreeMap<&str, &str> = inventory
             .organization

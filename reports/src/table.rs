@@ -16,6 +16,8 @@ const DEFAULT_WIDTH: u16 = 160;
 /// Narrower terminals are treated as having no width.
 const MIN_TERMINAL_WIDTH: u16 = 40;
 
+/// The report as text: a header, then tables that wrap to the terminal (or 160 columns; see
+/// [`new_table`]).
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
     let accounts = report.scope.accounts.len();
