@@ -15,6 +15,8 @@
 //! [`Inventory`]: rules::inventory::Inventory
 //! [`Gap`]: rules::inventory::Gap
 
+#![warn(missing_docs)]
+
 mod counting;
 mod error;
 mod iam;
