@@ -15,7 +15,8 @@ pub mod table;
 mod report;
 
 pub use report::{
-    BaselineComparison, BaselineSummary, Report, RuleCount, Scope, ShardOf, Summary, SCHEMA_VERSION,
+    BaselineComparison, BaselineSummary, MergeError, ReadReportError, Report, RuleCount, Scope,
+    ShardOf, Summary, SCHEMA_VERSION,
 };
 
 use std::str::FromStr;
@@ -78,12 +79,23 @@ impl Format {
     }
 }
 
+/// A `--format` name that is none of [`Format::NAMES`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("expected one of {}; found {found:?}", Format::NAMES.join(", "))]
+pub struct ParseFormatError {
+    /// The name given.
+    pub found: String,
+}
+
 impl FromStr for Format {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Format, String> {
+    type Err = ParseFormatError;
+    /// The format named `s` (exactly, e.g. `sarif`); [`ParseFormatError`] for any other text.
+    fn from_str(s: &str) -> Result<Format, ParseFormatError> {
         Format::ALL
             .into_iter()
             .find(|format| format.name() == s)
-            .ok_or_else(|| format!("expected one of {}; found {s:?}", Format::NAMES.join(", ")))
+            .ok_or_else(|| ParseFormatError {
+                found: s.to_owned(),
+            })
     }
 }

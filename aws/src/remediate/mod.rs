@@ -323,7 +323,7 @@ impl Connect {
         )
         .await;
         let sts = aws_sdk_sts::Client::from_conf(aws_sdk_sts::config::Builder::from(&base).build());
-        let caller = Caller::identify(&sts).await?;
+        let caller = Caller::identify(&sts).await.map_err(|e| e.to_string())?;
         let accounts: BTreeSet<&str> = plan
             .actions
             .iter()
