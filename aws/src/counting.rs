@@ -49,12 +49,17 @@ impl Counters {
 /// `account` (and `region`, when given) is replaced by an error AWS would send.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fault {
+    /// The 12-digit account id.
     pub account: String,
+    /// The region; `None`: every region of the account.
     pub region: Option<String>,
+    /// `service:Operation` as IAM names it (e.g. `ec2:DescribeVolumes`), or `*` for all.
     pub operation: String,
+    /// The error sent instead of the response.
     pub kind: FaultKind,
 }
 
+/// The error a [`Fault`] simulates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FaultKind {
     /// HTTP 403 `AccessDenied` (EC2: `UnauthorizedOperation`).

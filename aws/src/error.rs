@@ -1,9 +1,40 @@
-//! SDK errors as the one line a gap or a failed action reports.
+//! The errors of the crate's public functions, and SDK errors as the one line a gap or a
+//! failed action reports.
 
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use crate::counting;
+
+/// Why a live scan could not run at all (see [`collect`](crate::collect)). Whatever else could
+/// not be read is a gap in the inventory, not an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    /// The tokio runtime could not be built.
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
+    /// The base credentials could not be identified.
+    #[error(transparent)]
+    Caller(#[from] CallerError),
+    /// `--org`: `organizations:ListAccounts` failed (the SDK error, as one line).
+    #[error("--org: cannot list the organization's accounts (organizations:ListAccounts): {0}")]
+    ListAccounts(String),
+    /// A task scanning one account panicked or was cancelled.
+    #[error("a scan task failed: {0}")]
+    Task(tokio::task::JoinError),
+}
+
+/// Why `sts:GetCallerIdentity` did not say who the base credentials are
+/// (<https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html>).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CallerError {
+    /// The call failed (no credentials, expired, denied, unreachable): the SDK error as one line.
+    #[error("cannot identify the caller (sts:GetCallerIdentity): {0}")]
+    Identify(String),
+    /// The response has no `Account`.
+    #[error("sts:GetCallerIdentity returned no account")]
+    NoAccount,
+}
 
 /// [`describe_error`], and for a service error without an AWS error code (an emulator or a
 /// proxy answering instead of AWS) what came back.

@@ -15,6 +15,8 @@
 //! [`Inventory`]: rules::inventory::Inventory
 //! [`Gap`]: rules::inventory::Gap
 
+#![warn(missing_docs)]
+
 mod counting;
 mod error;
 mod iam;
@@ -28,6 +30,7 @@ mod session;
 
 pub use counting::{Fault, FaultKind};
 pub(crate) use error::{describe_error, error_code, explain};
+pub use error::{CallerError, ScanError};
 pub use options::{AccountShard, LiveArgs, LiveOptions, DEFAULT_ROLE_NAME};
 pub(crate) use scan::Ctx;
 pub use scan::{collect, collect_counted, OPERATIONS};

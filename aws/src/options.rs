@@ -15,11 +15,13 @@ pub struct LiveOptions {
     pub org: bool,
     /// Only these accounts (with `org`: a subset of the organization; without: assumed into).
     pub accounts: Vec<String>,
+    /// Accounts left out (12-digit ids).
     pub exclude_accounts: Vec<String>,
     /// These regions; `None`: every region enabled in each account (`ec2:DescribeRegions`).
     pub regions: Option<Vec<String>>,
     /// Role assumed in the accounts other than the caller's.
     pub role_name: String,
+    /// The `ExternalId` passed to `sts:AssumeRole`, when the role's trust policy requires one.
     pub external_id: Option<String>,
     /// A named profile of the shared AWS config files (otherwise the standard chain).
     pub profile: Option<String>,
@@ -68,8 +70,11 @@ impl Default for LiveOptions {
 /// hashes to `index`, plus `context_accounts` that every shard reads (the archive account).
 #[derive(Debug, Clone, Default)]
 pub struct AccountShard {
+    /// This shard's index, `0..count`.
     pub index: u32,
+    /// How many shards the organization is split into.
     pub count: u32,
+    /// Accounts every shard reads besides its own (12-digit ids).
     pub context_accounts: Vec<String>,
 }
 

@@ -8,14 +8,17 @@ use rules::inventory::{
     Gap, OrgAccount, OrgNode, Organization, OrganizationDescription, ServiceControlPolicy, Str,
 };
 
-use crate::{explain, Ctx};
+use crate::{explain, Ctx, ScanError};
 
 /// Organizations' own limits are low (a few requests per second per account).
 const ORG_CONCURRENCY: usize = 4;
 /// The largest page Organizations' List operations return.
 const MAX_PAGE: i32 = 20;
 
-pub(crate) async fn collect(ctx: &Ctx, caller: &str) -> Result<(Organization, Vec<Gap>), String> {
+pub(crate) async fn collect(
+    ctx: &Ctx,
+    caller: &str,
+) -> Result<(Organization, Vec<Gap>), ScanError> {
     let client = ctx.organizations(caller);
     let mut gaps: Vec<(String, String)> = Vec::new();
     let _slot = ctx.slots.acquire().await.expect("semaphore open");
@@ -39,12 +42,7 @@ pub(crate) async fn collect(ctx: &Ctx, caller: &str) -> Result<(Organization, Ve
         .send()
         .try_collect()
         .await
-        .map_err(|e| {
-            format!(
-                "--org: cannot list the organization's accounts (organizations:ListAccounts): {}",
-                explain(&e)
-            )
-        })?;
+        .map_err(|e| ScanError::ListAccounts(explain(&e)))?;
     let accounts: Vec<OrgAccount> = pages
         .iter()
         .flat_map(|p| p.accounts())

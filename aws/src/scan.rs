@@ -10,24 +10,28 @@ use tokio::sync::Semaphore;
 
 use crate::counting::{Counters, CountingInterceptor};
 use crate::session::{self, Caller};
-use crate::{iam, org, progress, region, Fault, LiveOptions};
+use crate::{iam, org, progress, region, Fault, LiveOptions, ScanError};
 
-/// Reads the accounts and regions `options` name. `Err` only when nothing can be scanned at
-/// all (no credentials, the organization cannot be listed with `--org`); everything else that
-/// cannot be read is a gap in the inventory.
+/// Reads the accounts and regions `options` name. Everything that cannot be read is a gap in
+/// the inventory.
+///
+/// # Errors
+///
+/// [`ScanError`] only when nothing can be scanned at all: no credentials
+/// ([`ScanError::Caller`]), or the organization cannot be listed with `--org`.
 ///
 /// Builds its own tokio runtime: call it from synchronous code, not from inside a runtime.
-pub fn collect(options: &LiveOptions) -> Result<Inventory, String> {
+pub fn collect(options: &LiveOptions) -> Result<Inventory, ScanError> {
     collect_counted(options).map(|(inventory, _)| inventory)
 }
 
 /// [`collect`], also returning every operation the scan called (`service:Operation`).
 #[doc(hidden)]
-pub fn collect_counted(options: &LiveOptions) -> Result<(Inventory, BTreeSet<String>), String> {
+pub fn collect_counted(options: &LiveOptions) -> Result<(Inventory, BTreeSet<String>), ScanError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+        .map_err(ScanError::Runtime)?;
     runtime.block_on(scan(options))
 }
 
@@ -115,7 +119,7 @@ impl Ctx {
     }
 }
 
-async fn scan(options: &LiveOptions) -> Result<(Inventory, BTreeSet<String>), String> {
+async fn scan(options: &LiveOptions) -> Result<(Inventory, BTreeSet<String>), ScanError> {
     let collected_at = rules::time::Timestamp(
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -204,7 +208,7 @@ async fn scan(options: &LiveOptions) -> Result<(Inventory, BTreeSet<String>), St
     }
     let mut accounts = Vec::new();
     while let Some(done) = tasks.join_next().await {
-        let (account, account_gaps) = done.map_err(|e| format!("a scan task failed: {e}"))?;
+        let (account, account_gaps) = done.map_err(ScanError::Task)?;
         if let Some(account) = account {
             accounts.push(account);
         }

@@ -25,25 +25,28 @@ use rules::{Finding, Severity};
 
 use crate::Report;
 
-pub const SCHEMA_VERSION: &str = "2018-10-08";
+/// The ASFF `SchemaVersion` every finding carries.
+pub(crate) const SCHEMA_VERSION: &str = "2018-10-08";
 /// Where findings about account-wide configuration (IAM) are imported: IAM's home region.
 pub const GLOBAL_REGION: &str = "us-east-1";
 /// The `GeneratorId` of the findings that report a place that could not be scanned.
 pub const NOT_SCANNED_GENERATOR: &str = "snapguard/not-scanned";
 
-// Length limits of the AwsSecurityFinding fields snapguard fills with free text.
-pub const TITLE_MAX: usize = 256;
-pub const DESCRIPTION_MAX: usize = 1024;
-pub const NOTE_MAX: usize = 512;
-pub const RECOMMENDATION_MAX: usize = 512;
-pub const PRODUCT_FIELD_VALUE_MAX: usize = 2048;
+// Length limits, in characters, of the AwsSecurityFinding fields snapguard fills with free
+// text (https://docs.aws.amazon.com/securityhub/latest/userguide/securityhub-findings-format.html).
+pub(crate) const TITLE_MAX: usize = 256;
+pub(crate) const DESCRIPTION_MAX: usize = 1024;
+pub(crate) const NOTE_MAX: usize = 512;
+pub(crate) const RECOMMENDATION_MAX: usize = 512;
+pub(crate) const PRODUCT_FIELD_VALUE_MAX: usize = 2048;
 
 const TYPE_PREFIX: &str = "Software and Configuration Checks/AWS Security Best Practices";
 
-/// One AwsSecurityFinding, with the fields snapguard sets.
+/// One AwsSecurityFinding, with the fields snapguard sets; serialized with ASFF's PascalCase
+/// names (<https://docs.aws.amazon.com/securityhub/latest/userguide/securityhub-findings-format.html>).
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct AsffFinding {
+pub(crate) struct AsffFinding {
     pub schema_version: &'static str,
     pub id: String,
     pub product_arn: String,
@@ -68,29 +71,34 @@ pub struct AsffFinding {
     pub note: Option<AsffNote>,
 }
 
+/// `Severity`: the ASFF label and snapguard's own name.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct AsffSeverity {
+pub(crate) struct AsffSeverity {
     pub label: &'static str,
     /// snapguard's own severity name.
     pub original: &'static str,
 }
 
+/// `Remediation`: just a recommendation text.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct AsffRemediation {
+pub(crate) struct AsffRemediation {
     pub recommendation: AsffRecommendation,
 }
 
+/// `Remediation.Recommendation`.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct AsffRecommendation {
+pub(crate) struct AsffRecommendation {
     pub text: String,
 }
 
+/// One entry of `Resources`: the resource's ASFF type, its ARN (or account id), partition and
+/// region.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct AsffResource {
+pub(crate) struct AsffResource {
     #[serde(rename = "Type")]
     pub kind: &'static str,
     pub id: String,
@@ -101,18 +109,21 @@ pub struct AsffResource {
 /// `Compliance` and `Workflow` both hold just a status.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct AsffStatus {
+pub(crate) struct AsffStatus {
     pub status: &'static str,
 }
 
+/// `Note`: the waiver of a waived finding.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct AsffNote {
+pub(crate) struct AsffNote {
     pub text: String,
     pub updated_by: &'static str,
     pub updated_at: String,
 }
 
+/// The report as a pretty-printed JSON array of AwsSecurityFinding objects, ending in a newline:
+/// the findings, then one per place that was not scanned.
 pub fn render(report: &Report) -> String {
     let mut text = serde_json::to_string_pretty(&findings(report)).expect("ASFF serializes");
     text.push('\n');
@@ -120,7 +131,7 @@ pub fn render(report: &Report) -> String {
 }
 
 /// The report's findings, then one finding per place that was not scanned.
-pub fn findings(report: &Report) -> Vec<AsffFinding> {
+pub(crate) fn findings(report: &Report) -> Vec<AsffFinding> {
     let mut out: Vec<AsffFinding> = report
         .findings
         .iter()
@@ -130,7 +141,8 @@ pub fn findings(report: &Report) -> Vec<AsffFinding> {
     out
 }
 
-pub fn severity_label(severity: Severity) -> &'static str {
+/// The ASFF `Severity.Label` of a snapguard severity.
+pub(crate) fn severity_label(severity: Severity) -> &'static str {
     match severity {
         Severity::Critical => "CRITICAL",
         Severity::High => "HIGH",

@@ -20,6 +20,8 @@ const HEADER: [&str; 13] = [
     "fingerprint",
 ];
 
+/// The report as CSV with a header row: one `finding` row per finding, then
+/// one `not_scanned` row per place that could not be read.
 pub fn render(report: &Report) -> String {
     let mut out = csv::Writer::from_writer(Vec::new());
     let write = |out: &mut csv::Writer<Vec<u8>>, row: [&str; 13]| {

@@ -23,6 +23,7 @@ use rules::Rule;
 const STYLE: &str = include_str!("html/report.css");
 const SCRIPT: &str = include_str!("html/report.js");
 
+/// The report as one self-contained HTML document.
 pub fn render(report: &Report) -> String {
     let mut page = String::with_capacity(64 * 1024 + report.findings.len() * 2048);
     let title = format!(

@@ -2,6 +2,7 @@
 
 use crate::Report;
 
+/// The report document as pretty-printed JSON, ending in a newline.
 pub fn render(report: &Report) -> String {
     let mut text = serde_json::to_string_pretty(report).expect("a report always serializes");
     text.push('\n');

@@ -18,6 +18,8 @@ use crate::Report;
 /// The name of the suite that lists what could not be scanned.
 pub const NOT_SCANNED_SUITE: &str = "not-scanned";
 
+/// The report as a JUnit XML document: one `<testsuite>` per rule, then the `not-scanned`
+/// suite.
 pub fn render(report: &Report) -> String {
     let suites: Vec<Suite> = rule_suites(report)
         .into_iter()

@@ -24,6 +24,7 @@ const NOT_SCANNED_BUDGET: usize = MAX_CHARS / 4;
 /// An account with more findings than this is shown collapsed.
 const COLLAPSE_ABOVE: usize = 10;
 
+/// The report as GitHub-flavoured Markdown, at most [`MAX_CHARS`] characters.
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
     heading(report, &mut out);

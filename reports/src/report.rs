@@ -12,25 +12,39 @@ use rules::{Finding, Severity};
 
 pub use rules::coverage::Coverage;
 
+/// The `schema_version` of the JSON report this snapguard writes and reads.
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// The report of one scan (or of merged shards): what was scanned and not, the findings, their
+/// summary, waivers, coverage, and the comparison with a baseline. Serialized, it is the
+/// `--format json` document.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
+    /// [`SCHEMA_VERSION`] when written by this snapguard.
     pub schema_version: u32,
+    /// `snapguard <version>`.
     pub tool: String,
+    /// When the inventory was read, UTC, `YYYY-MM-DDTHH:MM:SSZ`.
     pub collected_at: String,
     /// Where the inventory came from: `aws` or `recorded:<dir>`.
     pub source: String,
+    /// The accounts and regions that were read.
     pub scope: Scope,
     /// False when some account, region or operation could not be read: the findings are then
     /// a lower bound.
     pub complete: bool,
+    /// What could not be read or evaluated, sorted and without duplicates.
     pub not_scanned: Vec<Gap>,
+    /// API calls made per operation (e.g. `ec2:DescribeSnapshots`); empty for recorded scans.
     pub api_calls: BTreeMap<String, u64>,
+    /// Throttling retries per operation; empty for recorded scans.
     pub throttle_retries: BTreeMap<String, u64>,
+    /// Counts of the findings.
     pub summary: Summary,
+    /// Each configured waiver and what it matched.
     #[serde(default)]
     pub waivers: Vec<WaiverUse>,
+    /// Every finding, waived ones included.
     pub findings: Vec<Finding>,
     /// Backup coverage per account-region, for those whose volumes, snapshots and snapshot
     /// retention rules were all read. A figure left out is unknown: its rules were turned off
@@ -48,7 +62,9 @@ pub struct Report {
 /// Shard `index` (0-based) of `count`: the accounts whose id hashes to `index`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct ShardOf {
+    /// This shard's index, `0..count`.
     pub index: u32,
+    /// How many shards the scan was split into.
     pub count: u32,
 }
 
@@ -61,6 +77,7 @@ pub struct BaselineComparison {
     pub file: String,
     /// When the baseline's inventory was collected.
     pub collected_at: String,
+    /// How many findings are new, unchanged, resolved and not rescanned.
     pub summary: BaselineSummary,
     /// Findings of the baseline not found tonight in places that were scanned again.
     pub resolved: Vec<Finding>,
@@ -69,46 +86,69 @@ pub struct BaselineComparison {
     pub not_rescanned: Vec<Finding>,
 }
 
+/// The counts of a [`BaselineComparison`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BaselineSummary {
+    /// Findings of this report not in the baseline.
     pub new: usize,
+    /// Findings of this report also in the baseline.
     pub unchanged: usize,
+    /// Baseline findings gone from places scanned again.
     pub resolved: usize,
+    /// Baseline findings in places not read this time.
     pub not_rescanned: usize,
 }
 
+/// What a report covers: the accounts read, and every region read in any of them.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Scope {
+    /// The accounts read, each with its own regions.
     pub accounts: Vec<AccountScope>,
+    /// The union of the accounts' regions, sorted.
     pub regions: Vec<String>,
 }
 
+/// One account that was read.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AccountScope {
+    /// The 12-digit account id.
     pub account_id: String,
+    /// The account's name in the organization, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Regions read in this account.
     pub regions: Vec<String>,
 }
 
+/// Counts of a report's findings; waived findings count only in `waived`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Summary {
+    /// Unwaived findings.
     pub findings: usize,
+    /// Waived findings.
     pub waived: usize,
+    /// Unwaived findings per severity.
     pub by_severity: BTreeMap<Severity, usize>,
+    /// Unwaived findings per rule, in registry order; rules without findings left out.
     pub by_rule: Vec<RuleCount>,
 }
 
+/// The unwaived findings of one rule.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RuleCount {
+    /// The rule's id, `SG-<FAMILY>-NNN`.
     pub rule_id: String,
+    /// The rule's name, e.g. `public-snapshot`.
     pub rule_name: String,
+    /// The highest severity among its findings.
     pub severity: Severity,
+    /// How many there are.
     pub count: usize,
 }
 
 impl Report {
+    /// The report of `evaluation` over `inventory`; `source` says where the inventory came
+    /// from (`aws` or `recorded:<dir>`). Gaps of the inventory and of the evaluation are merged.
     pub fn new(inventory: &Inventory, evaluation: Evaluation, source: String) -> Report {
         let names: BTreeMap<&str, &str> = inventory
             .organization
@@ -169,32 +209,119 @@ impl Report {
     }
 }
 
+/// Why [`Report::from_json`] refused a text. Each message is a sentence to follow the file's
+/// name (`<file> is not JSON ...`).
+#[derive(Debug, thiserror::Error)]
+pub enum ReadReportError {
+    /// The text is not JSON.
+    #[error("is not JSON ({0}); expected a `snapguard scan --format json` report")]
+    NotJson(serde_json::Error),
+    /// JSON without `"tool": "snapguard ..."` and a numeric `schema_version`.
+    #[error(
+        "is not a snapguard JSON report (it lacks `\"tool\": \"snapguard ...\"` and \
+         `schema_version`); expected the output of `snapguard scan --format json`"
+    )]
+    NotSnapguard,
+    /// A snapguard report of a `schema_version` other than [`SCHEMA_VERSION`].
+    #[error(
+        "is a snapguard report of schema_version {found}, and this snapguard reads \
+         schema_version {SCHEMA_VERSION}; rescan with this version to make a new one",
+        SCHEMA_VERSION = SCHEMA_VERSION
+    )]
+    SchemaVersion {
+        /// The report's `schema_version`.
+        found: u64,
+    },
+    /// A snapguard report of this schema version that does not deserialize.
+    #[error("is not a well-formed snapguard report: {0}")]
+    Malformed(serde_json::Error),
+}
+
+/// Why [`Report::merge`] refused its reports. File names are as given to it.
+#[derive(Debug, thiserror::Error)]
+pub enum MergeError {
+    /// No report was given.
+    #[error("merge needs at least one shard report")]
+    NoShards,
+    /// A report made without `--shard`.
+    #[error(
+        "{file} is not a shard report; merge combines the reports of \
+         `snapguard scan --shard K/N --format json`"
+    )]
+    NotAShard {
+        /// The report's file.
+        file: String,
+    },
+    /// Two reports split the organization into different numbers of shards.
+    #[error(
+        "{file} is shard {}/{} but {first_file} is shard {}/{}: the shards of one scan share N",
+        .shard.index, .shard.count, .first_shard.index, .first_shard.count
+    )]
+    ShardCounts {
+        /// The report that disagrees with the first.
+        file: String,
+        /// Its shard.
+        shard: ShardOf,
+        /// The first report's file.
+        first_file: String,
+        /// The first report's shard.
+        first_shard: ShardOf,
+    },
+    /// The same shard given twice.
+    #[error("{other} and {file} are both shard {}/{}; give each shard once", .shard.index, .shard.count)]
+    DuplicateShard {
+        /// The file given first.
+        other: String,
+        /// The file given again.
+        file: String,
+        /// The shard both are.
+        shard: ShardOf,
+    },
+    /// A shard made with other waivers than the first.
+    #[error(
+        "{file} was made with other waivers than {first_file}: the shards of one scan share \
+         one config"
+    )]
+    OtherWaivers {
+        /// The report that differs.
+        file: String,
+        /// The first report's file.
+        first_file: String,
+    },
+    /// A shard of `0..count` that no report is.
+    #[error(
+        "shard {}/{} is missing: merge needs every shard of the scan, or its accounts would \
+         silently drop out of the report",
+        .missing.index, .missing.count
+    )]
+    MissingShard {
+        /// The missing shard.
+        missing: ShardOf,
+    },
+}
+
 /// Night over night and beyond one machine: reading a former report, comparing with it, and
 /// merging shard reports.
 impl Report {
-    /// Reads a report written by `--format json`. Errors are sentences to follow the file name.
-    pub fn from_json(text: &str) -> Result<Report, String> {
-        let document: serde_json::Value = serde_json::from_str(text).map_err(|e| {
-            format!("is not JSON ({e}); expected a `snapguard scan --format json` report")
-        })?;
+    /// Reads a report written by `--format json`.
+    ///
+    /// # Errors
+    ///
+    /// [`ReadReportError`] when `text` is not JSON, not a snapguard report, of another
+    /// `schema_version`, or not well-formed; its message is a sentence to follow the file name.
+    pub fn from_json(text: &str) -> Result<Report, ReadReportError> {
+        let document: serde_json::Value =
+            serde_json::from_str(text).map_err(ReadReportError::NotJson)?;
         let is_snapguard = document["tool"]
             .as_str()
             .is_some_and(|tool| tool.starts_with("snapguard"));
         let Some(version) = document["schema_version"].as_u64().filter(|_| is_snapguard) else {
-            return Err(
-                "is not a snapguard JSON report (it lacks `\"tool\": \"snapguard ...\"` and \
-                 `schema_version`); expected the output of `snapguard scan --format json`"
-                    .into(),
-            );
+            return Err(ReadReportError::NotSnapguard);
         };
         if version != u64::from(SCHEMA_VERSION) {
-            return Err(format!(
-                "is a snapguard report of schema_version {version}, and this snapguard reads \
-                 schema_version {SCHEMA_VERSION}; rescan with this version to make a new one"
-            ));
+            return Err(ReadReportError::SchemaVersion { found: version });
         }
-        serde_json::from_str(text)
-            .map_err(|e| format!("is not a well-formed snapguard report: {e}"))
+        serde_json::from_str(text).map_err(ReadReportError::Malformed)
     }
 
     /// Marks each finding `new` or `unchanged` against `baseline`, and lists the baseline's
@@ -276,16 +403,18 @@ impl Report {
 
     /// Combines the reports of every shard of one scan into the report a single run makes.
     /// `parts` pairs each report with its file name, for errors.
-    pub fn merge(parts: Vec<(String, Report)>) -> Result<Report, String> {
+    ///
+    /// # Errors
+    ///
+    /// [`MergeError`] when `parts` is empty, a report is not a shard report, the shards
+    /// disagree on N or on waivers, a shard is given twice, or one is missing.
+    pub fn merge(parts: Vec<(String, Report)>) -> Result<Report, MergeError> {
         let Some((first_file, first)) = parts.first() else {
-            return Err("merge needs at least one shard report".into());
+            return Err(MergeError::NoShards);
         };
         let shard_of = |file: &str, report: &Report| {
-            report.shard.ok_or_else(|| {
-                format!(
-                    "{file} is not a shard report; merge combines the reports of \
-                     `snapguard scan --shard K/N --format json`"
-                )
+            report.shard.ok_or_else(|| MergeError::NotAShard {
+                file: file.to_owned(),
             })
         };
         let first_shard = shard_of(first_file, first)?;
@@ -294,30 +423,34 @@ impl Report {
         for (file, report) in &parts {
             let shard = shard_of(file, report)?;
             if shard.count != count {
-                return Err(format!(
-                    "{file} is shard {}/{} but {first_file} is shard {}/{count}: the shards of \
-                     one scan share N",
-                    shard.index, shard.count, first_shard.index
-                ));
+                return Err(MergeError::ShardCounts {
+                    file: file.clone(),
+                    shard,
+                    first_file: first_file.clone(),
+                    first_shard,
+                });
             }
             if let Some(other) = seen.insert(shard.index, file) {
-                return Err(format!(
-                    "{other} and {file} are both shard {}/{count}; give each shard once",
-                    shard.index
-                ));
+                return Err(MergeError::DuplicateShard {
+                    other: other.to_owned(),
+                    file: file.clone(),
+                    shard,
+                });
             }
             if !same_waivers(&report.waivers, &first.waivers) {
-                return Err(format!(
-                    "{file} was made with other waivers than {first_file}: the shards of one \
-                     scan share one config"
-                ));
+                return Err(MergeError::OtherWaivers {
+                    file: file.clone(),
+                    first_file: first_file.clone(),
+                });
             }
         }
         if let Some(missing) = (0..count).find(|i| !seen.contains_key(i)) {
-            return Err(format!(
-                "shard {missing}/{count} is missing: merge needs every shard of the scan, or its \
-                 accounts would silently drop out of the report"
-            ));
+            return Err(MergeError::MissingShard {
+                missing: ShardOf {
+                    index: missing,
+                    count,
+                },
+            });
         }
 
         let mut sources: Vec<&str> = parts.iter().map(|(_, r)| r.source.as_str()).collect();
@@ -438,5 +571,73 @@ impl Summary {
             })
             .collect();
         summary
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shard(index: u32, count: u32) -> Report {
+        let mut report = Report::from_json(
+            r#"{"schema_version": 1, "tool": "snapguard 0.1.0", "collected_at": "2026-11-24T00:00:00Z",
+                "source": "aws", "scope": {"accounts": [], "regions": []}, "complete": true,
+                "not_scanned": [], "api_calls": {}, "throttle_retries": {},
+                "summary": {"findings": 0, "waived": 0, "by_severity": {}, "by_rule": []},
+                "findings": []}"#,
+        )
+        .unwrap();
+        report.shard = Some(ShardOf { index, count });
+        report
+    }
+
+    fn merge_error(parts: &[(&str, &Report)]) -> String {
+        let parts = parts
+            .iter()
+            .map(|(file, report)| (file.to_string(), (*report).clone()))
+            .collect();
+        Report::merge(parts).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn errors_read_as_sentences() {
+        let read = |text: &str| Report::from_json(text).unwrap_err().to_string();
+        assert!(read("[").starts_with("is not JSON ("));
+        assert!(read("[").ends_with("); expected a `snapguard scan --format json` report"));
+        assert_eq!(
+            read("{}"),
+            "is not a snapguard JSON report (it lacks `\"tool\": \"snapguard ...\"` and \
+             `schema_version`); expected the output of `snapguard scan --format json`"
+        );
+        assert_eq!(
+            read(r#"{"tool": "snapguard 9", "schema_version": 2}"#),
+            "is a snapguard report of schema_version 2, and this snapguard reads \
+             schema_version 1; rescan with this version to make a new one"
+        );
+        assert!(read(r#"{"tool": "snapguard 9", "schema_version": 1}"#)
+            .starts_with("is not a well-formed snapguard report: "));
+
+        let (a, b, c, other) = (shard(0, 3), shard(1, 3), shard(2, 3), shard(0, 2));
+        let mut full = shard(0, 1);
+        full.shard = None;
+        assert_eq!(merge_error(&[]), "merge needs at least one shard report");
+        assert_eq!(
+            merge_error(&[("full.json", &full)]),
+            "full.json is not a shard report; merge combines the reports of \
+             `snapguard scan --shard K/N --format json`"
+        );
+        assert_eq!(
+            merge_error(&[("a.json", &a), ("o.json", &other)]),
+            "o.json is shard 0/2 but a.json is shard 0/3: the shards of one scan share N"
+        );
+        assert_eq!(
+            merge_error(&[("a.json", &a), ("b.json", &b), ("a2.json", &a)]),
+            "a.json and a2.json are both shard 0/3; give each shard once"
+        );
+        assert_eq!(
+            merge_error(&[("a.json", &a), ("c.json", &c)]),
+            "shard 1/3 is missing: merge needs every shard of the scan, or its accounts would \
+             silently drop out of the report"
+        );
     }
 }

@@ -28,6 +28,8 @@ pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 /// the fingerprint's recipe does.
 pub const FINGERPRINT_KEY: &str = "snapguardFingerprint/v1";
 
+/// The report as a pretty-printed SARIF 2.1.0 log, ending in a newline
+/// (<https://docs.oasis-open.org/sarif/sarif/v2.1.0/sarif-v2.1.0.html>).
 pub fn render(report: &Report) -> String {
     let mut text = serde_json::to_string_pretty(&document(report)).expect("SARIF serializes");
     text.push('\n');

@@ -16,6 +16,8 @@ const DEFAULT_WIDTH: u16 = 160;
 /// Narrower terminals are treated as having no width.
 const MIN_TERMINAL_WIDTH: u16 = 40;
 
+/// The report as text: a header, then tables that wrap to the terminal (or 160 columns; see
+/// [`new_table`]).
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
     let accounts = report.scope.accounts.len();
@@ -241,9 +243,10 @@ fn not_scanned(report: &Report, out: &mut String) {
     let _ = writeln!(out, "{table}");
 }
 
-/// snapguard's table look: long cells wrap to the terminal's width, or to [`DEFAULT_WIDTH`]
-/// when there is no terminal or it reports an unusable width (a pseudo-terminal without a
-/// size says 0, which would wrap every cell to one character per line).
+/// snapguard's table look: long cells wrap to the terminal's width, or to 160 columns
+/// (`DEFAULT_WIDTH`) when there is no terminal or it reports an unusable width (a
+/// pseudo-terminal without a size says 0, which would wrap every cell to one character per
+/// line).
 pub fn new_table<const N: usize>(header: [&str; N]) -> Table {
     let mut table = Table::new();
     table

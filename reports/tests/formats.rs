@@ -912,5 +912,9 @@ fn every_format_name_parses_and_renders() {
     assert_eq!(names, BTreeSet::from(Format::NAMES));
     let all: BTreeSet<&str> = Format::ALL.iter().map(|f| f.name()).collect();
     assert_eq!(all, names, "Format::ALL lists every format once");
-    assert!("xml".parse::<Format>().unwrap_err().contains("sarif"));
+    assert!("xml"
+        .parse::<Format>()
+        .unwrap_err()
+        .to_string()
+        .contains("sarif"));
 }

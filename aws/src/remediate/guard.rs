@@ -46,8 +46,10 @@ pub fn permitted(operation: &str) -> bool {
     !FORBIDDEN_PREFIXES.iter().any(|p| operation.starts_with(p)) && ALLOWED.contains(&operation)
 }
 
+/// The interceptor: fails any request whose operation is not [`permitted`], before it is
+/// serialized.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct NoDestructiveCalls;
+pub(crate) struct NoDestructiveCalls;
 
 impl Intercept for NoDestructiveCalls {
     fn name(&self) -> &'static str {
@@ -78,7 +80,7 @@ impl Intercept for NoDestructiveCalls {
     }
 }
 
-/// The client with the guard added (whatever else it was built with stays).
+/// The EC2 client with the guard added (whatever else it was built with stays).
 pub fn ec2(client: &aws_sdk_ec2::Client) -> aws_sdk_ec2::Client {
     aws_sdk_ec2::Client::from_conf(
         client
@@ -89,6 +91,7 @@ pub fn ec2(client: &aws_sdk_ec2::Client) -> aws_sdk_ec2::Client {
     )
 }
 
+/// The Recycle Bin client with the guard added (whatever else it was built with stays).
 pub fn rbin(client: &aws_sdk_rbin::Client) -> aws_sdk_rbin::Client {
     aws_sdk_rbin::Client::from_conf(
         client

@@ -13,12 +13,13 @@ use serde::{Deserialize, Serialize};
 
 /// One line of the journal.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Entry {
+pub(crate) struct Entry {
     /// RFC 3339, UTC.
     pub time: String,
     /// The plan's `created_at` (seconds since the epoch): lines of another plan written to
     /// the same path are ignored.
     pub plan_created_at: i64,
+    /// The action's id in the plan.
     pub action_id: String,
     /// `started`, `shared` (the temporary archive share was added), `succeeded`,
     /// `already_done`, `failed`, `skipped`, `manual_review`, `would_succeed`, `would_fail`,
@@ -30,25 +31,28 @@ pub struct Entry {
     /// For snapshots: source volume id -> new snapshot id.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub by_volume: BTreeMap<String, String>,
+    /// Why the action failed or would fail.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
 
 /// The journal of one plan file.
-pub struct Journal {
+pub(crate) struct Journal {
     path: PathBuf,
     file: Mutex<File>,
     /// Lines of this plan written by earlier runs.
     pub earlier: Vec<Entry>,
 }
 
+/// Where the journal of plan file `plan` goes: the plan's path with `.journal` appended.
 pub fn path_for(plan: &Path) -> PathBuf {
     let mut name = plan.as_os_str().to_owned();
     name.push(".journal");
     PathBuf::from(name)
 }
 
-pub fn now() -> String {
+/// The current time, RFC 3339 UTC, whole seconds.
+pub(crate) fn now() -> String {
     time::OffsetDateTime::now_utc()
         .replace_nanosecond(0)
         .unwrap_or_else(|_| time::OffsetDateTime::now_utc())

@@ -44,6 +44,8 @@ pub struct ApplyOptions {
     pub endpoint_url: Option<String>,
     /// Role assumed in the plan's accounts other than the caller's.
     pub role_name: String,
+    /// The `ExternalId` passed to `sts:AssumeRole` for `role_name`, when its trust policy
+    /// requires one.
     pub external_id: Option<String>,
     /// Role assumed (from the caller's credentials) in the archive account.
     pub archive_role_name: String,
@@ -88,10 +90,16 @@ impl Default for ApplyOptions {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "status", content = "reason", rename_all = "snake_case")]
 pub enum Outcome {
+    /// The action's calls succeeded.
     Done,
+    /// Nothing to do: what the action makes already exists (found by its action-id tag or an
+    /// earlier run's journal) or the state already matches.
     AlreadyDone,
+    /// The action failed, with why.
     Failed(String),
+    /// Not run because a dependency did not succeed, with which.
     Skipped(String),
+    /// A review for a person (`Step::ManualReview`); nothing is called.
     ManualReview,
     /// Dry run: the service answered `DryRunOperation`.
     WouldSucceed,
@@ -116,6 +124,7 @@ impl Outcome {
         )
     }
 
+    /// The outcome's `snake_case` name, as serialized in `status` (e.g. `already_done`).
     pub fn status(&self) -> &'static str {
         match self {
             Outcome::Done => "done",
@@ -130,6 +139,8 @@ impl Outcome {
         }
     }
 
+    /// Why, for the outcomes that carry a reason (`failed`, `skipped`, `would_fail`,
+    /// `not_checked`).
     pub fn reason(&self) -> Option<&str> {
         match self {
             Outcome::Failed(r)
@@ -153,11 +164,17 @@ impl std::fmt::Display for Outcome {
 /// One action's outcome.
 #[derive(Debug, Clone, Serialize)]
 pub struct ActionReport {
+    /// The action's id in the plan (`act-` and 16 hex digits).
     pub id: String,
+    /// The step kind, as the plan names it (e.g. `copy_snapshot`).
     pub kind: String,
+    /// The account the calls are made in.
     pub account_id: String,
+    /// The region the calls are made in (`global` for IAM reviews).
     pub region: String,
+    /// The resource acted on.
     pub target: String,
+    /// What became of it.
     pub outcome: Outcome,
     /// What the action created or changed (snapshot ids, rule ids, ...).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -170,9 +187,11 @@ pub struct ActionReport {
 /// The result of `apply`, in plan order.
 #[derive(Debug, Clone, Serialize)]
 pub struct ApplyReport {
+    /// The run sent its EC2 calls with `DryRun` and created nothing.
     pub dry_run: bool,
     /// The run was stopped (a simulated kill) before every action finished.
     pub interrupted: bool,
+    /// One report per action of the plan.
     pub actions: Vec<ActionReport>,
 }
 
@@ -304,7 +323,7 @@ impl Connect {
         )
         .await;
         let sts = aws_sdk_sts::Client::from_conf(aws_sdk_sts::config::Builder::from(&base).build());
-        let caller = Caller::identify(&sts).await?;
+        let caller = Caller::identify(&sts).await.map_err(|e| e.to_string())?;
         let accounts: BTreeSet<&str> = plan
             .actions
             .iter()

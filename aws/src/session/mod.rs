@@ -9,7 +9,7 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 
-use crate::describe_error;
+use crate::{describe_error, CallerError};
 
 /// The SDK config every client starts from: the standard credential chain or a named profile,
 /// an endpoint for every service when given, adaptive retry and a timeout per operation.
@@ -49,17 +49,13 @@ pub(crate) struct Caller {
 
 impl Caller {
     /// `sts:GetCallerIdentity` with `sts`.
-    pub async fn identify(sts: &aws_sdk_sts::Client) -> Result<Caller, String> {
-        let identity = sts.get_caller_identity().send().await.map_err(|e| {
-            format!(
-                "cannot identify the caller (sts:GetCallerIdentity): {}",
-                describe_error(&e)
-            )
-        })?;
-        let account = identity
-            .account()
-            .ok_or("sts:GetCallerIdentity returned no account")?
-            .to_owned();
+    pub async fn identify(sts: &aws_sdk_sts::Client) -> Result<Caller, CallerError> {
+        let identity = sts
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| CallerError::Identify(describe_error(&e)))?;
+        let account = identity.account().ok_or(CallerError::NoAccount)?.to_owned();
         let partition = identity
             .arn()
             .and_then(|arn| arn.split(':').nth(1))

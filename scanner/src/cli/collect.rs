@@ -20,7 +20,7 @@ pub struct CollectArgs {
 pub fn run(args: CollectArgs) -> Result<u8, String> {
     let mut options = LiveOptions::from(args.live);
     options.progress = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let inventory = snapguard_aws::collect(&options)?;
+    let inventory = snapguard_aws::collect(&options).map_err(|e| e.to_string())?;
     rules::recorded::write(&inventory, &args.out).map_err(|e| e.to_string())?;
     let regions: usize = inventory.accounts.iter().map(|a| a.regions.len()).sum();
     let calls: u64 = inventory.api_calls.values().sum();

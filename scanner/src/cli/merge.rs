@@ -23,5 +23,6 @@ pub fn run(args: MergeArgs) -> Result<u8, String> {
         .iter()
         .map(|path| Ok((path.display().to_string(), read_report(path)?)))
         .collect::<Result<Vec<_>, String>>()?;
-    args.report.finish(Report::merge(parts)?)
+    args.report
+        .finish(Report::merge(parts).map_err(|e| e.to_string())?)
 }

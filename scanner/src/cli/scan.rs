@@ -57,7 +57,7 @@ pub struct ReportArgs {
 #[derive(Clone, Copy)]
 pub struct FailOn(Option<Severity>);
 
-fn parse_format(s: &str) -> Result<Format, String> {
+fn parse_format(s: &str) -> Result<Format, reports::ParseFormatError> {
     s.parse()
 }
 
@@ -71,7 +71,11 @@ pub struct Output {
 fn parse_output(s: &str) -> Result<Output, String> {
     match s.split_once('=') {
         Some((format, path)) if Format::NAMES.contains(&format) => Ok(Output {
-            format: Some(format.parse()?),
+            format: Some(
+                format
+                    .parse()
+                    .map_err(|e: reports::ParseFormatError| e.to_string())?,
+            ),
             path: PathBuf::from(path),
         }),
         _ => Ok(Output {

@@ -69,7 +69,7 @@ impl SourceArgs {
                 let mut options = LiveOptions::from(self.live.clone());
                 options.shard = shard;
                 options.progress = std::io::IsTerminal::is_terminal(&std::io::stderr());
-                let inventory = snapguard_aws::collect(&options)?;
+                let inventory = snapguard_aws::collect(&options).map_err(|e| e.to_string())?;
                 Ok((inventory, "aws".into()))
             }
         }

@@ -7,6 +7,8 @@
 //!   principals, volumes, instances, snapshots, images and their sharing);
 //! - [`sent`]: the operations a client sent, recorded, and which of them read or destroy.
 
+#![warn(missing_docs)]
+
 pub mod moto;
 pub mod org;
 pub mod sent;

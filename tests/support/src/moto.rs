@@ -12,9 +12,12 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
 use base64::prelude::{Engine as _, BASE64_STANDARD};
 
+/// A running `moto_server` (killed on drop), serving every service on one loopback port.
 pub struct Moto {
     child: Child,
+    /// The endpoint, `http://127.0.0.1:<port>`.
     pub url: String,
+    /// The port it listens on.
     pub port: u16,
     /// Holds the file moto's recorder appends the requests to (`MOTO_RECORDER_FILEPATH`).
     recording: tempfile::TempDir,
@@ -70,11 +73,14 @@ pub fn test_env() {
     });
 }
 
+/// Starts `moto_server` (from PATH, or `target/test-venv/bin`) with
+/// `MOTO_EC2_LOAD_DEFAULT_AMIS=false` and waits until it listens. Panics when it is not found
+/// or does not listen within 60 s.
 pub fn start_moto() -> Moto {
     start_moto_with_shim(false)
 }
 
-/// With `shim`, the server loads `tests/support/moto_shim/sitecustomize.py`, which makes moto do
+/// [`start_moto`]; with `shim`, the server loads `tests/support/moto_shim/sitecustomize.py`, which makes moto do
 /// what AWS does where the executor needs it (see that file).
 pub fn start_moto_with_shim(shim: bool) -> Moto {
     test_env();
@@ -122,6 +128,7 @@ impl Moto {
         self.moto_api("/moto-api/recorder/start-recording");
     }
 
+    /// Stops the recording [`Moto::start_recording`] began; what was recorded stays.
     pub fn stop_recording(&self) {
         self.moto_api("/moto-api/recorder/stop-recording");
     }
@@ -215,6 +222,7 @@ fn operation_of(entry: &serde_json::Value) -> String {
     }
 }
 
+/// An SDK configuration that sends every service to `url` with `credentials`, in `region`.
 pub async fn sdk(url: &str, credentials: Credentials, region: &str) -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
         .endpoint_url(url)
@@ -224,6 +232,8 @@ pub async fn sdk(url: &str, credentials: Credentials, region: &str) -> SdkConfig
         .await
 }
 
+/// The organization's management account (moto's default account, 123456789012) in
+/// `us-east-1`.
 pub async fn management(url: &str) -> SdkConfig {
     sdk(
         url,
@@ -260,6 +270,7 @@ pub async fn in_account(url: &str, account: &str, region: &str) -> SdkConfig {
     .await
 }
 
+/// A multi-threaded tokio runtime with I/O and time enabled, for tests that are not async.
 pub fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()

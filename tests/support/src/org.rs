@@ -4,23 +4,35 @@ use aws_credential_types::Credentials;
 
 use crate::moto::{in_account, management, sdk};
 
+/// The management account: moto's default account.
 pub const MANAGEMENT: &str = "123456789012";
+/// An account outside the organization, that [`build_org`] shares a snapshot with.
 pub const OUTSIDER: &str = "999988887777";
+/// The regions the live tests populate.
 pub const REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
 
 /// What `build_org` made, to assert against.
 #[derive(Debug, Default, Clone)]
 pub struct Built {
+    /// The member accounts' ids, in creation order.
     pub members: Vec<String>,
+    /// The OU ids: Prod, Prod/Critical, Sandbox.
     pub units: Vec<String>,
+    /// The id of the SCP attached to Prod.
     pub scp_id: String,
-    /// (account, region) -> ids
+    /// (account, region, snapshot id) of each public snapshot.
     pub public_snapshots: Vec<(String, String, String)>,
+    /// (account, region, snapshot id) of each snapshot shared with [`OUTSIDER`].
     pub shared_snapshots: Vec<(String, String, String)>,
+    /// (account, region, image id) of each public image.
     pub public_images: Vec<(String, String, String)>,
+    /// How many volumes were created, across accounts and regions.
     pub volumes: usize,
+    /// How many snapshots were created (images' own included).
     pub snapshots: usize,
+    /// How many images were registered.
     pub images: usize,
+    /// How many instances were run.
     pub instances: usize,
 }
 
@@ -43,6 +55,7 @@ pub async fn new_volume(ec2: &aws_sdk_ec2::Client, az: &str, tags: &[(&str, &str
         .to_owned()
 }
 
+/// The EC2 tag `k` = `v`.
 pub fn tag(k: &str, v: &str) -> aws_sdk_ec2::types::Tag {
     aws_sdk_ec2::types::Tag::builder().key(k).value(v).build()
 }
@@ -50,7 +63,8 @@ pub fn tag(k: &str, v: &str) -> aws_sdk_ec2::types::Tag {
 /// An organization: the management account and `members` accounts, OUs Prod (with
 /// Prod/Critical) and Sandbox, an SCP on Prod, IAM principals that can delete snapshots, and
 /// in each account and region of `regions` volumes, an instance, snapshots and an image, some
-/// of them shared publicly or with an account outside the organization.
+/// of them shared publicly or with an account outside the organization. With `light`, no IAM
+/// principals, and per account-region only a volume and its snapshots.
 pub async fn build_org(url: &str, members: usize, regions: &[&str], light: bool) -> Built {
     let base = management(url).await;
     let org = aws_sdk_organizations::Client::new(&base);

@@ -18,6 +18,7 @@ use aws_smithy_types::config_bag::ConfigBag;
 pub struct SentOperations(Arc<Mutex<Vec<String>>>);
 
 impl SentOperations {
+    /// An empty record.
     pub fn new() -> Self {
         Self::default()
     }
