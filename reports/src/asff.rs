@@ -310,8 +310,8 @@ fn import_region(region: &str) -> String {
 
 /// The partition named by an ARN (`aws`, `aws-cn`, `aws-us-gov`).
 fn partition(arn: &str) -> String {
-    match arn.split(':').nth(1) {
-        Some(partition) if arn.starts_with("arn:") && !partition.is_empty() => partition.to_owned(),
+    match iam::Arn::parse(arn) {
+        Ok(arn) if !arn.partition.is_empty() => arn.partition.to_owned(),
         _ => "aws".to_owned(),
     }
 }

@@ -230,7 +230,8 @@ impl Organization {
         self.accounts
             .iter()
             .filter_map(|a| a.arn.as_deref())
-            .find_map(|arn| arn.split(':').nth(4).filter(|p| !p.is_empty()))
+            .filter_map(|arn| iam::Arn::parse(arn).ok())
+            .find_map(|arn| Some(arn.account).filter(|account| !account.is_empty()))
     }
 }
 

@@ -58,8 +58,8 @@ impl Caller {
         let account = identity.account().ok_or(CallerError::NoAccount)?.to_owned();
         let partition = identity
             .arn()
-            .and_then(|arn| arn.split(':').nth(1))
-            .unwrap_or("aws")
+            .and_then(|arn| iam::Arn::parse(arn).ok())
+            .map_or("aws", |arn| arn.partition)
             .to_owned();
         Ok(Caller { account, partition })
     }
