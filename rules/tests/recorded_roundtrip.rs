@@ -818,10 +818,13 @@ fn recorded_inventories(dir: &Path, found: &mut Vec<PathBuf>) {
     }
 }
 
+/// Every valid recorded inventory under `fixtures/`: the regression cases are damaged on
+/// purpose, so they are left out.
 #[test]
 fn every_fixture_reads_back_as_it_was_written() {
     let mut dirs = Vec::new();
     recorded_inventories(&fixtures(), &mut dirs);
+    dirs.retain(|d| !d.starts_with(fixtures().join("regressions")));
     assert!(
         dirs.iter().any(|d| d.ends_with("demo-org")) && dirs.len() > 50,
         "the demo org and the rule cases: {dirs:?}"
