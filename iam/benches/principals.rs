@@ -1,7 +1,16 @@
-//! Throughput at organization scale: 5,000 roles, 20,000 managed policies, 7 actions.
-//! Run with `cargo test -p iam --release --test iam_perf -- --ignored --nocapture`.
+//! Throughput at organization scale: 5,000 roles, 20,000 managed policies, the seven protected
+//! actions, three SCP levels each. Target: evaluation under 1 s.
+//!
+//! ```sh
+//! cargo bench -p iam --bench principals
+//! ```
+//!
+//! Prints the time to parse the policies and, for each of `RUNS` runs, the time to evaluate
+//! every role. The first run is the one a scan makes: each statement's resource analysis is
+//! computed then and cached in the parsed policy, so later runs are faster. The target is
+//! for the first run.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use iam::{
     default_protected_actions, evaluate_principal, LabelledPolicy, PolicyDocument, PolicyLayers,
@@ -12,6 +21,8 @@ use serde_json::json;
 
 const ROLES: usize = 5_000;
 const POLICIES: usize = 20_000;
+const RUNS: usize = 5;
+const TARGET: Duration = Duration::from_secs(1);
 
 /// A mix of shapes seen in real accounts: long read-only action lists, service-wide grants on
 /// scoped resources, conditional grants and plain admin.
@@ -50,9 +61,7 @@ fn managed_policy(n: usize) -> PolicyDocument {
     PolicyDocument::from_value(&document).expect("valid policy")
 }
 
-#[test]
-#[ignore = "benchmark; run in release"]
-fn iam_five_thousand_roles_under_a_second() {
+fn main() {
     let started = Instant::now();
     let policies: Vec<PolicyDocument> = (0..POLICIES).into_par_iter().map(managed_policy).collect();
     let labels: Vec<String> = (0..POLICIES)
@@ -77,42 +86,53 @@ fn iam_five_thousand_roles_under_a_second() {
         })
         .collect();
     let parsed = started.elapsed();
+    println!("parsed {POLICIES} policies and {ROLES} roles in {parsed:.2?}");
 
     let actions = default_protected_actions();
-    let started = Instant::now();
-    let verdicts: usize = principals
-        .par_iter()
-        .enumerate()
-        .map(|(n, principal)| {
-            let attached = (0..4).map(|k| (n * 7 + k * 4_999) % POLICIES);
-            let layers = PolicyLayers {
-                identity: attached
-                    .map(|p| LabelledPolicy::new(labels[p].as_str(), &policies[p]))
-                    .collect(),
-                permissions_boundary: (n % 10 == 0)
-                    .then(|| LabelledPolicy::new("boundary", &policies[4])),
-                scp_levels: ["root", "OU Workloads", "account"]
-                    .into_iter()
-                    .map(|level| ScpLevel {
-                        label: level.into(),
-                        policies: vec![
-                            LabelledPolicy::new("FullAWSAccess", &full_access),
-                            LabelledPolicy::new("ProtectBackups", &guardrail),
-                        ],
-                    })
-                    .collect(),
-                scp_exemption: None,
-            };
-            evaluate_principal(principal, &layers, &actions).len()
-        })
-        .sum();
-    let evaluated = started.elapsed();
+    let mut runs = Vec::new();
+    for run in 1..=RUNS {
+        let started = Instant::now();
+        let verdicts: usize = principals
+            .par_iter()
+            .enumerate()
+            .map(|(n, principal)| {
+                let attached = (0..4).map(|k| (n * 7 + k * 4_999) % POLICIES);
+                let layers = PolicyLayers {
+                    identity: attached
+                        .map(|p| LabelledPolicy::new(labels[p].as_str(), &policies[p]))
+                        .collect(),
+                    permissions_boundary: (n % 10 == 0)
+                        .then(|| LabelledPolicy::new("boundary", &policies[4])),
+                    scp_levels: ["root", "OU Workloads", "account"]
+                        .into_iter()
+                        .map(|level| ScpLevel {
+                            label: level.into(),
+                            policies: vec![
+                                LabelledPolicy::new("FullAWSAccess", &full_access),
+                                LabelledPolicy::new("ProtectBackups", &guardrail),
+                            ],
+                        })
+                        .collect(),
+                    scp_exemption: None,
+                };
+                evaluate_principal(principal, &layers, &actions).len()
+            })
+            .sum();
+        let evaluated = started.elapsed();
+        assert_eq!(verdicts, ROLES * actions.len());
+        println!(
+            "run {run}: evaluated {ROLES} roles x {} actions in {evaluated:.2?}",
+            actions.len()
+        );
+        runs.push(evaluated);
+    }
+    let first = runs[0];
+    let mut warm = runs[1..].to_vec();
+    warm.sort();
     println!(
-        "parsed {POLICIES} policies in {parsed:?}; evaluated {verdicts} verdicts in {evaluated:?}"
-    );
-    assert_eq!(verdicts, ROLES * actions.len());
-    assert!(
-        evaluated.as_secs_f64() < 1.0,
-        "evaluation took {evaluated:?}"
+        "first run {first:.2?} (target < {TARGET:?}: {}); later runs: best {:.2?}, median {:.2?}",
+        if first < TARGET { "met" } else { "NOT met" },
+        warm[0],
+        warm[warm.len() / 2]
     );
 }
