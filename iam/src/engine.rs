@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::condition::{self, Truth};
 use crate::policy::{Effect, PolicyDocument, Statement};
 use crate::principal::{Principal, ScpExemption};
-use crate::targets::{Reach, TargetKind};
+use crate::targets::{extents_of, Bound, Domain, Extent, Reach, ResourceSet, TargetKind};
 
 /// The actions that can destroy or expose backups, checked unless configured otherwise.
 pub const DEFAULT_PROTECTED_ACTIONS: [&str; 7] = [
@@ -49,9 +49,8 @@ impl ProtectedAction {
     }
 }
 
-/// How far a principal (or a document) grants an action, most permissive last, so that
-/// `Ord` ranks them: several grants combine with `max`, limits (denies, boundary, SCP levels)
-/// with `min`. A grant behind an unevaluated condition ranks below a grant on some resources,
+/// How far a principal (or a document) grants an action, most permissive last, so that `Ord`
+/// ranks them. A grant behind an unevaluated condition ranks below a grant on some resources,
 /// because the former may not be usable at all while the latter surely is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -248,41 +247,128 @@ fn evaluate_action(
     layers: &PolicyLayers,
     action: &ProtectedAction,
 ) -> ActionVerdict {
-    let mut evidence = Evidence::default();
-    let mut assess = |layer: Layer, policies: &[LabelledPolicy]| {
-        let verdict = evidence.collect(&layer, policies, action, principal);
-        LayerAllowance { layer, verdict }
-    };
-    let mut layer_allowances = vec![assess(Layer::Identity, &layers.identity)];
+    // Identity first, then the boundary, then the SCP levels from the root down.
+    let mut stack: Vec<(Layer, &[LabelledPolicy])> = vec![(Layer::Identity, &layers.identity)];
     if let Some(boundary) = &layers.permissions_boundary {
-        layer_allowances.push(assess(
-            Layer::PermissionsBoundary,
-            std::slice::from_ref(boundary),
-        ));
+        stack.push((Layer::PermissionsBoundary, std::slice::from_ref(boundary)));
     }
     if layers.scp_exemption.is_none() {
         for level in &layers.scp_levels {
             let layer = Layer::Scp {
                 level: level.label.to_string(),
             };
-            layer_allowances.push(assess(layer, &level.policies));
+            stack.push((layer, &level.policies));
         }
     }
-    let Evidence { grants, guardrails } = evidence;
+
+    let mut grants = Vec::new();
+    let mut guardrails = Vec::new();
+    // Per layer, the resources its allows grant surely and possibly; over all layers, what the
+    // denies surely and possibly take away.
+    let mut sure_by_layer = Vec::with_capacity(stack.len());
+    let mut maybe_by_layer = Vec::with_capacity(stack.len());
+    let mut sure_denied = Vec::new();
+    let mut maybe_denied = Vec::new();
+    for (layer, policies) in &stack {
+        let mut sure = Vec::new();
+        let mut maybe = Vec::new();
+        for policy in policies.iter() {
+            for statement in &policy.document.statements {
+                let Some(assessed) = assess_statement(statement, action, principal) else {
+                    continue;
+                };
+                let surely = match assessed.truth {
+                    Truth::Fails => None,
+                    Truth::Holds => Some(true),
+                    Truth::Unknown => Some(false),
+                };
+                let evidence = StatementEvidence {
+                    layer: layer.clone(),
+                    policy: policy.label.to_string(),
+                    statement_index: statement.index,
+                    sid: statement.sid.clone(),
+                    effect: statement.effect,
+                    outcome: assessed.outcome,
+                    reason: assessed.reason,
+                };
+                // What a statement surely covers is its narrowest reading; what it may cover,
+                // its widest.
+                let (sure_set, maybe_set) = match statement.effect {
+                    Effect::Allow => (&mut sure, &mut maybe),
+                    Effect::Deny => (&mut sure_denied, &mut maybe_denied),
+                };
+                if let Some(surely) = surely {
+                    if surely {
+                        sure_set.push(statement.resource_set(action.target, Bound::Lower));
+                    }
+                    maybe_set.push(statement.resource_set(action.target, Bound::Upper));
+                }
+                match statement.effect {
+                    Effect::Allow => grants.push(evidence),
+                    Effect::Deny => guardrails.push(evidence),
+                }
+            }
+        }
+        sure_by_layer.push(ResourceSet::any(sure));
+        maybe_by_layer.push(ResourceSet::any(maybe));
+    }
+
+    // Each layer on its own, then the layers intersected one by one (a request is allowed only
+    // when every layer allows that same request), then what the denies leave of that.
+    let domain = Domain::unrestricted(action.target);
+    let mut sets: Vec<ResourceSet> = Vec::with_capacity(4 * stack.len());
+    for (sure, maybe) in sure_by_layer.iter().zip(&maybe_by_layer) {
+        sets.push(sure.clone());
+        sets.push(maybe.clone());
+    }
+    for k in 1..stack.len() {
+        sets.push(ResourceSet::all(sure_by_layer[..=k].to_vec()));
+        sets.push(ResourceSet::all(maybe_by_layer[..=k].to_vec()));
+    }
+    sets.push(ResourceSet::all(sure_by_layer).minus(ResourceSet::any(maybe_denied)));
+    sets.push(ResourceSet::all(maybe_by_layer).minus(ResourceSet::any(sure_denied)));
+    let extents = extents_of(domain, &sets);
+    let verdict_at = |i: usize| verdict_of(extents[2 * i], extents[2 * i + 1]);
+
+    let layer_allowances: Vec<LayerAllowance> = stack
+        .iter()
+        .enumerate()
+        .map(|(i, (layer, _))| LayerAllowance {
+            layer: layer.clone(),
+            verdict: verdict_at(i),
+        })
+        .collect();
+    // The verdict of layers 0..=k intersected, for each k.
+    let mut running: Vec<Verdict> = vec![layer_allowances[0].verdict];
+    running.extend((1..stack.len()).map(|k| verdict_at(stack.len() + k - 1)));
+    let verdict = verdict_at(2 * stack.len() - 1);
 
     let identity = layer_allowances[0].verdict;
-    let verdict = layer_allowances
-        .iter()
-        .map(|a| a.verdict)
-        .chain(guardrails.iter().map(|g| g.outcome))
-        .fold(identity, Verdict::min);
-    let limiting_deny = guardrails.iter().find(|g| g.outcome == verdict);
-    let limiting_layer = layer_allowances.iter().find(|a| a.verdict == verdict);
-    let (decisive_layer, limit) = match (identity == verdict, limiting_deny, limiting_layer) {
-        (true, _, _) => (Layer::Identity, None),
-        (false, Some(deny), _) => (deny.layer.clone(), Some(Limit::Deny(deny))),
-        (false, None, Some(allowance)) => (allowance.layer.clone(), Some(Limit::Layer(allowance))),
-        (false, None, None) => unreachable!("the verdict is the minimum of these"),
+    let layers_verdict = running[running.len() - 1];
+    let limit = if verdict == identity {
+        None
+    } else if verdict == layers_verdict {
+        let k = running
+            .iter()
+            .position(|v| *v == verdict)
+            .expect("the last layer's verdict is the verdict");
+        Some(Limit::Layer {
+            allowance: &layer_allowances[k],
+            together: verdict < layer_allowances[k].verdict,
+            noun: action.target.plural_noun(),
+        })
+    } else {
+        // The denies took it lower than the layers did: the strongest of them says why.
+        guardrails
+            .iter()
+            .filter(|g| g.outcome < layers_verdict)
+            .min_by_key(|g| g.outcome)
+            .map(Limit::Deny)
+    };
+    let decisive_layer = match &limit {
+        None => Layer::Identity,
+        Some(Limit::Deny(deny)) => deny.layer.clone(),
+        Some(Limit::Layer { allowance, .. }) => allowance.layer.clone(),
     };
     // The first of the most permissive identity grants (`max_by_key` keeps the last).
     let best_grant = grants
@@ -304,47 +390,24 @@ fn evaluate_action(
     }
 }
 
-#[derive(Default)]
-struct Evidence {
-    grants: Vec<StatementEvidence>,
-    guardrails: Vec<StatementEvidence>,
+/// The verdict for what is surely allowed (`sure`) and possibly allowed (`maybe`).
+fn verdict_of(sure: Extent, maybe: Extent) -> Verdict {
+    if sure.covers {
+        Verdict::Allowed
+    } else if sure.overlaps {
+        Verdict::AllowedRestrictedResource
+    } else if maybe.overlaps {
+        Verdict::AllowedConditional
+    } else {
+        Verdict::NotAllowed
+    }
 }
 
-impl Evidence {
-    /// Records the layer's applicable statements; returns how far its allows go.
-    fn collect(
-        &mut self,
-        layer: &Layer,
-        policies: &[LabelledPolicy],
-        action: &ProtectedAction,
-        principal: Option<&Principal>,
-    ) -> Verdict {
-        let mut allowance = Verdict::NotAllowed;
-        for policy in policies {
-            for statement in &policy.document.statements {
-                let Some((outcome, reason)) = assess_statement(statement, action, principal) else {
-                    continue;
-                };
-                let evidence = StatementEvidence {
-                    layer: layer.clone(),
-                    policy: policy.label.to_string(),
-                    statement_index: statement.index,
-                    sid: statement.sid.clone(),
-                    effect: statement.effect,
-                    outcome,
-                    reason,
-                };
-                match statement.effect {
-                    Effect::Allow => {
-                        allowance = allowance.max(outcome);
-                        self.grants.push(evidence);
-                    }
-                    Effect::Deny => self.guardrails.push(evidence),
-                }
-            }
-        }
-        allowance
-    }
+/// One statement that bears on the action: what it does by itself, and why.
+struct Assessed {
+    truth: Truth,
+    outcome: Verdict,
+    reason: String,
 }
 
 /// What one statement does to the action, and why; `None` when it does not bear on it.
@@ -352,7 +415,7 @@ fn assess_statement(
     statement: &Statement,
     action: &ProtectedAction,
     principal: Option<&Principal>,
-) -> Option<(Verdict, String)> {
+) -> Option<Assessed> {
     let actions = &statement.actions;
     let matching_pattern = actions.matching_pattern(&action.key);
     if actions.negated == matching_pattern.is_some() {
@@ -403,7 +466,11 @@ fn assess_statement(
         (Effect::Allow, Truth::Holds, _) => Verdict::Allowed,
         (Effect::Deny, Truth::Holds, _) => Verdict::NotAllowed,
     };
-    Some((outcome, reason))
+    Some(Assessed {
+        truth,
+        outcome,
+        reason,
+    })
 }
 
 /// Patterns as evidence shows them: a single one as `"x"`, several as `["x", "y"]`.
@@ -421,7 +488,13 @@ impl fmt::Display for Quoted<'_> {
 /// What held the verdict below the identity grant.
 enum Limit<'e> {
     Deny(&'e StatementEvidence),
-    Layer(&'e LayerAllowance),
+    /// A boundary or SCP level: by itself (`together` false), or because what it allows and
+    /// what the layers before it allow have too little in common.
+    Layer {
+        allowance: &'e LayerAllowance,
+        together: bool,
+        noun: &'static str,
+    },
 }
 
 fn summarise(
@@ -445,18 +518,33 @@ fn summarise(
             };
             format!(", but {how} by {deny} in {}", deny.layer)
         }
-        Some(Limit::Layer(allowance)) => {
-            let how = match allowance.verdict {
-                Verdict::NotAllowed => "do not allow it",
-                Verdict::AllowedConditional => "allow it only conditionally",
-                Verdict::AllowedRestrictedResource => "allow it only on some resources",
-                Verdict::Allowed => unreachable!("an allowing layer does not limit"),
-            };
+        Some(Limit::Layer {
+            allowance,
+            together,
+            noun,
+        }) => {
             let subject = match &allowance.layer {
                 Layer::PermissionsBoundary => "the permissions boundary's statements".to_owned(),
                 layer => layer.to_string(),
             };
-            format!(", but {subject} {how}")
+            if together {
+                let how = match verdict {
+                    Verdict::NotAllowed => format!("allow it on none of the {noun}"),
+                    Verdict::AllowedConditional => {
+                        format!("allow it only conditionally on the {noun}")
+                    }
+                    _ => format!("allow it only on some of the {noun}"),
+                };
+                format!(", but {subject} {how} that the layers before them allow")
+            } else {
+                let how = match allowance.verdict {
+                    Verdict::NotAllowed => "do not allow it",
+                    Verdict::AllowedConditional => "allow it only conditionally",
+                    Verdict::AllowedRestrictedResource => "allow it only on some resources",
+                    Verdict::Allowed => unreachable!("an allowing layer does not limit"),
+                };
+                format!(", but {subject} {how}")
+            }
         }
     };
     let exemption = match scp_exemption {

@@ -3,19 +3,21 @@
 //!
 //! It follows AWS's evaluation logic, statically
 //! (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html>):
-//! - an explicit deny in any layer wins; a deny that is conditional, or covers only some of
-//!   the action's resources, cannot be relied upon to block and instead *weakens* the verdict
-//!   (to `allowed_conditional` / `allowed_restricted_resource`), and is kept as evidence;
-//! - identity policies grant; a permissions boundary and every SCP level (root, OUs, account)
-//!   must also allow, so the verdict is the least permissive of them;
+//! - a request is allowed only when the identity policies, the permissions boundary and every
+//!   SCP level (root, OUs, account) each allow that same request, and no explicit deny in any
+//!   of them applies. So for each action the engine intersects, exactly, the resources (ARN
+//!   patterns with wildcards) each layer allows and subtracts those a deny takes away;
+//! - a statement whose condition holds counts surely; one whose condition cannot be decided
+//!   counts only possibly: a grant behind it is `allowed_conditional`, and a deny behind it
+//!   cannot be relied upon to block. Such denies are kept as evidence;
 //! - conditions are decided only for principal keys (`aws:PrincipalArn`, `aws:PrincipalAccount`,
 //!   `aws:PrincipalOrgID`, `aws:PrincipalTag/*`, `aws:PrincipalType`, `aws:username`) of a known
 //!   principal; any other condition leaves the grant `allowed_conditional`.
 //!
 //! Verdicts rank `allowed` > `allowed_restricted_resource` > `allowed_conditional` >
-//! `not_allowed` (see [`Verdict`]). Several allows combine to the most permissive one; allows
-//! are not unioned across statements (two statements on complementary resources each count as
-//! restricted).
+//! `not_allowed` (see [`Verdict`]): `allowed` when what is surely allowed covers every target
+//! resource, `allowed_restricted_resource` when it covers some, `allowed_conditional` when only
+//! a grant behind an undecided condition reaches some.
 //!
 //! The crate is pure (no I/O but [`inputs::load`], which reads the files `iam check` is given)
 //! and is shared by the scan's IAM rules and the `iam check` CI gate, so that both reach the

@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::targets::{self, ArnPattern, Reach, TargetKind};
+use crate::targets::{self, ArnPattern, Bound, Reach, ResourceSet, TargetKind};
 use crate::wildcard::{literal_prefix, matches as wildcard_match};
 
 /// The only policy language version in which `${...}` policy variables are interpreted.
@@ -272,6 +272,19 @@ impl Statement {
         *self.reach_by_target[target.index()].get_or_init(|| {
             targets::reach(&self.resources.compiled, self.resources.negated, target)
         })
+    }
+
+    /// The ARNs the statement's `Resource`/`NotResource` names, for `target`'s resources:
+    /// everything or nothing when that is known from [`Statement::reach`], the patterns
+    /// otherwise, with unknown policy variables read at `bound`.
+    pub(crate) fn resource_set(&self, target: TargetKind, bound: Bound) -> ResourceSet<'_> {
+        match self.reach(target) {
+            Reach::All => ResourceSet::Everything,
+            Reach::None => ResourceSet::Nothing,
+            Reach::Some => {
+                ResourceSet::patterns(&self.resources.compiled, self.resources.negated, bound)
+            }
+        }
     }
 }
 

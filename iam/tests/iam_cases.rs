@@ -32,25 +32,14 @@ struct Disagreement {
     reason: &'static str,
 }
 
-const DISAGREEMENTS: &[Disagreement] = &[
-    Disagreement {
-        case: "T17_authz_boundary_identity_disjoint_regions",
-        principal: "arn:aws:iam::111122223333:role/svc",
-        action: "rbin:UpdateRule",
-        engine_says: Verdict::AllowedRestrictedResource,
-        reason: "the engine takes the least of the layers' verdicts instead of intersecting \
-                 their resources (eu-west-1 rules and us-east-1 rules have none in common); \
-                 issue 13, item 2",
-    },
-    Disagreement {
-        case: "T18_authz_role_session_tags_override",
-        principal: "arn:aws:iam::111122223333:role/deployer",
-        action: "ec2:DeleteSnapshot",
-        engine_says: Verdict::NotAllowed,
-        reason: "the engine decides aws:PrincipalTag from the role's own tags although its trust \
+const DISAGREEMENTS: &[Disagreement] = &[Disagreement {
+    case: "T18_authz_role_session_tags_override",
+    principal: "arn:aws:iam::111122223333:role/deployer",
+    action: "ec2:DeleteSnapshot",
+    engine_says: Verdict::NotAllowed,
+    reason: "the engine decides aws:PrincipalTag from the role's own tags although its trust \
                  policy lets callers pass session tags that override them; issue 13, item 1",
-    },
-];
+}];
 
 fn verdict_from_label(label: &str) -> Verdict {
     match label {

@@ -578,3 +578,159 @@ fn iam_default_actions_are_the_seven_protected_ones() {
         AllowedRestrictedResource
     );
 }
+
+#[test]
+fn iam_layers_intersect_on_resources() {
+    const UPDATE_RULE: &str = "rbin:UpdateRule";
+    let in_region = |action: &str, region: &str| {
+        let arn = match action {
+            UPDATE_RULE => format!("arn:aws:rbin:{region}:*:rule/*"),
+            _ => format!("arn:aws:ec2:{region}::snapshot/*"),
+        };
+        document(json!(allow(action, &arn)))
+    };
+    let everything = full_aws_access();
+    let eu_rules = in_region(UPDATE_RULE, "eu-west-1");
+    let us_rules = in_region(UPDATE_RULE, "us-east-1");
+    let us_snapshots = in_region(DELETE_SNAPSHOT, "us-east-1");
+    let us_star_snapshots = in_region(DELETE_SNAPSHOT, "us-*");
+    let principal = role("svc");
+    // (name, identity, boundary, SCP allow-list at one level, action, expected)
+    type Case<'d> = (
+        &'static str,
+        &'d PolicyDocument,
+        Option<&'d PolicyDocument>,
+        Option<&'d PolicyDocument>,
+        &'static str,
+        Verdict,
+    );
+    let cases: Vec<Case> = vec![
+        (
+            "identity and boundary on disjoint Regions",
+            &eu_rules,
+            Some(&us_rules),
+            None,
+            UPDATE_RULE,
+            NotAllowed,
+        ),
+        (
+            "identity and boundary on the same Region",
+            &us_rules,
+            Some(&us_rules),
+            None,
+            UPDATE_RULE,
+            AllowedRestrictedResource,
+        ),
+        (
+            "boundary narrower than identity",
+            &everything,
+            Some(&us_snapshots),
+            None,
+            DELETE_SNAPSHOT,
+            AllowedRestrictedResource,
+        ),
+        (
+            "SCP allow-list on another Region",
+            &eu_rules,
+            None,
+            Some(&us_rules),
+            UPDATE_RULE,
+            NotAllowed,
+        ),
+        (
+            "SCP allow-list wider than identity",
+            &us_snapshots,
+            None,
+            Some(&us_star_snapshots),
+            DELETE_SNAPSHOT,
+            AllowedRestrictedResource,
+        ),
+        (
+            "boundary and SCP each cover a part, no common part",
+            &everything,
+            Some(&eu_rules),
+            Some(&us_rules),
+            UPDATE_RULE,
+            NotAllowed,
+        ),
+    ];
+    for (name, identity, boundary, scp, action, expected) in cases {
+        let layers = PolicyLayers {
+            identity: vec![LabelledPolicy::new("identity", identity)],
+            permissions_boundary: boundary.map(|b| LabelledPolicy::new("boundary", b)),
+            scp_levels: scp
+                .map(|scp| ScpLevel {
+                    label: "OU Workloads".into(),
+                    policies: vec![LabelledPolicy::new("allow-list", scp)],
+                })
+                .into_iter()
+                .collect(),
+            ..PolicyLayers::default()
+        };
+        let verdict = &evaluate_principal(&principal, &layers, &[action.into()])[0];
+        assert_eq!(verdict.verdict, expected, "{name}: {}", verdict.summary);
+    }
+
+    // The summary says that it is the intersection that allows nothing.
+    let layers = PolicyLayers {
+        identity: vec![LabelledPolicy::new("role inline policy svc", &eu_rules)],
+        permissions_boundary: Some(LabelledPolicy::new("SvcBoundary", &us_rules)),
+        ..PolicyLayers::default()
+    };
+    let verdict = &evaluate_principal(&principal, &layers, &[UPDATE_RULE.into()])[0];
+    assert_eq!(verdict.decisive_layer, Layer::PermissionsBoundary);
+    assert_eq!(
+        verdict.summary,
+        "rbin:UpdateRule: not_allowed (granted by role inline policy svc statement 0, but the \
+         permissions boundary's statements allow it on none of the Recycle Bin rules that the \
+         layers before them allow)"
+    );
+}
+
+#[test]
+fn iam_statements_unite_and_denies_subtract_exactly() {
+    let cases: Vec<(&str, Value, Verdict)> = vec![
+        (
+            "complementary allows together cover every snapshot",
+            json!([
+                allow("ec2:DeleteSnapshot", "arn:aws:ec2:us-*::snapshot/*"),
+                {"Effect": "Allow", "Action": "ec2:DeleteSnapshot", "NotResource": "arn:aws:ec2:us-*::snapshot/*"}
+            ]),
+            Allowed,
+        ),
+        (
+            "two partial denies together deny every snapshot",
+            json!([
+                allow("*", "*"),
+                {"Effect": "Deny", "Action": "ec2:DeleteSnapshot", "Resource": "arn:aws:ec2:us-*::snapshot/*"},
+                {"Effect": "Deny", "Action": "ec2:DeleteSnapshot", "NotResource": "arn:aws:ec2:us-*::snapshot/*"}
+            ]),
+            NotAllowed,
+        ),
+        (
+            "a conditional deny of one Region leaves the others surely allowed",
+            json!([
+                allow("*", "*"),
+                {"Effect": "Deny", "Action": "ec2:DeleteSnapshot", "Resource": "arn:aws:ec2:us-east-1::snapshot/*",
+                 "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "false"}}}
+            ]),
+            AllowedRestrictedResource,
+        ),
+        (
+            "an unconditional deny of what a conditional allow grants",
+            json!([
+                {"Effect": "Allow", "Action": "ec2:*", "Resource": "arn:aws:ec2:us-east-1::snapshot/*",
+                 "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}},
+                {"Effect": "Deny", "Action": "ec2:DeleteSnapshot", "Resource": "arn:aws:ec2:us-*::snapshot/*"}
+            ]),
+            NotAllowed,
+        ),
+    ];
+    for (name, statements, expected) in cases {
+        assert_eq!(
+            verdict_of(&document(statements), DELETE_SNAPSHOT),
+            expected,
+            "{name}"
+        );
+    }
+}
