@@ -193,11 +193,12 @@ fn terraform_plans_are_evaluated() {
     assert_eq!(builder["actions"][0]["verdict"], "allowed");
     let unknowns = builder["unknown_values"][0].as_str().expect("a note");
     assert!(unknowns.contains("unknown until deployment"), "{unknowns}");
-    // The SCP keeps only a region deny, which is conditional.
+    // The SCP keeps only a deny outside eu-west-1 and us-east-1: with the Regions of the
+    // backups unknown, it leaves those two open.
     let scp = document(&report, "aws_organizations_policy.protect_backups");
     assert_eq!(scp["kind"], "guardrail");
     assert_eq!(scp["actions"][0]["denies"], false);
-    assert_eq!(scp["actions"][0]["verdict"], "allowed_conditional");
+    assert_eq!(scp["actions"][0]["verdict"], "allowed_restricted_resource");
 }
 
 #[test]
@@ -292,13 +293,13 @@ fn base_reports_regressions_and_fixes() {
         "not_allowed",
         "allowed"
     ));
-    // The SCP lost its deny; only a conditional region deny is left.
+    // The SCP lost its deny; only a deny outside two Regions is left.
     let scp = "aws_organizations_policy.protect_backups";
     assert!(has(
         scp,
         "rbin:UnlockRule",
         "not_allowed",
-        "allowed_conditional"
+        "allowed_restricted_resource"
     ));
     assert!(has(
         "ProtectBackups",

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use iam::{
     default_protected_actions, evaluate_principal, LabelledPolicy, PolicyDocument, PolicyLayers,
-    Principal, ScpLevel,
+    Principal, RequestContext, ScpLevel,
 };
 use rayon::prelude::*;
 use serde_json::json;
@@ -89,6 +89,7 @@ fn main() {
     println!("parsed {POLICIES} policies and {ROLES} roles in {parsed:.2?}");
 
     let actions = default_protected_actions();
+    let context = RequestContext::default();
     let mut runs = Vec::new();
     for run in 1..=RUNS {
         let started = Instant::now();
@@ -115,7 +116,7 @@ fn main() {
                         .collect(),
                     scp_exemption: None,
                 };
-                evaluate_principal(principal, &layers, &actions).len()
+                evaluate_principal(principal, &layers, &actions, &context).len()
             })
             .sum();
         let evaluated = started.elapsed();

@@ -24,7 +24,7 @@ use crate::inputs::{self, FoundPolicy, InputError, InputFile, InputSubject};
 use crate::wildcard;
 use crate::{
     evaluate_document, evaluate_principal, ActionVerdict, LabelledPolicy, Layer, PolicyDocument,
-    PolicyLayers, Principal, ScpLevel, StatementEvidence, Verdict,
+    PolicyLayers, Principal, RequestContext, ScpLevel, StatementEvidence, Verdict,
 };
 
 /// The identity a guardrail is tested against: it holds every permission and matches no
@@ -131,8 +131,13 @@ impl Subject {
     }
 }
 
-/// Evaluates every subject of the files.
-pub fn evaluate(files: &[InputFile], actions: &[String], exempt: &[String]) -> Vec<Subject> {
+/// Evaluates every subject of the files, with the request facts of `context`.
+pub fn evaluate(
+    files: &[InputFile],
+    actions: &[String],
+    exempt: &[String],
+    context: &RequestContext,
+) -> Vec<Subject> {
     let mut subjects = Vec::new();
     for file in files {
         let file_key = file_key(&file.path);
@@ -162,7 +167,7 @@ pub fn evaluate(files: &[InputFile], actions: &[String], exempt: &[String]) -> V
             subjects.push(match input {
                 InputSubject::Identity(found) => {
                     let verdicts =
-                        evaluate_document(&found.policy.document, &found.address, actions);
+                        evaluate_document(&found.policy.document, &found.address, actions, context);
                     subject(
                         SubjectKind::Policy,
                         &found.address,
@@ -176,7 +181,7 @@ pub fn evaluate(files: &[InputFile], actions: &[String], exempt: &[String]) -> V
                     &found.address,
                     found.policy.line,
                     vec![found.clone()],
-                    evaluate_guardrail(found, actions),
+                    evaluate_guardrail(found, actions, context),
                 ),
                 InputSubject::Principal(found) => {
                     let layers = PolicyLayers {
@@ -184,7 +189,7 @@ pub fn evaluate(files: &[InputFile], actions: &[String], exempt: &[String]) -> V
                         permissions_boundary: found.boundary.as_ref().map(labelled),
                         ..PolicyLayers::default()
                     };
-                    let verdicts = evaluate_principal(&found.principal, &layers, actions);
+                    let verdicts = evaluate_principal(&found.principal, &layers, actions, context);
                     let policies = found
                         .identity
                         .iter()
@@ -209,7 +214,11 @@ fn labelled(found: &FoundPolicy) -> LabelledPolicy<'_> {
 
 /// What an SCP still allows a non-exempt principal that holds every identity permission, with
 /// the SCP as the only one at its level beside `FullAWSAccess`: `not_allowed` where it denies.
-fn evaluate_guardrail(scp: &FoundPolicy, actions: &[String]) -> Vec<ActionVerdict> {
+fn evaluate_guardrail(
+    scp: &FoundPolicy,
+    actions: &[String],
+    context: &RequestContext,
+) -> Vec<ActionVerdict> {
     let principal = Principal::from_arn(HYPOTHETICAL_PRINCIPAL).expect("a valid role ARN");
     let layers = PolicyLayers {
         identity: vec![LabelledPolicy::new(
@@ -225,7 +234,7 @@ fn evaluate_guardrail(scp: &FoundPolicy, actions: &[String]) -> Vec<ActionVerdic
         }],
         ..PolicyLayers::default()
     };
-    evaluate_principal(&principal, &layers, actions)
+    evaluate_principal(&principal, &layers, actions, context)
 }
 
 /// A head file's key in the comparison: its path as given.
@@ -551,23 +560,24 @@ pub struct Outcome<'s> {
 
 /// Reads and evaluates `paths` and, when `base_paths` is not empty, the base they are compared
 /// with. `actions` are the protected actions; principals matching a pattern of `exempt` are
-/// reported but never count as granting.
+/// reported but never count as granting; `context` holds the request facts the caller knows.
 pub fn check(
     paths: &[PathBuf],
     base_paths: &[PathBuf],
     actions: &[String],
     exempt: &[String],
+    context: &RequestContext,
 ) -> Evaluated {
     let (paths, base_paths) = (&distinct(paths), &distinct(base_paths));
     let (files, mut errors) = load_all(paths);
-    let head = evaluate(&files, actions, exempt);
+    let head = evaluate(&files, actions, exempt, context);
     let mut pairs = Vec::new();
     let base = (!base_paths.is_empty()).then(|| {
         let (paired, pairing_errors) = pair_files(paths, base_paths);
         errors.extend(pairing_errors);
         let (base_files, base_errors) = load_all(base_paths);
         errors.extend(base_errors);
-        let mut base = evaluate(&base_files, actions, exempt);
+        let mut base = evaluate(&base_files, actions, exempt, context);
         for subject in &mut base {
             let head = paired
                 .iter()

@@ -2,10 +2,12 @@
 
 use std::borrow::Cow;
 use std::fmt::{self, Write};
+use std::sync::OnceLock;
 
 use serde::Serialize;
 
-use crate::condition::{self, Truth};
+use crate::condition::{self, Decision, Facts, Truth};
+use crate::context::RequestContext;
 use crate::policy::{Effect, PolicyDocument, Statement};
 use crate::principal::{Principal, ScpExemption};
 use crate::targets::{extents_of, Bound, Domain, Extent, Reach, ResourceSet, TargetKind};
@@ -209,13 +211,15 @@ pub struct ActionVerdict {
     pub summary: String,
 }
 
-/// Evaluates `actions` for a known principal: principal condition keys are decided.
+/// Evaluates `actions` for a known principal: principal condition keys are decided, and so are
+/// the request keys that `context` settles.
 pub fn evaluate_principal(
     principal: &Principal,
     layers: &PolicyLayers,
     actions: &[String],
+    context: &RequestContext,
 ) -> Vec<ActionVerdict> {
-    evaluate(Some(principal), layers, actions)
+    evaluate(Some(principal), layers, actions, context)
 }
 
 /// Evaluates one document as the only identity policy of an unknown principal.
@@ -223,29 +227,50 @@ pub fn evaluate_document(
     document: &PolicyDocument,
     label: &str,
     actions: &[String],
+    context: &RequestContext,
 ) -> Vec<ActionVerdict> {
     let layers = PolicyLayers {
         identity: vec![LabelledPolicy::new(label, document)],
         ..PolicyLayers::default()
     };
-    evaluate(None, &layers, actions)
+    evaluate(None, &layers, actions, context)
 }
 
 fn evaluate(
     principal: Option<&Principal>,
     layers: &PolicyLayers,
     actions: &[String],
+    context: &RequestContext,
 ) -> Vec<ActionVerdict> {
+    // The resources in question, per kind: in the context's Regions, and in the principal's
+    // account for resources whose ARN names it.
+    let domains: [OnceLock<Domain>; TargetKind::COUNT] = Default::default();
     actions
         .iter()
-        .map(|name| evaluate_action(principal, layers, &ProtectedAction::new(name)))
+        .map(|name| {
+            let action = ProtectedAction::new(name);
+            let domain = domains[action.target.index()].get_or_init(|| {
+                Domain::new(
+                    action.target,
+                    context.known_regions(),
+                    principal.map(|p| p.account_id.as_str()),
+                )
+            });
+            let facts = Facts {
+                principal,
+                context,
+                target: action.target,
+            };
+            evaluate_action(&facts, layers, &action, domain)
+        })
         .collect()
 }
 
 fn evaluate_action(
-    principal: Option<&Principal>,
+    facts: &Facts,
     layers: &PolicyLayers,
     action: &ProtectedAction,
+    domain: &Domain,
 ) -> ActionVerdict {
     // Identity first, then the boundary, then the SCP levels from the root down.
     let mut stack: Vec<(Layer, &[LabelledPolicy])> = vec![(Layer::Identity, &layers.identity)];
@@ -274,7 +299,7 @@ fn evaluate_action(
         let mut maybe = Vec::new();
         for policy in policies.iter() {
             for statement in &policy.document.statements {
-                let Some(assessed) = assess_statement(statement, action, principal) else {
+                let Some(assessed) = assess_statement(statement, action, facts) else {
                     continue;
                 };
                 let surely = match assessed.truth {
@@ -289,7 +314,7 @@ fn evaluate_action(
                     sid: statement.sid.clone(),
                     effect: statement.effect,
                     outcome: assessed.outcome,
-                    reason: assessed.reason,
+                    reason: assessed.reason.clone(),
                 };
                 // What a statement surely covers is its narrowest reading; what it may cover,
                 // its widest.
@@ -298,10 +323,16 @@ fn evaluate_action(
                     Effect::Deny => (&mut sure_denied, &mut maybe_denied),
                 };
                 if let Some(surely) = surely {
+                    // The resources it names, in the Regions its conditions allow.
+                    let resources = |bound| {
+                        let mut sets = vec![statement.resource_set(action.target, bound)];
+                        sets.extend(assessed.regions.iter().cloned());
+                        ResourceSet::all(sets)
+                    };
                     if surely {
-                        sure_set.push(statement.resource_set(action.target, Bound::Lower));
+                        sure_set.push(resources(Bound::Lower));
                     }
-                    maybe_set.push(statement.resource_set(action.target, Bound::Upper));
+                    maybe_set.push(resources(Bound::Upper));
                 }
                 match statement.effect {
                     Effect::Allow => grants.push(evidence),
@@ -315,7 +346,6 @@ fn evaluate_action(
 
     // Each layer on its own, then the layers intersected one by one (a request is allowed only
     // when every layer allows that same request), then what the denies leave of that.
-    let domain = Domain::unrestricted(action.target);
     let mut sets: Vec<ResourceSet> = Vec::with_capacity(4 * stack.len());
     for (sure, maybe) in sure_by_layer.iter().zip(&maybe_by_layer) {
         sets.push(sure.clone());
@@ -404,18 +434,20 @@ fn verdict_of(sure: Extent, maybe: Extent) -> Verdict {
 }
 
 /// One statement that bears on the action: what it does by itself, and why.
-struct Assessed {
+struct Assessed<'s> {
     truth: Truth,
     outcome: Verdict,
     reason: String,
+    /// The Regions its `aws:RequestedRegion` conditions allow, when they restrict them.
+    regions: Vec<ResourceSet<'s>>,
 }
 
 /// What one statement does to the action, and why; `None` when it does not bear on it.
-fn assess_statement(
-    statement: &Statement,
+fn assess_statement<'s>(
+    statement: &'s Statement,
     action: &ProtectedAction,
-    principal: Option<&Principal>,
-) -> Option<Assessed> {
+    facts: &Facts,
+) -> Option<Assessed<'s>> {
     let actions = &statement.actions;
     let matching_pattern = actions.matching_pattern(&action.key);
     if actions.negated == matching_pattern.is_some() {
@@ -452,12 +484,17 @@ fn assess_statement(
         Quoted(&resources.patterns),
         action.target.plural_noun()
     );
-    let truth = condition::evaluate(
+    let Decision { truth, regions } = condition::evaluate(
         &statement.conditions,
-        principal,
+        facts,
         statement.policy_variables,
         &mut reason,
     );
+    // A statement limited to some Regions reaches only some of the resources.
+    let reach = match reach {
+        Reach::All if !regions.is_empty() => Reach::Some,
+        reach => reach,
+    };
     let outcome = match (statement.effect, truth, reach) {
         (Effect::Allow, Truth::Fails, _) => return None,
         (Effect::Deny, Truth::Fails, _) => Verdict::Allowed,
@@ -470,6 +507,7 @@ fn assess_statement(
         truth,
         outcome,
         reason,
+        regions,
     })
 }
 

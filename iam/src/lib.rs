@@ -10,9 +10,12 @@
 //! - a statement whose condition holds counts surely; one whose condition cannot be decided
 //!   counts only possibly: a grant behind it is `allowed_conditional`, and a deny behind it
 //!   cannot be relied upon to block. Such denies are kept as evidence;
-//! - conditions are decided only for principal keys (`aws:PrincipalArn`, `aws:PrincipalAccount`,
-//!   `aws:PrincipalOrgID`, `aws:PrincipalTag/*`, `aws:PrincipalType`, `aws:username`) of a known
-//!   principal; any other condition leaves the grant `allowed_conditional`.
+//! - conditions are decided for principal keys (`aws:PrincipalArn`, `aws:PrincipalAccount`,
+//!   `aws:PrincipalTag/*`, `aws:PrincipalType`, `aws:username`) of a known principal, for the
+//!   request keys a [`RequestContext`] settles (`aws:CurrentTime`, `aws:EpochTime`,
+//!   `aws:TokenIssueTime`, `aws:PrincipalOrgID`, `aws:ResourceOrgID`) and for
+//!   `aws:ResourceAccount`; `aws:RequestedRegion` restricts the resources to those Regions.
+//!   Clauses that contradict each other never hold. Any other condition is undecided;
 //!
 //! Verdicts rank `allowed` > `allowed_restricted_resource` > `allowed_conditional` >
 //! `not_allowed` (see [`Verdict`]): `allowed` when what is surely allowed covers every target
@@ -30,6 +33,7 @@ pub mod arn;
 pub mod authorization_details;
 pub mod check;
 mod condition;
+mod context;
 mod engine;
 pub mod inputs;
 mod policy;
@@ -41,6 +45,7 @@ pub mod wildcard;
 
 pub use arn::{Arn, ArnError};
 pub use authorization_details::{AuthorizationDetails, Str, Tag};
+pub use context::{OrgMembership, RequestContext};
 pub use engine::{
     default_protected_actions, evaluate_document, evaluate_principal, ActionVerdict,
     LabelledPolicy, Layer, LayerAllowance, PolicyLayers, ProtectedAction, ScpLevel,

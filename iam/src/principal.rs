@@ -31,8 +31,6 @@ pub struct Principal {
     pub name: String,
     /// All of the principal's tags (`aws:PrincipalTag/<key>`).
     pub tags: BTreeMap<String, String>,
-    /// The organization the account belongs to; `None` when it belongs to none.
-    pub org_id: Option<String>,
 }
 
 /// The ARN given to [`Principal::from_arn`] is not an IAM user or role ARN.
@@ -43,7 +41,7 @@ pub struct Principal {
 pub struct PrincipalArnError(pub String);
 
 impl Principal {
-    /// A principal with no tags and no organization; set those fields afterwards.
+    /// A principal with no tags; set them afterwards.
     pub fn from_arn(arn: &str) -> Result<Self, PrincipalArnError> {
         let invalid = || PrincipalArnError(arn.to_owned());
         let Arn {
@@ -75,7 +73,6 @@ impl Principal {
             path,
             name: name.to_owned(),
             tags: BTreeMap::new(),
-            org_id: None,
         })
     }
 
@@ -92,7 +89,6 @@ impl Principal {
         let value = match key.as_str() {
             "aws:principalarn" => Some(self.arn.clone()),
             "aws:principalaccount" => Some(self.account_id.clone()),
-            "aws:principalorgid" => self.org_id.clone(),
             "aws:principaltype" => Some(match self.kind {
                 PrincipalKind::User => "User".to_owned(),
                 PrincipalKind::Role => "AssumedRole".to_owned(),
@@ -194,7 +190,7 @@ mod tests {
             user.condition_value("aws:username"),
             Some(Some("alice".into()))
         );
-        assert_eq!(user.condition_value("aws:PrincipalOrgID"), Some(None));
+        assert_eq!(user.condition_value("aws:PrincipalOrgID"), None);
         assert_eq!(user.condition_value("aws:SourceIp"), None);
     }
 }

@@ -281,6 +281,13 @@ pub(crate) enum ResourceSet<'p> {
         negated: bool,
         bound: Bound,
     },
+    /// ARNs whose Region (their fourth part) is one of `values`: exact, or with `*` and `?`
+    /// wildcards when `like`; the complement when `negated`.
+    Regions {
+        values: &'p [String],
+        like: bool,
+        negated: bool,
+    },
     All(Vec<ResourceSet<'p>>),
     Any(Vec<ResourceSet<'p>>),
     Not(Box<ResourceSet<'p>>),
@@ -377,8 +384,8 @@ impl<'p> ResourceSet<'p> {
         }
     }
 
-    /// Lists each pattern list once, as an atom.
-    fn collect_atoms(&self, atoms: &mut Vec<AtomKey<'p>>) {
+    /// Lists each pattern list once, as an atom, and compiles region restrictions into patterns.
+    fn collect_atoms(&self, atoms: &mut Vec<AtomKey<'p>>, compiled: &mut Vec<Vec<ArnPattern>>) {
         match self {
             ResourceSet::Patterns {
                 patterns, bound, ..
@@ -388,12 +395,19 @@ impl<'p> ResourceSet<'p> {
                     atoms.push(key);
                 }
             }
-            ResourceSet::All(sets) | ResourceSet::Any(sets) => {
-                for set in sets {
-                    set.collect_atoms(atoms);
+            ResourceSet::Regions { values, like, .. } => {
+                let key = AtomKey::Regions(values.as_ptr(), values.len(), *like, compiled.len());
+                if !atoms.iter().any(|a| a.same(&key)) {
+                    compiled.push(region_patterns(values, *like));
+                    atoms.push(key);
                 }
             }
-            ResourceSet::Not(set) => set.collect_atoms(atoms),
+            ResourceSet::All(sets) | ResourceSet::Any(sets) => {
+                for set in sets {
+                    set.collect_atoms(atoms, compiled);
+                }
+            }
+            ResourceSet::Not(set) => set.collect_atoms(atoms, compiled),
             ResourceSet::Nothing | ResourceSet::Everything => {}
         }
     }
@@ -411,6 +425,17 @@ impl<'p> ResourceSet<'p> {
                 atom_index(
                     atoms,
                     &AtomKey::Patterns(patterns.as_ptr(), patterns.len(), *bound, patterns),
+                ),
+                *negated,
+            ),
+            ResourceSet::Regions {
+                values,
+                like,
+                negated,
+            } => Formula::Atom(
+                atom_index(
+                    atoms,
+                    &AtomKey::Regions(values.as_ptr(), values.len(), *like, 0),
                 ),
                 *negated,
             ),
@@ -449,12 +474,21 @@ impl Formula {
 #[derive(Clone, Copy, Debug)]
 enum AtomKey<'p> {
     Patterns(*const ArnPattern, usize, Bound, &'p [ArnPattern]),
+    /// The values' slice, `like`, and the index of the compiled patterns.
+    Regions(*const String, usize, bool, usize),
 }
 
 impl AtomKey<'_> {
     fn same(&self, other: &AtomKey) -> bool {
-        let (AtomKey::Patterns(p, n, b, _), AtomKey::Patterns(q, m, c, _)) = (self, other);
-        p == q && n == m && b == c
+        match (self, other) {
+            (AtomKey::Patterns(p, n, b, _), AtomKey::Patterns(q, m, c, _)) => {
+                p == q && n == m && b == c
+            }
+            (AtomKey::Regions(p, n, l, _), AtomKey::Regions(q, m, k, _)) => {
+                p == q && n == m && l == k
+            }
+            _ => false,
+        }
     }
 }
 
@@ -463,6 +497,40 @@ fn atom_index(atoms: &[AtomKey], key: &AtomKey) -> usize {
         .iter()
         .position(|a| a.same(key))
         .expect("every atom was collected")
+}
+
+/// `arn:<partition>:<service>:<region>:<rest>` for each region value: the ARNs of resources in
+/// those Regions. A region never holds a colon, so wildcards of `like` values stay in the part.
+fn region_patterns(values: &[String], like: bool) -> Vec<ArnPattern> {
+    let any_part = ArnItem::Wildcard {
+        run: true,
+        crosses_colons: false,
+    };
+    values
+        .iter()
+        .map(|value| {
+            let mut items: Vec<ArnItem> = "arn:".chars().map(ArnItem::Literal).collect();
+            items.extend([
+                any_part.clone(),
+                ArnItem::Literal(':'),
+                any_part.clone(),
+                ArnItem::Literal(':'),
+            ]);
+            items.extend(value.chars().map(|c| match c {
+                '*' | '?' if like => ArnItem::Wildcard {
+                    run: c == '*',
+                    crosses_colons: false,
+                },
+                c => ArnItem::Literal(c),
+            }));
+            items.push(ArnItem::Literal(':'));
+            items.push(ArnItem::Wildcard {
+                run: true,
+                crosses_colons: true,
+            });
+            ArnPattern { items }
+        })
+        .collect()
 }
 
 /// The resources an evaluation is about: an action's target shape, narrowed to what is known of
@@ -592,10 +660,11 @@ pub(crate) fn extents_of(domain: &Domain, sets: &[ResourceSet]) -> Vec<Extent> {
 
 fn explore(domain: &Domain, sets: &[&ResourceSet]) -> Vec<Extent> {
     let mut atoms = Vec::new();
+    let mut compiled = Vec::new();
     for set in sets {
-        set.collect_atoms(&mut atoms);
+        set.collect_atoms(&mut atoms, &mut compiled);
     }
-    let explorer = Explorer::new(&atoms);
+    let explorer = Explorer::new(&atoms, &compiled);
     let formulas: Vec<Formula> = sets.iter().map(|set| set.compile(&atoms)).collect();
     let mut outcomes = vec![
         Extent {
@@ -669,14 +738,16 @@ impl Positions for Vec<u64> {
 }
 
 impl Explorer {
-    fn new(atoms: &[AtomKey]) -> Self {
+    fn new(atoms: &[AtomKey], compiled: &[Vec<ArnPattern>]) -> Self {
         // Every pattern's symbols back to back; `None` marks the end position of each.
         let mut positions: Vec<Option<Symbol>> = Vec::new();
         let mut starts = Vec::new();
         let mut ends: Vec<(usize, usize)> = Vec::new();
         for (atom, key) in atoms.iter().enumerate() {
-            let AtomKey::Patterns(_, _, bound, patterns) = *key;
-            let variable = bound.variable();
+            let (patterns, variable): (&[ArnPattern], Symbol) = match *key {
+                AtomKey::Patterns(_, _, bound, patterns) => (patterns, bound.variable()),
+                AtomKey::Regions(_, _, _, index) => (&compiled[index], Bound::Lower.variable()),
+            };
             for pattern in patterns {
                 starts.push(positions.len());
                 positions.extend(pattern.symbols(variable).map(Some));
@@ -1063,5 +1134,39 @@ mod tests {
             extent_of(Domain::unrestricted(TargetKind::RecycleBinRule), rules()),
             Some
         );
+    }
+
+    #[test]
+    fn region_restrictions_read_the_fourth_part() {
+        use Reach::*;
+        let allowed = ["us-east-1".to_owned(), "eu-west-1".to_owned()];
+        let like = ["eu-*".to_owned()];
+        let outside = |values: &'static [String]| ResourceSet::Regions {
+            values,
+            like: false,
+            negated: true,
+        };
+        let scanned = ["us-east-1".to_owned()];
+        let domain = Domain::new(TargetKind::Snapshot, Option::Some(&scanned), Option::None);
+        let allowed: &'static [String] = Box::leak(Box::new(allowed));
+        assert_eq!(
+            extent_of(&domain, outside(allowed)),
+            None,
+            "nothing scanned is outside"
+        );
+        let unscanned = Domain::unrestricted(TargetKind::Snapshot);
+        assert_eq!(extent_of(unscanned, outside(allowed)), Some);
+        let eu = ResourceSet::Regions {
+            values: &like,
+            like: true,
+            negated: false,
+        };
+        let rule_domain = Domain::new(
+            TargetKind::RecycleBinRule,
+            Option::Some(&["eu-west-1".to_owned(), "eu-central-1".to_owned()]),
+            Option::None,
+        );
+        assert_eq!(extent_of(&rule_domain, eu.clone()), All);
+        assert_eq!(extent_of(Domain::unrestricted(TargetKind::Image), eu), Some);
     }
 }

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use iam::check::{check, SubjectKind};
-use iam::Verdict;
+use iam::{RequestContext, Verdict};
 use serde::Deserialize;
 
 const CASES_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/iam-cases");
@@ -105,7 +105,13 @@ fn public_iam_cases_match_their_expected_verdicts() {
         let expected = expectations(name, case);
         let actions: BTreeSet<String> = expected.keys().map(|(_, a)| a.clone()).collect();
         let actions: Vec<String> = actions.into_iter().collect();
-        let evaluated = check(&[dir.join(&case.file)], &[], &actions, &[]);
+        let evaluated = check(
+            &[dir.join(&case.file)],
+            &[],
+            &actions,
+            &[],
+            &RequestContext::default(),
+        );
         assert!(
             evaluated.errors.is_empty(),
             "{name}: {:?}",

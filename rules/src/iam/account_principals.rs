@@ -12,8 +12,8 @@ use crate::scope::{AccountScope, Context, Draft, Emitter};
 use crate::wildcard;
 use iam::authorization_details::{PolicySource, SourcedDocument};
 use iam::{
-    evaluate_principal, scp_exemption, ActionVerdict, LabelledPolicy, PolicyDocument, PolicyLayers,
-    Principal, PrincipalKind, ScpLevel, Verdict,
+    evaluate_principal, scp_exemption, ActionVerdict, LabelledPolicy, OrgMembership,
+    PolicyDocument, PolicyLayers, Principal, PrincipalKind, RequestContext, ScpLevel, Verdict,
 };
 
 /// Which rule reports which protected actions. Actions configured in `iam.protected_actions`
@@ -135,20 +135,40 @@ pub fn scp_levels<'a>(ctx: &'a Context, account_id: &str) -> Option<Vec<ScpLevel
     Some(levels)
 }
 
-/// Builds a principal from its ARN and tags, in this organization.
-pub fn principal(ctx: &Context, arn: &str, tags: &[Tag]) -> Option<Principal> {
+/// Builds a principal from its ARN and tags.
+pub fn principal(arn: &str, tags: &[Tag]) -> Option<Principal> {
     let mut principal = Principal::from_arn(arn).ok()?;
     principal.tags = tags
         .iter()
         .map(|t| (t.key.to_string(), t.value.to_string()))
         .collect();
-    principal.org_id = ctx
-        .inventory
-        .organization
-        .as_ref()
-        .and_then(|o| o.id())
-        .map(str::to_owned);
     Some(principal)
+}
+
+/// What the scan knows of the requests made in `account`: the Regions it set out to read there
+/// (the backups are in them; those it could not read count too), the time it collected the
+/// data, and the organization, when recorded.
+pub fn request_context(ctx: &Context, account: &Account) -> RequestContext {
+    let mut regions: Vec<String> = account.regions.iter().map(|r| r.name.to_string()).collect();
+    regions.extend(
+        ctx.inventory
+            .not_scanned
+            .iter()
+            .filter(|gap| gap.account_id == account.id)
+            .filter_map(|gap| gap.region.clone()),
+    );
+    regions.sort();
+    regions.dedup();
+    let organization = match ctx.inventory.organization.as_ref().and_then(|o| o.id()) {
+        Some(id) => OrgMembership::Member(id.to_owned()),
+        // Without a recorded organization, whether the account belongs to one is unknown.
+        None => OrgMembership::Unknown,
+    };
+    RequestContext {
+        regions: Some(regions),
+        now: Some(ctx.inventory.collected_at.0),
+        organization,
+    }
 }
 
 /// The management account's 12-digit id, when the organization was read.
@@ -169,6 +189,7 @@ pub fn evaluate_account(ctx: &Context, account: &Account) -> Vec<PrincipalVerdic
     };
     let actions = ctx.config.protected_actions();
     let levels = scp_levels(ctx, &account.id).unwrap_or_default();
+    let context = request_context(ctx, account);
     let exempt = |arn: &str| {
         ctx.config
             .iam
@@ -181,7 +202,7 @@ pub fn evaluate_account(ctx: &Context, account: &Account) -> Vec<PrincipalVerdic
         if exempt(found.arn) {
             continue;
         }
-        let Some(principal) = principal(ctx, found.arn, found.tags) else {
+        let Some(principal) = principal(found.arn, found.tags) else {
             continue;
         };
         if principal.is_service_linked_role() {
@@ -227,7 +248,7 @@ pub fn evaluate_account(ctx: &Context, account: &Account) -> Vec<PrincipalVerdic
             kind,
             name: found.name.to_owned(),
             arn: found.arn.to_owned(),
-            verdicts: evaluate_principal(&principal, &layers, &actions),
+            verdicts: evaluate_principal(&principal, &layers, &actions, &context),
         });
     }
     out

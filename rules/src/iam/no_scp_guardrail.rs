@@ -5,7 +5,8 @@
 //! hypothetical, non-exempt role with full permissions against the account's SCPs alone. SCPs
 //! never apply to the management account, so it always fires there; an account with no
 //! organization recorded fires too. A guardrail that denies only under a condition snapguard
-//! cannot decide is reported one severity lower.
+//! cannot decide is reported one severity lower; one that denies only outside some Regions
+//! denies nothing in the Regions the scan covers, where the backups are.
 //!
 //! ## Why it matters
 //! Identity policies drift: a new admin role, a broad managed policy, a break-glass user. An
@@ -25,7 +26,7 @@
 
 use serde_json::json;
 
-use super::account_principals::{management_account, principal, scp_levels};
+use super::account_principals::{management_account, principal, request_context, scp_levels};
 use crate::finding::{Resource, Severity};
 use crate::registry::{Check, Family, Rule};
 use crate::scope::{AccountScope, Draft, Emitter};
@@ -63,11 +64,7 @@ fn check(scope: &AccountScope, out: &mut Emitter) {
         },
         None => Vec::new(),
     };
-    let Some(probe) = principal(
-        ctx,
-        &format!("arn:aws:iam::{account}:role/{PROBE_ROLE}"),
-        &[],
-    ) else {
+    let Some(probe) = principal(&format!("arn:aws:iam::{account}:role/{PROBE_ROLE}"), &[]) else {
         return;
     };
     let allow_all = PolicyDocument::from_value(&json!({
@@ -86,7 +83,8 @@ fn check(scope: &AccountScope, out: &mut Emitter) {
         scp_exemption: exemption,
     };
     let actions = ctx.config.protected_actions();
-    let verdicts = evaluate_principal(&probe, &layers, &actions);
+    let context = request_context(ctx, scope.account);
+    let verdicts = evaluate_principal(&probe, &layers, &actions, &context);
     let unguarded: Vec<&str> = verdicts
         .iter()
         .filter(|v| v.verdict != Verdict::NotAllowed)

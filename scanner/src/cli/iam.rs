@@ -6,11 +6,12 @@ mod render;
 mod sarif;
 
 use std::path::PathBuf;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use clap::{Args, Subcommand, ValueEnum};
 
 use iam::check as evaluation;
-use iam::Verdict;
+use iam::{RequestContext, Verdict};
 use snapguard::config_file;
 
 use crate::{print, EXIT_FINDINGS, EXIT_INPUT_ERROR};
@@ -87,11 +88,24 @@ pub fn run(args: IamArgs) -> Result<u8, String> {
     }
 }
 
+/// What `iam check` knows of the requests: the time it runs.
+fn request_context() -> RequestContext {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .ok()
+        .and_then(|d| i64::try_from(d.as_secs()).ok());
+    RequestContext {
+        now,
+        ..RequestContext::default()
+    }
+}
+
 fn check(args: CheckArgs) -> Result<u8, String> {
     let config = config_file::load(args.config.as_deref())?;
     let actions = config.protected_actions();
     let exempt = &config.iam.exempt_principals;
-    let evaluated = evaluation::check(&args.paths, &args.base, &actions, exempt);
+    let context = request_context();
+    let evaluated = evaluation::check(&args.paths, &args.base, &actions, exempt, &context);
     let outcome = evaluated.outcome(args.fail_on.0);
     let text = match args.format {
         CheckFormat::Table => render::table(&outcome),
