@@ -136,6 +136,39 @@ fn exit_status_follows_fail_on() {
     );
 }
 
+/// `[iam] regions` and `organization_id` decide aws:RequestedRegion and aws:PrincipalOrgID;
+/// without them those conditions stay undecided (or restrict the resources to the Regions named).
+#[test]
+fn config_facts_decide_region_and_organization_conditions() {
+    let run = |config: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_snapguard"))
+            .args(["iam", "check", "--config", config, "--format", "json"])
+            .arg(format!("{FIXTURES}/policy/admin-inside-org.json"))
+            .arg(format!("{FIXTURES}/terraform/head/plan.json"))
+            .current_dir(root())
+            .output()
+            .expect("run snapguard");
+        json(&out)
+    };
+    let scp = "aws_organizations_policy.protect_backups";
+    let without = run(&format!("{FIXTURES}/snapguard.toml"));
+    assert_eq!(
+        verdict(&without, "admin-inside-org.json", "ec2:DeleteSnapshot"),
+        "allowed_conditional"
+    );
+    assert_eq!(
+        verdict(&without, scp, "ec2:DeleteSnapshot"),
+        "allowed_restricted_resource"
+    );
+    let with = run(&format!("{FIXTURES}/facts.toml"));
+    assert_eq!(
+        verdict(&with, "admin-inside-org.json", "ec2:DeleteSnapshot"),
+        "allowed"
+    );
+    // The SCP denies only outside eu-west-1 and us-east-1; the backups are in us-east-1.
+    assert_eq!(verdict(&with, scp, "ec2:DeleteSnapshot"), "allowed");
+}
+
 #[test]
 fn authorization_details_evaluate_principals() {
     let out = check(&["authorization-details/account.json", "--format", "json"]);

@@ -11,7 +11,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use clap::{Args, Subcommand, ValueEnum};
 
 use iam::check as evaluation;
-use iam::{RequestContext, Verdict};
+use iam::{OrgMembership, RequestContext, Verdict};
+use rules::Config;
 use snapguard::config_file;
 
 use crate::{print, EXIT_FINDINGS, EXIT_INPUT_ERROR};
@@ -88,15 +89,20 @@ pub fn run(args: IamArgs) -> Result<u8, String> {
     }
 }
 
-/// What `iam check` knows of the requests: the time it runs.
-fn request_context() -> RequestContext {
+/// What `iam check` knows of the requests: the time it runs, and the Regions and organization
+/// the config states.
+fn request_context(config: &Config) -> RequestContext {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .ok()
         .and_then(|d| i64::try_from(d.as_secs()).ok());
     RequestContext {
+        regions: config.iam.regions.as_ref().map(|r| r.0.clone()),
         now,
-        ..RequestContext::default()
+        organization: match &config.iam.organization_id {
+            Some(id) => OrgMembership::Member(id.0.clone()),
+            None => OrgMembership::Unknown,
+        },
     }
 }
 
@@ -104,7 +110,7 @@ fn check(args: CheckArgs) -> Result<u8, String> {
     let config = config_file::load(args.config.as_deref())?;
     let actions = config.protected_actions();
     let exempt = &config.iam.exempt_principals;
-    let context = request_context();
+    let context = request_context(&config);
     let evaluated = evaluation::check(&args.paths, &args.base, &actions, exempt, &context);
     let outcome = evaluated.outcome(args.fail_on.0);
     let text = match args.format {
