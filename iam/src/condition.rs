@@ -297,6 +297,15 @@ fn clause_outcome<'c>(
     if clause.key.eq_ignore_ascii_case("aws:RequestedRegion") {
         return region_outcome(clause, facts, policy_variables);
     }
+    if let Some(setters) = facts
+        .principal
+        .and_then(|p| p.session_tag_setters(&clause.key))
+    {
+        return Outcome::Unknown(Some(format!(
+            "callers can set it as a session tag when they assume the role: {}",
+            setters.join(", ")
+        )));
+    }
     let Some((readings, why)) = readings(&clause.key, facts) else {
         return Outcome::Unknown(None);
     };

@@ -15,7 +15,9 @@
 //!   request keys a [`RequestContext`] settles (`aws:CurrentTime`, `aws:EpochTime`,
 //!   `aws:TokenIssueTime`, `aws:PrincipalOrgID`, `aws:ResourceOrgID`) and for
 //!   `aws:ResourceAccount`; `aws:RequestedRegion` restricts the resources to those Regions.
-//!   Clauses that contradict each other never hold. Any other condition is undecided;
+//!   Clauses that contradict each other never hold. A role's `aws:PrincipalTag/<key>` is
+//!   undecided when callers can pass a session tag with that key ([`SessionTags`]). Any other
+//!   condition is undecided;
 //!
 //! Verdicts rank `allowed` > `allowed_restricted_resource` > `allowed_conditional` >
 //! `not_allowed` (see [`Verdict`]): `allowed` when what is surely allowed covers every target
@@ -39,6 +41,7 @@ pub mod inputs;
 mod policy;
 mod principal;
 pub mod regions;
+mod session_tags;
 pub mod suggest;
 mod targets;
 pub mod wildcard;
@@ -56,4 +59,5 @@ pub use policy::{
     PrincipalElement, PrincipalValue, ResourceElement, Statement,
 };
 pub use principal::{scp_exemption, Principal, PrincipalArnError, PrincipalKind, ScpExemption};
+pub use session_tags::{SessionTags, TagKeys};
 pub use targets::TargetKind;

@@ -157,6 +157,17 @@ impl PolicyDocument {
 
     /// Parses a policy document from a JSON value.
     pub fn from_value(value: &Value) -> Result<Self, PolicyError> {
+        Self::from_value_of(value, false)
+    }
+
+    /// Parses a role's trust policy (`AssumeRolePolicyDocument`), whose statements name no
+    /// resource: the role itself is the resource, read as `"Resource": "*"`
+    /// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html>).
+    pub fn from_trust_policy_value(value: &Value) -> Result<Self, PolicyError> {
+        Self::from_value_of(value, true)
+    }
+
+    fn from_value_of(value: &Value, trust_policy: bool) -> Result<Self, PolicyError> {
         let document = value
             .as_object()
             .ok_or_else(|| expected("", "a policy document (a JSON object)", value))?;
@@ -179,6 +190,7 @@ impl PolicyDocument {
                     0,
                     "Statement",
                     policy_variables,
+                    trust_policy,
                 )?]
             }
             Some(Value::Array(list)) => list
@@ -189,7 +201,7 @@ impl PolicyDocument {
                     let statement = item
                         .as_object()
                         .ok_or_else(|| expected(&path, "a statement object", item))?;
-                    Statement::parse(statement, index, &path, policy_variables)
+                    Statement::parse(statement, index, &path, policy_variables, trust_policy)
                 })
                 .collect::<Result<_, _>>()?,
             Some(other) => {
@@ -214,6 +226,7 @@ impl Statement {
         index: usize,
         path: &str,
         policy_variables: bool,
+        trust_policy: bool,
     ) -> Result<Self, PolicyError> {
         reject_unknown_elements(
             statement,
@@ -244,7 +257,13 @@ impl Statement {
         };
         let (negated, patterns) = either_element(statement, path, "Action", "NotAction")?;
         let actions = ActionElement::new(negated, patterns);
-        let (negated, patterns) = either_element(statement, path, "Resource", "NotResource")?;
+        let no_resource =
+            !statement.contains_key("Resource") && !statement.contains_key("NotResource");
+        let (negated, patterns) = if trust_policy && no_resource {
+            (false, vec!["*".to_owned()])
+        } else {
+            either_element(statement, path, "Resource", "NotResource")?
+        };
         let compiled = patterns
             .iter()
             .map(|p| ArnPattern::new(p, policy_variables))

@@ -32,14 +32,7 @@ struct Disagreement {
     reason: &'static str,
 }
 
-const DISAGREEMENTS: &[Disagreement] = &[Disagreement {
-    case: "T18_authz_role_session_tags_override",
-    principal: "arn:aws:iam::111122223333:role/deployer",
-    action: "ec2:DeleteSnapshot",
-    engine_says: Verdict::NotAllowed,
-    reason: "the engine decides aws:PrincipalTag from the role's own tags although its trust \
-                 policy lets callers pass session tags that override them; issue 13, item 1",
-}];
+const DISAGREEMENTS: &[Disagreement] = &[];
 
 fn verdict_from_label(label: &str) -> Verdict {
     match label {

@@ -986,3 +986,80 @@ fn iam_the_request_context_decides_conditions() {
          2026-11-25T06:00:00Z)"
     );
 }
+
+#[test]
+fn iam_session_tags_override_role_tags() {
+    let tagged = document(
+        json!({"Effect": "Allow", "Action": "ec2:DeleteSnapshot", "Resource": "*",
+        "Condition": {"StringEquals": {"aws:PrincipalTag/Team": "backup"}}}),
+    );
+    let layers = PolicyLayers {
+        identity: vec![LabelledPolicy::new("role inline policy tagged", &tagged)],
+        ..PolicyLayers::default()
+    };
+    let trust = |statement: Value| json!({"Version": "2012-10-17", "Statement": [statement]});
+    let partner = "arn:aws:iam::444455556666:root";
+    // (name, trust policy, expected for a role tagged Team=dev)
+    let cases: Vec<(&str, Option<Value>, Verdict)> = vec![
+        (
+            "no sts:TagSession: the role's tag decides",
+            Some(trust(
+                json!({"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}),
+            )),
+            NotAllowed,
+        ),
+        (
+            "a caller may pass any session tag",
+            Some(trust(
+                json!({"Effect": "Allow", "Principal": {"AWS": partner}, "Action": ["sts:AssumeRole", "sts:TagSession"]}),
+            )),
+            AllowedConditional,
+        ),
+        (
+            "a caller may pass other keys only",
+            Some(trust(
+                json!({"Effect": "Allow", "Principal": {"AWS": partner}, "Action": ["sts:AssumeRole", "sts:TagSession"],
+                              "Condition": {"ForAllValues:StringLike": {"aws:TagKeys": "Project*"}}}),
+            )),
+            NotAllowed,
+        ),
+        (
+            "a caller may pass Team among others",
+            Some(trust(
+                json!({"Effect": "Allow", "Principal": {"AWS": partner}, "Action": ["sts:AssumeRole", "sts:TagSession"],
+                              "Condition": {"ForAllValues:StringEquals": {"aws:TagKeys": ["Project", "team"]}}}),
+            )),
+            AllowedConditional,
+        ),
+        (
+            "the trust policy was not recorded",
+            None,
+            AllowedConditional,
+        ),
+    ];
+    for (name, trust_policy, expected) in cases {
+        let mut deployer = role("deployer");
+        deployer.tags.insert("Team".into(), "dev".into());
+        deployer.session_tags = iam::SessionTags::from_trust_policy(trust_policy.as_ref());
+        assert_eq!(
+            principal_verdict(&deployer, &layers, DELETE_SNAPSHOT),
+            expected,
+            "{name}"
+        );
+    }
+
+    // The evidence names who can set the tag.
+    let mut deployer = role("deployer");
+    deployer.session_tags = iam::SessionTags::from_trust_policy(Some(&trust(
+        json!({"Effect": "Allow", "Principal": {"AWS": partner}, "Action": ["sts:AssumeRole", "sts:TagSession"]}),
+    )));
+    let verdict = &evaluate_principal(&deployer, &layers, &[DELETE_SNAPSHOT.into()], &unknown())[0];
+    assert!(
+        verdict.grants[0].reason.ends_with(
+            "condition not evaluated: aws:PrincipalTag/Team StringEquals [\"backup\"] (callers can \
+             set it as a session tag when they assume the role: arn:aws:iam::444455556666:root)"
+        ),
+        "{}",
+        verdict.grants[0].reason
+    );
+}

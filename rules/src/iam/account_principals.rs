@@ -4,6 +4,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use crate::finding::Resource;
 use crate::inventory::{Account, Organization, Tag};
@@ -13,7 +14,8 @@ use crate::wildcard;
 use iam::authorization_details::{PolicySource, SourcedDocument};
 use iam::{
     evaluate_principal, scp_exemption, ActionVerdict, LabelledPolicy, OrgMembership,
-    PolicyDocument, PolicyLayers, Principal, PrincipalKind, RequestContext, ScpLevel, Verdict,
+    PolicyDocument, PolicyLayers, Principal, PrincipalKind, RequestContext, ScpLevel, SessionTags,
+    Verdict,
 };
 
 /// Which rule reports which protected actions. Actions configured in `iam.protected_actions`
@@ -145,6 +147,48 @@ pub fn principal(arn: &str, tags: &[Tag]) -> Option<Principal> {
     Some(principal)
 }
 
+/// Whether the SCPs on the account's path deny `action` to every non-exempt principal of the
+/// account (a role with full identity permissions): `false` in the management account, where
+/// SCPs do not apply, and when a deny depends on something undecided.
+pub fn scps_deny(
+    ctx: &Context,
+    account: &Account,
+    levels: &[ScpLevel],
+    context: &RequestContext,
+    action: &str,
+) -> bool {
+    let Some(probe) = principal(
+        &format!("arn:aws:iam::{}:role/snapguard-scp-probe", account.id),
+        &[],
+    ) else {
+        return false;
+    };
+    if scp_exemption(&probe, management_account(ctx)).is_some() || levels.is_empty() {
+        return false;
+    }
+    let layers = PolicyLayers {
+        identity: vec![LabelledPolicy::new(
+            "full permissions (hypothetical)",
+            &ALLOW_ALL,
+        )],
+        permissions_boundary: None,
+        scp_levels: levels.to_vec(),
+        scp_exemption: None,
+    };
+    let verdicts = evaluate_principal(&probe, &layers, &[action.to_owned()], context);
+    verdicts.iter().all(|v| v.verdict == Verdict::NotAllowed)
+}
+
+/// Every action on every resource: the identity permissions of a hypothetical principal that
+/// only SCPs can stop.
+pub static ALLOW_ALL: LazyLock<PolicyDocument> = LazyLock::new(|| {
+    PolicyDocument::from_value(&serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]
+    }))
+    .expect("a fixed, valid policy")
+});
+
 /// What the scan knows of the requests made in `account`: the Regions it set out to read there
 /// (the backups are in them; those it could not read count too), the time it collected the
 /// data, and the organization, when recorded.
@@ -190,6 +234,8 @@ pub fn evaluate_account(ctx: &Context, account: &Account) -> Vec<PrincipalVerdic
     let actions = ctx.config.protected_actions();
     let levels = scp_levels(ctx, &account.id).unwrap_or_default();
     let context = request_context(ctx, account);
+    // Session tags callers in this account could pass, unless its SCPs deny sts:TagSession.
+    let scps_deny_tag_session = scps_deny(ctx, account, &levels, &context, "sts:TagSession");
     let exempt = |arn: &str| {
         ctx.config
             .iam
@@ -202,9 +248,17 @@ pub fn evaluate_account(ctx: &Context, account: &Account) -> Vec<PrincipalVerdic
         if exempt(found.arn) {
             continue;
         }
-        let Some(principal) = principal(found.arn, found.tags) else {
+        let Some(mut principal) = principal(found.arn, found.tags) else {
             continue;
         };
+        if found.kind == PrincipalKind::Role {
+            let session_tags = SessionTags::from_trust_policy(found.trust_policy);
+            principal.session_tags = if scps_deny_tag_session {
+                session_tags.without_callers_in(&account.id)
+            } else {
+                session_tags
+            };
+        }
         if principal.is_service_linked_role() {
             continue;
         }
