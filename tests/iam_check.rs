@@ -169,6 +169,108 @@ fn config_facts_decide_region_and_organization_conditions() {
     assert_eq!(verdict(&with, scp, "ec2:DeleteSnapshot"), "allowed");
 }
 
+/// `--scp [LEVEL=]FILE`: plain SCP documents checked as guardrails at their levels, with the
+/// reading of each level stated.
+#[test]
+fn scp_files_are_checked_as_guardrails_at_their_levels() {
+    // Arguments as given, relative to the fixtures (LEVEL=FILE is not a path to rewrite).
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_snapguard"))
+            .args(["iam", "check", "--config", "snapguard.toml"])
+            .args(args)
+            .current_dir(root().join(FIXTURES))
+            .output()
+            .expect("run snapguard")
+    };
+    let deny = "scp/protect-backups.json";
+    let out = run(&[deny, "--scp", deny, "--format", "json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let report = json(&out);
+    // As a PATH the file is an identity policy; with --scp it is a guardrail.
+    let guardrail = report["documents"]
+        .as_array()
+        .expect("documents")
+        .iter()
+        .find(|d| d["kind"] == "guardrail")
+        .expect("a guardrail");
+    let assumption = guardrail["assumptions"][0].as_str().expect("an assumption");
+    assert!(
+        assumption.starts_with("SCPs at level root (protect-backups.json): they allow nothing, so FullAWSAccess is assumed"),
+        "{assumption}"
+    );
+    let verdict_of = |doc: &Value, action: &str| {
+        doc["actions"]
+            .as_array()
+            .expect("actions")
+            .iter()
+            .find(|a| a["action"] == action)
+            .map(|a| a["verdict"].as_str().expect("a verdict").to_owned())
+            .expect("the action")
+    };
+    assert_eq!(verdict_of(guardrail, "ec2:DeleteSnapshot"), "not_allowed");
+    assert_eq!(verdict_of(guardrail, "rbin:DeleteRule"), "allowed");
+
+    // With an allow-list at an OU below, what it does not allow is not allowed either.
+    let out = run(&[
+        "policy/read-only.json",
+        "--scp",
+        deny,
+        "--scp",
+        "ou-Workloads=scp/workloads-allow-list.json",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let report = json(&out);
+    let allow_list = document(&report, "workloads-allow-list.json");
+    assert_eq!(verdict_of(allow_list, "rbin:DeleteRule"), "not_allowed");
+    assert_eq!(verdict_of(allow_list, "ec2:DeleteSnapshot"), "not_allowed");
+    let readings: Vec<&str> = allow_list["assumptions"]
+        .as_array()
+        .expect("assumptions")
+        .iter()
+        .map(|a| a.as_str().expect("text"))
+        .collect();
+    assert!(
+        readings[1]
+            .starts_with("SCPs at level ou-Workloads (workloads-allow-list.json): an allow-list"),
+        "{readings:?}"
+    );
+    let table = run(&[
+        "policy/read-only.json",
+        "--scp",
+        "ou-Workloads=scp/workloads-allow-list.json",
+    ]);
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        text.contains("SCPs at ou-Workloads do not allow it"),
+        "{text}"
+    );
+
+    // An SCP in an input, whose attachments are unknown, says how it was read.
+    let out = run(&["terraform/head/plan.json", "--format", "json"]);
+    let report = json(&out);
+    let scp = document(&report, "aws_organizations_policy.protect_backups");
+    let assumption = scp["assumptions"][0].as_str().expect("an assumption");
+    assert!(
+        assumption.contains("attachments are not known"),
+        "{assumption}"
+    );
+
+    // A file without an SCP is an input error.
+    let out = check(&[
+        "policy/read-only.json",
+        "--scp",
+        "authorization-details/account.json",
+    ]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("--scp: expected a service control policy"),
+        "{}",
+        stderr(&out)
+    );
+}
+
 #[test]
 fn authorization_details_evaluate_principals() {
     let out = check(&["authorization-details/account.json", "--format", "json"]);

@@ -21,11 +21,14 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::inputs::{self, FoundPolicy, InputError, InputFile, InputSubject};
+
+mod scp_stack;
 use crate::wildcard;
 use crate::{
     evaluate_document, evaluate_principal, ActionVerdict, LabelledPolicy, Layer, PolicyDocument,
     PolicyLayers, Principal, RequestContext, ScpLevel, StatementEvidence, Verdict,
 };
+pub use scp_stack::{ScpFile, DEFAULT_LEVEL};
 
 /// The identity a guardrail is tested against: it holds every permission and matches no
 /// exemption, so an SCP stops it only by denying.
@@ -34,6 +37,8 @@ const HYPOTHETICAL_PRINCIPAL: &str =
 const FULL_IDENTITY_PERMISSIONS: &str = "full identity permissions";
 /// The AWS-managed SCP attached by default, which a deny-list SCP sits beside.
 const FULL_AWS_ACCESS: &str = "FullAWSAccess";
+/// How an SCP found in an input is evaluated, its attachments being unknown.
+const LONE_SCP: &str = "its attachments are not known: evaluated as the only SCP beside FullAWSAccess at one level (give SCP files with --scp LEVEL=FILE to check them at their levels)";
 
 static ALLOW_EVERYTHING: LazyLock<PolicyDocument> = LazyLock::new(|| {
     PolicyDocument::from_value(
@@ -81,6 +86,8 @@ pub struct Subject {
     pub line: usize,
     /// How each unknown value (a CloudFormation intrinsic, a Terraform value known only after apply) was read: as the worst case.
     pub unknowns: Vec<String>,
+    /// What had to be assumed to evaluate it, such as where a guardrail is attached.
+    pub assumptions: Vec<String>,
     /// A principal matching `iam.exempt_principals`: reported, never counted as granting.
     pub exempt: bool,
     /// One verdict per protected action, in the configured order.
@@ -159,6 +166,7 @@ pub fn evaluate(
                     kind,
                     line,
                     unknowns,
+                    assumptions: Vec::new(),
                     exempt: false,
                     verdicts,
                     policies,
@@ -176,13 +184,17 @@ pub fn evaluate(
                         verdicts,
                     )
                 }
-                InputSubject::Scp(found) => subject(
-                    SubjectKind::Guardrail,
-                    &found.address,
-                    found.policy.line,
-                    vec![found.clone()],
-                    evaluate_guardrail(found, actions, context),
-                ),
+                InputSubject::Scp(found) => {
+                    let mut guardrail = subject(
+                        SubjectKind::Guardrail,
+                        &found.address,
+                        found.policy.line,
+                        vec![found.clone()],
+                        evaluate_guardrail(found, actions, context),
+                    );
+                    guardrail.assumptions.push(LONE_SCP.to_owned());
+                    guardrail
+                }
                 InputSubject::Principal(found) => {
                     let layers = PolicyLayers {
                         identity: found.identity.iter().map(labelled).collect(),
@@ -560,18 +572,22 @@ pub struct Outcome<'s> {
 
 /// Reads and evaluates `paths` and, when `base_paths` is not empty, the base they are compared
 /// with. `actions` are the protected actions; principals matching a pattern of `exempt` are
-/// reported but never count as granting; `context` holds the request facts the caller knows.
+/// reported but never count as granting; `context` holds the request facts the caller knows;
+/// `scps` are SCP files checked as guardrails at their levels (see [`ScpFile`]).
 pub fn check(
     paths: &[PathBuf],
     base_paths: &[PathBuf],
     actions: &[String],
     exempt: &[String],
     context: &RequestContext,
+    scps: &[ScpFile],
 ) -> Evaluated {
     let (paths, base_paths) = (&distinct(paths), &distinct(base_paths));
-    let (files, mut errors) = load_all(paths);
-    let head = evaluate(&files, actions, exempt, context);
+    let (mut files, mut errors) = load_all(paths);
+    let mut head = evaluate(&files, actions, exempt, context);
     let mut pairs = Vec::new();
+    // SCP files are guardrails on both sides of a change: they are not what it changes.
+    let stack = (!scps.is_empty()).then(|| scp_stack::evaluate(scps, actions, context));
     let base = (!base_paths.is_empty()).then(|| {
         let (paired, pairing_errors) = pair_files(paths, base_paths);
         errors.extend(pairing_errors);
@@ -586,8 +602,15 @@ pub fn check(
             subject.file_key = head.map_or_else(|| unpaired_base_key(&subject.file), file_key);
         }
         pairs = paired;
+        // Paired with themselves: the same files on both sides.
+        base.extend(stack.iter().flat_map(|s| s.subjects.iter().cloned()));
         base
     });
+    if let Some(stack) = stack {
+        files.extend(stack.files);
+        errors.extend(stack.errors);
+        head.extend(stack.subjects);
+    }
     Evaluated {
         files,
         errors,

@@ -104,6 +104,7 @@ fn public_iam_cases_match_their_expected_verdicts() {
             &actions,
             &[],
             &RequestContext::default(),
+            &[],
         );
         assert!(
             evaluated.errors.is_empty(),

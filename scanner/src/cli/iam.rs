@@ -51,6 +51,12 @@ struct CheckArgs {
     /// regression reaches it): allowed, allowed_restricted_resource, allowed_conditional, or none.
     #[arg(long, default_value = "allowed_restricted_resource", value_parser = parse_fail_on, value_name = "VERDICT")]
     fail_on: FailOn,
+    /// A service control policy to check as a guardrail, at a level of the organization
+    /// (LEVEL names it: root, an OU, an account; root when left out). Repeat it for the SCPs of
+    /// each level: a level whose SCPs allow nothing is read beside FullAWSAccess; one with
+    /// Allow statements but none for everything is an allow-list. The report says which.
+    #[arg(long, value_name = "[LEVEL=]FILE")]
+    scp: Vec<String>,
     /// The config file [default: ./snapguard.toml when it exists].
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -111,7 +117,12 @@ fn check(args: CheckArgs) -> Result<u8, String> {
     let actions = config.protected_actions();
     let exempt = &config.iam.exempt_principals;
     let context = request_context(&config);
-    let evaluated = evaluation::check(&args.paths, &args.base, &actions, exempt, &context);
+    let scps: Vec<evaluation::ScpFile> = args
+        .scp
+        .iter()
+        .map(|s| evaluation::ScpFile::parse(s))
+        .collect();
+    let evaluated = evaluation::check(&args.paths, &args.base, &actions, exempt, &context, &scps);
     let outcome = evaluated.outcome(args.fail_on.0);
     let text = match args.format {
         CheckFormat::Table => render::table(&outcome),
