@@ -201,7 +201,8 @@ pub fn evaluate(
                         permissions_boundary: found.boundary.as_ref().map(labelled),
                         ..PolicyLayers::default()
                     };
-                    let verdicts = evaluate_principal(&found.principal, &layers, actions, context);
+                    let principal = found.principal.clone().with_self_tagging(&layers, context);
+                    let verdicts = evaluate_principal(&principal, &layers, actions, context);
                     let policies = found
                         .identity
                         .iter()

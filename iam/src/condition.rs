@@ -271,6 +271,15 @@ fn readings(key: &str, facts: &Facts) -> Option<Readings> {
             };
             Some((vec![value.map(str::to_owned)], Some(why)))
         }
+        // A multivalued key: decided for a request passing exactly one key, where the set
+        // operators read as the single-valued ones.
+        "aws:tagkeys" => match context.tag_keys.as_deref()? {
+            [key] => Some((
+                vec![Some(key.clone())],
+                Some(format!("a request tagging {key}")),
+            )),
+            _ => None,
+        },
         "aws:resourceaccount" => {
             let principal = facts.principal?;
             Some((

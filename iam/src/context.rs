@@ -22,6 +22,9 @@ pub struct RequestContext {
     pub now: Option<i64>,
     /// The organization of the accounts evaluated: `aws:PrincipalOrgID` and `aws:ResourceOrgID`.
     pub organization: OrgMembership,
+    /// `aws:TagKeys` of a tagging request (`iam:TagRole`, `sts:TagSession`, ...): the keys it
+    /// passes, when the evaluation is about such a request. `None` when unknown.
+    pub tag_keys: Option<Vec<String>>,
 }
 
 impl RequestContext {

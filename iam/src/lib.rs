@@ -59,5 +59,5 @@ pub use policy::{
     PrincipalElement, PrincipalValue, ResourceElement, Statement,
 };
 pub use principal::{scp_exemption, Principal, PrincipalArnError, PrincipalKind, ScpExemption};
-pub use session_tags::{SessionTags, TagKeys};
+pub use session_tags::{principal_tag_keys, self_tagging, SelfTagging, SessionTags, TagKeys};
 pub use targets::TargetKind;

@@ -11,7 +11,9 @@ use serde_json::Value;
 
 use crate::arn::Arn;
 use crate::policy::{parse_policy_text, Effect, PolicyDocument, PrincipalValue, Statement};
-use crate::wildcard;
+use crate::{
+    evaluate_principal, wildcard, PolicyLayers, Principal, PrincipalKind, RequestContext, Verdict,
+};
 
 const TAG_SESSION: &str = "sts:tagsession";
 
@@ -164,6 +166,125 @@ impl SessionTags {
         }
         self
     }
+}
+
+impl SessionTags {
+    /// With the keys the principal can set on itself as well (see [`self_tagging`]).
+    pub fn with_self_tagging(mut self, ways: &[SelfTagging]) -> SessionTags {
+        if ways.is_empty() {
+            return self;
+        }
+        let keys: Vec<String> = ways.iter().map(|w| w.key.clone()).collect();
+        self.keys = std::mem::take(&mut self.keys).union(TagKeys::Some {
+            keys,
+            except: Vec::new(),
+        });
+        for way in ways {
+            let by = format!("the principal itself, with {}", way.action);
+            if !self.set_by.contains(&by) {
+                self.set_by.push(by);
+            }
+        }
+        self
+    }
+}
+
+/// A way for a principal to give itself a tag: a tagging action its policies allow it (at
+/// least conditionally, or on some resources) for that key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SelfTagging {
+    /// The tag key, as an `aws:PrincipalTag/<key>` condition names it.
+    pub key: String,
+    /// `iam:TagRole`, `iam:TagUser` or `sts:TagSession`.
+    pub action: String,
+    pub verdict: Verdict,
+    pub summary: String,
+}
+
+/// The tag keys that `aws:PrincipalTag/<key>` conditions of the policies bearing on a principal
+/// test, in the order first found.
+pub fn principal_tag_keys(layers: &PolicyLayers) -> Vec<String> {
+    let mut keys: Vec<String> = Vec::new();
+    let levels = layers.scp_levels.iter().flat_map(|l| &l.policies);
+    let policies = layers
+        .identity
+        .iter()
+        .chain(&layers.permissions_boundary)
+        .chain(levels);
+    for policy in policies {
+        for clause in policy
+            .document
+            .statements
+            .iter()
+            .flat_map(|s| &s.conditions)
+        {
+            let Some(key) = clause
+                .key
+                .get(..PRINCIPAL_TAG.len())
+                .filter(|prefix| prefix.eq_ignore_ascii_case(PRINCIPAL_TAG))
+                .map(|_| &clause.key[PRINCIPAL_TAG.len()..])
+            else {
+                continue;
+            };
+            if !key.is_empty() && !keys.iter().any(|k| k.eq_ignore_ascii_case(key)) {
+                keys.push(key.to_owned());
+            }
+        }
+    }
+    keys
+}
+
+const PRINCIPAL_TAG: &str = "aws:PrincipalTag/";
+
+impl Principal {
+    /// The principal, with the `aws:PrincipalTag` keys its policies test and that it can set on
+    /// itself (`iam:TagRole` for a role, `iam:TagUser` for a user) counted as settable: its
+    /// tags then decide nothing about them.
+    pub fn with_self_tagging(mut self, layers: &PolicyLayers, context: &RequestContext) -> Self {
+        let keys = principal_tag_keys(layers);
+        if keys.is_empty() {
+            return self;
+        }
+        let action = match self.kind {
+            PrincipalKind::Role => "iam:TagRole",
+            PrincipalKind::User => "iam:TagUser",
+        };
+        let ways = self_tagging(&self, layers, context, &keys, &[action]);
+        self.session_tags = std::mem::take(&mut self.session_tags).with_self_tagging(&ways);
+        self
+    }
+}
+
+/// Which of `keys` the principal can set on itself with one of `actions` (a tagging request
+/// for that key, evaluated with its own policies): each way that is not `not_allowed`. A
+/// principal that can tag itself decides its own `aws:PrincipalTag` values
+/// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/access_iam-tags.html>).
+pub fn self_tagging(
+    principal: &Principal,
+    layers: &PolicyLayers,
+    context: &RequestContext,
+    keys: &[String],
+    actions: &[&str],
+) -> Vec<SelfTagging> {
+    let actions: Vec<String> = actions.iter().map(|a| (*a).to_owned()).collect();
+    let mut ways = Vec::new();
+    for key in keys {
+        let tagging = RequestContext {
+            tag_keys: Some(vec![key.clone()]),
+            ..context.clone()
+        };
+        for verdict in evaluate_principal(principal, layers, &actions, &tagging) {
+            if verdict.verdict != Verdict::NotAllowed {
+                ways.push(SelfTagging {
+                    key: key.clone(),
+                    action: verdict.action,
+                    verdict: verdict.verdict,
+                    summary: verdict.summary,
+                });
+            }
+        }
+    }
+    ways
 }
 
 /// The account of an AWS principal as a trust policy names it (`123456789012`, or an ARN).

@@ -770,6 +770,7 @@ fn scanned_in(regions: &[&str]) -> RequestContext {
         regions: Some(regions.iter().map(|r| r.to_string()).collect()),
         now: Some(1_795_586_400), // 2026-11-25T06:00:00Z
         organization: iam::OrgMembership::Member("o-a1b2c3d4e5".into()),
+        tag_keys: None,
     }
 }
 
@@ -1062,4 +1063,77 @@ fn iam_session_tags_override_role_tags() {
         "{}",
         verdict.grants[0].reason
     );
+}
+
+#[test]
+fn iam_principals_that_can_tag_themselves_decide_their_tags() {
+    // The SCP spares principals tagged BackupTeam=true.
+    let guardrail = document(
+        json!({"Effect": "Deny", "Action": "ec2:DeleteSnapshot", "Resource": "*",
+        "Condition": {"StringNotEquals": {"aws:PrincipalTag/BackupTeam": "true"}}}),
+    );
+    let deny_tagging = document(
+        json!({"Effect": "Deny", "Action": ["iam:TagRole", "iam:TagUser", "sts:TagSession"],
+        "Resource": "*", "Condition": {"ForAnyValue:StringEquals": {"aws:TagKeys": "BackupTeam"}}}),
+    );
+    let deny_other_key = document(json!({"Effect": "Deny", "Action": "iam:TagRole",
+        "Resource": "*", "Condition": {"ForAnyValue:StringEquals": {"aws:TagKeys": "Owner"}}}));
+    let admin = full_aws_access();
+    let full_access = full_aws_access();
+    let no_tagging = document(json!(allow("ec2:*", "*")));
+    // (name, identity, SCPs beside FullAWSAccess at the root, expected)
+    type Case<'d> = (
+        &'static str,
+        &'d PolicyDocument,
+        Vec<&'d PolicyDocument>,
+        Verdict,
+    );
+    let cases: Vec<Case> = vec![
+        (
+            "an admin may tag itself past the exception",
+            &admin,
+            vec![&guardrail],
+            AllowedConditional,
+        ),
+        (
+            "the SCPs deny tagging that key",
+            &admin,
+            vec![&guardrail, &deny_tagging],
+            NotAllowed,
+        ),
+        (
+            "the SCPs deny tagging another key only",
+            &admin,
+            vec![&guardrail, &deny_other_key],
+            AllowedConditional,
+        ),
+        (
+            "no permission to tag itself",
+            &no_tagging,
+            vec![&guardrail],
+            NotAllowed,
+        ),
+    ];
+    for (name, identity, scps, expected) in cases {
+        let mut policies = vec![LabelledPolicy::new("FullAWSAccess", &full_access)];
+        policies.extend(
+            scps.into_iter()
+                .map(|d| LabelledPolicy::new("guardrail", d)),
+        );
+        let layers = PolicyLayers {
+            identity: vec![LabelledPolicy::new("identity", identity)],
+            scp_levels: vec![ScpLevel {
+                label: "root".into(),
+                policies,
+            }],
+            ..PolicyLayers::default()
+        };
+        let principal = role("ops-admin").with_self_tagging(&layers, &unknown());
+        assert_eq!(
+            principal_verdict(&principal, &layers, DELETE_SNAPSHOT),
+            expected,
+            "{name}: {:?}",
+            principal.session_tags
+        );
+    }
 }

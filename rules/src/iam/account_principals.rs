@@ -212,6 +212,7 @@ pub fn request_context(ctx: &Context, account: &Account) -> RequestContext {
         regions: Some(regions),
         now: Some(ctx.inventory.collected_at.0),
         organization,
+        tag_keys: None,
     }
 }
 
@@ -298,6 +299,8 @@ pub fn evaluate_account(ctx: &Context, account: &Account) -> Vec<PrincipalVerdic
             scp_levels: levels.clone(),
             scp_exemption: scp_exemption(&principal, management_account(ctx)),
         };
+        // A principal that can tag itself decides its own aws:PrincipalTag values.
+        let principal = principal.with_self_tagging(&layers, &context);
         out.push(PrincipalVerdicts {
             kind,
             name: found.name.to_owned(),

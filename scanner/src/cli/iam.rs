@@ -109,6 +109,7 @@ fn request_context(config: &Config) -> RequestContext {
             Some(id) => OrgMembership::Member(id.0.clone()),
             None => OrgMembership::Unknown,
         },
+        tag_keys: None,
     }
 }
 
