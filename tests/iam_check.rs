@@ -271,6 +271,48 @@ fn scp_files_are_checked_as_guardrails_at_their_levels() {
     );
 }
 
+/// A document AWS would reject is evaluated on the worst case, with a warning per statement.
+#[test]
+fn documents_aws_would_reject_are_warned_about() {
+    let out = check(&["policy/rejected-by-aws.json", "--format", "json"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let report = json(&out);
+    let address = "rejected-by-aws.json";
+    // Neither deny is relied upon: one names a NotPrincipal, the other shares its Sid.
+    assert_eq!(verdict(&report, address, "ec2:DeleteSnapshot"), "allowed");
+    assert_eq!(verdict(&report, address, "ec2:DeregisterImage"), "allowed");
+    let warnings: Vec<&str> = document(&report, address)["warnings"]
+        .as_array()
+        .expect("warnings")
+        .iter()
+        .map(|w| w.as_str().expect("text"))
+        .collect();
+    assert_eq!(warnings.len(), 3, "{warnings:?}");
+    assert!(warnings[1].starts_with("Statement[1] (Sid \"KeepSnapshots\"): AWS would reject the document: \"NotPrincipal\" is not allowed"), "{warnings:?}");
+    assert!(
+        warnings[2].contains("its Sid \"Operations\" is also the Sid of statement 0"),
+        "{warnings:?}"
+    );
+    let table = stdout_of(&check(&["policy/rejected-by-aws.json"]));
+    assert!(
+        table.contains("  warning: Statement[1] (Sid \"KeepSnapshots\")"),
+        "{table}"
+    );
+    let sarif: Value = serde_json::from_slice(
+        &check(&["policy/rejected-by-aws.json", "--format", "sarif"]).stdout,
+    )
+    .expect("SARIF");
+    let notifications = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .expect("notifications");
+    assert_eq!(notifications.len(), 3);
+    assert_eq!(notifications[0]["level"], "warning");
+}
+
+fn stdout_of(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
 #[test]
 fn authorization_details_evaluate_principals() {
     let out = check(&["authorization-details/account.json", "--format", "json"]);

@@ -88,6 +88,8 @@ pub struct Subject {
     pub unknowns: Vec<String>,
     /// What had to be assumed to evaluate it, such as where a guardrail is attached.
     pub assumptions: Vec<String>,
+    /// Statements AWS would reject, each named, with how it was read.
+    pub warnings: Vec<String>,
     /// A principal matching `iam.exempt_principals`: reported, never counted as granting.
     pub exempt: bool,
     /// One verdict per protected action, in the configured order.
@@ -159,6 +161,7 @@ pub fn evaluate(
                         })
                     })
                     .collect();
+                let warnings = policy_warnings(kind, &policies);
                 Subject {
                     file: file.path.clone(),
                     file_key: file_key.clone(),
@@ -167,6 +170,7 @@ pub fn evaluate(
                     line,
                     unknowns,
                     assumptions: Vec::new(),
+                    warnings,
                     exempt: false,
                     verdicts,
                     policies,
@@ -219,6 +223,19 @@ pub fn evaluate(
         }
     }
     subjects
+}
+
+/// The warnings of the evaluated policies, naming the policy within a principal.
+fn policy_warnings(kind: SubjectKind, policies: &[FoundPolicy]) -> Vec<String> {
+    policies
+        .iter()
+        .flat_map(|p| {
+            p.policy.document.warnings.iter().map(move |w| match kind {
+                SubjectKind::Principal => format!("{}: {w}", p.address),
+                _ => w.clone(),
+            })
+        })
+        .collect()
 }
 
 fn labelled(found: &FoundPolicy) -> LabelledPolicy<'_> {

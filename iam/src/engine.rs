@@ -484,12 +484,23 @@ fn assess_statement<'s>(
         Quoted(&resources.patterns),
         action.target.plural_noun()
     );
-    let Decision { truth, regions } = condition::evaluate(
+    let Decision {
+        mut truth,
+        mut regions,
+    } = condition::evaluate(
         &statement.conditions,
         facts,
         statement.policy_variables,
         &mut reason,
     );
+    // A statement AWS would reject: read on the worst case for backups.
+    if let Some(rejection) = &statement.rejection {
+        let _ = write!(reason, "; {}", rejection.reason);
+        if statement.effect == Effect::Deny && rejection.deny_not_relied_upon {
+            truth = Truth::Fails;
+            regions.clear();
+        }
+    }
     // A statement limited to some Regions reaches only some of the resources.
     let reach = match reach {
         Reach::All if !regions.is_empty() => Reach::Some,

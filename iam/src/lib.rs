@@ -56,7 +56,7 @@ pub use engine::{
 };
 pub use policy::{
     parse_policy_text, ActionElement, ConditionClause, Effect, PolicyDocument, PolicyError,
-    PrincipalElement, PrincipalValue, ResourceElement, Statement,
+    PrincipalElement, PrincipalValue, Rejection, ResourceElement, Statement,
 };
 pub use principal::{scp_exemption, Principal, PrincipalArnError, PrincipalKind, ScpExemption};
 pub use session_tags::{principal_tag_keys, self_tagging, SelfTagging, SessionTags, TagKeys};

@@ -23,6 +23,9 @@ pub struct PolicyDocument {
     pub id: Option<String>,
     /// `Statement`: one statement or a list, read as a list.
     pub statements: Vec<Statement>,
+    /// What AWS would reject in the document as an identity policy, a permissions boundary or
+    /// an SCP, each naming the statement and how it is read (see [`Rejection`]).
+    pub warnings: Vec<String>,
 }
 
 /// A statement's `Effect`.
@@ -51,6 +54,9 @@ pub struct Statement {
     pub conditions: Vec<ConditionClause>,
     /// `Principal`/`NotPrincipal` of resource and endpoint policies; kept, not evaluated.
     pub principal: Option<PrincipalElement>,
+    /// Why AWS would reject the statement in an identity policy, a permissions boundary or an
+    /// SCP, and how it is read then.
+    pub rejection: Option<Rejection>,
     pub(crate) policy_variables: bool,
     reach_by_target: [OnceLock<Reach>; TargetKind::COUNT],
 }
@@ -212,10 +218,17 @@ impl PolicyDocument {
                 ))
             }
         };
+        let mut statements = statements;
+        let warnings = if trust_policy {
+            Vec::new()
+        } else {
+            find_rejections(&mut statements)
+        };
         Ok(PolicyDocument {
             version,
             id: optional_string(document, "", "Id")?,
             statements,
+            warnings,
         })
     }
 }
@@ -281,6 +294,7 @@ impl Statement {
             resources,
             conditions: parse_conditions(statement.get("Condition"), path)?,
             principal: parse_principal(statement, path)?,
+            rejection: None,
             policy_variables,
             reach_by_target: Default::default(),
         })
@@ -353,6 +367,108 @@ impl ActionElement {
             .map(|(_, index)| *index)
             .min()
     }
+}
+
+/// Why AWS would reject a statement of an identity policy, a permissions boundary or an SCP,
+/// although the document parses
+/// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html>). The
+/// verdict is computed on the worst case for backups: an `Allow` is read as written (a
+/// `Principal` ignored, a wildcard service prefix matching every service it can), a `Deny` is
+/// not relied upon, except one whose only fault is `"Principal": "*"`, which names everyone.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rejection {
+    pub reason: String,
+    /// Whether a `Deny` with this fault is left out.
+    pub deny_not_relied_upon: bool,
+}
+
+/// Flags each statement AWS would reject, and returns the warnings naming them.
+fn find_rejections(statements: &mut [Statement]) -> Vec<String> {
+    let sids: Vec<Option<String>> = statements.iter().map(|s| s.sid.clone()).collect();
+    let mut warnings = Vec::new();
+    for statement in statements.iter_mut() {
+        let mut reasons: Vec<String> = Vec::new();
+        let mut not_relied_upon = false;
+        match &statement.principal {
+            Some(PrincipalElement {
+                negated: false,
+                value: PrincipalValue::Anyone,
+            }) => reasons.push(
+                "\"Principal\" is not allowed in an identity policy or an SCP; \"*\" names \
+                 everyone, so the statement is read as written"
+                    .to_owned(),
+            ),
+            Some(element) => {
+                let name = if element.negated {
+                    "NotPrincipal"
+                } else {
+                    "Principal"
+                };
+                reasons.push(format!(
+                    "\"{name}\" is not allowed in an identity policy or an SCP"
+                ));
+                not_relied_upon = true;
+            }
+            None => {}
+        }
+        if let Some(sid) = &statement.sid {
+            let same: Vec<usize> = sids
+                .iter()
+                .enumerate()
+                .filter(|(_, other)| other.as_deref() == Some(sid.as_str()))
+                .map(|(i, _)| i)
+                .collect();
+            if same.len() > 1 {
+                reasons.push(format!(
+                    "its Sid {sid:?} is also the Sid of statement{} {}; Sids must be unique \
+                     within a policy",
+                    if same.len() > 2 { "s" } else { "" },
+                    same.iter()
+                        .filter(|i| **i != statement.index)
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+                not_relied_upon = true;
+            }
+        }
+        let element = if statement.actions.negated {
+            "NotAction"
+        } else {
+            "Action"
+        };
+        for pattern in &statement.actions.patterns {
+            let service = pattern.split_once(':').map(|(service, _)| service);
+            if service.is_some_and(|s| s.contains(['*', '?'])) {
+                reasons.push(format!(
+                    "{element} {pattern:?} has a wildcard in its service prefix"
+                ));
+                not_relied_upon = true;
+            }
+        }
+        if reasons.is_empty() {
+            continue;
+        }
+        let reading = match (statement.effect, not_relied_upon) {
+            (Effect::Allow, _) => "read as granting what it names",
+            (Effect::Deny, true) => "a Deny AWS would reject is not relied upon",
+            (Effect::Deny, false) => "read as written",
+        };
+        let reason = format!(
+            "AWS would reject the document: {}; {reading}",
+            reasons.join("; ")
+        );
+        let sid = statement
+            .sid
+            .as_ref()
+            .map_or_else(String::new, |sid| format!(" (Sid {sid:?})"));
+        warnings.push(format!("Statement[{}]{sid}: {reason}", statement.index));
+        statement.rejection = Some(Rejection {
+            reason,
+            deny_not_relied_upon: not_relied_upon,
+        });
+    }
+    warnings
 }
 
 fn reject_unknown_elements(

@@ -1137,3 +1137,83 @@ fn iam_principals_that_can_tag_themselves_decide_their_tags() {
         );
     }
 }
+
+#[test]
+fn iam_documents_aws_would_reject_are_read_on_the_worst_case() {
+    let cases: Vec<(&str, Value, &str, Verdict)> = vec![
+        (
+            "a deny naming one principal is not relied upon",
+            json!([allow("*", "*"), {"Effect": "Deny", "Principal": {"AWS": "arn:aws:iam::111122223333:role/x"},
+                   "Action": "ec2:*", "Resource": "*"}]),
+            "\"Principal\" is not allowed",
+            Allowed,
+        ),
+        (
+            "a deny with NotPrincipal is not relied upon",
+            json!([allow("*", "*"), {"Effect": "Deny", "NotPrincipal": {"AWS": "arn:aws:iam::111122223333:role/x"},
+                   "Action": "ec2:*", "Resource": "*"}]),
+            "\"NotPrincipal\" is not allowed",
+            Allowed,
+        ),
+        (
+            "a deny with Principal \"*\" names everyone",
+            json!([allow("*", "*"), {"Effect": "Deny", "Principal": "*", "Action": "ec2:*", "Resource": "*"}]),
+            "\"*\" names everyone",
+            NotAllowed,
+        ),
+        (
+            "an allow naming a principal still grants",
+            json!({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "ec2:*", "Resource": "*"}),
+            "read as granting",
+            Allowed,
+        ),
+        (
+            "a deny sharing its Sid is not relied upon",
+            json!([{"Sid": "Same", "Effect": "Allow", "Action": "*", "Resource": "*"},
+                   {"Sid": "Same", "Effect": "Deny", "Action": "ec2:DeleteSnapshot", "Resource": "*"}]),
+            "Sids must be unique",
+            Allowed,
+        ),
+        (
+            "a deny with a wildcard service prefix is not relied upon",
+            json!([allow("*", "*"), {"Effect": "Deny", "Action": "*:DeleteSnapshot", "Resource": "*"}]),
+            "wildcard in its service prefix",
+            Allowed,
+        ),
+        (
+            "an allow with a wildcard service prefix matches every service it can",
+            json!({"Effect": "Allow", "Action": "e*:Delete*", "Resource": "*"}),
+            "wildcard in its service prefix",
+            Allowed,
+        ),
+    ];
+    for (name, statements, warning, expected) in cases {
+        let document = document(statements);
+        assert_eq!(verdict_of(&document, DELETE_SNAPSHOT), expected, "{name}");
+        assert_eq!(
+            document.warnings.len(),
+            1 + usize::from(name.contains("Sid")),
+            "{name}: {:?}",
+            document.warnings
+        );
+        assert!(
+            document.warnings[0].contains(warning),
+            "{name}: {:?}",
+            document.warnings
+        );
+        assert!(
+            document.warnings[0].starts_with("Statement["),
+            "{name}: {:?}",
+            document.warnings
+        );
+    }
+    let clean = document(
+        json!([allow("*", "*"), {"Sid": "A", "Effect": "Deny", "Action": "ec2:*", "Resource": "*"}]),
+    );
+    assert!(clean.warnings.is_empty());
+    // A trust policy names its principals, as it must.
+    let trust = PolicyDocument::from_trust_policy_value(&json!({"Statement": {"Effect": "Allow",
+        "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}}))
+    .expect("valid");
+    assert!(trust.warnings.is_empty());
+}

@@ -182,6 +182,7 @@ pub(super) fn evaluate(scps: &[ScpFile], actions: &[String], context: &RequestCo
                 line: policy.policy.line,
                 unknowns: policy.policy.unknowns.clone(),
                 assumptions: assumptions.clone(),
+                warnings: policy.policy.document.warnings.clone(),
                 exempt: false,
                 verdicts: verdicts.clone(),
                 policies: vec![policy.clone()],

@@ -151,6 +151,9 @@ fn subject_table(out: &mut String, subject: &Subject) {
     for assumption in &subject.assumptions {
         let _ = writeln!(out, "  assumed: {assumption}");
     }
+    for warning in &subject.warnings {
+        let _ = writeln!(out, "  warning: {warning}");
+    }
     for verdict in &subject.verdicts {
         let _ = writeln!(
             out,
@@ -221,6 +224,7 @@ fn subject_json(subject: &Subject, threshold: Option<Verdict>) -> Value {
         "exempt": subject.exempt,
         "unknown_values": subject.unknowns,
         "assumptions": subject.assumptions,
+        "warnings": subject.warnings,
         "actions": actions,
     })
 }
