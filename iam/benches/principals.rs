@@ -13,8 +13,8 @@
 use std::time::{Duration, Instant};
 
 use iam::{
-    default_protected_actions, evaluate_principal, LabelledPolicy, PolicyDocument, PolicyLayers,
-    Principal, RequestContext, ScpLevel,
+    default_protected_actions, evaluate_principal, LabelledPolicy, OrgMembership, PolicyDocument,
+    PolicyLayers, Principal, RequestContext, ScpLevel,
 };
 use rayon::prelude::*;
 use serde_json::json;
@@ -89,7 +89,53 @@ fn main() {
     println!("parsed {POLICIES} policies and {ROLES} roles in {parsed:.2?}");
 
     let actions = default_protected_actions();
-    let context = RequestContext::default();
+    // As iam check without config knows it, then as a scan knows it: three Regions, the time,
+    // the organization (Region conditions then read against the Regions, rbin rules against the
+    // account).
+    let unknown = RequestContext::default();
+    let scan = RequestContext {
+        regions: Some(vec![
+            "us-east-1".into(),
+            "us-east-2".into(),
+            "eu-west-1".into(),
+        ]),
+        now: Some(1_795_586_400),
+        organization: OrgMembership::Member("o-a1b2c3d4e5".into()),
+        tag_keys: None,
+    };
+    for (name, context) in [
+        ("no request context", &unknown),
+        ("a scan's context", &scan),
+    ] {
+        println!("{name}:");
+        // Freshly parsed for the second, so that its first run is cold too.
+        let policies: Vec<PolicyDocument> = if name == "no request context" {
+            policies.clone()
+        } else {
+            (0..POLICIES).into_par_iter().map(managed_policy).collect()
+        };
+        measure(
+            &principals,
+            &policies,
+            &labels,
+            &full_access,
+            &guardrail,
+            &actions,
+            context,
+        );
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn measure(
+    principals: &[Principal],
+    policies: &[PolicyDocument],
+    labels: &[String],
+    full_access: &PolicyDocument,
+    guardrail: &PolicyDocument,
+    actions: &[String],
+    context: &RequestContext,
+) {
     let mut runs = Vec::new();
     for run in 1..=RUNS {
         let started = Instant::now();
@@ -109,14 +155,14 @@ fn main() {
                         .map(|level| ScpLevel {
                             label: level.into(),
                             policies: vec![
-                                LabelledPolicy::new("FullAWSAccess", &full_access),
-                                LabelledPolicy::new("ProtectBackups", &guardrail),
+                                LabelledPolicy::new("FullAWSAccess", full_access),
+                                LabelledPolicy::new("ProtectBackups", guardrail),
                             ],
                         })
                         .collect(),
                     scp_exemption: None,
                 };
-                evaluate_principal(principal, &layers, &actions, &context).len()
+                evaluate_principal(principal, &layers, actions, context).len()
             })
             .sum();
         let evaluated = started.elapsed();
