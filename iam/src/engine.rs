@@ -249,28 +249,31 @@ fn evaluate(
         .iter()
         .map(|name| {
             let action = ProtectedAction::new(name);
-            let domain = domains[action.target.index()].get_or_init(|| {
-                Domain::new(
-                    action.target,
-                    context.known_regions(),
-                    principal.map(|p| p.account_id.as_str()),
-                )
-            });
+            // Built only when a set must be explored.
+            let domain = || {
+                domains[action.target.index()].get_or_init(|| {
+                    Domain::new(
+                        action.target,
+                        context.known_regions(),
+                        principal.map(|p| p.account_id.as_str()),
+                    )
+                })
+            };
             let facts = Facts {
                 principal,
                 context,
                 target: action.target,
             };
-            evaluate_action(&facts, layers, &action, domain)
+            evaluate_action(&facts, layers, &action, &domain)
         })
         .collect()
 }
 
-fn evaluate_action(
+fn evaluate_action<'d>(
     facts: &Facts,
     layers: &PolicyLayers,
     action: &ProtectedAction,
-    domain: &Domain,
+    domain: &dyn Fn() -> &'d Domain,
 ) -> ActionVerdict {
     // Identity first, then the boundary, then the SCP levels from the root down.
     let mut stack: Vec<(Layer, &[LabelledPolicy])> = vec![(Layer::Identity, &layers.identity)];
@@ -292,29 +295,21 @@ fn evaluate_action(
     // denies surely and possibly take away.
     let mut sure_by_layer = Vec::with_capacity(stack.len());
     let mut maybe_by_layer = Vec::with_capacity(stack.len());
-    let mut sure_denied = Vec::new();
-    let mut maybe_denied = Vec::new();
+    let mut sure_denied = Union::default();
+    let mut maybe_denied = Union::default();
     for (layer, policies) in &stack {
-        let mut sure = Vec::new();
-        let mut maybe = Vec::new();
+        let mut sure = Union::default();
+        let mut maybe = Union::default();
         for policy in policies.iter() {
             for statement in &policy.document.statements {
-                let Some(assessed) = assess_statement(statement, action, facts) else {
+                let Some(Assessed {
+                    truth,
+                    outcome,
+                    reason,
+                    regions,
+                }) = assess_statement(statement, action, facts)
+                else {
                     continue;
-                };
-                let surely = match assessed.truth {
-                    Truth::Fails => None,
-                    Truth::Holds => Some(true),
-                    Truth::Unknown => Some(false),
-                };
-                let evidence = StatementEvidence {
-                    layer: layer.clone(),
-                    policy: policy.label.to_string(),
-                    statement_index: statement.index,
-                    sid: statement.sid.clone(),
-                    effect: statement.effect,
-                    outcome: assessed.outcome,
-                    reason: assessed.reason.clone(),
                 };
                 // What a statement surely covers is its narrowest reading; what it may cover,
                 // its widest.
@@ -322,42 +317,78 @@ fn evaluate_action(
                     Effect::Allow => (&mut sure, &mut maybe),
                     Effect::Deny => (&mut sure_denied, &mut maybe_denied),
                 };
-                if let Some(surely) = surely {
+                if truth != Truth::Fails {
                     // The resources it names, in the Regions its conditions allow.
                     let resources = |bound| {
-                        let mut sets = vec![statement.resource_set(action.target, bound)];
-                        sets.extend(assessed.regions.iter().cloned());
+                        let named = statement.resource_set(action.target, bound);
+                        if regions.is_empty() {
+                            return named;
+                        }
+                        let mut sets = vec![named];
+                        sets.extend(regions.iter().cloned());
                         ResourceSet::all(sets)
                     };
-                    if surely {
-                        sure_set.push(resources(Bound::Lower));
+                    if truth == Truth::Holds {
+                        sure_set.add(resources(Bound::Lower));
                     }
-                    maybe_set.push(resources(Bound::Upper));
+                    maybe_set.add(resources(Bound::Upper));
                 }
+                let evidence = StatementEvidence {
+                    layer: layer.clone(),
+                    policy: policy.label.to_string(),
+                    statement_index: statement.index,
+                    sid: statement.sid.clone(),
+                    effect: statement.effect,
+                    outcome,
+                    reason,
+                };
                 match statement.effect {
                     Effect::Allow => grants.push(evidence),
                     Effect::Deny => guardrails.push(evidence),
                 }
             }
         }
-        sure_by_layer.push(ResourceSet::any(sure));
-        maybe_by_layer.push(ResourceSet::any(maybe));
+        sure_by_layer.push(sure.into_set());
+        maybe_by_layer.push(maybe.into_set());
     }
 
     // Each layer on its own, then the layers intersected one by one (a request is allowed only
     // when every layer allows that same request), then what the denies leave of that.
-    let mut sets: Vec<ResourceSet> = Vec::with_capacity(4 * stack.len());
-    for (sure, maybe) in sure_by_layer.iter().zip(&maybe_by_layer) {
-        sets.push(sure.clone());
-        sets.push(maybe.clone());
-    }
-    for k in 1..stack.len() {
-        sets.push(ResourceSet::all(sure_by_layer[..=k].to_vec()));
-        sets.push(ResourceSet::all(maybe_by_layer[..=k].to_vec()));
-    }
-    sets.push(ResourceSet::all(sure_by_layer).minus(ResourceSet::any(maybe_denied)));
-    sets.push(ResourceSet::all(maybe_by_layer).minus(ResourceSet::any(sure_denied)));
-    let extents = extents_of(domain, &sets);
+    let (sure_denied, maybe_denied) = (sure_denied.into_set(), maybe_denied.into_set());
+    let constant = sure_by_layer
+        .iter()
+        .chain(&maybe_by_layer)
+        .chain([&sure_denied, &maybe_denied])
+        .all(|set| set.is_constant());
+    let extents = if constant {
+        // Every set is everything or nothing: no automaton is needed, nor any set built.
+        let holds = |set: &ResourceSet| matches!(set, ResourceSet::Everything);
+        let all = |sets: &[ResourceSet]| sets.iter().all(holds);
+        let mut extents: Vec<Extent> = Vec::with_capacity(4 * stack.len());
+        for (sure, maybe) in sure_by_layer.iter().zip(&maybe_by_layer) {
+            extents.extend([Extent::of(holds(sure)), Extent::of(holds(maybe))]);
+        }
+        for k in 1..stack.len() {
+            extents.push(Extent::of(all(&sure_by_layer[..=k])));
+            extents.push(Extent::of(all(&maybe_by_layer[..=k])));
+        }
+        extents.push(Extent::of(all(&sure_by_layer) && !holds(&maybe_denied)));
+        extents.push(Extent::of(all(&maybe_by_layer) && !holds(&sure_denied)));
+        extents
+    } else {
+        let mut sets: Vec<ResourceSet> = Vec::with_capacity(4 * stack.len());
+        for (sure, maybe) in sure_by_layer.iter().zip(&maybe_by_layer) {
+            sets.push(sure.clone());
+            sets.push(maybe.clone());
+        }
+        for k in 1..stack.len() {
+            sets.push(ResourceSet::all(sure_by_layer[..=k].to_vec()));
+            sets.push(ResourceSet::all(maybe_by_layer[..=k].to_vec()));
+        }
+        sets.push(ResourceSet::all(sure_by_layer).minus(maybe_denied));
+        sets.push(ResourceSet::all(maybe_by_layer).minus(sure_denied));
+        extents_of(domain(), &sets)
+    };
     let verdict_at = |i: usize| verdict_of(extents[2 * i], extents[2 * i + 1]);
 
     let layer_allowances: Vec<LayerAllowance> = stack
@@ -417,6 +448,33 @@ fn evaluate_action(
         layer_allowances,
         scp_exemption: layers.scp_exemption,
         summary,
+    }
+}
+
+/// A union of resource sets built one statement at a time, allocating only for sets that are
+/// neither everything nor nothing.
+#[derive(Default)]
+struct Union<'s> {
+    everything: bool,
+    parts: Vec<ResourceSet<'s>>,
+}
+
+impl<'s> Union<'s> {
+    fn add(&mut self, set: ResourceSet<'s>) {
+        match set {
+            ResourceSet::Everything => self.everything = true,
+            ResourceSet::Nothing => {}
+            _ if self.everything => {}
+            other => self.parts.push(other),
+        }
+    }
+
+    fn into_set(self) -> ResourceSet<'s> {
+        if self.everything {
+            ResourceSet::Everything
+        } else {
+            ResourceSet::any(self.parts)
+        }
     }
 }
 

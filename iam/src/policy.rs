@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::targets::{self, ArnPattern, Bound, Reach, ResourceSet, TargetKind};
+use crate::targets::{self, ArnPattern, Bound, ExtentCache, Reach, ResourceSet, TargetKind};
 use crate::wildcard::{literal_prefix, matches as wildcard_match};
 
 /// The only policy language version in which `${...}` policy variables are interpreted.
@@ -59,6 +59,8 @@ pub struct Statement {
     pub rejection: Option<Rejection>,
     pub(crate) policy_variables: bool,
     reach_by_target: [OnceLock<Reach>; TargetKind::COUNT],
+    /// The extents of the resource patterns explored so far, per domain.
+    extents: ExtentCache,
 }
 
 /// `Action` or, when `negated`, `NotAction`.
@@ -297,6 +299,7 @@ impl Statement {
             rejection: None,
             policy_variables,
             reach_by_target: Default::default(),
+            extents: ExtentCache::default(),
         })
     }
 
@@ -314,9 +317,12 @@ impl Statement {
         match self.reach(target) {
             Reach::All => ResourceSet::Everything,
             Reach::None => ResourceSet::Nothing,
-            Reach::Some => {
-                ResourceSet::patterns(&self.resources.compiled, self.resources.negated, bound)
-            }
+            Reach::Some => ResourceSet::patterns(
+                &self.resources.compiled,
+                self.resources.negated,
+                bound,
+                Some(&self.extents),
+            ),
         }
     }
 }

@@ -7,7 +7,8 @@
 //! shape's automaton in lock-step with the subset construction of the patterns' automaton.
 
 use std::collections::HashSet;
-use std::sync::LazyLock;
+use std::hash::{Hash, Hasher};
+use std::sync::{LazyLock, Mutex};
 
 use serde::Serialize;
 
@@ -123,7 +124,7 @@ fn charset(chars: &str) -> CharSet {
 }
 
 /// One step of a pattern or shape: exactly one character of a set, or any run of them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Symbol {
     One(CharSet),
     Run(CharSet),
@@ -240,8 +241,8 @@ pub(crate) fn reach(patterns: &[ArnPattern], negated: bool, target: TargetKind) 
     }
     // The set the element stands for at its widest (`Upper`) and at its narrowest (`Lower`):
     // it overlaps the targets when its widest reading does, covers them when its narrowest does.
-    let widest = ResourceSet::patterns(patterns, negated, Bound::Upper);
-    let narrowest = ResourceSet::patterns(patterns, negated, Bound::Lower);
+    let widest = ResourceSet::patterns(patterns, negated, Bound::Upper, None);
+    let narrowest = ResourceSet::patterns(patterns, negated, Bound::Lower, None);
     let [widest, narrowest] = extents(Domain::unrestricted(target), &[widest, narrowest]);
     match (widest.overlaps, narrowest.covers) {
         (_, true) => Reach::All,
@@ -280,6 +281,8 @@ pub(crate) enum ResourceSet<'p> {
         patterns: &'p [ArnPattern],
         negated: bool,
         bound: Bound,
+        /// Where the extents of `patterns` already explored are kept, when somewhere.
+        cache: Option<&'p ExtentCache>,
     },
     /// ARNs whose Region (their fourth part) is one of `values`: exact, or with `*` and `?`
     /// wildcards when `like`; the complement when `negated`.
@@ -295,8 +298,13 @@ pub(crate) enum ResourceSet<'p> {
 
 impl<'p> ResourceSet<'p> {
     /// The union of `patterns` (their complement when `negated`), with unknown variables read
-    /// at `bound`.
-    pub(crate) fn patterns(patterns: &'p [ArnPattern], negated: bool, bound: Bound) -> Self {
+    /// at `bound`; `cache` keeps their extents once explored.
+    pub(crate) fn patterns(
+        patterns: &'p [ArnPattern],
+        negated: bool,
+        bound: Bound,
+        cache: Option<&'p ExtentCache>,
+    ) -> Self {
         if patterns.iter().any(ArnPattern::is_match_all) {
             return if negated {
                 ResourceSet::Nothing
@@ -314,6 +322,7 @@ impl<'p> ResourceSet<'p> {
             patterns,
             negated,
             bound,
+            cache,
         }
     }
 
@@ -369,6 +378,57 @@ impl<'p> ResourceSet<'p> {
         ResourceSet::all(vec![self, ResourceSet::not(other)])
     }
 
+    /// The one pattern list the set is made of, when it is made of one that has a cache (and no
+    /// Region restriction).
+    fn single_cached_atom(&self) -> Option<(&'p [ArnPattern], Bound, &'p ExtentCache)> {
+        match self {
+            ResourceSet::Patterns {
+                patterns,
+                bound,
+                cache: Some(cache),
+                ..
+            } => Some((patterns, *bound, cache)),
+            ResourceSet::All(sets) | ResourceSet::Any(sets) => {
+                let mut found = None;
+                for set in sets {
+                    if set.is_constant() {
+                        continue;
+                    }
+                    let atom = set.single_cached_atom()?;
+                    match found {
+                        None => found = Some(atom),
+                        Some((patterns, bound, _))
+                            if std::ptr::eq(patterns, atom.0) && bound == atom.1 => {}
+                        Some(_) => return None,
+                    }
+                }
+                found
+            }
+            ResourceSet::Not(set) => set.single_cached_atom(),
+            _ => None,
+        }
+    }
+
+    /// Whether a string belongs to the set when every pattern list of it matches (`matched`)
+    /// or none does.
+    fn contains_when(&self, matched: bool) -> bool {
+        match self {
+            ResourceSet::Nothing => false,
+            ResourceSet::Everything => true,
+            ResourceSet::Patterns { negated, .. } | ResourceSet::Regions { negated, .. } => {
+                matched != *negated
+            }
+            ResourceSet::All(sets) => sets.iter().all(|s| s.contains_when(matched)),
+            ResourceSet::Any(sets) => sets.iter().any(|s| s.contains_when(matched)),
+            ResourceSet::Not(set) => !set.contains_when(matched),
+        }
+    }
+
+    /// Whether it is the empty or the full set.
+    pub(crate) fn is_constant(&self) -> bool {
+        matches!(self, ResourceSet::Nothing | ResourceSet::Everything)
+    }
+
     /// The extent when it is known without exploring: for the empty and the full set.
     fn constant(&self) -> Option<Extent> {
         match self {
@@ -421,6 +481,7 @@ impl<'p> ResourceSet<'p> {
                 patterns,
                 negated,
                 bound,
+                ..
             } => Formula::Atom(
                 atom_index(
                     atoms,
@@ -538,6 +599,36 @@ fn region_patterns(values: &[String], like: bool) -> Vec<ArnPattern> {
 #[derive(Clone, Debug)]
 pub(crate) struct Domain {
     shapes: Vec<Vec<Symbol>>,
+    /// Tells domains apart in an [`ExtentCache`].
+    key: u64,
+}
+
+/// The extents of one pattern list already explored, by domain and bound: a statement keeps
+/// one, so that the principals sharing a policy explore its resources once per domain.
+#[derive(Debug, Default)]
+pub(crate) struct ExtentCache(Mutex<Vec<(u64, Bound, Extent)>>);
+
+impl Clone for ExtentCache {
+    fn clone(&self) -> Self {
+        let known = self.0.lock().map(|k| k.clone()).unwrap_or_default();
+        ExtentCache(Mutex::new(known))
+    }
+}
+
+impl ExtentCache {
+    fn get(&self, domain: u64, bound: Bound) -> Option<Extent> {
+        let known = self.0.lock().ok()?;
+        known
+            .iter()
+            .find(|(d, b, _)| *d == domain && *b == bound)
+            .map(|(_, _, extent)| *extent)
+    }
+
+    fn put(&self, domain: u64, bound: Bound, extent: Extent) {
+        if let Ok(mut known) = self.0.lock() {
+            known.push((domain, bound, extent));
+        }
+    }
 }
 
 impl Domain {
@@ -596,8 +687,13 @@ impl Domain {
                 .concat(),
                 TargetKind::AnyResource => one_or_more(CharSet::ALL),
             })
-            .collect();
-        Domain { shapes }
+            .collect::<Vec<Vec<Symbol>>>();
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        shapes.hash(&mut hasher);
+        Domain {
+            key: hasher.finish(),
+            shapes,
+        }
     }
 }
 
@@ -608,6 +704,16 @@ pub(crate) struct Extent {
     pub overlaps: bool,
     /// Every target is in the set.
     pub covers: bool,
+}
+
+impl Extent {
+    /// The extent of the full set (`true`) or the empty one.
+    pub(crate) fn of(everything: bool) -> Extent {
+        Extent {
+            overlaps: everything,
+            covers: everything,
+        }
+    }
 }
 
 /// How much of `domain` each of `sets` reaches, exactly. Sets that are constant need no
@@ -659,6 +765,51 @@ pub(crate) fn extents_of(domain: &Domain, sets: &[ResourceSet]) -> Vec<Extent> {
 }
 
 fn explore(domain: &Domain, sets: &[&ResourceSet]) -> Vec<Extent> {
+    // A set made of one pattern list that keeps a cache follows from that list's extent.
+    let mut result: Vec<Option<Extent>> = sets.iter().map(|set| single(domain, set)).collect();
+    let open: Vec<usize> = (0..sets.len()).filter(|&i| result[i].is_none()).collect();
+    if !open.is_empty() {
+        let open_sets: Vec<&ResourceSet> = open.iter().map(|&i| sets[i]).collect();
+        for (i, extent) in open.into_iter().zip(explore_together(domain, &open_sets)) {
+            result[i] = Some(extent);
+        }
+    }
+    result
+        .into_iter()
+        .map(|e| e.expect("every set explored"))
+        .collect()
+}
+
+/// The extent of a set made of one cached pattern list: the list's own extent (explored once
+/// per domain), complemented when the set is the list's complement.
+fn single(domain: &Domain, set: &ResourceSet) -> Option<Extent> {
+    let (patterns, bound, cache) = set.single_cached_atom()?;
+    let atom = match cache.get(domain.key, bound) {
+        Some(extent) => extent,
+        None => {
+            let plain = ResourceSet::Patterns {
+                patterns,
+                negated: false,
+                bound,
+                cache: None,
+            };
+            let extent = explore_together(domain, &[&plain])[0];
+            cache.put(domain.key, bound, extent);
+            extent
+        }
+    };
+    Some(match (set.contains_when(true), set.contains_when(false)) {
+        (true, true) => Extent::of(true),
+        (false, false) => Extent::of(false),
+        (true, false) => atom,
+        (false, true) => Extent {
+            overlaps: !atom.covers,
+            covers: !atom.overlaps,
+        },
+    })
+}
+
+fn explore_together(domain: &Domain, sets: &[&ResourceSet]) -> Vec<Extent> {
     let mut atoms = Vec::new();
     let mut compiled = Vec::new();
     for set in sets {
@@ -1069,7 +1220,7 @@ mod tests {
         let us_east_1 = compiled(&["arn:aws:ec2:us-east-1::snapshot/*"]);
         let eu_west_1 = compiled(&["arn:aws:ec2:eu-west-1::snapshot/*"]);
         let not_us = compiled(&["arn:aws:ec2:u*::snapshot/*"]);
-        let set = |p| ResourceSet::patterns(p, false, Bound::Lower);
+        let set = |p| ResourceSet::patterns(p, false, Bound::Lower, Option::None);
         let domain = Domain::unrestricted(TargetKind::Snapshot);
         let cases: Vec<(&str, ResourceSet, Reach)> = vec![
             (
@@ -1112,7 +1263,7 @@ mod tests {
     fn domains_narrow_to_known_regions_and_account() {
         use Reach::*;
         let us_east_1 = compiled(&["arn:aws:ec2:us-east-1::snapshot/*"]);
-        let set = || ResourceSet::patterns(&us_east_1, false, Bound::Lower);
+        let set = || ResourceSet::patterns(&us_east_1, false, Bound::Lower, Option::None);
         let only_us_east_1 = Domain::new(
             TargetKind::Snapshot,
             Option::Some(&["us-east-1".to_owned()]),
@@ -1123,7 +1274,7 @@ mod tests {
         let both = Domain::new(TargetKind::Snapshot, Option::Some(&two), Option::None);
         assert_eq!(extent_of(&both, set()), Some);
         let own_rules = compiled(&["arn:aws:rbin:*:111122223333:rule/*"]);
-        let rules = || ResourceSet::patterns(&own_rules, false, Bound::Lower);
+        let rules = || ResourceSet::patterns(&own_rules, false, Bound::Lower, Option::None);
         let own_account = Domain::new(
             TargetKind::RecycleBinRule,
             Option::None,
@@ -1168,5 +1319,50 @@ mod tests {
         );
         assert_eq!(extent_of(&rule_domain, eu.clone()), All);
         assert_eq!(extent_of(Domain::unrestricted(TargetKind::Image), eu), Some);
+    }
+
+    #[test]
+    fn a_cached_pattern_list_gives_what_exploring_gives() {
+        let lists = [
+            compiled(&["arn:aws:ec2:us-east-1::snapshot/*"]),
+            compiled(&["arn:aws:ec2:*::snapshot/*"]),
+            compiled(&["arn:aws:s3:::bucket"]),
+            compiled(&["arn:aws:ec2:*::snapshot/${aws:username}"]),
+        ];
+        let regions = ["us-east-1".to_owned(), "eu-west-1".to_owned()];
+        let domains = [
+            Domain::new(TargetKind::Snapshot, Option::None, Option::None),
+            Domain::new(TargetKind::Snapshot, Option::Some(&regions), Option::None),
+        ];
+        for patterns in &lists {
+            // One cache per pattern list, as each statement keeps its own.
+            let cache = ExtentCache::default();
+            for domain in &domains {
+                for bound in [Bound::Lower, Bound::Upper] {
+                    for negated in [false, true] {
+                        let cached =
+                            ResourceSet::patterns(patterns, negated, bound, Option::Some(&cache));
+                        let wrapped =
+                            ResourceSet::all(vec![ResourceSet::Everything, cached.clone()]);
+                        // Twice: once filling the cache, once reading it.
+                        for _ in 0..2 {
+                            let [expected] = extents(
+                                domain,
+                                &[ResourceSet::patterns(
+                                    patterns,
+                                    negated,
+                                    bound,
+                                    Option::None,
+                                )],
+                            );
+                            let [got, got_wrapped] =
+                                extents(domain, &[cached.clone(), wrapped.clone()]);
+                            assert_eq!(got, expected, "{patterns:?} negated {negated} {bound:?}");
+                            assert_eq!(got_wrapped, expected);
+                        }
+                    }
+                }
+            }
+        }
     }
 }
