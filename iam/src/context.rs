@@ -7,8 +7,9 @@
 
 use std::fmt;
 
-/// The facts behind `aws:RequestedRegion`, `aws:CurrentTime`, `aws:EpochTime`,
-/// `aws:TokenIssueTime`, `aws:PrincipalOrgID` and `aws:ResourceOrgID`. `aws:ResourceAccount`
+/// The facts behind the global condition keys `aws:RequestedRegion`, `aws:CurrentTime`,
+/// `aws:EpochTime`, `aws:TokenIssueTime`, `aws:PrincipalOrgID` and `aws:ResourceOrgID`
+/// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html>). `aws:ResourceAccount`
 /// comes from the principal: EBS snapshots, AMIs and Recycle Bin rules are deleted, shared and
 /// changed only by their own account, so the backups a principal can act on are its account's.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -17,8 +17,9 @@ use crate::{
 
 const TAG_SESSION: &str = "sts:tagsession";
 
-/// Which tag keys callers can set as session tags. Patterns use `*` and `?`; tag keys compare
-/// case-insensitively.
+/// Which tag keys callers can set as session tags
+/// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html#id_session-tags_permissions-required>).
+/// Patterns use `*` and `?`; tag keys compare case-insensitively.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(tag = "settable", rename_all = "snake_case")]
 pub enum TagKeys {
@@ -90,7 +91,9 @@ impl TagKeys {
     }
 }
 
-/// The session tags callers can pass to a role, and who those callers are.
+/// The session tags callers can pass to a role, and who those callers are: the principals its
+/// trust policy allows `sts:TagSession`
+/// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html>).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct SessionTags {
     pub keys: TagKeys,
@@ -190,7 +193,8 @@ impl SessionTags {
 }
 
 /// A way for a principal to give itself a tag: a tagging action its policies allow it (at
-/// least conditionally, or on some resources) for that key.
+/// least conditionally, or on some resources) for that key
+/// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html>).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct SelfTagging {
     /// The tag key, as an `aws:PrincipalTag/<key>` condition names it.
@@ -202,7 +206,8 @@ pub struct SelfTagging {
 }
 
 /// The tag keys that `aws:PrincipalTag/<key>` conditions of the policies bearing on a principal
-/// test, in the order first found.
+/// test, in the order first found
+/// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principaltag>).
 pub fn principal_tag_keys(layers: &PolicyLayers) -> Vec<String> {
     let mut keys: Vec<String> = Vec::new();
     let levels = layers.scp_levels.iter().flat_map(|l| &l.policies);
@@ -239,7 +244,8 @@ const PRINCIPAL_TAG: &str = "aws:PrincipalTag/";
 impl Principal {
     /// The principal, with the `aws:PrincipalTag` keys its policies test and that it can set on
     /// itself (`iam:TagRole` for a role, `iam:TagUser` for a user) counted as settable: its
-    /// tags then decide nothing about them.
+    /// tags then decide nothing about them
+    /// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/access_iam-tags.html>).
     pub fn with_self_tagging(mut self, layers: &PolicyLayers, context: &RequestContext) -> Self {
         let keys = principal_tag_keys(layers);
         if keys.is_empty() {

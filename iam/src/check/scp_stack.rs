@@ -26,7 +26,8 @@ use super::{
 /// The level an SCP file sits at when `--scp` names none.
 pub const DEFAULT_LEVEL: &str = "root";
 
-/// One `--scp [LEVEL=]FILE`.
+/// One `--scp [LEVEL=]FILE`: an SCP attached at a level of the organization
+/// (<https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_attach.html>).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ScpFile {
     /// The level's name as given, such as `root`, `ou-Workloads` or `111122223333`.
