@@ -122,11 +122,14 @@ pub struct IamConfig {
     #[serde(deserialize_with = "checked::protected_actions")]
     pub protected_actions: Option<Vec<String>>,
     /// The Regions the backups are in, for `iam check`: `aws:RequestedRegion` conditions are
-    /// decided in them (a scan knows its own Regions). Undecided when absent.
-    pub regions: Option<Regions>,
+    /// decided in them (a scan knows its own Regions). Undecided when absent; at least one
+    /// known Region when present.
+    #[serde(deserialize_with = "backup_regions")]
+    pub regions: Option<Vec<String>>,
     /// The organization of the accounts `iam check` evaluates: `aws:PrincipalOrgID` and
     /// `aws:ResourceOrgID` conditions are decided with it (a scan reads it). Undecided when absent.
-    pub organization_id: Option<OrganizationId>,
+    #[serde(deserialize_with = "checked::optional::<_, OrganizationId>")]
+    pub organization_id: Option<String>,
 }
 
 /// `[remediation]`: values the plan needs and the findings cannot give.
@@ -214,54 +217,25 @@ impl<'de> Deserialize<'de> for AccountId {
     }
 }
 
-/// A non-empty list of AWS Region codes such as `us-east-1`
-/// (<https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html>).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Regions(pub Vec<String>);
-
-impl<'de> Deserialize<'de> for Regions {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Regions, D::Error> {
-        let names = Vec::<String>::deserialize(d)?;
-        if names.is_empty() {
-            return Err(de::Error::custom(
-                "expected at least one Region code such as \"us-east-1\"; leave the key out when the Regions are not known",
-            ));
-        }
-        if let Some(bad) = names.iter().find(|n| !is_region_code(n)) {
-            return Err(de::Error::custom(format!(
-                "expected Region codes such as \"us-east-1\", found {bad:?}"
-            )));
-        }
-        Ok(Regions(names))
+/// `iam.regions`: known Regions (as `protection.copy_regions`), at least one.
+fn backup_regions<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
+    let regions = checked::list::<_, Region>(d)?;
+    if regions.is_empty() {
+        return Err(de::Error::custom(
+            "expected at least one region such as \"us-east-1\"; leave the key out when the \
+             Regions of the backups are not known",
+        ));
     }
+    Ok(Some(regions))
 }
 
-/// `us-east-1`, `eu-central-2`, `us-gov-west-1`: a lowercase area, one or more lowercase
-/// words, and a number, joined by `-`.
-fn is_region_code(name: &str) -> bool {
-    let parts: Vec<&str> = name.split('-').collect();
-    let [area, words @ .., number] = &parts[..] else {
-        return false;
-    };
-    area.len() == 2
-        && area.bytes().all(|b| b.is_ascii_lowercase())
-        && !words.is_empty()
-        && words
-            .iter()
-            .all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase()))
-        && !number.is_empty()
-        && number.len() <= 2
-        && number.bytes().all(|b| b.is_ascii_digit())
-}
-
-/// An AWS Organizations organization id: `o-` and 10 to 32 lowercase letters or digits
+/// `iam.organization_id`: an AWS Organizations organization id, `o-` and 10 to 32 lowercase
+/// letters or digits
 /// (<https://docs.aws.amazon.com/organizations/latest/APIReference/API_Organization.html>).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct OrganizationId(pub String);
+struct OrganizationId;
 
-impl<'de> Deserialize<'de> for OrganizationId {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<OrganizationId, D::Error> {
-        let text = String::deserialize(d)?;
+impl checked::Check for OrganizationId {
+    fn check(text: &str) -> Result<(), String> {
         let valid = text.strip_prefix("o-").is_some_and(|rest| {
             (10..=32).contains(&rest.len())
                 && rest
@@ -269,11 +243,12 @@ impl<'de> Deserialize<'de> for OrganizationId {
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
         });
         if valid {
-            Ok(OrganizationId(text))
+            Ok(())
         } else {
-            Err(de::Error::custom(format!(
-                "expected an organization id such as \"o-a1b2c3d4e5\" (o- and 10 to 32 lowercase letters or digits), found {text:?}"
-            )))
+            Err(format!(
+                "expected an organization id such as \"o-a1b2c3d4e5\" (o- and 10 to 32 lowercase \
+                 letters or digits), found {text:?}"
+            ))
         }
     }
 }

@@ -103,10 +103,10 @@ fn request_context(config: &Config) -> RequestContext {
         .ok()
         .and_then(|d| i64::try_from(d.as_secs()).ok());
     RequestContext {
-        regions: config.iam.regions.as_ref().map(|r| r.0.clone()),
+        regions: config.iam.regions.clone(),
         now,
         organization: match &config.iam.organization_id {
-            Some(id) => OrgMembership::Member(id.0.clone()),
+            Some(id) => OrgMembership::Member(id.clone()),
             None => OrgMembership::Unknown,
         },
         tag_keys: None,
