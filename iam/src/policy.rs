@@ -383,6 +383,7 @@ impl ActionElement {
 /// not relied upon, except one whose only fault is `"Principal": "*"`, which names everyone.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rejection {
+    /// What AWS objects to, and how the statement is read.
     pub reason: String,
     /// Whether a `Deny` with this fault is left out.
     pub deny_not_relied_upon: bool,

@@ -28,11 +28,16 @@ pub enum TagKeys {
     None,
     /// Keys matching one of `keys` and none of `except`.
     Some {
+        /// Patterns of the keys that can be set.
         keys: Vec<String>,
+        /// Patterns of the keys that cannot, although `keys` match them.
         except: Vec<String>,
     },
     /// Every key but those matching one of `except`.
-    All { except: Vec<String> },
+    All {
+        /// Patterns of the keys that cannot be set.
+        except: Vec<String>,
+    },
 }
 
 impl TagKeys {
@@ -96,6 +101,7 @@ impl TagKeys {
 /// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html>).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct SessionTags {
+    /// The keys callers can set.
     pub keys: TagKeys,
     /// The callers allowed `sts:TagSession`, as the trust policy names them (an account's
     /// root ARN, a role, a SAML or OIDC provider, a service, `*`), or why they are not known.
@@ -201,7 +207,9 @@ pub struct SelfTagging {
     pub key: String,
     /// `iam:TagRole`, `iam:TagUser` or `sts:TagSession`.
     pub action: String,
+    /// How far the principal's policies allow that tagging request.
     pub verdict: Verdict,
+    /// The engine's one-line account of that verdict.
     pub summary: String,
 }
 

@@ -32,6 +32,7 @@ pub const DEFAULT_LEVEL: &str = "root";
 pub struct ScpFile {
     /// The level's name as given, such as `root`, `ou-Workloads` or `111122223333`.
     pub level: String,
+    /// The SCP document (or a plan or template holding SCPs).
     pub path: PathBuf,
 }
 
