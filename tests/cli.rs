@@ -129,6 +129,38 @@ fn every_rule_case_reports_exactly_what_it_expects() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// SG-IAM-005 names the ways around a tag exception, and keeps its full severity.
+#[test]
+fn guardrail_with_a_tag_exception_names_the_escape_paths() {
+    let case = root().join("fixtures/cases/SG-IAM-005/fail-tag-exception-principals-can-meet");
+    let (report, _) = scan_json(&case.join("inventory"), Some(&case.join("snapguard.toml")));
+    let finding = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == "SG-IAM-005" && f["resource_id"] == "222222222222")
+        .expect("an SG-IAM-005 finding");
+    assert_eq!(finding["severity"], "medium", "{finding:#}");
+    let message = finding["message"].as_str().unwrap();
+    assert!(
+        message.contains("only to principals without the tag BackupTeam"),
+        "{message}"
+    );
+    let escapes: BTreeSet<(String, String)> = finding["evidence"]["escape_paths"]
+        .as_array()
+        .expect("escape paths")
+        .iter()
+        .map(|e| {
+            let text = |k: &str| e[k].as_str().unwrap().to_owned();
+            (text("action"), text("key"))
+        })
+        .collect();
+    let expected: BTreeSet<(String, String)> = ["iam:TagRole", "iam:TagUser", "sts:TagSession"]
+        .map(|a| (a.to_owned(), "BackupTeam".to_owned()))
+        .into();
+    assert_eq!(escapes, expected);
+}
+
 /// The demo org's findings, exactly; a change in any rule shows up here for review.
 #[test]
 fn demo_org_findings_are_exactly_these() {

@@ -136,6 +136,183 @@ fn exit_status_follows_fail_on() {
     );
 }
 
+/// `[iam] regions` and `organization_id` decide aws:RequestedRegion and aws:PrincipalOrgID;
+/// without them those conditions stay undecided (or restrict the resources to the Regions named).
+#[test]
+fn config_facts_decide_region_and_organization_conditions() {
+    let run = |config: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_snapguard"))
+            .args(["iam", "check", "--config", config, "--format", "json"])
+            .arg(format!("{FIXTURES}/policy/admin-inside-org.json"))
+            .arg(format!("{FIXTURES}/terraform/head/plan.json"))
+            .current_dir(root())
+            .output()
+            .expect("run snapguard");
+        json(&out)
+    };
+    let scp = "aws_organizations_policy.protect_backups";
+    let without = run(&format!("{FIXTURES}/snapguard.toml"));
+    assert_eq!(
+        verdict(&without, "admin-inside-org.json", "ec2:DeleteSnapshot"),
+        "allowed_conditional"
+    );
+    assert_eq!(
+        verdict(&without, scp, "ec2:DeleteSnapshot"),
+        "allowed_restricted_resource"
+    );
+    let with = run(&format!("{FIXTURES}/facts.toml"));
+    assert_eq!(
+        verdict(&with, "admin-inside-org.json", "ec2:DeleteSnapshot"),
+        "allowed"
+    );
+    // The SCP denies only outside eu-west-1 and us-east-1; the backups are in us-east-1.
+    assert_eq!(verdict(&with, scp, "ec2:DeleteSnapshot"), "allowed");
+}
+
+/// `--scp [LEVEL=]FILE`: plain SCP documents checked as guardrails at their levels, with the
+/// reading of each level stated.
+#[test]
+fn scp_files_are_checked_as_guardrails_at_their_levels() {
+    // Arguments as given, relative to the fixtures (LEVEL=FILE is not a path to rewrite).
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_snapguard"))
+            .args(["iam", "check", "--config", "snapguard.toml"])
+            .args(args)
+            .current_dir(root().join(FIXTURES))
+            .output()
+            .expect("run snapguard")
+    };
+    let deny = "scp/protect-backups.json";
+    let out = run(&[deny, "--scp", deny, "--format", "json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let report = json(&out);
+    // As a PATH the file is an identity policy; with --scp it is a guardrail.
+    let guardrail = report["documents"]
+        .as_array()
+        .expect("documents")
+        .iter()
+        .find(|d| d["kind"] == "guardrail")
+        .expect("a guardrail");
+    let assumption = guardrail["assumptions"][0].as_str().expect("an assumption");
+    assert!(
+        assumption.starts_with("SCPs at level root (protect-backups.json): they allow nothing, so FullAWSAccess is assumed"),
+        "{assumption}"
+    );
+    let verdict_of = |doc: &Value, action: &str| {
+        doc["actions"]
+            .as_array()
+            .expect("actions")
+            .iter()
+            .find(|a| a["action"] == action)
+            .map(|a| a["verdict"].as_str().expect("a verdict").to_owned())
+            .expect("the action")
+    };
+    assert_eq!(verdict_of(guardrail, "ec2:DeleteSnapshot"), "not_allowed");
+    assert_eq!(verdict_of(guardrail, "rbin:DeleteRule"), "allowed");
+
+    // With an allow-list at an OU below, what it does not allow is not allowed either.
+    let out = run(&[
+        "policy/read-only.json",
+        "--scp",
+        deny,
+        "--scp",
+        "ou-Workloads=scp/workloads-allow-list.json",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let report = json(&out);
+    let allow_list = document(&report, "workloads-allow-list.json");
+    assert_eq!(verdict_of(allow_list, "rbin:DeleteRule"), "not_allowed");
+    assert_eq!(verdict_of(allow_list, "ec2:DeleteSnapshot"), "not_allowed");
+    let readings: Vec<&str> = allow_list["assumptions"]
+        .as_array()
+        .expect("assumptions")
+        .iter()
+        .map(|a| a.as_str().expect("text"))
+        .collect();
+    assert!(
+        readings[1]
+            .starts_with("SCPs at level ou-Workloads (workloads-allow-list.json): an allow-list"),
+        "{readings:?}"
+    );
+    let table = run(&[
+        "policy/read-only.json",
+        "--scp",
+        "ou-Workloads=scp/workloads-allow-list.json",
+    ]);
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        text.contains("SCPs at ou-Workloads do not allow it"),
+        "{text}"
+    );
+
+    // An SCP in an input, whose attachments are unknown, says how it was read.
+    let out = run(&["terraform/head/plan.json", "--format", "json"]);
+    let report = json(&out);
+    let scp = document(&report, "aws_organizations_policy.protect_backups");
+    let assumption = scp["assumptions"][0].as_str().expect("an assumption");
+    assert!(
+        assumption.contains("attachments are not known"),
+        "{assumption}"
+    );
+
+    // A file without an SCP is an input error.
+    let out = check(&[
+        "policy/read-only.json",
+        "--scp",
+        "authorization-details/account.json",
+    ]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("--scp: expected a service control policy"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// A document AWS would reject is evaluated on the worst case, with a warning per statement.
+#[test]
+fn documents_aws_would_reject_are_warned_about() {
+    let out = check(&["policy/rejected-by-aws.json", "--format", "json"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let report = json(&out);
+    let address = "rejected-by-aws.json";
+    // Neither deny is relied upon: one names a NotPrincipal, the other shares its Sid.
+    assert_eq!(verdict(&report, address, "ec2:DeleteSnapshot"), "allowed");
+    assert_eq!(verdict(&report, address, "ec2:DeregisterImage"), "allowed");
+    let warnings: Vec<&str> = document(&report, address)["warnings"]
+        .as_array()
+        .expect("warnings")
+        .iter()
+        .map(|w| w.as_str().expect("text"))
+        .collect();
+    assert_eq!(warnings.len(), 3, "{warnings:?}");
+    assert!(warnings[1].starts_with("Statement[1] (Sid \"KeepSnapshots\"): AWS would reject the document: \"NotPrincipal\" is not allowed"), "{warnings:?}");
+    assert!(
+        warnings[2].contains("its Sid \"Operations\" is also the Sid of statement 0"),
+        "{warnings:?}"
+    );
+    let table = stdout_of(&check(&["policy/rejected-by-aws.json"]));
+    assert!(
+        table.contains("  warning: Statement[1] (Sid \"KeepSnapshots\")"),
+        "{table}"
+    );
+    let sarif: Value = serde_json::from_slice(
+        &check(&["policy/rejected-by-aws.json", "--format", "sarif"]).stdout,
+    )
+    .expect("SARIF");
+    let notifications = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .expect("notifications");
+    assert_eq!(notifications.len(), 3);
+    assert_eq!(notifications[0]["level"], "warning");
+}
+
+fn stdout_of(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
 #[test]
 fn authorization_details_evaluate_principals() {
     let out = check(&["authorization-details/account.json", "--format", "json"]);
@@ -193,11 +370,12 @@ fn terraform_plans_are_evaluated() {
     assert_eq!(builder["actions"][0]["verdict"], "allowed");
     let unknowns = builder["unknown_values"][0].as_str().expect("a note");
     assert!(unknowns.contains("unknown until deployment"), "{unknowns}");
-    // The SCP keeps only a region deny, which is conditional.
+    // The SCP keeps only a deny outside eu-west-1 and us-east-1: with the Regions of the
+    // backups unknown, it leaves those two open.
     let scp = document(&report, "aws_organizations_policy.protect_backups");
     assert_eq!(scp["kind"], "guardrail");
     assert_eq!(scp["actions"][0]["denies"], false);
-    assert_eq!(scp["actions"][0]["verdict"], "allowed_conditional");
+    assert_eq!(scp["actions"][0]["verdict"], "allowed_restricted_resource");
 }
 
 #[test]
@@ -292,13 +470,13 @@ fn base_reports_regressions_and_fixes() {
         "not_allowed",
         "allowed"
     ));
-    // The SCP lost its deny; only a conditional region deny is left.
+    // The SCP lost its deny; only a deny outside two Regions is left.
     let scp = "aws_organizations_policy.protect_backups";
     assert!(has(
         scp,
         "rbin:UnlockRule",
         "not_allowed",
-        "allowed_conditional"
+        "allowed_restricted_resource"
     ));
     assert!(has(
         "ProtectBackups",

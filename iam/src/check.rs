@@ -21,11 +21,14 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::inputs::{self, FoundPolicy, InputError, InputFile, InputSubject};
+
+mod scp_stack;
 use crate::wildcard;
 use crate::{
     evaluate_document, evaluate_principal, ActionVerdict, LabelledPolicy, Layer, PolicyDocument,
-    PolicyLayers, Principal, ScpLevel, StatementEvidence, Verdict,
+    PolicyLayers, Principal, RequestContext, ScpLevel, StatementEvidence, Verdict,
 };
+pub use scp_stack::{ScpFile, DEFAULT_LEVEL};
 
 /// The identity a guardrail is tested against: it holds every permission and matches no
 /// exemption, so an SCP stops it only by denying.
@@ -34,6 +37,8 @@ const HYPOTHETICAL_PRINCIPAL: &str =
 const FULL_IDENTITY_PERMISSIONS: &str = "full identity permissions";
 /// The AWS-managed SCP attached by default, which a deny-list SCP sits beside.
 const FULL_AWS_ACCESS: &str = "FullAWSAccess";
+/// How an SCP found in an input is evaluated, its attachments being unknown.
+const LONE_SCP: &str = "its attachments are not known: evaluated as the only SCP beside FullAWSAccess at one level (give SCP files with --scp LEVEL=FILE to check them at their levels)";
 
 static ALLOW_EVERYTHING: LazyLock<PolicyDocument> = LazyLock::new(|| {
     PolicyDocument::from_value(
@@ -81,6 +86,10 @@ pub struct Subject {
     pub line: usize,
     /// How each unknown value (a CloudFormation intrinsic, a Terraform value known only after apply) was read: as the worst case.
     pub unknowns: Vec<String>,
+    /// What had to be assumed to evaluate it, such as where a guardrail is attached.
+    pub assumptions: Vec<String>,
+    /// Statements AWS would reject, each named, with how it was read.
+    pub warnings: Vec<String>,
     /// A principal matching `iam.exempt_principals`: reported, never counted as granting.
     pub exempt: bool,
     /// One verdict per protected action, in the configured order.
@@ -131,8 +140,13 @@ impl Subject {
     }
 }
 
-/// Evaluates every subject of the files.
-pub fn evaluate(files: &[InputFile], actions: &[String], exempt: &[String]) -> Vec<Subject> {
+/// Evaluates every subject of the files, with the request facts of `context`.
+pub fn evaluate(
+    files: &[InputFile],
+    actions: &[String],
+    exempt: &[String],
+    context: &RequestContext,
+) -> Vec<Subject> {
     let mut subjects = Vec::new();
     for file in files {
         let file_key = file_key(&file.path);
@@ -147,6 +161,7 @@ pub fn evaluate(files: &[InputFile], actions: &[String], exempt: &[String]) -> V
                         })
                     })
                     .collect();
+                let warnings = policy_warnings(kind, &policies);
                 Subject {
                     file: file.path.clone(),
                     file_key: file_key.clone(),
@@ -154,6 +169,8 @@ pub fn evaluate(files: &[InputFile], actions: &[String], exempt: &[String]) -> V
                     kind,
                     line,
                     unknowns,
+                    assumptions: Vec::new(),
+                    warnings,
                     exempt: false,
                     verdicts,
                     policies,
@@ -162,7 +179,7 @@ pub fn evaluate(files: &[InputFile], actions: &[String], exempt: &[String]) -> V
             subjects.push(match input {
                 InputSubject::Identity(found) => {
                     let verdicts =
-                        evaluate_document(&found.policy.document, &found.address, actions);
+                        evaluate_document(&found.policy.document, &found.address, actions, context);
                     subject(
                         SubjectKind::Policy,
                         &found.address,
@@ -171,20 +188,25 @@ pub fn evaluate(files: &[InputFile], actions: &[String], exempt: &[String]) -> V
                         verdicts,
                     )
                 }
-                InputSubject::Scp(found) => subject(
-                    SubjectKind::Guardrail,
-                    &found.address,
-                    found.policy.line,
-                    vec![found.clone()],
-                    evaluate_guardrail(found, actions),
-                ),
+                InputSubject::Scp(found) => {
+                    let mut guardrail = subject(
+                        SubjectKind::Guardrail,
+                        &found.address,
+                        found.policy.line,
+                        vec![found.clone()],
+                        evaluate_guardrail(found, actions, context),
+                    );
+                    guardrail.assumptions.push(LONE_SCP.to_owned());
+                    guardrail
+                }
                 InputSubject::Principal(found) => {
                     let layers = PolicyLayers {
                         identity: found.identity.iter().map(labelled).collect(),
                         permissions_boundary: found.boundary.as_ref().map(labelled),
                         ..PolicyLayers::default()
                     };
-                    let verdicts = evaluate_principal(&found.principal, &layers, actions);
+                    let principal = found.principal.clone().with_self_tagging(&layers, context);
+                    let verdicts = evaluate_principal(&principal, &layers, actions, context);
                     let policies = found
                         .identity
                         .iter()
@@ -203,13 +225,30 @@ pub fn evaluate(files: &[InputFile], actions: &[String], exempt: &[String]) -> V
     subjects
 }
 
+/// The warnings of the evaluated policies, naming the policy within a principal.
+fn policy_warnings(kind: SubjectKind, policies: &[FoundPolicy]) -> Vec<String> {
+    policies
+        .iter()
+        .flat_map(|p| {
+            p.policy.document.warnings.iter().map(move |w| match kind {
+                SubjectKind::Principal => format!("{}: {w}", p.address),
+                _ => w.clone(),
+            })
+        })
+        .collect()
+}
+
 fn labelled(found: &FoundPolicy) -> LabelledPolicy<'_> {
     LabelledPolicy::new(found.address.as_str(), &found.policy.document)
 }
 
 /// What an SCP still allows a non-exempt principal that holds every identity permission, with
 /// the SCP as the only one at its level beside `FullAWSAccess`: `not_allowed` where it denies.
-fn evaluate_guardrail(scp: &FoundPolicy, actions: &[String]) -> Vec<ActionVerdict> {
+fn evaluate_guardrail(
+    scp: &FoundPolicy,
+    actions: &[String],
+    context: &RequestContext,
+) -> Vec<ActionVerdict> {
     let principal = Principal::from_arn(HYPOTHETICAL_PRINCIPAL).expect("a valid role ARN");
     let layers = PolicyLayers {
         identity: vec![LabelledPolicy::new(
@@ -225,7 +264,7 @@ fn evaluate_guardrail(scp: &FoundPolicy, actions: &[String]) -> Vec<ActionVerdic
         }],
         ..PolicyLayers::default()
     };
-    evaluate_principal(&principal, &layers, actions)
+    evaluate_principal(&principal, &layers, actions, context)
 }
 
 /// A head file's key in the comparison: its path as given.
@@ -551,23 +590,28 @@ pub struct Outcome<'s> {
 
 /// Reads and evaluates `paths` and, when `base_paths` is not empty, the base they are compared
 /// with. `actions` are the protected actions; principals matching a pattern of `exempt` are
-/// reported but never count as granting.
+/// reported but never count as granting; `context` holds the request facts the caller knows;
+/// `scps` are SCP files checked as guardrails at their levels (see [`ScpFile`]).
 pub fn check(
     paths: &[PathBuf],
     base_paths: &[PathBuf],
     actions: &[String],
     exempt: &[String],
+    context: &RequestContext,
+    scps: &[ScpFile],
 ) -> Evaluated {
     let (paths, base_paths) = (&distinct(paths), &distinct(base_paths));
-    let (files, mut errors) = load_all(paths);
-    let head = evaluate(&files, actions, exempt);
+    let (mut files, mut errors) = load_all(paths);
+    let mut head = evaluate(&files, actions, exempt, context);
     let mut pairs = Vec::new();
+    // SCP files are guardrails on both sides of a change: they are not what it changes.
+    let stack = (!scps.is_empty()).then(|| scp_stack::evaluate(scps, actions, context));
     let base = (!base_paths.is_empty()).then(|| {
         let (paired, pairing_errors) = pair_files(paths, base_paths);
         errors.extend(pairing_errors);
         let (base_files, base_errors) = load_all(base_paths);
         errors.extend(base_errors);
-        let mut base = evaluate(&base_files, actions, exempt);
+        let mut base = evaluate(&base_files, actions, exempt, context);
         for subject in &mut base {
             let head = paired
                 .iter()
@@ -576,8 +620,15 @@ pub fn check(
             subject.file_key = head.map_or_else(|| unpaired_base_key(&subject.file), file_key);
         }
         pairs = paired;
+        // Paired with themselves: the same files on both sides.
+        base.extend(stack.iter().flat_map(|s| s.subjects.iter().cloned()));
         base
     });
+    if let Some(stack) = stack {
+        files.extend(stack.files);
+        errors.extend(stack.errors);
+        head.extend(stack.subjects);
+    }
     Evaluated {
         files,
         errors,

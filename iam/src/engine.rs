@@ -2,13 +2,15 @@
 
 use std::borrow::Cow;
 use std::fmt::{self, Write};
+use std::sync::OnceLock;
 
 use serde::Serialize;
 
-use crate::condition::{self, Truth};
+use crate::condition::{self, Decision, Facts, Truth};
+use crate::context::RequestContext;
 use crate::policy::{Effect, PolicyDocument, Statement};
 use crate::principal::{Principal, ScpExemption};
-use crate::targets::{Reach, TargetKind};
+use crate::targets::{extents_of, Bound, Domain, Extent, Reach, ResourceSet, TargetKind};
 
 /// The actions that can destroy or expose backups, checked unless configured otherwise.
 pub const DEFAULT_PROTECTED_ACTIONS: [&str; 7] = [
@@ -49,9 +51,8 @@ impl ProtectedAction {
     }
 }
 
-/// How far a principal (or a document) grants an action, most permissive last, so that
-/// `Ord` ranks them: several grants combine with `max`, limits (denies, boundary, SCP levels)
-/// with `min`. A grant behind an unevaluated condition ranks below a grant on some resources,
+/// How far a principal (or a document) grants an action, most permissive last, so that `Ord`
+/// ranks them. A grant behind an unevaluated condition ranks below a grant on some resources,
 /// because the former may not be usable at all while the latter surely is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -210,13 +211,15 @@ pub struct ActionVerdict {
     pub summary: String,
 }
 
-/// Evaluates `actions` for a known principal: principal condition keys are decided.
+/// Evaluates `actions` for a known principal: principal condition keys are decided, and so are
+/// the request keys that `context` settles.
 pub fn evaluate_principal(
     principal: &Principal,
     layers: &PolicyLayers,
     actions: &[String],
+    context: &RequestContext,
 ) -> Vec<ActionVerdict> {
-    evaluate(Some(principal), layers, actions)
+    evaluate(Some(principal), layers, actions, context)
 }
 
 /// Evaluates one document as the only identity policy of an unknown principal.
@@ -224,65 +227,209 @@ pub fn evaluate_document(
     document: &PolicyDocument,
     label: &str,
     actions: &[String],
+    context: &RequestContext,
 ) -> Vec<ActionVerdict> {
     let layers = PolicyLayers {
         identity: vec![LabelledPolicy::new(label, document)],
         ..PolicyLayers::default()
     };
-    evaluate(None, &layers, actions)
+    evaluate(None, &layers, actions, context)
 }
 
 fn evaluate(
     principal: Option<&Principal>,
     layers: &PolicyLayers,
     actions: &[String],
+    context: &RequestContext,
 ) -> Vec<ActionVerdict> {
+    // The resources in question, per kind: in the context's Regions, and in the principal's
+    // account for resources whose ARN names it.
+    let domains: [OnceLock<Domain>; TargetKind::COUNT] = Default::default();
     actions
         .iter()
-        .map(|name| evaluate_action(principal, layers, &ProtectedAction::new(name)))
+        .map(|name| {
+            let action = ProtectedAction::new(name);
+            // Built only when a set must be explored.
+            let domain = || {
+                domains[action.target.index()].get_or_init(|| {
+                    Domain::new(
+                        action.target,
+                        context.known_regions(),
+                        principal.map(|p| p.account_id.as_str()),
+                    )
+                })
+            };
+            let facts = Facts {
+                principal,
+                context,
+                target: action.target,
+            };
+            evaluate_action(&facts, layers, &action, &domain)
+        })
         .collect()
 }
 
-fn evaluate_action(
-    principal: Option<&Principal>,
+fn evaluate_action<'d>(
+    facts: &Facts,
     layers: &PolicyLayers,
     action: &ProtectedAction,
+    domain: &dyn Fn() -> &'d Domain,
 ) -> ActionVerdict {
-    let mut evidence = Evidence::default();
-    let mut assess = |layer: Layer, policies: &[LabelledPolicy]| {
-        let verdict = evidence.collect(&layer, policies, action, principal);
-        LayerAllowance { layer, verdict }
-    };
-    let mut layer_allowances = vec![assess(Layer::Identity, &layers.identity)];
+    // Identity first, then the boundary, then the SCP levels from the root down.
+    let mut stack: Vec<(Layer, &[LabelledPolicy])> = vec![(Layer::Identity, &layers.identity)];
     if let Some(boundary) = &layers.permissions_boundary {
-        layer_allowances.push(assess(
-            Layer::PermissionsBoundary,
-            std::slice::from_ref(boundary),
-        ));
+        stack.push((Layer::PermissionsBoundary, std::slice::from_ref(boundary)));
     }
     if layers.scp_exemption.is_none() {
         for level in &layers.scp_levels {
             let layer = Layer::Scp {
                 level: level.label.to_string(),
             };
-            layer_allowances.push(assess(layer, &level.policies));
+            stack.push((layer, &level.policies));
         }
     }
-    let Evidence { grants, guardrails } = evidence;
+
+    let mut grants = Vec::new();
+    let mut guardrails = Vec::new();
+    // Per layer, the resources its allows grant surely and possibly; over all layers, what the
+    // denies surely and possibly take away.
+    let mut sure_by_layer = Vec::with_capacity(stack.len());
+    let mut maybe_by_layer = Vec::with_capacity(stack.len());
+    let mut sure_denied = Union::default();
+    let mut maybe_denied = Union::default();
+    for (layer, policies) in &stack {
+        let mut sure = Union::default();
+        let mut maybe = Union::default();
+        for policy in policies.iter() {
+            for statement in &policy.document.statements {
+                let Some(Assessed {
+                    truth,
+                    outcome,
+                    reason,
+                    regions,
+                }) = assess_statement(statement, action, facts)
+                else {
+                    continue;
+                };
+                // What a statement surely covers is its narrowest reading; what it may cover,
+                // its widest.
+                let (sure_set, maybe_set) = match statement.effect {
+                    Effect::Allow => (&mut sure, &mut maybe),
+                    Effect::Deny => (&mut sure_denied, &mut maybe_denied),
+                };
+                if truth != Truth::Fails {
+                    // The resources it names, in the Regions its conditions allow.
+                    let resources = |bound| {
+                        let named = statement.resource_set(action.target, bound);
+                        if regions.is_empty() {
+                            return named;
+                        }
+                        let mut sets = vec![named];
+                        sets.extend(regions.iter().cloned());
+                        ResourceSet::all(sets)
+                    };
+                    if truth == Truth::Holds {
+                        sure_set.add(resources(Bound::Lower));
+                    }
+                    maybe_set.add(resources(Bound::Upper));
+                }
+                let evidence = StatementEvidence {
+                    layer: layer.clone(),
+                    policy: policy.label.to_string(),
+                    statement_index: statement.index,
+                    sid: statement.sid.clone(),
+                    effect: statement.effect,
+                    outcome,
+                    reason,
+                };
+                match statement.effect {
+                    Effect::Allow => grants.push(evidence),
+                    Effect::Deny => guardrails.push(evidence),
+                }
+            }
+        }
+        sure_by_layer.push(sure.into_set());
+        maybe_by_layer.push(maybe.into_set());
+    }
+
+    // Each layer on its own, then the layers intersected one by one (a request is allowed only
+    // when every layer allows that same request), then what the denies leave of that.
+    let (sure_denied, maybe_denied) = (sure_denied.into_set(), maybe_denied.into_set());
+    let constant = sure_by_layer
+        .iter()
+        .chain(&maybe_by_layer)
+        .chain([&sure_denied, &maybe_denied])
+        .all(|set| set.is_constant());
+    let extents = if constant {
+        // Every set is everything or nothing: no automaton is needed, nor any set built.
+        let holds = |set: &ResourceSet| matches!(set, ResourceSet::Everything);
+        let all = |sets: &[ResourceSet]| sets.iter().all(holds);
+        let mut extents: Vec<Extent> = Vec::with_capacity(4 * stack.len());
+        for (sure, maybe) in sure_by_layer.iter().zip(&maybe_by_layer) {
+            extents.extend([Extent::of(holds(sure)), Extent::of(holds(maybe))]);
+        }
+        for k in 1..stack.len() {
+            extents.push(Extent::of(all(&sure_by_layer[..=k])));
+            extents.push(Extent::of(all(&maybe_by_layer[..=k])));
+        }
+        extents.push(Extent::of(all(&sure_by_layer) && !holds(&maybe_denied)));
+        extents.push(Extent::of(all(&maybe_by_layer) && !holds(&sure_denied)));
+        extents
+    } else {
+        let mut sets: Vec<ResourceSet> = Vec::with_capacity(4 * stack.len());
+        for (sure, maybe) in sure_by_layer.iter().zip(&maybe_by_layer) {
+            sets.push(sure.clone());
+            sets.push(maybe.clone());
+        }
+        for k in 1..stack.len() {
+            sets.push(ResourceSet::all(sure_by_layer[..=k].to_vec()));
+            sets.push(ResourceSet::all(maybe_by_layer[..=k].to_vec()));
+        }
+        sets.push(ResourceSet::all(sure_by_layer).minus(maybe_denied));
+        sets.push(ResourceSet::all(maybe_by_layer).minus(sure_denied));
+        extents_of(domain(), &sets)
+    };
+    let verdict_at = |i: usize| verdict_of(extents[2 * i], extents[2 * i + 1]);
+
+    let layer_allowances: Vec<LayerAllowance> = stack
+        .iter()
+        .enumerate()
+        .map(|(i, (layer, _))| LayerAllowance {
+            layer: layer.clone(),
+            verdict: verdict_at(i),
+        })
+        .collect();
+    // The verdict of layers 0..=k intersected, for each k.
+    let mut running: Vec<Verdict> = vec![layer_allowances[0].verdict];
+    running.extend((1..stack.len()).map(|k| verdict_at(stack.len() + k - 1)));
+    let verdict = verdict_at(2 * stack.len() - 1);
 
     let identity = layer_allowances[0].verdict;
-    let verdict = layer_allowances
-        .iter()
-        .map(|a| a.verdict)
-        .chain(guardrails.iter().map(|g| g.outcome))
-        .fold(identity, Verdict::min);
-    let limiting_deny = guardrails.iter().find(|g| g.outcome == verdict);
-    let limiting_layer = layer_allowances.iter().find(|a| a.verdict == verdict);
-    let (decisive_layer, limit) = match (identity == verdict, limiting_deny, limiting_layer) {
-        (true, _, _) => (Layer::Identity, None),
-        (false, Some(deny), _) => (deny.layer.clone(), Some(Limit::Deny(deny))),
-        (false, None, Some(allowance)) => (allowance.layer.clone(), Some(Limit::Layer(allowance))),
-        (false, None, None) => unreachable!("the verdict is the minimum of these"),
+    let layers_verdict = running[running.len() - 1];
+    let limit = if verdict == identity {
+        None
+    } else if verdict == layers_verdict {
+        let k = running
+            .iter()
+            .position(|v| *v == verdict)
+            .expect("the last layer's verdict is the verdict");
+        Some(Limit::Layer {
+            allowance: &layer_allowances[k],
+            together: verdict < layer_allowances[k].verdict,
+            noun: action.target.plural_noun(),
+        })
+    } else {
+        // The denies took it lower than the layers did: the strongest of them says why.
+        guardrails
+            .iter()
+            .filter(|g| g.outcome < layers_verdict)
+            .min_by_key(|g| g.outcome)
+            .map(Limit::Deny)
+    };
+    let decisive_layer = match &limit {
+        None => Layer::Identity,
+        Some(Limit::Deny(deny)) => deny.layer.clone(),
+        Some(Limit::Layer { allowance, .. }) => allowance.layer.clone(),
     };
     // The first of the most permissive identity grants (`max_by_key` keeps the last).
     let best_grant = grants
@@ -304,55 +451,61 @@ fn evaluate_action(
     }
 }
 
+/// A union of resource sets built one statement at a time, allocating only for sets that are
+/// neither everything nor nothing.
 #[derive(Default)]
-struct Evidence {
-    grants: Vec<StatementEvidence>,
-    guardrails: Vec<StatementEvidence>,
+struct Union<'s> {
+    everything: bool,
+    parts: Vec<ResourceSet<'s>>,
 }
 
-impl Evidence {
-    /// Records the layer's applicable statements; returns how far its allows go.
-    fn collect(
-        &mut self,
-        layer: &Layer,
-        policies: &[LabelledPolicy],
-        action: &ProtectedAction,
-        principal: Option<&Principal>,
-    ) -> Verdict {
-        let mut allowance = Verdict::NotAllowed;
-        for policy in policies {
-            for statement in &policy.document.statements {
-                let Some((outcome, reason)) = assess_statement(statement, action, principal) else {
-                    continue;
-                };
-                let evidence = StatementEvidence {
-                    layer: layer.clone(),
-                    policy: policy.label.to_string(),
-                    statement_index: statement.index,
-                    sid: statement.sid.clone(),
-                    effect: statement.effect,
-                    outcome,
-                    reason,
-                };
-                match statement.effect {
-                    Effect::Allow => {
-                        allowance = allowance.max(outcome);
-                        self.grants.push(evidence);
-                    }
-                    Effect::Deny => self.guardrails.push(evidence),
-                }
-            }
+impl<'s> Union<'s> {
+    fn add(&mut self, set: ResourceSet<'s>) {
+        match set {
+            ResourceSet::Everything => self.everything = true,
+            ResourceSet::Nothing => {}
+            _ if self.everything => {}
+            other => self.parts.push(other),
         }
-        allowance
+    }
+
+    fn into_set(self) -> ResourceSet<'s> {
+        if self.everything {
+            ResourceSet::Everything
+        } else {
+            ResourceSet::any(self.parts)
+        }
     }
 }
 
+/// The verdict for what is surely allowed (`sure`) and possibly allowed (`maybe`).
+fn verdict_of(sure: Extent, maybe: Extent) -> Verdict {
+    if sure.covers {
+        Verdict::Allowed
+    } else if sure.overlaps {
+        Verdict::AllowedRestrictedResource
+    } else if maybe.overlaps {
+        Verdict::AllowedConditional
+    } else {
+        Verdict::NotAllowed
+    }
+}
+
+/// One statement that bears on the action: what it does by itself, and why.
+struct Assessed<'s> {
+    truth: Truth,
+    outcome: Verdict,
+    reason: String,
+    /// The Regions its `aws:RequestedRegion` conditions allow, when they restrict them.
+    regions: Vec<ResourceSet<'s>>,
+}
+
 /// What one statement does to the action, and why; `None` when it does not bear on it.
-fn assess_statement(
-    statement: &Statement,
+fn assess_statement<'s>(
+    statement: &'s Statement,
     action: &ProtectedAction,
-    principal: Option<&Principal>,
-) -> Option<(Verdict, String)> {
+    facts: &Facts,
+) -> Option<Assessed<'s>> {
     let actions = &statement.actions;
     let matching_pattern = actions.matching_pattern(&action.key);
     if actions.negated == matching_pattern.is_some() {
@@ -389,12 +542,28 @@ fn assess_statement(
         Quoted(&resources.patterns),
         action.target.plural_noun()
     );
-    let truth = condition::evaluate(
+    let Decision {
+        mut truth,
+        mut regions,
+    } = condition::evaluate(
         &statement.conditions,
-        principal,
+        facts,
         statement.policy_variables,
         &mut reason,
     );
+    // A statement AWS would reject: read on the worst case for backups.
+    if let Some(rejection) = &statement.rejection {
+        let _ = write!(reason, "; {}", rejection.reason);
+        if statement.effect == Effect::Deny && rejection.deny_not_relied_upon {
+            truth = Truth::Fails;
+            regions.clear();
+        }
+    }
+    // A statement limited to some Regions reaches only some of the resources.
+    let reach = match reach {
+        Reach::All if !regions.is_empty() => Reach::Some,
+        reach => reach,
+    };
     let outcome = match (statement.effect, truth, reach) {
         (Effect::Allow, Truth::Fails, _) => return None,
         (Effect::Deny, Truth::Fails, _) => Verdict::Allowed,
@@ -403,7 +572,12 @@ fn assess_statement(
         (Effect::Allow, Truth::Holds, _) => Verdict::Allowed,
         (Effect::Deny, Truth::Holds, _) => Verdict::NotAllowed,
     };
-    Some((outcome, reason))
+    Some(Assessed {
+        truth,
+        outcome,
+        reason,
+        regions,
+    })
 }
 
 /// Patterns as evidence shows them: a single one as `"x"`, several as `["x", "y"]`.
@@ -421,7 +595,13 @@ impl fmt::Display for Quoted<'_> {
 /// What held the verdict below the identity grant.
 enum Limit<'e> {
     Deny(&'e StatementEvidence),
-    Layer(&'e LayerAllowance),
+    /// A boundary or SCP level: by itself (`together` false), or because what it allows and
+    /// what the layers before it allow have too little in common.
+    Layer {
+        allowance: &'e LayerAllowance,
+        together: bool,
+        noun: &'static str,
+    },
 }
 
 fn summarise(
@@ -445,18 +625,33 @@ fn summarise(
             };
             format!(", but {how} by {deny} in {}", deny.layer)
         }
-        Some(Limit::Layer(allowance)) => {
-            let how = match allowance.verdict {
-                Verdict::NotAllowed => "do not allow it",
-                Verdict::AllowedConditional => "allow it only conditionally",
-                Verdict::AllowedRestrictedResource => "allow it only on some resources",
-                Verdict::Allowed => unreachable!("an allowing layer does not limit"),
-            };
+        Some(Limit::Layer {
+            allowance,
+            together,
+            noun,
+        }) => {
             let subject = match &allowance.layer {
                 Layer::PermissionsBoundary => "the permissions boundary's statements".to_owned(),
                 layer => layer.to_string(),
             };
-            format!(", but {subject} {how}")
+            if together {
+                let how = match verdict {
+                    Verdict::NotAllowed => format!("allow it on none of the {noun}"),
+                    Verdict::AllowedConditional => {
+                        format!("allow it only conditionally on the {noun}")
+                    }
+                    _ => format!("allow it only on some of the {noun}"),
+                };
+                format!(", but {subject} {how} that the layers before them allow")
+            } else {
+                let how = match allowance.verdict {
+                    Verdict::NotAllowed => "do not allow it",
+                    Verdict::AllowedConditional => "allow it only conditionally",
+                    Verdict::AllowedRestrictedResource => "allow it only on some resources",
+                    Verdict::Allowed => unreachable!("an allowing layer does not limit"),
+                };
+                format!(", but {subject} {how}")
+            }
         }
     };
     let exemption = match scp_exemption {

@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::targets::{self, ArnPattern, Reach, TargetKind};
+use crate::targets::{self, ArnPattern, Bound, ExtentCache, Reach, ResourceSet, TargetKind};
 use crate::wildcard::{literal_prefix, matches as wildcard_match};
 
 /// The only policy language version in which `${...}` policy variables are interpreted.
@@ -23,6 +23,9 @@ pub struct PolicyDocument {
     pub id: Option<String>,
     /// `Statement`: one statement or a list, read as a list.
     pub statements: Vec<Statement>,
+    /// What AWS would reject in the document as an identity policy, a permissions boundary or
+    /// an SCP, each naming the statement and how it is read (see [`Rejection`]).
+    pub warnings: Vec<String>,
 }
 
 /// A statement's `Effect`.
@@ -51,8 +54,13 @@ pub struct Statement {
     pub conditions: Vec<ConditionClause>,
     /// `Principal`/`NotPrincipal` of resource and endpoint policies; kept, not evaluated.
     pub principal: Option<PrincipalElement>,
+    /// Why AWS would reject the statement in an identity policy, a permissions boundary or an
+    /// SCP, and how it is read then.
+    pub rejection: Option<Rejection>,
     pub(crate) policy_variables: bool,
     reach_by_target: [OnceLock<Reach>; TargetKind::COUNT],
+    /// The extents of the resource patterns explored so far, per domain.
+    extents: ExtentCache,
 }
 
 /// `Action` or, when `negated`, `NotAction`.
@@ -157,6 +165,17 @@ impl PolicyDocument {
 
     /// Parses a policy document from a JSON value.
     pub fn from_value(value: &Value) -> Result<Self, PolicyError> {
+        Self::from_value_of(value, false)
+    }
+
+    /// Parses a role's trust policy (`AssumeRolePolicyDocument`), whose statements name no
+    /// resource: the role itself is the resource, read as `"Resource": "*"`
+    /// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html>).
+    pub fn from_trust_policy_value(value: &Value) -> Result<Self, PolicyError> {
+        Self::from_value_of(value, true)
+    }
+
+    fn from_value_of(value: &Value, trust_policy: bool) -> Result<Self, PolicyError> {
         let document = value
             .as_object()
             .ok_or_else(|| expected("", "a policy document (a JSON object)", value))?;
@@ -179,6 +198,7 @@ impl PolicyDocument {
                     0,
                     "Statement",
                     policy_variables,
+                    trust_policy,
                 )?]
             }
             Some(Value::Array(list)) => list
@@ -189,7 +209,7 @@ impl PolicyDocument {
                     let statement = item
                         .as_object()
                         .ok_or_else(|| expected(&path, "a statement object", item))?;
-                    Statement::parse(statement, index, &path, policy_variables)
+                    Statement::parse(statement, index, &path, policy_variables, trust_policy)
                 })
                 .collect::<Result<_, _>>()?,
             Some(other) => {
@@ -200,10 +220,17 @@ impl PolicyDocument {
                 ))
             }
         };
+        let mut statements = statements;
+        let warnings = if trust_policy {
+            Vec::new()
+        } else {
+            find_rejections(&mut statements)
+        };
         Ok(PolicyDocument {
             version,
             id: optional_string(document, "", "Id")?,
             statements,
+            warnings,
         })
     }
 }
@@ -214,6 +241,7 @@ impl Statement {
         index: usize,
         path: &str,
         policy_variables: bool,
+        trust_policy: bool,
     ) -> Result<Self, PolicyError> {
         reject_unknown_elements(
             statement,
@@ -244,7 +272,13 @@ impl Statement {
         };
         let (negated, patterns) = either_element(statement, path, "Action", "NotAction")?;
         let actions = ActionElement::new(negated, patterns);
-        let (negated, patterns) = either_element(statement, path, "Resource", "NotResource")?;
+        let no_resource =
+            !statement.contains_key("Resource") && !statement.contains_key("NotResource");
+        let (negated, patterns) = if trust_policy && no_resource {
+            (false, vec!["*".to_owned()])
+        } else {
+            either_element(statement, path, "Resource", "NotResource")?
+        };
         let compiled = patterns
             .iter()
             .map(|p| ArnPattern::new(p, policy_variables))
@@ -262,8 +296,10 @@ impl Statement {
             resources,
             conditions: parse_conditions(statement.get("Condition"), path)?,
             principal: parse_principal(statement, path)?,
+            rejection: None,
             policy_variables,
             reach_by_target: Default::default(),
+            extents: ExtentCache::default(),
         })
     }
 
@@ -272,6 +308,22 @@ impl Statement {
         *self.reach_by_target[target.index()].get_or_init(|| {
             targets::reach(&self.resources.compiled, self.resources.negated, target)
         })
+    }
+
+    /// The ARNs the statement's `Resource`/`NotResource` names, for `target`'s resources:
+    /// everything or nothing when that is known from [`Statement::reach`], the patterns
+    /// otherwise, with unknown policy variables read at `bound`.
+    pub(crate) fn resource_set(&self, target: TargetKind, bound: Bound) -> ResourceSet<'_> {
+        match self.reach(target) {
+            Reach::All => ResourceSet::Everything,
+            Reach::None => ResourceSet::Nothing,
+            Reach::Some => ResourceSet::patterns(
+                &self.resources.compiled,
+                self.resources.negated,
+                bound,
+                Some(&self.extents),
+            ),
+        }
     }
 }
 
@@ -321,6 +373,109 @@ impl ActionElement {
             .map(|(_, index)| *index)
             .min()
     }
+}
+
+/// Why AWS would reject a statement of an identity policy, a permissions boundary or an SCP,
+/// although the document parses
+/// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html>). The
+/// verdict is computed on the worst case for backups: an `Allow` is read as written (a
+/// `Principal` ignored, a wildcard service prefix matching every service it can), a `Deny` is
+/// not relied upon, except one whose only fault is `"Principal": "*"`, which names everyone.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rejection {
+    /// What AWS objects to, and how the statement is read.
+    pub reason: String,
+    /// Whether a `Deny` with this fault is left out.
+    pub deny_not_relied_upon: bool,
+}
+
+/// Flags each statement AWS would reject, and returns the warnings naming them.
+fn find_rejections(statements: &mut [Statement]) -> Vec<String> {
+    let sids: Vec<Option<String>> = statements.iter().map(|s| s.sid.clone()).collect();
+    let mut warnings = Vec::new();
+    for statement in statements.iter_mut() {
+        let mut reasons: Vec<String> = Vec::new();
+        let mut not_relied_upon = false;
+        match &statement.principal {
+            Some(PrincipalElement {
+                negated: false,
+                value: PrincipalValue::Anyone,
+            }) => reasons.push(
+                "\"Principal\" is not allowed in an identity policy or an SCP; \"*\" names \
+                 everyone, so the statement is read as written"
+                    .to_owned(),
+            ),
+            Some(element) => {
+                let name = if element.negated {
+                    "NotPrincipal"
+                } else {
+                    "Principal"
+                };
+                reasons.push(format!(
+                    "\"{name}\" is not allowed in an identity policy or an SCP"
+                ));
+                not_relied_upon = true;
+            }
+            None => {}
+        }
+        if let Some(sid) = &statement.sid {
+            let same: Vec<usize> = sids
+                .iter()
+                .enumerate()
+                .filter(|(_, other)| other.as_deref() == Some(sid.as_str()))
+                .map(|(i, _)| i)
+                .collect();
+            if same.len() > 1 {
+                reasons.push(format!(
+                    "its Sid {sid:?} is also the Sid of statement{} {}; Sids must be unique \
+                     within a policy",
+                    if same.len() > 2 { "s" } else { "" },
+                    same.iter()
+                        .filter(|i| **i != statement.index)
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+                not_relied_upon = true;
+            }
+        }
+        let element = if statement.actions.negated {
+            "NotAction"
+        } else {
+            "Action"
+        };
+        for pattern in &statement.actions.patterns {
+            let service = pattern.split_once(':').map(|(service, _)| service);
+            if service.is_some_and(|s| s.contains(['*', '?'])) {
+                reasons.push(format!(
+                    "{element} {pattern:?} has a wildcard in its service prefix"
+                ));
+                not_relied_upon = true;
+            }
+        }
+        if reasons.is_empty() {
+            continue;
+        }
+        let reading = match (statement.effect, not_relied_upon) {
+            (Effect::Allow, _) => "read as granting what it names",
+            (Effect::Deny, true) => "a Deny AWS would reject is not relied upon",
+            (Effect::Deny, false) => "read as written",
+        };
+        let reason = format!(
+            "AWS would reject the document: {}; {reading}",
+            reasons.join("; ")
+        );
+        let sid = statement
+            .sid
+            .as_ref()
+            .map_or_else(String::new, |sid| format!(" (Sid {sid:?})"));
+        warnings.push(format!("Statement[{}]{sid}: {reason}", statement.index));
+        statement.rejection = Some(Rejection {
+            reason,
+            deny_not_relied_upon: not_relied_upon,
+        });
+    }
+    warnings
 }
 
 fn reject_unknown_elements(

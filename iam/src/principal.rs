@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::arn::Arn;
+use crate::session_tags::SessionTags;
 
 /// Whether a principal is an IAM user or a role.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -31,8 +32,9 @@ pub struct Principal {
     pub name: String,
     /// All of the principal's tags (`aws:PrincipalTag/<key>`).
     pub tags: BTreeMap<String, String>,
-    /// The organization the account belongs to; `None` when it belongs to none.
-    pub org_id: Option<String>,
+    /// For a role, the session tags callers can pass when they assume it, which override its
+    /// tags: `aws:PrincipalTag/<key>` of such a key is not decided by `tags`.
+    pub session_tags: SessionTags,
 }
 
 /// The ARN given to [`Principal::from_arn`] is not an IAM user or role ARN.
@@ -43,7 +45,7 @@ pub struct Principal {
 pub struct PrincipalArnError(pub String);
 
 impl Principal {
-    /// A principal with no tags and no organization; set those fields afterwards.
+    /// A principal with no tags and no session tags; set them afterwards.
     pub fn from_arn(arn: &str) -> Result<Self, PrincipalArnError> {
         let invalid = || PrincipalArnError(arn.to_owned());
         let Arn {
@@ -75,7 +77,7 @@ impl Principal {
             path,
             name: name.to_owned(),
             tags: BTreeMap::new(),
-            org_id: None,
+            session_tags: SessionTags::default(),
         })
     }
 
@@ -84,15 +86,30 @@ impl Principal {
         self.kind == PrincipalKind::Role && self.path.starts_with("/aws-service-role/")
     }
 
+    /// The tag key of an `aws:PrincipalTag/<key>` condition key (lower-cased).
+    fn principal_tag_key<'k>(&self, lowercase_key: &'k str) -> Option<&'k str> {
+        lowercase_key.strip_prefix("aws:principaltag/")
+    }
+
+    /// Who can set `aws:PrincipalTag/<key>` as a session tag, when someone can.
+    pub(crate) fn session_tag_setters(&self, key: &str) -> Option<&[String]> {
+        let key = key.to_ascii_lowercase();
+        let tag_key = self.principal_tag_key(&key)?;
+        self.session_tags
+            .keys
+            .includes(tag_key)
+            .then_some(self.session_tags.set_by.as_slice())
+    }
+
     /// The value of a principal condition key for this principal: `None` when the key is not
-    /// about the principal, `Some(None)` when it is but the request would not carry it.
-    /// Condition key names are case-insensitive, tag keys included.
+    /// about the principal or cannot be decided (a tag key callers can set as a session tag),
+    /// `Some(None)` when it is but the request would not carry it. Condition key names are
+    /// case-insensitive, tag keys included.
     pub(crate) fn condition_value(&self, key: &str) -> Option<Option<String>> {
         let key = key.to_ascii_lowercase();
         let value = match key.as_str() {
             "aws:principalarn" => Some(self.arn.clone()),
             "aws:principalaccount" => Some(self.account_id.clone()),
-            "aws:principalorgid" => self.org_id.clone(),
             "aws:principaltype" => Some(match self.kind {
                 PrincipalKind::User => "User".to_owned(),
                 PrincipalKind::Role => "AssumedRole".to_owned(),
@@ -100,7 +117,10 @@ impl Principal {
             // Present for IAM users only, not for role sessions.
             "aws:username" => (self.kind == PrincipalKind::User).then(|| self.name.clone()),
             _ => {
-                let tag_key = key.strip_prefix("aws:principaltag/")?;
+                let tag_key = self.principal_tag_key(&key)?;
+                if self.session_tags.keys.includes(tag_key) {
+                    return None;
+                }
                 self.tags
                     .iter()
                     .find(|(k, _)| k.eq_ignore_ascii_case(tag_key))
@@ -194,7 +214,7 @@ mod tests {
             user.condition_value("aws:username"),
             Some(Some("alice".into()))
         );
-        assert_eq!(user.condition_value("aws:PrincipalOrgID"), Some(None));
+        assert_eq!(user.condition_value("aws:PrincipalOrgID"), None);
         assert_eq!(user.condition_value("aws:SourceIp"), None);
     }
 }

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use iam::check::{check, SubjectKind};
-use iam::Verdict;
+use iam::{RequestContext, Verdict};
 use serde::Deserialize;
 
 const CASES_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/iam-cases");
@@ -32,25 +32,7 @@ struct Disagreement {
     reason: &'static str,
 }
 
-const DISAGREEMENTS: &[Disagreement] = &[
-    Disagreement {
-        case: "T17_authz_boundary_identity_disjoint_regions",
-        principal: "arn:aws:iam::111122223333:role/svc",
-        action: "rbin:UpdateRule",
-        engine_says: Verdict::AllowedRestrictedResource,
-        reason: "the engine takes the least of the layers' verdicts instead of intersecting \
-                 their resources (eu-west-1 rules and us-east-1 rules have none in common); \
-                 issue 13, item 2",
-    },
-    Disagreement {
-        case: "T18_authz_role_session_tags_override",
-        principal: "arn:aws:iam::111122223333:role/deployer",
-        action: "ec2:DeleteSnapshot",
-        engine_says: Verdict::NotAllowed,
-        reason: "the engine decides aws:PrincipalTag from the role's own tags although its trust \
-                 policy lets callers pass session tags that override them; issue 13, item 1",
-    },
-];
+const DISAGREEMENTS: &[Disagreement] = &[];
 
 fn verdict_from_label(label: &str) -> Verdict {
     match label {
@@ -116,7 +98,14 @@ fn public_iam_cases_match_their_expected_verdicts() {
         let expected = expectations(name, case);
         let actions: BTreeSet<String> = expected.keys().map(|(_, a)| a.clone()).collect();
         let actions: Vec<String> = actions.into_iter().collect();
-        let evaluated = check(&[dir.join(&case.file)], &[], &actions, &[]);
+        let evaluated = check(
+            &[dir.join(&case.file)],
+            &[],
+            &actions,
+            &[],
+            &RequestContext::default(),
+            &[],
+        );
         assert!(
             evaluated.errors.is_empty(),
             "{name}: {:?}",

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Instant;
 
-use iam::{default_protected_actions, evaluate_document, PolicyDocument, Verdict};
+use iam::{default_protected_actions, evaluate_document, PolicyDocument, RequestContext, Verdict};
 
 /// moto's `moto/iam/aws_managed_policies.py`: from the environment, or asked of python3.
 fn managed_policies_file() -> PathBuf {
@@ -55,7 +55,7 @@ fn well_known_managed_policies_get_the_expected_verdicts() {
     for (name, policy) in &policies {
         let document = PolicyDocument::from_value(&policy["Document"])
             .unwrap_or_else(|e| panic!("managed policy {name} does not parse: {e}"));
-        let result = evaluate_document(&document, name, &actions);
+        let result = evaluate_document(&document, name, &actions, &RequestContext::default());
         verdicts.insert(name.as_str(), result);
     }
     eprintln!(

@@ -121,6 +121,15 @@ pub struct IamConfig {
     /// an action of a service snapguard knows, or a pattern (`ec2:Delete*`) matching some.
     #[serde(deserialize_with = "checked::protected_actions")]
     pub protected_actions: Option<Vec<String>>,
+    /// The Regions the backups are in, for `iam check`: `aws:RequestedRegion` conditions are
+    /// decided in them (a scan knows its own Regions). Undecided when absent; at least one
+    /// known Region when present.
+    #[serde(deserialize_with = "backup_regions")]
+    pub regions: Option<Vec<String>>,
+    /// The organization of the accounts `iam check` evaluates: `aws:PrincipalOrgID` and
+    /// `aws:ResourceOrgID` conditions are decided with it (a scan reads it). Undecided when absent.
+    #[serde(deserialize_with = "checked::optional::<_, OrganizationId>")]
+    pub organization_id: Option<String>,
 }
 
 /// `[remediation]`: values the plan needs and the findings cannot give.
@@ -204,6 +213,42 @@ impl<'de> Deserialize<'de> for AccountId {
             Err(de::Error::custom(format!(
                 "expected a 12-digit AWS account id, found {text:?}"
             )))
+        }
+    }
+}
+
+/// `iam.regions`: known Regions (as `protection.copy_regions`), at least one.
+fn backup_regions<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
+    let regions = checked::list::<_, Region>(d)?;
+    if regions.is_empty() {
+        return Err(de::Error::custom(
+            "expected at least one region such as \"us-east-1\"; leave the key out when the \
+             Regions of the backups are not known",
+        ));
+    }
+    Ok(Some(regions))
+}
+
+/// `iam.organization_id`: an AWS Organizations organization id, `o-` and 10 to 32 lowercase
+/// letters or digits
+/// (<https://docs.aws.amazon.com/organizations/latest/APIReference/API_Organization.html>).
+struct OrganizationId;
+
+impl checked::Check for OrganizationId {
+    fn check(text: &str) -> Result<(), String> {
+        let valid = text.strip_prefix("o-").is_some_and(|rest| {
+            (10..=32).contains(&rest.len())
+                && rest
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        });
+        if valid {
+            Ok(())
+        } else {
+            Err(format!(
+                "expected an organization id such as \"o-a1b2c3d4e5\" (o- and 10 to 32 lowercase \
+                 letters or digits), found {text:?}"
+            ))
         }
     }
 }

@@ -356,4 +356,32 @@ archive_kms_key_id = "arn:aws:kms:us-east-1:999999999999:key/mrk-0123456789abcde
             ]
         );
     }
+
+    #[test]
+    fn iam_regions_and_organization_id_are_checked() {
+        let config = parse(
+            "[iam]\nregions = [\"us-east-1\", \"us-gov-west-1\", \"ap-southeast-2\"]\norganization_id = \"o-a1b2c3d4e5\"\n",
+            Path::new("snapguard.toml"),
+        )
+        .unwrap();
+        assert_eq!(config.iam.regions.unwrap().len(), 3);
+        assert_eq!(config.iam.organization_id.unwrap(), "o-a1b2c3d4e5");
+
+        let e = error("[iam]\nregions = [\"us-east-1\", \"us-esat-2\"]\n");
+        assert!(e.starts_with("snapguard.toml:2:"), "{e}");
+        assert!(
+            e.contains("\"us-esat-2\" is not an AWS region; did you mean \"us-east-2\"?"),
+            "{e}"
+        );
+        let e = error("[iam]\nregions = []\n");
+        assert!(e.contains("expected at least one region"), "{e}");
+        let e = error("[iam]\norganization_id = \"o-abc\"\n");
+        assert!(e.starts_with("snapguard.toml:2:"), "{e}");
+        assert!(
+            e.contains("expected an organization id such as \"o-a1b2c3d4e5\""),
+            "{e}"
+        );
+        let e = error("[iam]\norganization_id = \"r-a1b2\"\n");
+        assert!(e.contains("found \"r-a1b2\""), "{e}");
+    }
 }

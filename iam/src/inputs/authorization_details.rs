@@ -9,7 +9,7 @@ use serde_path_to_error::Segment;
 use crate::authorization_details::{
     AuthorizationDetails, Place, PolicySource, SourcedDocument, Step,
 };
-use crate::Principal;
+use crate::{Principal, PrincipalKind, SessionTags};
 
 use super::policy_source::{read_policy, Intrinsics, SourcedPolicy};
 use super::source::Node;
@@ -79,6 +79,9 @@ pub fn read(root: &Node) -> Result<Vec<InputSubject>, InputError> {
             .iter()
             .map(|t| (t.key.to_string(), t.value.to_string()))
             .collect();
+        if found.kind == PrincipalKind::Role {
+            principal.session_tags = SessionTags::from_trust_policy(found.trust_policy);
+        }
         let mut policy = |source: &PolicySource, label: &str| -> Result<FoundPolicy, InputError> {
             let group = source
                 .group
@@ -124,12 +127,12 @@ pub fn read(root: &Node) -> Result<Vec<InputSubject>, InputError> {
             .as_ref()
             .map(|source| policy(source, "permissions boundary"))
             .transpose()?;
-        subjects.push(InputSubject::Principal(FoundPrincipal {
+        subjects.push(InputSubject::Principal(Box::new(FoundPrincipal {
             line: entry.line,
             principal,
             identity,
             boundary,
-        }));
+        })));
     }
     Ok(subjects)
 }

@@ -62,8 +62,8 @@ pub enum InputSubject {
     Identity(FoundPolicy),
     /// A service control policy, checked as a guardrail.
     Scp(FoundPolicy),
-    /// A user or role with all the policies that bear on it.
-    Principal(FoundPrincipal),
+    /// A user or role with all the policies that bear on it (boxed: it is the largest).
+    Principal(Box<FoundPrincipal>),
 }
 
 /// A policy and its address in the file: a Terraform resource address, a CloudFormation logical

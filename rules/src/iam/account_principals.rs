@@ -4,6 +4,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use crate::finding::Resource;
 use crate::inventory::{Account, Organization, Tag};
@@ -12,8 +13,9 @@ use crate::scope::{AccountScope, Context, Draft, Emitter};
 use crate::wildcard;
 use iam::authorization_details::{PolicySource, SourcedDocument};
 use iam::{
-    evaluate_principal, scp_exemption, ActionVerdict, LabelledPolicy, PolicyDocument, PolicyLayers,
-    Principal, PrincipalKind, ScpLevel, Verdict,
+    evaluate_principal, scp_exemption, ActionVerdict, LabelledPolicy, OrgMembership,
+    PolicyDocument, PolicyLayers, Principal, PrincipalKind, RequestContext, ScpLevel, SessionTags,
+    Verdict,
 };
 
 /// Which rule reports which protected actions. Actions configured in `iam.protected_actions`
@@ -135,20 +137,83 @@ pub fn scp_levels<'a>(ctx: &'a Context, account_id: &str) -> Option<Vec<ScpLevel
     Some(levels)
 }
 
-/// Builds a principal from its ARN and tags, in this organization.
-pub fn principal(ctx: &Context, arn: &str, tags: &[Tag]) -> Option<Principal> {
+/// Builds a principal from its ARN and tags.
+pub fn principal(arn: &str, tags: &[Tag]) -> Option<Principal> {
     let mut principal = Principal::from_arn(arn).ok()?;
     principal.tags = tags
         .iter()
         .map(|t| (t.key.to_string(), t.value.to_string()))
         .collect();
-    principal.org_id = ctx
-        .inventory
-        .organization
-        .as_ref()
-        .and_then(|o| o.id())
-        .map(str::to_owned);
     Some(principal)
+}
+
+/// Whether the SCPs on the account's path deny `action` to every non-exempt principal of the
+/// account (a role with full identity permissions): `false` in the management account, where
+/// SCPs do not apply, and when a deny depends on something undecided.
+pub fn scps_deny(
+    ctx: &Context,
+    account: &Account,
+    levels: &[ScpLevel],
+    context: &RequestContext,
+    action: &str,
+) -> bool {
+    let Some(probe) = principal(
+        &format!("arn:aws:iam::{}:role/snapguard-scp-probe", account.id),
+        &[],
+    ) else {
+        return false;
+    };
+    if scp_exemption(&probe, management_account(ctx)).is_some() || levels.is_empty() {
+        return false;
+    }
+    let layers = PolicyLayers {
+        identity: vec![LabelledPolicy::new(
+            "full permissions (hypothetical)",
+            &ALLOW_ALL,
+        )],
+        permissions_boundary: None,
+        scp_levels: levels.to_vec(),
+        scp_exemption: None,
+    };
+    let verdicts = evaluate_principal(&probe, &layers, &[action.to_owned()], context);
+    verdicts.iter().all(|v| v.verdict == Verdict::NotAllowed)
+}
+
+/// Every action on every resource: the identity permissions of a hypothetical principal that
+/// only SCPs can stop.
+pub static ALLOW_ALL: LazyLock<PolicyDocument> = LazyLock::new(|| {
+    PolicyDocument::from_value(&serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]
+    }))
+    .expect("a fixed, valid policy")
+});
+
+/// What the scan knows of the requests made in `account`: the Regions it set out to read there
+/// (the backups are in them; those it could not read count too), the time it collected the
+/// data, and the organization, when recorded.
+pub fn request_context(ctx: &Context, account: &Account) -> RequestContext {
+    let mut regions: Vec<String> = account.regions.iter().map(|r| r.name.to_string()).collect();
+    regions.extend(
+        ctx.inventory
+            .not_scanned
+            .iter()
+            .filter(|gap| gap.account_id == account.id)
+            .filter_map(|gap| gap.region.clone()),
+    );
+    regions.sort();
+    regions.dedup();
+    let organization = match ctx.inventory.organization.as_ref().and_then(|o| o.id()) {
+        Some(id) => OrgMembership::Member(id.to_owned()),
+        // Without a recorded organization, whether the account belongs to one is unknown.
+        None => OrgMembership::Unknown,
+    };
+    RequestContext {
+        regions: Some(regions),
+        now: Some(ctx.inventory.collected_at.0),
+        organization,
+        tag_keys: None,
+    }
 }
 
 /// The management account's 12-digit id, when the organization was read.
@@ -169,6 +234,9 @@ pub fn evaluate_account(ctx: &Context, account: &Account) -> Vec<PrincipalVerdic
     };
     let actions = ctx.config.protected_actions();
     let levels = scp_levels(ctx, &account.id).unwrap_or_default();
+    let context = request_context(ctx, account);
+    // Session tags callers in this account could pass, unless its SCPs deny sts:TagSession.
+    let scps_deny_tag_session = scps_deny(ctx, account, &levels, &context, "sts:TagSession");
     let exempt = |arn: &str| {
         ctx.config
             .iam
@@ -181,9 +249,17 @@ pub fn evaluate_account(ctx: &Context, account: &Account) -> Vec<PrincipalVerdic
         if exempt(found.arn) {
             continue;
         }
-        let Some(principal) = principal(ctx, found.arn, found.tags) else {
+        let Some(mut principal) = principal(found.arn, found.tags) else {
             continue;
         };
+        if found.kind == PrincipalKind::Role {
+            let session_tags = SessionTags::from_trust_policy(found.trust_policy);
+            principal.session_tags = if scps_deny_tag_session {
+                session_tags.without_callers_in(&account.id)
+            } else {
+                session_tags
+            };
+        }
         if principal.is_service_linked_role() {
             continue;
         }
@@ -223,11 +299,13 @@ pub fn evaluate_account(ctx: &Context, account: &Account) -> Vec<PrincipalVerdic
             scp_levels: levels.clone(),
             scp_exemption: scp_exemption(&principal, management_account(ctx)),
         };
+        // A principal that can tag itself decides its own aws:PrincipalTag values.
+        let principal = principal.with_self_tagging(&layers, &context);
         out.push(PrincipalVerdicts {
             kind,
             name: found.name.to_owned(),
             arn: found.arn.to_owned(),
-            verdicts: evaluate_principal(&principal, &layers, &actions),
+            verdicts: evaluate_principal(&principal, &layers, &actions, &context),
         });
     }
     out

@@ -5,7 +5,11 @@
 //! hypothetical, non-exempt role with full permissions against the account's SCPs alone. SCPs
 //! never apply to the management account, so it always fires there; an account with no
 //! organization recorded fires too. A guardrail that denies only under a condition snapguard
-//! cannot decide is reported one severity lower.
+//! cannot decide is reported one severity lower; one that denies only outside some Regions
+//! denies nothing in the Regions the scan covers, where the backups are. A guardrail that spares
+//! principals carrying a tag (`aws:PrincipalTag/<key>`) is no guardrail when the SCPs let
+//! principals tag themselves with that key (`iam:TagRole`, `iam:TagUser`, `sts:TagSession`): it
+//! fires at full severity, with each such escape path in the evidence.
 //!
 //! ## Why it matters
 //! Identity policies drift: a new admin role, a broad managed policy, a break-glass user. An
@@ -21,16 +25,21 @@
 //! Attach the suggested SCP (in the finding's evidence: deny the protected actions unless
 //! `aws:PrincipalArn` is one of `iam.exempt_principals`) to the root or the OUs that hold the
 //! accounts, after testing it on one OU. Keep workloads and backups out of the management
-//! account.
+//! account. A guardrail that spares a tag must also deny setting that tag
+//! (`iam:TagRole`, `iam:TagUser`, `sts:TagSession` with `aws:TagKeys`) to everyone but its
+//! administrators.
 
 use serde_json::json;
 
-use super::account_principals::{management_account, principal, scp_levels};
+use super::account_principals::{
+    management_account, principal, request_context, scp_levels, ALLOW_ALL,
+};
 use crate::finding::{Resource, Severity};
 use crate::registry::{Check, Family, Rule};
 use crate::scope::{AccountScope, Draft, Emitter};
 use iam::{
-    evaluate_principal, scp_exemption, LabelledPolicy, PolicyDocument, PolicyLayers, Verdict,
+    evaluate_principal, principal_tag_keys, scp_exemption, self_tagging, LabelledPolicy,
+    PolicyLayers, SessionTags, Verdict,
 };
 
 /// The rule's registry entry; its documentation is this module's.
@@ -63,30 +72,41 @@ fn check(scope: &AccountScope, out: &mut Emitter) {
         },
         None => Vec::new(),
     };
-    let Some(probe) = principal(
-        ctx,
-        &format!("arn:aws:iam::{account}:role/{PROBE_ROLE}"),
-        &[],
-    ) else {
+    let Some(probe) = principal(&format!("arn:aws:iam::{account}:role/{PROBE_ROLE}"), &[]) else {
         return;
     };
-    let allow_all = PolicyDocument::from_value(&json!({
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]
-    }))
-    .expect("a fixed, valid policy");
     let exemption = scp_exemption(&probe, management_account(ctx));
     let layers = PolicyLayers {
         identity: vec![LabelledPolicy::new(
             "full permissions (hypothetical)",
-            &allow_all,
+            &ALLOW_ALL,
         )],
         permissions_boundary: None,
         scp_levels: levels,
         scp_exemption: exemption,
     };
     let actions = ctx.config.protected_actions();
-    let verdicts = evaluate_principal(&probe, &layers, &actions);
+    let context = request_context(ctx, scope.account);
+    // An exception on a principal tag holds only if principals cannot give themselves the tag:
+    // the ways the SCPs leave open are escape paths, and the tag is then the principal's choice.
+    let escapes = match exemption {
+        Some(_) => Vec::new(),
+        None => self_tagging(
+            &probe,
+            &layers,
+            &context,
+            &principal_tag_keys(&layers),
+            &TAGGING_ACTIONS,
+        ),
+    };
+    let probe = if escapes.is_empty() {
+        probe
+    } else {
+        let mut probe = probe;
+        probe.session_tags = SessionTags::default().with_self_tagging(&escapes);
+        probe
+    };
+    let verdicts = evaluate_principal(&probe, &layers, &actions, &context);
     let unguarded: Vec<&str> = verdicts
         .iter()
         .filter(|v| v.verdict != Verdict::NotAllowed)
@@ -104,6 +124,19 @@ fn check(scope: &AccountScope, out: &mut Emitter) {
         "it is the management account, where SCPs never apply".to_owned()
     } else if organization.is_none() {
         "no organization was recorded for it, so no SCP is known to apply".to_owned()
+    } else if !escapes.is_empty() {
+        let mut keys: Vec<&str> = escapes.iter().map(|e| e.key.as_str()).collect();
+        keys.dedup();
+        let mut ways: Vec<&str> = escapes.iter().map(|e| e.action.as_str()).collect();
+        ways.sort_unstable();
+        ways.dedup();
+        format!(
+            "the SCPs on its path deny {} only to principals without the tag {}, and principals \
+             can give themselves that tag ({} not denied)",
+            unguarded.join(", "),
+            keys.join(", "),
+            ways.join(", ")
+        )
     } else {
         format!("no SCP on its path denies {}", unguarded.join(", "))
     };
@@ -113,14 +146,22 @@ fn check(scope: &AccountScope, out: &mut Emitter) {
         id: account.to_owned(),
         arn: format!("arn:aws:organizations::{account}:account"),
     };
-    let mut draft = Draft::new(resource, message).evidence(json!({
+    let mut evidence = json!({
         "unguarded_actions": unguarded,
         "verdicts": verdicts,
         "suggested_scp": suggested_scp(&unguarded, &ctx.config.iam.exempt_principals),
-    }));
-    draft.lowered = strongest == Verdict::AllowedConditional;
+    });
+    if !escapes.is_empty() {
+        evidence["escape_paths"] = json!(escapes);
+    }
+    let mut draft = Draft::new(resource, message).evidence(evidence);
+    // Tagging oneself is a sure way around the exception, not a condition that may not hold.
+    draft.lowered = strongest == Verdict::AllowedConditional && escapes.is_empty();
     out.emit(draft);
 }
+
+/// The actions that set a principal's tags: on a role, on a user, and on a role session.
+const TAGGING_ACTIONS: [&str; 3] = ["iam:TagRole", "iam:TagUser", "sts:TagSession"];
 
 /// The SCP that closes the gap: deny the actions unless the caller is an exempt principal.
 fn suggested_scp(actions: &[&str], exempt: &[String]) -> serde_json::Value {

@@ -3,8 +3,9 @@
 //! and group policies, its permissions boundary, and the service control policies on every
 //! level from the organization's root down to its account. Principals matching
 //! `iam.exempt_principals` and service-linked roles are skipped. A grant that holds only under
-//! a condition snapguard cannot decide (such as `aws:RequestedRegion`) is reported one severity
-//! lower.
+//! a condition snapguard cannot decide (such as `aws:MultiFactorAuthPresent`) is reported one
+//! severity lower; conditions the scan decides (`aws:RequestedRegion` in the Regions it covers,
+//! `aws:TokenIssueTime` and `aws:CurrentTime` at collection time, the organization's id) are not.
 //!
 //! ## Why it matters
 //! Whoever can delete snapshots can destroy every backup in the account in one loop: an

@@ -6,11 +6,13 @@ mod render;
 mod sarif;
 
 use std::path::PathBuf;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use clap::{Args, Subcommand, ValueEnum};
 
 use iam::check as evaluation;
-use iam::Verdict;
+use iam::{OrgMembership, RequestContext, Verdict};
+use rules::Config;
 use snapguard::config_file;
 
 use crate::{print, EXIT_FINDINGS, EXIT_INPUT_ERROR};
@@ -49,6 +51,12 @@ struct CheckArgs {
     /// regression reaches it): allowed, allowed_restricted_resource, allowed_conditional, or none.
     #[arg(long, default_value = "allowed_restricted_resource", value_parser = parse_fail_on, value_name = "VERDICT")]
     fail_on: FailOn,
+    /// A service control policy to check as a guardrail, at a level of the organization
+    /// (LEVEL names it: root, an OU, an account; root when left out). Repeat it for the SCPs of
+    /// each level: a level whose SCPs allow nothing is read beside FullAWSAccess; one with
+    /// Allow statements but none for everything is an allow-list. The report says which.
+    #[arg(long, value_name = "[LEVEL=]FILE")]
+    scp: Vec<String>,
     /// The config file [default: ./snapguard.toml when it exists].
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -87,11 +95,35 @@ pub fn run(args: IamArgs) -> Result<u8, String> {
     }
 }
 
+/// What `iam check` knows of the requests: the time it runs, and the Regions and organization
+/// the config states.
+fn request_context(config: &Config) -> RequestContext {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .ok()
+        .and_then(|d| i64::try_from(d.as_secs()).ok());
+    RequestContext {
+        regions: config.iam.regions.clone(),
+        now,
+        organization: match &config.iam.organization_id {
+            Some(id) => OrgMembership::Member(id.clone()),
+            None => OrgMembership::Unknown,
+        },
+        tag_keys: None,
+    }
+}
+
 fn check(args: CheckArgs) -> Result<u8, String> {
     let config = config_file::load(args.config.as_deref())?;
     let actions = config.protected_actions();
     let exempt = &config.iam.exempt_principals;
-    let evaluated = evaluation::check(&args.paths, &args.base, &actions, exempt);
+    let context = request_context(&config);
+    let scps: Vec<evaluation::ScpFile> = args
+        .scp
+        .iter()
+        .map(|s| evaluation::ScpFile::parse(s))
+        .collect();
+    let evaluated = evaluation::check(&args.paths, &args.base, &actions, exempt, &context, &scps);
     let outcome = evaluated.outcome(args.fail_on.0);
     let text = match args.format {
         CheckFormat::Table => render::table(&outcome),

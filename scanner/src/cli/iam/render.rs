@@ -5,7 +5,7 @@ use std::fmt::Write;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use iam::{ActionVerdict, Verdict};
+use iam::{ActionVerdict, Layer, Verdict};
 
 use iam::check::Outcome;
 use iam::check::{Change, ChangeKind, Presence, Subject, SubjectKind};
@@ -32,6 +32,10 @@ fn evidence_brief(subject: &Subject, verdict: &ActionVerdict) -> String {
                 format!("denied by {deny}: {}", deny.reason)
             }
             Some(deny) => format!("only limited by {deny}: {}", deny.reason),
+            // Held back by a level that allows too little (an allow-list), not by a deny.
+            None if verdict.decisive_layer != Layer::Identity => {
+                format!("{} do not allow it", verdict.decisive_layer)
+            }
             None => "no statement denies it".to_owned(),
         };
     }
@@ -144,6 +148,12 @@ fn subject_table(out: &mut String, subject: &Subject) {
     for unknown in &subject.unknowns {
         let _ = writeln!(out, "  unknown value: {unknown}");
     }
+    for assumption in &subject.assumptions {
+        let _ = writeln!(out, "  assumed: {assumption}");
+    }
+    for warning in &subject.warnings {
+        let _ = writeln!(out, "  warning: {warning}");
+    }
     for verdict in &subject.verdicts {
         let _ = writeln!(
             out,
@@ -213,6 +223,8 @@ fn subject_json(subject: &Subject, threshold: Option<Verdict>) -> Value {
         "line": subject.line,
         "exempt": subject.exempt,
         "unknown_values": subject.unknowns,
+        "assumptions": subject.assumptions,
+        "warnings": subject.warnings,
         "actions": actions,
     })
 }

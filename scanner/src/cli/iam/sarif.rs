@@ -145,7 +145,7 @@ pub fn render(outcome: &Outcome) -> String {
         .into_iter()
         .map(|r| serde_json::to_value(descriptor(r)).expect("a descriptor serializes"))
         .collect();
-    let notifications: Vec<Value> = outcome
+    let mut notifications: Vec<Value> = outcome
         .errors
         .iter()
         .map(|e| {
@@ -156,6 +156,16 @@ pub fn render(outcome: &Outcome) -> String {
             })
         })
         .collect();
+    // Statements AWS would reject: a warning at the subject, naming the statement.
+    for subject in outcome.subjects {
+        for warning in &subject.warnings {
+            notifications.push(json!({
+                "level": "warning",
+                "message": {"text": format!("{}: {warning}", subject.address)},
+                "locations": [location(&subject.file, Some(subject.line))],
+            }));
+        }
+    }
     let log = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
