@@ -78,13 +78,14 @@ pub(crate) fn parse_date(text: &str) -> Option<i64> {
     let year: i64 = number(parts.next()?, 4)?;
     let month: i64 = parts.next().map_or(Some(1), |m| number(m, 2))?;
     let day: i64 = parts.next().map_or(Some(1), |d| number(d, 2))?;
-    if parts.next().is_some() || !(1..=12).contains(&month) || day < 1 {
+    if parts.next().is_some() {
         return None;
     }
-    if day > days_in_month(year, month) {
-        return None;
-    }
-    let mut seconds = days_from_civil(year, month, day) * 86_400;
+    let month = time::Month::try_from(u8::try_from(month).ok()?).ok()?;
+    let date =
+        time::Date::from_calendar_date(i32::try_from(year).ok()?, month, u8::try_from(day).ok()?)
+            .ok()?;
+    let mut seconds = date.midnight().assume_utc().unix_timestamp();
     if let Some(time) = time {
         let (clock, offset) = split_offset(time)?;
         let mut fields = clock.split(':');
@@ -130,50 +131,23 @@ fn number(text: &str, digits: usize) -> Option<i64> {
         .flatten()
 }
 
-fn days_in_month(year: i64, month: i64) -> i64 {
-    match month {
-        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days from 1970-01-01 to a civil date (Howard Hinnant's algorithm).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
 /// A time in seconds since the epoch, shown as ISO 8601 UTC (`2026-11-25T06:00:00Z`).
 pub(crate) struct Iso8601(pub i64);
 
 impl fmt::Display for Iso8601 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let days = self.0.div_euclid(86_400);
-        let seconds = self.0.rem_euclid(86_400);
-        // The inverse of `days_from_civil`.
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z - era * 146_097;
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let day = doy - (153 * mp + 2) / 5 + 1;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 };
-        let year = yoe + era * 400 + i64::from(month <= 2);
-        write!(
-            f,
-            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-            seconds / 3600,
-            seconds % 3600 / 60,
-            seconds % 60
-        )
+        match time::OffsetDateTime::from_unix_timestamp(self.0) {
+            Ok(t) => {
+                let (year, month, day) = t.to_calendar_date();
+                let (hour, minute, second) = t.to_hms();
+                write!(
+                    f,
+                    "{year:04}-{:02}-{day:02}T{hour:02}:{minute:02}:{second:02}Z",
+                    month as u8
+                )
+            }
+            Err(_) => write!(f, "@{}", self.0),
+        }
     }
 }
 
