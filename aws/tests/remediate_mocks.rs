@@ -28,7 +28,7 @@ use aws_smithy_types::error::ErrorMetadata;
 use rules::remediation::plan::{CreateRetentionRule, LockRetentionRule, TAG_ACTION_ID};
 use rules::remediation::{Action, Plan, PlanFilter, Step};
 use snapguard_aws::remediate::{self, ApplyOptions, ClientFactory, Outcome};
-use snapguard_test_support::sent::{is_destructive, is_read, SentOperations};
+use snapguard_test_support::sent::{changes_sent, is_read, SentOperations};
 
 const ACCOUNT: &str = "123456789012";
 const REGION: &str = "us-east-1";
@@ -223,16 +223,7 @@ fn recycle_bin_rules_and_block_public_access_are_set_once() {
     // What the executor sent: nothing destructive and, besides reads, exactly the calls the
     // plan lists for its actions.
     let first = sent.all();
-    let destructive: Vec<&String> = first.iter().filter(|op| is_destructive(op)).collect();
-    assert!(
-        destructive.is_empty(),
-        "destructive calls sent: {destructive:?}"
-    );
-    let changed: BTreeSet<&str> = first
-        .iter()
-        .filter(|op| !is_read(op))
-        .map(String::as_str)
-        .collect();
+    let changed = changes_sent(&first);
     let listed: BTreeSet<&str> = plan
         .actions
         .iter()

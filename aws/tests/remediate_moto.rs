@@ -19,9 +19,9 @@ use aws_sdk_ec2::types::{
 };
 use rules::remediation::{Plan, PlanFilter, Step};
 use snapguard_aws::remediate::{self, ApplyOptions, ApplyReport, Outcome};
-use snapguard_test_support::sent::{is_destructive, is_read};
+use snapguard_test_support::sent::changes_sent;
 use snapguard_test_support::{
-    management, new_volume, runtime, start_moto_with_shim, tag, MANAGEMENT,
+    management, new_volume, run_instance, runtime, start_moto_with_shim, tag, MANAGEMENT,
 };
 
 const SOURCE: &str = MANAGEMENT;
@@ -50,24 +50,7 @@ async fn populate(url: &str) -> World {
     let solo_volume = new_volume(&ec2, &az, &[("Name", "solo"), ("Owner", "alice")]).await;
     let old_volume = new_volume(&ec2, &az, &[("Name", "old"), ("Owner", "bob")]).await;
     let data_volume = new_volume(&ec2, &az, &[("Name", "data"), ("Owner", "carol")]).await;
-    let instance = ec2
-        .run_instances()
-        .image_id("ami-12345678")
-        .min_count(1)
-        .max_count(1)
-        .instance_type(aws_sdk_ec2::types::InstanceType::T3Micro)
-        .placement(
-            aws_sdk_ec2::types::Placement::builder()
-                .availability_zone(&az)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap()
-        .instances()[0]
-        .instance_id()
-        .unwrap()
-        .to_owned();
+    let instance = run_instance(&ec2, &az).await;
     ec2.attach_volume()
         .volume_id(&data_volume)
         .instance_id(&instance)
@@ -506,16 +489,7 @@ fn apply_takes_copies_tags_and_unshares_survives_a_kill_and_the_rescan_is_clean(
     // deletes, deregisters, unlocks or disables; and, besides reads, exactly the calls the plan
     // lists for its actions (what the person reviewing the plan was shown).
     let sent = moto.recorded_operations();
-    let destructive: Vec<&String> = sent.iter().filter(|op| is_destructive(op)).collect();
-    assert!(
-        destructive.is_empty(),
-        "destructive calls sent: {destructive:?}"
-    );
-    let changed: BTreeSet<&str> = sent
-        .iter()
-        .filter(|op| !is_read(op))
-        .map(String::as_str)
-        .collect();
+    let changed = changes_sent(&sent);
     let listed: BTreeSet<&str> = plan
         .actions
         .iter()

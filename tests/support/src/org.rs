@@ -36,6 +36,27 @@ pub struct Built {
     pub instances: usize,
 }
 
+/// Launches one t3.micro instance in `az` and returns its id.
+pub async fn run_instance(ec2: &aws_sdk_ec2::Client, az: &str) -> String {
+    ec2.run_instances()
+        .image_id("ami-12345678")
+        .min_count(1)
+        .max_count(1)
+        .instance_type(aws_sdk_ec2::types::InstanceType::T3Micro)
+        .placement(
+            aws_sdk_ec2::types::Placement::builder()
+                .availability_zone(az)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .instances()[0]
+        .instance_id()
+        .unwrap()
+        .to_owned()
+}
+
 /// An 8 GiB volume in `az` with `tags`; its id.
 pub async fn new_volume(ec2: &aws_sdk_ec2::Client, az: &str, tags: &[(&str, &str)]) -> String {
     let mut spec = aws_sdk_ec2::types::TagSpecification::builder()
@@ -248,24 +269,7 @@ pub async fn build_org(url: &str, members: usize, regions: &[&str], light: bool)
             built
                 .shared_snapshots
                 .push((account.clone(), region.to_string(), snaps[1].clone()));
-            let instance = ec2
-                .run_instances()
-                .image_id("ami-12345678")
-                .min_count(1)
-                .max_count(1)
-                .instance_type(aws_sdk_ec2::types::InstanceType::T3Micro)
-                .placement(
-                    aws_sdk_ec2::types::Placement::builder()
-                        .availability_zone(&az)
-                        .build(),
-                )
-                .send()
-                .await
-                .unwrap()
-                .instances()[0]
-                .instance_id()
-                .unwrap()
-                .to_owned();
+            let instance = run_instance(&ec2, &az).await;
             built.instances += 1;
             let image = ec2
                 .create_image()

@@ -2,6 +2,7 @@
 //! each request a client transmits (for clients answered by `aws-smithy-mocks`; the emulator
 //! records its own, see [`crate::Moto::recorded_operations`]), and what kind of operation each is.
 
+use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
 use aws_smithy_runtime_api::box_error::BoxError;
@@ -97,4 +98,18 @@ pub fn is_destructive(operation: &str) -> bool {
     ["Delete", "Deregister", "Unlock", "Disable"]
         .iter()
         .any(|verb| name.starts_with(verb))
+}
+
+/// The operations `sent` that change something (all but reads), after asserting that none of
+/// them is destructive.
+pub fn changes_sent(sent: &[String]) -> BTreeSet<&str> {
+    let destructive: Vec<&String> = sent.iter().filter(|op| is_destructive(op)).collect();
+    assert!(
+        destructive.is_empty(),
+        "destructive calls sent: {destructive:?}"
+    );
+    sent.iter()
+        .filter(|op| !is_read(op))
+        .map(String::as_str)
+        .collect()
 }
