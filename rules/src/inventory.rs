@@ -288,9 +288,159 @@ macro_rules! tagged {
 }
 tagged!(Volume, Instance, Snapshot, Image);
 
+/// Reads a key that AWS always returns and whose absence would read as the safer answer (a
+/// snapshot's `State`, an AMI's `Public`, a rule's `RetentionPeriod`): a recorded entry without
+/// it is refused as "missing field", and `null` is refused as the wrong type. `None` in such a
+/// field only comes from a live scan in which AWS left the value out.
+pub(crate) fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(deserializer).map(Some)
+}
+
+/// The values AWS documents for each enumerated field the rules read. A value outside its set
+/// (one AWS added later, or a damaged recording) is never read as the safe one: rules treat it
+/// as unsafe or skip the resource, and [`Region::unknown_values`] lists it as a gap.
+pub mod known {
+    /// `DescribeSnapshots` `State`.
+    pub const SNAPSHOT_STATES: &[&str] =
+        &["pending", "completed", "error", "recoverable", "recovering"];
+    /// `DescribeImages` `State`.
+    pub const IMAGE_STATES: &[&str] = &[
+        "pending",
+        "available",
+        "invalid",
+        "deregistered",
+        "transient",
+        "failed",
+        "error",
+        "disabled",
+    ];
+    /// `GetSnapshotBlockPublicAccessState` `State`.
+    pub const SNAPSHOT_BLOCK_PUBLIC_ACCESS_STATES: &[&str] =
+        &["block-all-sharing", "block-new-sharing", "unblocked"];
+    /// `GetImageBlockPublicAccessState` `ImageBlockPublicAccessState`.
+    pub const IMAGE_BLOCK_PUBLIC_ACCESS_STATES: &[&str] = &["block-new-sharing", "unblocked"];
+    /// Recycle Bin `RetentionPeriod.RetentionPeriodUnit`.
+    pub const RETENTION_PERIOD_UNITS: &[&str] = &["DAYS"];
+    /// Recycle Bin `LockState`.
+    pub const LOCK_STATES: &[&str] = &["locked", "pending_unlock", "unlocked"];
+    /// Recycle Bin `GetRule` `Status`.
+    pub const RULE_STATUSES: &[&str] = &["pending", "available"];
+}
+
+/// One value outside its documented set (see [`known`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownValue {
+    /// The operation that returned it, e.g. `ec2:DescribeSnapshots`.
+    pub operation: &'static str,
+    /// Where: the resource and field, e.g. `snapshot snap-0123 State`.
+    pub place: String,
+    /// The value found.
+    pub value: String,
+    /// The values snapguard knows.
+    pub expected: &'static [&'static str],
+}
+
+impl UnknownValue {
+    /// A gap for the account-region it was found in, naming the value.
+    pub fn gap(&self, account_id: &str, region: &str) -> Gap {
+        Gap {
+            account_id: account_id.to_owned(),
+            region: Some(region.to_owned()),
+            operation: self.operation.to_owned(),
+            error: format!(
+                "{} is {:?}, a value snapguard does not know (expected one of {}): it was not \
+                 read as safe, and what depends on it is not scanned",
+                self.place,
+                self.value,
+                self.expected.join(", ")
+            ),
+        }
+    }
+}
+
+impl Region {
+    /// Every enumerated value the rules read that is outside its documented set ([`known`]).
+    /// The recorded reader and the live source both report these as gaps.
+    pub fn unknown_values(&self) -> Vec<UnknownValue> {
+        let mut found = Vec::new();
+        let mut check = |operation,
+                         place: &dyn Fn() -> String,
+                         value: Option<&str>,
+                         expected: &'static [&'static str]| {
+            if let Some(value) = value.filter(|v| !expected.contains(v)) {
+                found.push(UnknownValue {
+                    operation,
+                    place: place(),
+                    value: value.to_owned(),
+                    expected,
+                });
+            }
+        };
+        for s in self.snapshots.iter().flatten() {
+            check(
+                "ec2:DescribeSnapshots",
+                &|| format!("snapshot {} State", s.snapshot_id),
+                s.state.as_deref(),
+                known::SNAPSHOT_STATES,
+            );
+        }
+        for i in self.images.iter().flatten() {
+            check(
+                "ec2:DescribeImages",
+                &|| format!("image {} State", i.image_id),
+                i.state.as_deref(),
+                known::IMAGE_STATES,
+            );
+        }
+        check(
+            "ec2:GetSnapshotBlockPublicAccessState",
+            &|| "snapshot block public access State".to_owned(),
+            self.snapshot_block_public_access.as_deref(),
+            known::SNAPSHOT_BLOCK_PUBLIC_ACCESS_STATES,
+        );
+        check(
+            "ec2:GetImageBlockPublicAccessState",
+            &|| "ImageBlockPublicAccessState".to_owned(),
+            self.image_block_public_access.as_deref(),
+            known::IMAGE_BLOCK_PUBLIC_ACCESS_STATES,
+        );
+        for (resource_type, rules) in [
+            ("EBS_SNAPSHOT", &self.snapshot_retention_rules),
+            ("EC2_IMAGE", &self.image_retention_rules),
+        ] {
+            for r in rules.iter().flatten() {
+                let id = &r.identifier;
+                check(
+                    "rbin:ListRules",
+                    &|| format!("{resource_type} retention rule {id} RetentionPeriodUnit"),
+                    r.retention_period
+                        .as_ref()
+                        .map(|p| p.retention_period_unit.as_str()),
+                    known::RETENTION_PERIOD_UNITS,
+                );
+                check(
+                    "rbin:ListRules",
+                    &|| format!("{resource_type} retention rule {id} LockState"),
+                    r.lock_state.as_deref(),
+                    known::LOCK_STATES,
+                );
+                check(
+                    "rbin:GetRule",
+                    &|| format!("{resource_type} retention rule {id} Status"),
+                    r.status.as_deref(),
+                    known::RULE_STATUSES,
+                );
+            }
+        }
+        found
+    }
+}
+
 /// An EBS volume: `DescribeVolumes` `Volumes[]`.
 /// <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeVolumes.html>
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Volume {
     /// `vol-...` (`VolumeId`).
@@ -322,7 +472,7 @@ pub struct Volume {
 }
 
 /// One attachment of a volume: `DescribeVolumes` `Volumes[].Attachments[]`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct VolumeAttachment {
     /// `i-...` (`InstanceId`).
@@ -338,7 +488,7 @@ pub struct VolumeAttachment {
 
 /// An EC2 instance: `DescribeInstances` `Reservations[].Instances[]`.
 /// <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeInstances.html>
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Instance {
     /// `i-...` (`InstanceId`).
@@ -355,7 +505,7 @@ pub struct Instance {
 }
 
 /// An instance's `State`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct InstanceState {
     /// `pending`, `running`, `shutting-down`, `terminated`, `stopping` or `stopped` (`State.Name`).
@@ -363,7 +513,7 @@ pub struct InstanceState {
 }
 
 /// A block device of an instance (`Ebs.VolumeId`) or of an image (`Ebs.SnapshotId`).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct BlockDeviceMapping {
     /// E.g. `/dev/xvda` (`DeviceName`).
@@ -375,7 +525,7 @@ pub struct BlockDeviceMapping {
 }
 
 /// The `Ebs` part of a block device mapping.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct EbsBlockDevice {
     /// The attached volume, `vol-...` (`Ebs.VolumeId`; instances only).
@@ -388,7 +538,7 @@ pub struct EbsBlockDevice {
 
 /// An EBS snapshot the account owns: `DescribeSnapshots` `Snapshots[]`.
 /// <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeSnapshots.html>
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Snapshot {
     /// `snap-...` (`SnapshotId`).
@@ -396,16 +546,17 @@ pub struct Snapshot {
     /// The volume it was taken from, `vol-...` (`VolumeId`).
     #[serde(default)]
     pub volume_id: Option<Str>,
-    /// `pending`, `completed`, `error`, `recoverable` or `recovering` (`State`).
-    #[serde(default)]
+    /// `pending`, `completed`, `error`, `recoverable` or `recovering` (`State`; required in a
+    /// recorded file: see [`present`]).
+    #[serde(deserialize_with = "present")]
     pub state: Option<Str>,
     /// When the snapshot was started, UTC (`StartTime`).
     pub start_time: Timestamp,
     /// The snapshot's description (`Description`); copies are recognised by it.
     #[serde(default)]
     pub description: Option<Str>,
-    /// Whether the snapshot is encrypted (`Encrypted`; absent means not).
-    #[serde(default)]
+    /// Whether the snapshot is encrypted (`Encrypted`; AWS always returns it, so a recorded
+    /// entry without it is refused).
     pub encrypted: bool,
     /// The ARN of the KMS key that encrypts it (`KmsKeyId`).
     #[serde(default)]
@@ -434,15 +585,20 @@ impl Snapshot {
         self.state.as_deref() == Some("completed")
     }
 
-    /// Holds, or will hold, the data: not in the `error` state.
+    /// Holds, or will hold, the data: `pending`, `completed`, `recoverable` or `recovering`.
+    /// `error`, a state snapguard does not know, or none is not usable: an unknown state is
+    /// never read as the safe one.
     pub fn is_usable(&self) -> bool {
-        self.state.as_deref() != Some("error")
+        matches!(
+            self.state.as_deref(),
+            Some("pending" | "completed" | "recoverable" | "recovering")
+        )
     }
 }
 
 /// An AMI the account owns: `DescribeImages` `Images[]`.
 /// <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeImages.html>
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Image {
     /// `ami-...` (`ImageId`).
@@ -456,14 +612,16 @@ pub struct Image {
     /// The 12-digit id of the owning account (`OwnerId`).
     #[serde(default)]
     pub owner_id: Option<Str>,
-    /// `available`, `pending`, `failed`, `deregistered`, ... (`State`).
-    #[serde(default)]
+    /// `available`, `pending`, `failed`, `deregistered`, ... (`State`; required in a recorded
+    /// file: see [`present`]).
+    #[serde(deserialize_with = "present")]
     pub state: Option<Str>,
     /// When the AMI was created, UTC (`CreationDate`).
     #[serde(default)]
     pub creation_date: Option<Timestamp>,
-    /// Whether the AMI has public launch permissions (`Public`).
-    #[serde(default)]
+    /// Whether the AMI has public launch permissions (`Public`; required in a recorded file:
+    /// see [`present`]).
+    #[serde(deserialize_with = "present")]
     pub public: Option<bool>,
     /// Its block devices, with the snapshots behind them (`BlockDeviceMappings[]`).
     #[serde(default)]
@@ -486,9 +644,9 @@ pub struct Image {
 impl Image {
     /// Launchable, or on its way to be: `available` or `pending` (not `failed`, `error`,
     /// `invalid`, `deregistered`, `disabled`, ...). A copy that failed in the background
-    /// is no copy.
+    /// is no copy, and neither is an AMI in a state snapguard does not know or in none.
     pub fn is_usable(&self) -> bool {
-        matches!(self.state.as_deref(), None | Some("available" | "pending"))
+        matches!(self.state.as_deref(), Some("available" | "pending"))
     }
 
     /// The snapshots behind the AMI's EBS block devices (`BlockDeviceMappings[].Ebs.SnapshotId`).
@@ -535,7 +693,7 @@ impl Permission {
 }
 
 /// A Recycle Bin retention rule: the `list-rules` summary, completed by `get-rule` when recorded.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct RetentionRule {
     /// The rule id (`Identifier`).
@@ -546,8 +704,9 @@ pub struct RetentionRule {
     /// The rule's ARN (`RuleArn`).
     #[serde(default)]
     pub rule_arn: Option<Str>,
-    /// How long deleted resources are kept (`RetentionPeriod`).
-    #[serde(default)]
+    /// How long deleted resources are kept (`RetentionPeriod`; required in a recorded file:
+    /// see [`present`]).
+    #[serde(deserialize_with = "present")]
     pub retention_period: Option<RetentionPeriod>,
     /// `locked`, `pending_unlock`, `unlocked`, or absent (never locked).
     #[serde(default)]
@@ -584,7 +743,7 @@ impl RetentionRule {
 }
 
 /// A retention rule's `RetentionPeriod`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct RetentionPeriod {
     /// The number of units (`RetentionPeriodValue`).
@@ -594,7 +753,7 @@ pub struct RetentionPeriod {
 }
 
 /// One of a rule's `ResourceTags[]` or `ExcludeResourceTags[]`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct RetentionRuleTag {
     /// The tag key (`ResourceTagKey`).

@@ -213,17 +213,24 @@ pub fn looks_like_json(text: &str) -> bool {
 
 /// Parses JSON text.
 pub fn parse_json(text: &str) -> Result<Node, SyntaxError> {
+    parse_json_at(text, 1)
+}
+
+/// Parses JSON text that starts on line `first_line` (1-based) of a larger file, such as one
+/// document of several written one after the other, so that lines count from the file's start.
+/// The recorded-inventory reader uses it to refuse keys written twice, as `iam check` does.
+pub fn parse_json_at(text: &str, first_line: usize) -> Result<Node, SyntaxError> {
     let text = text.trim_start_matches('\u{feff}');
     // serde_json validates and explains; the span reader then only sees valid JSON.
     serde_json::from_str::<serde::de::IgnoredAny>(text).map_err(|e| SyntaxError {
-        line: e.line(),
+        line: e.line() + first_line - 1,
         column: e.column(),
         message: format!("not valid JSON: {e}"),
     })?;
     let mut reader = JsonSpans {
         text,
         position: 0,
-        line: 1,
+        line: first_line,
     };
     reader.value(1)
 }

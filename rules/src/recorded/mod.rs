@@ -28,7 +28,7 @@ mod read;
 mod shapes;
 mod write;
 
-pub use read::{is_account_id, is_region_name, load, InputError};
+pub use read::{is_account_id, is_region_name, load, InputError, CLOCK_SKEW_SECONDS, EBS_LAUNCH};
 pub use write::{write, WriteError};
 
 /// `DIR/manifest.json`.

@@ -2,6 +2,24 @@
 //!
 //! A file that is absent was not collected: it becomes a gap, never a pass. A file that is
 //! present must parse; any error names the file, the line and column, and what was expected.
+//!
+//! What is an input error (the scan stops, exit 2) and what a gap (listed as not scanned, exit
+//! status + 4):
+//! - a key AWS always returns whose absence would read as the safer answer is required
+//!   (`CreateVolumePermissions`, `LaunchPermissions`, `RetentionPeriod` with its value and unit,
+//!   get-rule's `ResourceTags` and `Status`, a snapshot's `State` and `Encrypted`, an AMI's
+//!   `State` and `Public`, each file's top-level list): without it, an input error. An empty
+//!   list is fine. Keys AWS leaves out when there is nothing to say stay optional (`Tags`,
+//!   `ExcludeResourceTags`, `LockState` of a rule never locked);
+//! - a key written twice in one JSON object with different values, or two different entries
+//!   for one snapshot, image, volume, instance or rule in one file: an input error naming both
+//!   places (the same entry twice, as a gathering loop run twice writes it, is read once);
+//! - times that cannot be: a `collected_at` before EBS existed ([`EBS_LAUNCH`]) or later than
+//!   now plus [`CLOCK_SKEW_SECONDS`], a snapshot, AMI or volume time later than the collection
+//!   time plus [`CLOCK_SKEW_SECONDS`]: an input error naming the file and entry;
+//! - an enumerated value outside the set AWS documents
+//!   ([`known`](crate::inventory::known)): a gap naming the value, as in a live scan, since a
+//!   recording made tomorrow may hold a value AWS added since; no rule reads it as safe.
 
 use rayon::prelude::*;
 use serde::de::DeserializeOwned;
@@ -15,6 +33,7 @@ use crate::inventory::{
     Snapshot, Str, Volume,
 };
 use crate::time::Timestamp;
+use ::iam::inputs::source::parse_json_at;
 
 use super::shapes::{
     DescribeImages, DescribeInstances, DescribeSnapshots, DescribeVolumes, ImageAttribute,
@@ -93,9 +112,18 @@ pub fn load(dir: &Path) -> Result<Inventory, Vec<InputError>> {
         }
     }
 
+    let collected_at = match manifest.collected_at {
+        Some(t) => {
+            if let Err(message) = check_collected_at(t, now()) {
+                errors.push(InputError::new(&dir.join(MANIFEST), message));
+            }
+            t
+        }
+        None => newest_modification(dir),
+    };
     let loaded: Vec<_> = account_dirs
         .par_iter()
-        .map(|(id, path)| load_account(id, path))
+        .map(|(id, path)| load_account(id, path, collected_at))
         .collect();
     let mut accounts = Vec::new();
     // Gaps the files imply; the manifest's own gaps (a live scan's real errors) explain them.
@@ -126,10 +154,6 @@ pub fn load(dir: &Path) -> Result<Inventory, Vec<InputError>> {
     not_scanned.extend(derived);
     not_scanned.sort();
     not_scanned.dedup();
-    let collected_at = match manifest.collected_at {
-        Some(t) => t,
-        None => newest_modification(dir),
-    };
     Ok(Inventory {
         collected_at,
         organization,
@@ -196,7 +220,106 @@ fn missing_places(
     gaps
 }
 
-fn load_account(id: &str, dir: &Path) -> Result<(Account, Vec<Gap>), Vec<InputError>> {
+/// When Amazon EBS became available (2008-08-20T00:00:00Z): no recording, snapshot or AMI of
+/// it is older.
+pub const EBS_LAUNCH: Timestamp = Timestamp(1_219_190_400);
+
+/// How far a time may lie after the collection time (or `collected_at` after the reading
+/// machine's clock) and still be believed: clocks of different machines differ a little.
+pub const CLOCK_SKEW_SECONDS: i64 = 5 * 60;
+
+fn now() -> Timestamp {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    Timestamp(secs)
+}
+
+/// A `collected_at` from before EBS existed or from the future is a damaged manifest: it would
+/// make every backup look fresh (or old).
+fn check_collected_at(collected_at: Timestamp, now: Timestamp) -> Result<(), String> {
+    if collected_at < EBS_LAUNCH {
+        Err(format!(
+            "collected_at is {collected_at}, before Amazon EBS existed ({EBS_LAUNCH}); expected \
+             the time the inventory was collected"
+        ))
+    } else if collected_at.0 > now.0 + CLOCK_SKEW_SECONDS {
+        Err(format!(
+            "collected_at is {collected_at}, later than now ({now}); expected the time the \
+             inventory was collected"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// A resource time later than the collection time (beyond [`CLOCK_SKEW_SECONDS`]) or before
+/// EBS existed cannot be: the error names the entry.
+fn check_time(
+    path: &Path,
+    collected_at: Timestamp,
+    place: impl Fn() -> String,
+    key: &str,
+    time: Option<Timestamp>,
+) -> Result<(), InputError> {
+    let Some(time) = time else { return Ok(()) };
+    let problem = if time.0 > collected_at.0 + CLOCK_SKEW_SECONDS {
+        format!("later than the collection time {collected_at} (allowing {CLOCK_SKEW_SECONDS} s of clock skew)")
+    } else if time < EBS_LAUNCH {
+        format!("before Amazon EBS existed ({EBS_LAUNCH})")
+    } else {
+        return Ok(());
+    };
+    Err(InputError::new(
+        path,
+        format!(
+            "{}: {key} is {time}, {problem}; expected a time when the resource could exist",
+            place()
+        ),
+    ))
+}
+
+/// Two entries for one resource in one file. The same entry twice is read once (a gathering
+/// loop run twice writes it so); two different ones are an input error naming both places,
+/// since keeping either silently could hide a grant or a state.
+fn dedup_entries<T: PartialEq>(
+    path: &Path,
+    items: Vec<T>,
+    what: &str,
+    place: impl Fn(usize) -> String,
+    id: impl Fn(&T) -> &Str,
+) -> Result<Vec<T>, InputError> {
+    let mut first: HashMap<Str, usize> = HashMap::with_capacity(items.len());
+    let mut kept: Vec<(usize, T)> = Vec::with_capacity(items.len());
+    for (i, item) in items.into_iter().enumerate() {
+        match first.get(id(&item)) {
+            Some(&k) if kept[k].1 == item => {}
+            Some(&k) => {
+                return Err(InputError::new(
+                    path,
+                    format!(
+                        "{} and {} both describe {what} {} and differ; expected one entry per \
+                         {what} (gathering the outputs twice into one file appends a second one)",
+                        place(kept[k].0),
+                        place(i),
+                        id(&item)
+                    ),
+                ))
+            }
+            None => {
+                first.insert(id(&item).clone(), kept.len());
+                kept.push((i, item));
+            }
+        }
+    }
+    Ok(kept.into_iter().map(|(_, item)| item).collect())
+}
+
+fn load_account(
+    id: &str,
+    dir: &Path,
+    collected_at: Timestamp,
+) -> Result<(Account, Vec<Gap>), Vec<InputError>> {
     let mut errors = Vec::new();
     let mut region_dirs = Vec::new();
     let mut iam_file = None;
@@ -248,7 +371,7 @@ fn load_account(id: &str, dir: &Path) -> Result<(Account, Vec<Gap>), Vec<InputEr
     };
     let loaded: Vec<_> = region_dirs
         .par_iter()
-        .map(|(name, path)| load_region(id, name, path))
+        .map(|(name, path)| load_region(id, name, path, collected_at))
         .collect();
     let mut regions = Vec::new();
     for result in loaded {
@@ -294,6 +417,7 @@ fn load_region(
     account: &str,
     name: &str,
     dir: &Path,
+    collected_at: Timestamp,
 ) -> Result<(Region, Vec<Gap>), Vec<InputError>> {
     let mut files = RegionFiles::default();
     let mut errors = Vec::new();
@@ -311,7 +435,7 @@ fn load_region(
             }
             continue;
         };
-        if let Err(e) = read_region_file(kind, &path, &mut files) {
+        if let Err(e) = read_region_file(kind, &path, collected_at, &mut files) {
             errors.push(e);
         }
     }
@@ -324,25 +448,106 @@ fn load_region(
 fn read_region_file(
     kind: RegionFile,
     path: &Path,
+    collected_at: Timestamp,
     files: &mut RegionFiles,
 ) -> Result<(), InputError> {
+    let listed = |key: &'static str| move |i: usize| format!("{key}[{i}]");
+    let entry = |i: usize| format!("entry {}", i + 1);
     match kind {
-        RegionFile::Volumes => files.volumes = Some(read_json::<DescribeVolumes>(path)?.volumes),
+        RegionFile::Volumes => {
+            let volumes = read_json::<DescribeVolumes>(path)?.volumes;
+            for (i, v) in volumes.iter().enumerate() {
+                let place = || format!("Volumes[{i}] ({})", v.volume_id);
+                check_time(path, collected_at, place, "CreateTime", v.create_time)?;
+            }
+            let volumes =
+                dedup_entries(path, volumes, "volume", listed("Volumes"), |v| &v.volume_id)?;
+            files.volumes = Some(volumes)
+        }
         RegionFile::Instances => {
             let reservations = read_json::<DescribeInstances>(path)?.reservations;
-            files.instances = Some(reservations.into_iter().flat_map(|r| r.instances).collect());
+            let instances: Vec<Instance> =
+                reservations.into_iter().flat_map(|r| r.instances).collect();
+            let place = |i: usize| format!("instance {} of Reservations[].Instances[]", i + 1);
+            files.instances = Some(dedup_entries(path, instances, "instance", place, |i| {
+                &i.instance_id
+            })?);
         }
         RegionFile::Snapshots => {
-            files.snapshots = Some(read_json::<DescribeSnapshots>(path)?.snapshots)
+            let snapshots = read_json::<DescribeSnapshots>(path)?.snapshots;
+            for (i, s) in snapshots.iter().enumerate() {
+                let place = || format!("Snapshots[{i}] ({})", s.snapshot_id);
+                check_time(path, collected_at, place, "StartTime", Some(s.start_time))?;
+            }
+            files.snapshots = Some(dedup_entries(
+                path,
+                snapshots,
+                "snapshot",
+                listed("Snapshots"),
+                |s| &s.snapshot_id,
+            )?)
         }
-        RegionFile::SnapshotAttributes => files.snapshot_attributes = Some(read_json_stream(path)?),
-        RegionFile::Images => files.images = Some(read_json::<DescribeImages>(path)?.images),
-        RegionFile::ImageAttributes => files.image_attributes = Some(read_json_stream(path)?),
-        RegionFile::SnapshotRules => {
-            files.snapshot_rules = Some(read_json::<ListRules>(path)?.rules)
+        RegionFile::SnapshotAttributes => {
+            let attributes = read_json_stream(path)?;
+            files.snapshot_attributes = Some(dedup_entries(
+                path,
+                attributes,
+                "snapshot",
+                entry,
+                |a: &SnapshotAttribute| &a.snapshot_id,
+            )?)
         }
-        RegionFile::ImageRules => files.image_rules = Some(read_json::<ListRules>(path)?.rules),
-        RegionFile::RuleDetails => files.rule_details = Some(read_json_stream(path)?),
+        RegionFile::Images => {
+            let images = read_json::<DescribeImages>(path)?.images;
+            for (i, image) in images.iter().enumerate() {
+                let place = || format!("Images[{i}] ({})", image.image_id);
+                check_time(
+                    path,
+                    collected_at,
+                    place,
+                    "CreationDate",
+                    image.creation_date,
+                )?;
+            }
+            files.images = Some(dedup_entries(
+                path,
+                images,
+                "image",
+                listed("Images"),
+                |i| &i.image_id,
+            )?)
+        }
+        RegionFile::ImageAttributes => {
+            let attributes = read_json_stream(path)?;
+            files.image_attributes = Some(dedup_entries(
+                path,
+                attributes,
+                "image",
+                entry,
+                |a: &ImageAttribute| &a.image_id,
+            )?)
+        }
+        RegionFile::SnapshotRules | RegionFile::ImageRules => {
+            let rules = read_json::<ListRules>(path)?.rules;
+            let rules = dedup_entries(path, rules, "retention rule", listed("Rules"), |r| {
+                &r.identifier
+            })?;
+            if kind == RegionFile::SnapshotRules {
+                files.snapshot_rules = Some(rules)
+            } else {
+                files.image_rules = Some(rules)
+            }
+        }
+        RegionFile::RuleDetails => {
+            let details = read_json_stream(path)?;
+            files.rule_details = Some(dedup_entries(
+                path,
+                details,
+                "retention rule",
+                entry,
+                |d: &RuleDetails| &d.identifier,
+            )?)
+        }
         RegionFile::SnapshotBlockPublicAccess => {
             files.snapshot_bpa = Some(read_json::<SnapshotBlockPublicAccess>(path)?.state)
         }
@@ -465,6 +670,12 @@ fn assemble_region(account: &str, name: &str, mut files: RegionFiles) -> (Region
         snapshot_block_public_access: files.snapshot_bpa,
         image_block_public_access: files.image_bpa,
     };
+    gaps.extend(
+        region
+            .unknown_values()
+            .iter()
+            .map(|unknown| unknown.gap(account, name)),
+    );
     (region, gaps)
 }
 
@@ -523,7 +734,24 @@ fn join<T>(
 /// Parses one JSON document.
 pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, InputError> {
     let bytes = fs::read(path).map_err(|e| InputError::new(path, format!("cannot read: {e}")))?;
-    serde_json::from_slice(&bytes).map_err(|e| describe_error::<T>(path, &bytes, e))
+    let value = serde_json::from_slice(&bytes).map_err(|e| describe_error::<T>(path, &bytes, e))?;
+    check_keys(path, &bytes, 1)?;
+    Ok(value)
+}
+
+/// Refuses a key written twice in one JSON object with different values (the JSON reader keeps
+/// the last one silently), with the reader `iam check` uses for its inputs; `first_line` is
+/// where `bytes` start in the file.
+fn check_keys(path: &Path, bytes: &[u8], first_line: usize) -> Result<(), InputError> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|e| InputError::new(path, format!("not valid UTF-8: {e}")))?;
+    parse_json_at(text, first_line)
+        .map(drop)
+        .map_err(|e| InputError {
+            path: path.to_owned(),
+            position: Some((e.line, e.column)),
+            message: e.message,
+        })
 }
 
 /// Parses per-resource outputs gathered in one file: a JSON array of them, or the outputs
@@ -532,16 +760,26 @@ fn read_json_stream<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>, InputErr
     let bytes = fs::read(path).map_err(|e| InputError::new(path, format!("cannot read: {e}")))?;
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
     if first == Some(&b'[') {
-        return serde_json::from_slice(&bytes)
-            .map_err(|e| describe_error::<Vec<T>>(path, &bytes, e));
+        let items = serde_json::from_slice(&bytes)
+            .map_err(|e| describe_error::<Vec<T>>(path, &bytes, e))?;
+        check_keys(path, &bytes, 1)?;
+        return Ok(items);
     }
     let mut items = Vec::new();
     let mut stream = serde_json::Deserializer::from_slice(&bytes).into_iter::<T>();
+    // The line `start` is on, counted as the stream advances.
+    let (mut line, mut counted) = (1, 0);
     loop {
         // Positions in errors count from the start of the file; the JSON path from the item.
         let start = stream.byte_offset();
         let Some(item) = stream.next() else { break };
         items.push(item.map_err(|e| describe_error::<T>(path, &bytes[start..], e))?);
+        line += bytes[counted..start]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        counted = start;
+        check_keys(path, &bytes[start..stream.byte_offset()], line)?;
     }
     Ok(items)
 }
@@ -651,4 +889,261 @@ fn newest_modification(dir: &Path) -> Timestamp {
     let mut newest = 0;
     walk(dir, &mut newest);
     Timestamp(newest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SNAPSHOT: &str = r#"{"SnapshotId": "snap-1", "State": "completed", "Encrypted": true,
+        "StartTime": "2024-01-01T00:00:00Z"}"#;
+
+    /// A one-account, one-region inventory collected on 2024-06-01 with the given region files.
+    fn inventory(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(
+            dir.path().join(MANIFEST),
+            r#"{"collected_at": "2024-06-01T00:00:00Z"}"#,
+        )
+        .unwrap();
+        let region = dir.path().join("111111111111").join("us-east-1");
+        fs::create_dir_all(&region).unwrap();
+        for (name, text) in files {
+            fs::write(region.join(name), text).unwrap();
+        }
+        dir
+    }
+
+    fn errors(files: &[(&str, &str)]) -> String {
+        let dir = inventory(files);
+        let errors = load(dir.path()).expect_err("an input error");
+        errors.iter().map(|e| format!("{e}\n")).collect()
+    }
+
+    #[test]
+    fn an_absent_permission_list_is_an_error_not_an_unshared_resource() {
+        let found = errors(&[
+            (
+                "describe-snapshots.json",
+                &format!(r#"{{"Snapshots": [{SNAPSHOT}]}}"#),
+            ),
+            (
+                "describe-snapshot-attribute.json",
+                r#"{"SnapshotId": "snap-1", "CreateVolumePermission": []}"#,
+            ),
+        ]);
+        assert!(
+            found.contains("describe-snapshot-attribute.json")
+                && found.contains("missing field `CreateVolumePermissions`"),
+            "{found}"
+        );
+        let found = errors(&[("describe-image-attribute.json", r#"{"ImageId": "ami-1"}"#)]);
+        assert!(found.contains("`LaunchPermissions`"), "{found}");
+    }
+
+    #[test]
+    fn keys_whose_absence_reads_as_safe_are_required() {
+        for (file, text, key) in [
+            (
+                "list-rules-EC2_IMAGE.json",
+                r#"{"Rules": [{"Identifier": "r1", "LockState": "locked"}]}"#,
+                "RetentionPeriod",
+            ),
+            (
+                "list-rules-EBS_SNAPSHOT.json",
+                r#"{"Rules": [{"Identifier": "r1", "RetentionPeriod": {"RetentionPeriodValue": 1}}]}"#,
+                "RetentionPeriodUnit",
+            ),
+            (
+                "get-rule.json",
+                r#"{"Identifier": "r1", "Status": "available"}"#,
+                "ResourceTags",
+            ),
+            (
+                "get-rule.json",
+                r#"{"Identifier": "r1", "ResourceTags": []}"#,
+                "Status",
+            ),
+            (
+                "describe-snapshots.json",
+                r#"{"Snapshots": [{"SnapshotId": "snap-1", "Encrypted": true, "StartTime": "2024-01-01T00:00:00Z"}]}"#,
+                "State",
+            ),
+            (
+                "describe-snapshots.json",
+                r#"{"Snapshots": [{"SnapshotId": "snap-1", "State": "completed", "StartTime": "2024-01-01T00:00:00Z"}]}"#,
+                "Encrypted",
+            ),
+            (
+                "describe-images.json",
+                r#"{"Images": [{"ImageId": "ami-1", "State": "available"}]}"#,
+                "Public",
+            ),
+            (
+                "describe-images.json",
+                r#"{"Images": [{"ImageId": "ami-1", "Public": false}]}"#,
+                "State",
+            ),
+        ] {
+            let found = errors(&[(file, text)]);
+            assert!(
+                found.contains(file) && found.contains(&format!("missing field `{key}`")),
+                "{file} without {key}: {found}"
+            );
+        }
+    }
+
+    #[test]
+    fn two_different_entries_for_one_resource_are_an_error_naming_both() {
+        let found = errors(&[(
+            "describe-snapshot-attribute.json",
+            "{\"SnapshotId\": \"snap-1\", \"CreateVolumePermissions\": [{\"Group\": \"all\"}]}\n\
+             {\"SnapshotId\": \"snap-1\", \"CreateVolumePermissions\": []}\n",
+        )]);
+        assert!(
+            found.contains("describe-snapshot-attribute.json")
+                && found.contains("entry 1 and entry 2 both describe snapshot snap-1"),
+            "{found}"
+        );
+        let found = errors(&[(
+            "list-rules-EBS_SNAPSHOT.json",
+            r#"{"Rules": [
+                {"Identifier": "r1", "RetentionPeriod": {"RetentionPeriodValue": 1, "RetentionPeriodUnit": "DAYS"}},
+                {"Identifier": "r1", "RetentionPeriod": {"RetentionPeriodValue": 9, "RetentionPeriodUnit": "DAYS"}}]}"#,
+        )]);
+        assert!(
+            found.contains("Rules[0] and Rules[1] both describe retention rule r1"),
+            "{found}"
+        );
+    }
+
+    #[test]
+    fn the_same_entry_twice_is_read_once() {
+        let entry =
+            r#"{"SnapshotId": "snap-1", "CreateVolumePermissions": [{"UserId": "222222222222"}]}"#;
+        let dir = inventory(&[
+            (
+                "describe-snapshots.json",
+                &format!(r#"{{"Snapshots": [{SNAPSHOT}, {SNAPSHOT}]}}"#),
+            ),
+            (
+                "describe-snapshot-attribute.json",
+                &format!("{entry}\n{entry}\n"),
+            ),
+        ]);
+        let inventory = load(dir.path()).unwrap();
+        let snapshots = inventory.accounts[0].regions[0].snapshots.as_ref().unwrap();
+        assert_eq!(snapshots.len(), 1);
+        assert_eq!(
+            snapshots[0].create_volume_permissions.as_ref().unwrap()[0].grantee(),
+            "222222222222"
+        );
+    }
+
+    #[test]
+    fn a_key_written_twice_is_an_error_naming_both_places() {
+        let found = errors(&[(
+            "get-snapshot-block-public-access-state.json",
+            // serde refuses a known field twice; a key it ignores is caught as well.
+            "{\"State\": \"unblocked\", \"ManagedBy\": \"account\",\n \"ManagedBy\": \"declarative-policy\"}",
+        )]);
+        assert!(
+            found.contains("get-snapshot-block-public-access-state.json:2:")
+                && found.contains("\"ManagedBy\" is written twice")
+                && found.contains("at 1:24 and at 2:2"),
+            "{found}"
+        );
+        // In the second document of a gathered file, lines count from the file's start.
+        let found = errors(&[(
+            "describe-image-attribute.json",
+            "{\"ImageId\": \"ami-1\", \"LaunchPermissions\": []}\n\
+             {\"ImageId\": \"ami-2\",\n \"LaunchPermissions\": [], \"LaunchPermissions\": [{\"Group\": \"all\"}]}\n",
+        )]);
+        assert!(
+            found.contains("describe-image-attribute.json:3:"),
+            "{found}"
+        );
+    }
+
+    #[test]
+    fn values_outside_the_known_set_are_gaps_naming_the_value() {
+        let dir = inventory(&[
+            (
+                "get-snapshot-block-public-access-state.json",
+                r#"{"State": "blocked-sometimes"}"#,
+            ),
+            (
+                "list-rules-EC2_IMAGE.json",
+                r#"{"Rules": [{"Identifier": "r1", "RetentionPeriod": {"RetentionPeriodValue": 1, "RetentionPeriodUnit": "WEEKS"}}]}"#,
+            ),
+            (
+                "describe-snapshots.json",
+                r#"{"Snapshots": [{"SnapshotId": "snap-1", "State": "archived-maybe", "Encrypted": true, "StartTime": "2024-01-01T00:00:00Z"}]}"#,
+            ),
+        ]);
+        let inventory = load(dir.path()).unwrap();
+        let gaps: Vec<String> = inventory
+            .not_scanned
+            .iter()
+            .map(|g| format!("{} {}", g.operation, g.error))
+            .collect();
+        for (operation, value) in [
+            (
+                "ec2:GetSnapshotBlockPublicAccessState",
+                "\"blocked-sometimes\"",
+            ),
+            ("rbin:ListRules", "\"WEEKS\""),
+            ("ec2:DescribeSnapshots", "\"archived-maybe\""),
+        ] {
+            assert!(
+                gaps.iter()
+                    .any(|g| g.starts_with(operation) && g.contains(value)),
+                "{operation} {value}: {gaps:#?}"
+            );
+        }
+        let snapshot = &inventory.accounts[0].regions[0].snapshots.as_ref().unwrap()[0];
+        assert!(!snapshot.is_usable() && !snapshot.is_completed());
+    }
+
+    #[test]
+    fn impossible_times_are_errors_naming_the_entry() {
+        let found = errors(&[(
+            "describe-snapshots.json",
+            r#"{"Snapshots": [{"SnapshotId": "snap-9", "State": "completed", "Encrypted": true, "StartTime": "2024-06-01T00:06:00Z"}]}"#,
+        )]);
+        assert!(
+            found.contains("describe-snapshots.json")
+                && found.contains("Snapshots[0] (snap-9): StartTime is 2024-06-01T00:06:00Z, later than the collection time"),
+            "{found}"
+        );
+        // Within the clock skew: read.
+        let dir = inventory(&[(
+            "describe-snapshots.json",
+            r#"{"Snapshots": [{"SnapshotId": "snap-9", "State": "completed", "Encrypted": true, "StartTime": "2024-06-01T00:04:00Z"}]}"#,
+        )]);
+        assert!(load(dir.path()).is_ok());
+        let found = errors(&[(
+            "describe-images.json",
+            r#"{"Images": [{"ImageId": "ami-1", "State": "available", "Public": false, "CreationDate": "2001-01-01T00:00:00.000Z"}]}"#,
+        )]);
+        assert!(found.contains("Images[0] (ami-1): CreationDate is 2001-01-01T00:00:00Z, before Amazon EBS existed"), "{found}");
+        let found = errors(&[(
+            "describe-snapshots.json",
+            r#"{"Snapshots": [{"SnapshotId": "snap-9", "State": "completed", "Encrypted": true, "StartTime": "2024-02-30T00:00:00Z"}]}"#,
+        )]);
+        assert!(found.contains("describe-snapshots.json"), "{found}");
+    }
+
+    #[test]
+    fn a_collection_time_before_ebs_or_in_the_future_is_an_error() {
+        let now = Timestamp(1_800_000_000);
+        assert!(check_collected_at(Timestamp(1_219_190_399), now)
+            .unwrap_err()
+            .contains("before Amazon EBS existed"));
+        assert!(check_collected_at(Timestamp(now.0 + 301), now)
+            .unwrap_err()
+            .contains("later than now"));
+        assert!(check_collected_at(Timestamp(now.0 + 299), now).is_ok());
+        assert!(check_collected_at(EBS_LAUNCH, now).is_ok());
+    }
 }

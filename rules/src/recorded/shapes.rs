@@ -47,20 +47,21 @@ pub(super) struct DescribeImages<I = Vec<Image>> {
 }
 
 /// `aws ec2 describe-snapshot-attribute --attribute createVolumePermission`, one per snapshot.
-#[derive(Deserialize, Serialize)]
+/// `CreateVolumePermissions` is required: AWS always returns it (an empty list when the snapshot
+/// is not shared), so an entry without it says nothing about who can use the snapshot.
+#[derive(Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "PascalCase")]
 pub(super) struct SnapshotAttribute<P = Vec<Permission>> {
-    #[serde(default)]
     pub create_volume_permissions: P,
     pub snapshot_id: Str,
 }
 
 /// `aws ec2 describe-image-attribute --attribute launchPermission`, one per image.
-#[derive(Deserialize, Serialize)]
+/// `LaunchPermissions` is required, as `CreateVolumePermissions` is for snapshots.
+#[derive(Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "PascalCase")]
 pub(super) struct ImageAttribute<P = Vec<Permission>> {
     pub image_id: Str,
-    #[serde(default)]
     pub launch_permissions: P,
 }
 
@@ -86,17 +87,22 @@ pub(super) struct RuleSummary<'a> {
     pub rule_arn: Option<&'a Str>,
 }
 
-/// `aws rbin get-rule`, one per rule: absent tag lists mean none (a region-level rule, no
-/// exclusions).
-#[derive(Deserialize, Serialize)]
+/// `aws rbin get-rule`, one per rule. `ResourceTags` (an empty list for a region-level rule)
+/// and `Status` are required: without them a tag-level or pending rule would read as one that
+/// retains everything. `ExcludeResourceTags` may be absent: GetRule leaves it out for a rule
+/// without exclusions, and its absence reads as "excludes nothing", the reading that reports
+/// more.
+#[derive(Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "PascalCase")]
 pub(super) struct RuleDetails<T = Vec<RetentionRuleTag>> {
     pub identifier: Str,
-    #[serde(default)]
     pub resource_tags: T,
     #[serde(default)]
     pub exclude_resource_tags: T,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "crate::inventory::present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub status: Option<Str>,
 }
 

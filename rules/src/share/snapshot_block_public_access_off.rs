@@ -9,7 +9,8 @@
 //! guardrail that turns SG-SHARE-003 from a detection into a prevention.
 //!
 //! ## Example
-//! An account-region whose state is `unblocked` fires.
+//! An account-region whose state is `unblocked` fires, and so does one whose state is a value
+//! snapguard does not know (the scan also lists it as a gap naming the value).
 //!
 //! ## Remediation
 //! `aws ec2 enable-snapshot-block-public-access --state block-all-sharing` in every region, or
@@ -37,7 +38,9 @@ fn check(scope: &RegionScope, out: &mut Emitter) {
     let Some(state) = scope.region.snapshot_block_public_access.as_deref() else {
         return;
     };
-    if state != "unblocked" {
+    // Only the documented blocking states are safe: a state snapguard does not know is
+    // reported (and listed as a gap by the loader), never read as blocking.
+    if matches!(state, "block-all-sharing" | "block-new-sharing") {
         return;
     }
     let message = format!(
