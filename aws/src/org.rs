@@ -1,7 +1,7 @@
 //! The organization: its accounts, the tree of roots and OUs, and the service control policies
 //! with their content and targets. Filled exactly as the recorded `organizations/` folder is.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use futures_util::stream::{self, StreamExt};
 use rules::inventory::{
@@ -72,10 +72,13 @@ pub(crate) async fn collect(
         }
     };
 
-    // The tree, one level at a time, parents of a level concurrently.
+    // The tree, one level at a time, parents of a level concurrently. Each root and OU is
+    // listed once, so that an answer naming an OU twice (or a cycle) cannot make the walk
+    // endless.
     let mut units_by_parent: BTreeMap<String, Vec<OrgNode>> = BTreeMap::new();
     let mut parents: BTreeMap<Str, Str> = BTreeMap::new();
     let mut level: Vec<String> = roots.iter().map(|r| r.id.to_string()).collect();
+    let mut listed: BTreeSet<String> = level.iter().cloned().collect();
     while !level.is_empty() {
         let results: Vec<_> = stream::iter(level.clone())
             .map(|parent| {
@@ -118,7 +121,9 @@ pub(crate) async fn collect(
                         .collect();
                     for unit in &units {
                         parents.insert(unit.id.clone(), parent.as_str().into());
-                        next.push(unit.id.to_string());
+                        if listed.insert(unit.id.to_string()) {
+                            next.push(unit.id.to_string());
+                        }
                     }
                     units_by_parent.insert(parent.clone(), units);
                 }

@@ -148,6 +148,8 @@ const TAG_BACKUP_SOURCE: &str = "aws:backup:source-resource";
 const CONSOLE_OPEN: &str = "[Copied ";
 const CONSOLE_FROM: &str = " from ";
 const COPY_IMAGE_PREFIX: &str = "Copied for DestinationAmi ";
+const CREATE_IMAGE_PREFIX: &str = "Created by CreateImage(";
+const CREATE_IMAGE_FOR: &str = ") for ";
 const COPY_IMAGE_SOURCE: &str = " for SourceSnapshot ";
 
 const SNAP_PREFIX: &str = "snap-";
@@ -271,6 +273,21 @@ pub fn image_copy_source<'a>(
     }
     let (id, region, _) = console?;
     Some(found(id, Some(region), CopyKind::Console))
+}
+
+/// The AMI a snapshot was taken for, from the description AWS writes on it (see the module
+/// docs, 5 and 6): `CreateImage`'s `Created by CreateImage(i-...) for ami-... from vol-...`
+/// (older snapshots lack ` from vol-...`) and `CopyImage`'s `Copied for DestinationAmi
+/// ami-... from SourceAmi ami-... for SourceSnapshot snap-...`. `None` for any other
+/// description. Such a snapshot backs that AMI for as long as the AMI is registered, whether
+/// it is available, disabled or deprecated.
+pub fn image_of_snapshot(description: Option<&str>) -> Option<&str> {
+    let desc = description?.trim();
+    if let Some(rest) = desc.strip_prefix(CREATE_IMAGE_PREFIX) {
+        let at = rest.find(CREATE_IMAGE_FOR)?;
+        return leading_id(&rest[at + CREATE_IMAGE_FOR.len()..], AMI_PREFIX);
+    }
+    leading_id(desc.strip_prefix(COPY_IMAGE_PREFIX)?, AMI_PREFIX)
 }
 
 /// The first well-formed `[Copied <prefix>ID from REGION]` in `desc`: (id, region, text after
@@ -580,10 +597,37 @@ mod tests {
     fn create_image_is_not_a_copy() {
         for d in [
             "Created by CreateImage(i-0123456789abcdef0) for ami-0123456789abcdef0 from vol-0123456789abcdef0",
-            "Created by CreateImage(i-0e9348abcd7e43d4) for ami-0609f9b7abcd4b24",
+            "Created by CreateImage(i-0e9348ab) for ami-0609f9b7",
         ] {
             assert_eq!(copy_source(Some(d), none), None, "{d}");
         }
+    }
+
+    #[test]
+    fn the_image_a_snapshot_was_taken_for() {
+        for (d, ami) in [
+            (
+                "Created by CreateImage(i-0123456789abcdef0) for ami-0123456789abcdef0 from vol-0123456789abcdef0",
+                Some("ami-0123456789abcdef0"),
+            ),
+            (
+                "Created by CreateImage(i-0e9348ab) for ami-0609f9b7",
+                Some("ami-0609f9b7"),
+            ),
+            (
+                "Copied for DestinationAmi ami-0a1b2c3d4e5f60718 from SourceAmi ami-0123456789abcdef0 \
+                 for SourceSnapshot snap-0123456789abcdef0. Task created on 1,566,308,778,174.",
+                Some("ami-0a1b2c3d4e5f60718"),
+            ),
+            ("Created by CreateImage(i-0123456789abcdef0) for ami-XYZ", None),
+            ("Created by CreateImage(i-0123456789abcdef0)", None),
+            ("[Copied snap-0123456789abcdef0 from us-east-1] for ami-0123456789abcdef0", None),
+            ("nightly backup of ami-0123456789abcdef0", None),
+            ("", None),
+        ] {
+            assert_eq!(image_of_snapshot(Some(d)), ami, "{d}");
+        }
+        assert_eq!(image_of_snapshot(None), None);
     }
 
     #[test]

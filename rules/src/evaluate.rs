@@ -126,6 +126,7 @@ pub fn evaluate(inventory: &Inventory, config: &Config) -> Evaluation {
                             check(&scope, &mut emitter);
                         }
                     }
+                    scope.add_image_state(&mut out);
                     coverage = Coverage::of(&scope, |rule| {
                         rules.iter().any(|(active, _)| active.id == rule.id)
                     });

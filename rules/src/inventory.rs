@@ -612,13 +612,18 @@ pub struct Image {
     /// The 12-digit id of the owning account (`OwnerId`).
     #[serde(default)]
     pub owner_id: Option<Str>,
-    /// `available`, `pending`, `failed`, `deregistered`, ... (`State`; required in a recorded
-    /// file: see [`present`]).
+    /// `available`, `pending`, `failed`, `disabled`, `deregistered`, ... (`State`; required in
+    /// a recorded file: see [`present`]).
     #[serde(deserialize_with = "present")]
     pub state: Option<Str>,
     /// When the AMI was created, UTC (`CreationDate`).
     #[serde(default)]
     pub creation_date: Option<Timestamp>,
+    /// When the AMI is (or was) deprecated, UTC (`DeprecationTime`); absent when no
+    /// deprecation is set. `DescribeImages` lists deprecated AMIs of other owners only with
+    /// `IncludeDeprecated`, disabled ones only with `IncludeDisabled`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deprecation_time: Option<Timestamp>,
     /// Whether the AMI has public launch permissions (`Public`; required in a recorded file:
     /// see [`present`]).
     #[serde(deserialize_with = "present")]

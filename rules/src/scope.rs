@@ -273,6 +273,32 @@ impl<'a> RegionScope<'a> {
         }
     }
 
+    /// Adds to the evidence of each finding on an AMI of this region the AMI's state
+    /// (`image_state`: `available`, `disabled`, ..., DescribeImages `State`) and, when set,
+    /// its deprecation time (`deprecation_time`, `DeprecationTime`): whether the AMI can be
+    /// launched is part of what every image finding says.
+    pub(crate) fn add_image_state(&self, findings: &mut [Finding]) {
+        let Some(images) = self.region.images.as_ref() else {
+            return;
+        };
+        let by_id: HashMap<&str, &crate::inventory::Image> =
+            images.iter().map(|i| (i.image_id.as_str(), i)).collect();
+        for finding in findings.iter_mut().filter(|f| f.resource_type == "image") {
+            let Some(image) = by_id.get(finding.resource_id.as_str()) else {
+                continue;
+            };
+            if finding.evidence.is_null() {
+                finding.evidence = serde_json::Value::Object(serde_json::Map::new());
+            }
+            if let Some(evidence) = finding.evidence.as_object_mut() {
+                evidence.insert("image_state".into(), serde_json::json!(image.state));
+                if let Some(time) = image.deprecation_time {
+                    evidence.insert("deprecation_time".into(), serde_json::json!(time));
+                }
+            }
+        }
+    }
+
     /// A volume as a finding's resource, with its ARN `arn:aws:ec2:REGION:ACCOUNT:volume/ID`.
     pub fn volume(&self, volume_id: &str) -> Resource {
         self.account_resource("volume", volume_id)

@@ -233,7 +233,9 @@ fn image() -> impl Strategy<Value = Image> {
             option::of(text()),
             option::of(text()),
             option::of(account_id().prop_map(Str::from)),
-            select(vec!["available", "pending", "failed"]).prop_map(|s| Some(Str::from(s))),
+            select(vec!["available", "pending", "failed", "disabled"])
+                .prop_map(|s| Some(Str::from(s))),
+            option::of(timestamp()),
             option::of(timestamp()),
         ),
         (
@@ -247,7 +249,7 @@ fn image() -> impl Strategy<Value = Image> {
     )
         .prop_map(
             |(
-                (image_id, name, description, owner_id, state, creation_date),
+                (image_id, name, description, owner_id, state, creation_date, deprecation_time),
                 (public, block_device_mappings, tags, source_id, source_region, permissions),
             )| Image {
                 image_id,
@@ -256,6 +258,7 @@ fn image() -> impl Strategy<Value = Image> {
                 owner_id,
                 state,
                 creation_date,
+                deprecation_time,
                 public,
                 block_device_mappings,
                 tags,
@@ -703,18 +706,38 @@ fn consistent(mut inventory: Inventory) -> Inventory {
         // The reader lists OUs parent by parent.
         let parents = org.parents.clone();
         org.units.sort_by_key(|u| parents.get(&u.id).cloned());
+        // The reader counts the management account among the organization's accounts.
+        if let Some(id) = org
+            .description
+            .as_ref()
+            .and_then(|d| d.master_account_id.clone())
+        {
+            if !org.accounts.iter().any(|a| a.id == id) {
+                org.accounts.push(OrgAccount {
+                    id,
+                    ..OrgAccount::default()
+                });
+            }
+        }
         let owner = org
             .management_account_id()
             .unwrap_or("organization")
             .to_owned();
+        if org.description.is_none() {
+            gaps.push(gap_for(
+                &owner,
+                None,
+                OrgFile::DescribeOrganization.operation(),
+            ));
+        }
+        if org.roots.is_empty() {
+            gaps.push(gap_for(&owner, None, OrgFile::Roots.operation()));
+        }
         match &mut org.service_control_policies {
             None => gaps.push(gap_for(&owner, None, OrgFile::Policies.operation())),
             Some(scps) => {
                 let mut seen = BTreeSet::new();
                 scps.retain(|p| seen.insert(p.id.clone()));
-                if org.roots.is_empty() {
-                    gaps.push(gap_for(&owner, None, OrgFile::Roots.operation()));
-                }
             }
         }
         // Members expected but without a folder: their account could not be entered.

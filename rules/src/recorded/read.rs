@@ -119,7 +119,7 @@ pub fn load(dir: &Path) -> Result<Inventory, Vec<InputError>> {
             }
             t
         }
-        None => newest_modification(dir),
+        None => newest_modification(dir).map_err(|e| vec![e])?,
     };
     let loaded: Vec<_> = account_dirs
         .par_iter()
@@ -176,7 +176,15 @@ fn explains(recorded: &Gap, derived: &Gap) -> bool {
         && (recorded.operation == derived.operation || derived.operation == "*")
 }
 
-/// Accounts of the organization with no folder, and expected regions missing in an account.
+/// Every place the inventory itself says should have been recorded and was not:
+/// - each active account of the organization (the accounts of `list-accounts`, completed with
+///   those the other organization files name) without a folder, when the manifest's
+///   `accounts` does not leave it out;
+/// - each account the manifest's `accounts` lists without a folder (unless the organization
+///   says it is not active);
+/// - each expected region (the manifest's `regions`, or else every region seen in any
+///   account) missing in an account, and every account without any region folder when no
+///   region is expected at all.
 fn missing_places(
     accounts: &[Account],
     org: Option<&Organization>,
@@ -185,15 +193,36 @@ fn missing_places(
 ) -> Vec<Gap> {
     let mut gaps = Vec::new();
     let scanned: BTreeSet<&str> = accounts.iter().map(|a| a.id.as_str()).collect();
+    let mut absent = BTreeSet::new();
     let expected = |id: &str| selected.is_none_or(|s| s.iter().any(|a| a == id));
     for member in org.iter().flat_map(|o| &o.accounts) {
         if member.is_active() && expected(&member.id) && !scanned.contains(member.id.as_str()) {
+            absent.insert(member.id.to_string());
             gaps.push(Gap {
                 account_id: member.id.to_string(),
                 region: None,
                 operation: "*".into(),
                 error: "the account is in the organization but its folder is absent: not collected"
                     .into(),
+            });
+        }
+    }
+    let inactive = |id: &str| {
+        org.iter()
+            .flat_map(|o| &o.accounts)
+            .any(|a| a.id == id && !a.is_active())
+    };
+    for id in selected.into_iter().flatten() {
+        if !scanned.contains(id.as_str()) && !absent.contains(id) && !inactive(id) {
+            absent.insert(id.clone());
+            gaps.push(Gap {
+                account_id: id.clone(),
+                region: None,
+                operation: "*".into(),
+                error: format!(
+                    "{MANIFEST} lists the account among those scanned (accounts) but its \
+                     folder is absent: not collected"
+                ),
             });
         }
     }
@@ -206,6 +235,16 @@ fn missing_places(
         regions.iter().map(String::as_str).collect()
     };
     for account in accounts {
+        if expected.is_empty() {
+            gaps.push(Gap {
+                account_id: account.id.to_string(),
+                region: None,
+                operation: "*".into(),
+                error: "the account folder holds no region folder: none of its regions was \
+                        collected"
+                    .into(),
+            });
+        }
         for region in &expected {
             if !account.regions.iter().any(|r| r.name == *region) {
                 gaps.push(Gap {
@@ -820,6 +859,15 @@ fn strip_position(message: &str) -> String {
     }
 }
 
+/// Lists a folder of the recorded layout, sorted by name: each entry's name, path and whether
+/// it is a folder (following symbolic links, so that a linked account folder reads like any
+/// other).
+///
+/// The entries a reader may open are checked here, so that reading the layout always ends: a
+/// symbolic link to the folder itself or to a folder above it (a loop) is an error naming the
+/// link, and so is anything that is neither a file nor a folder (a FIFO, a socket, a device,
+/// whose reading may never end). Entries the reader ignores (dot entries, notes; see
+/// [`ignorable`]) are listed unchecked and are never followed.
 pub(crate) fn list_dir(dir: &Path) -> Result<Vec<(String, PathBuf, bool)>, InputError> {
     let entries = fs::read_dir(dir).map_err(|e| {
         InputError::new(
@@ -830,16 +878,49 @@ pub(crate) fn list_dir(dir: &Path) -> Result<Vec<(String, PathBuf, bool)>, Input
     let mut listing = Vec::new();
     for entry in entries {
         let entry = entry.map_err(|e| InputError::new(dir, format!("cannot list: {e}")))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
         let path = entry.path();
-        let is_dir = path.is_dir();
-        listing.push((
-            entry.file_name().to_string_lossy().into_owned(),
-            path,
-            is_dir,
-        ));
+        // Follows links; a dangling or self-referring link reads as a file, which then
+        // fails to open with an error naming it.
+        let target = fs::metadata(&path).ok();
+        let is_dir = target.as_ref().is_some_and(fs::Metadata::is_dir);
+        if !ignorable(&name) {
+            if let Some(target) = &target {
+                if !target.is_dir() && !target.is_file() {
+                    return Err(InputError::new(
+                        &path,
+                        "neither a file nor a folder (a FIFO, socket or device): a recorded \
+                         inventory holds JSON files in folders",
+                    ));
+                }
+            }
+            if is_dir && entry.file_type().is_ok_and(|t| t.is_symlink()) {
+                check_not_a_loop(dir, &path)?;
+            }
+        }
+        listing.push((name, path, is_dir));
     }
     listing.sort();
     Ok(listing)
+}
+
+/// A symbolic link `link` inside `dir` that leads back to `dir` itself or to a folder above
+/// it would make every walk through it endless: an error naming the link and its target.
+fn check_not_a_loop(dir: &Path, link: &Path) -> Result<(), InputError> {
+    let (Ok(target), Ok(here)) = (fs::canonicalize(link), fs::canonicalize(dir)) else {
+        return Ok(()); // unreadable: reading the entry reports it
+    };
+    if here.starts_with(&target) {
+        return Err(InputError::new(
+            link,
+            format!(
+                "a symbolic link to {}, a folder that contains it: following it would loop; \
+                 remove the link or move it out of the recorded inventory",
+                target.display()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Notes and editor droppings a person may leave in a recorded folder.
@@ -866,18 +947,22 @@ pub fn is_region_name(name: &str) -> bool {
         && parts[n - 1].bytes().all(|b| b.is_ascii_digit())
 }
 
-/// Without a manifest, the recording is as old as its newest file.
-fn newest_modification(dir: &Path) -> Timestamp {
-    fn walk(dir: &Path, newest: &mut i64) {
-        let Ok(entries) = fs::read_dir(dir) else {
-            return;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                walk(&path, newest);
-            } else if let Some(secs) = entry
-                .metadata()
+/// Without a manifest, the recording is as old as its newest file: the newest modification
+/// time (whole seconds since the Unix epoch, UTC) of the files under `dir` that the reader
+/// reads. Entries the reader ignores (dot entries, notes; see [`ignorable`]) are not
+/// followed, a link back to a folder above it is an error (see [`list_dir`]), and the walk
+/// goes no deeper than the layout does ([`LAYOUT_DEPTH`]), so it always ends.
+fn newest_modification(dir: &Path) -> Result<Timestamp, InputError> {
+    fn walk(dir: &Path, depth: usize, newest: &mut i64) -> Result<(), InputError> {
+        for (name, path, is_dir) in list_dir(dir)? {
+            if ignorable(&name) {
+                continue;
+            }
+            if is_dir {
+                if depth < LAYOUT_DEPTH {
+                    walk(&path, depth + 1, newest)?;
+                }
+            } else if let Some(secs) = fs::metadata(&path)
                 .ok()
                 .and_then(|m| m.modified().ok())
                 .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
@@ -885,11 +970,16 @@ fn newest_modification(dir: &Path) -> Timestamp {
                 *newest = (*newest).max(secs.as_secs() as i64);
             }
         }
+        Ok(())
     }
     let mut newest = 0;
-    walk(dir, &mut newest);
-    Timestamp(newest)
+    walk(dir, 1, &mut newest)?;
+    Ok(Timestamp(newest))
 }
+
+/// How deep files lie in the recorded layout: `<account>/<region>/<file>`,
+/// `organizations/<folder>/<file>`.
+const LAYOUT_DEPTH: usize = 3;
 
 #[cfg(test)]
 mod tests {

@@ -141,7 +141,11 @@ fn write_organization(org: &Organization, dir: &Path) -> Result<(), WriteError> 
     )?;
 
     let unit_ids: BTreeSet<&str> = org.units.iter().map(|u| u.id.as_str()).collect();
-    let mut units_by_parent: BTreeMap<&str, Vec<&OrgNode>> = BTreeMap::new();
+    // Both listings of every root and OU, empty ones too: the reader reports a listing that
+    // is absent as not collected.
+    let nodes = org.roots.iter().chain(&org.units).map(|n| n.id.as_str());
+    let mut units_by_parent: BTreeMap<&str, Vec<&OrgNode>> =
+        nodes.clone().map(|id| (id, Vec::new())).collect();
     for unit in &org.units {
         if let Some(parent) = org.parents.get(&unit.id) {
             units_by_parent
@@ -159,7 +163,8 @@ fn write_organization(org: &Organization, dir: &Path) -> Result<(), WriteError> 
             },
         )?;
     }
-    let mut accounts_by_parent: BTreeMap<&str, Vec<OrgAccount>> = BTreeMap::new();
+    let mut accounts_by_parent: BTreeMap<&str, Vec<OrgAccount>> =
+        nodes.map(|id| (id, Vec::new())).collect();
     for (child, parent) in &org.parents {
         if unit_ids.contains(child.as_str()) {
             continue;

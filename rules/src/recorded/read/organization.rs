@@ -13,7 +13,7 @@
 //! organizations/policy-targets/<policy-id>.json         aws organizations list-targets-for-policy --policy-id <policy-id>
 //! ```
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use crate::inventory::{
@@ -22,7 +22,7 @@ use crate::inventory::{
 
 use ::iam::parse_policy_text;
 
-use super::{ignorable, list_dir, read_json, InputError};
+use super::{ignorable, is_account_id, list_dir, read_json, InputError};
 use crate::recorded::shapes::{
     DescribeOrganization, DescribePolicy, ListAccounts, ListPolicies, ListRoots, ListTargets,
     ListUnits,
@@ -32,9 +32,9 @@ use crate::recorded::{OrgFile, OrgFolder, ORGANIZATIONS};
 /// What `organizations/` holds, read; per-parent and per-policy files keyed by their id.
 #[derive(Default)]
 struct Files {
-    accounts: Vec<OrgAccount>,
+    accounts: Option<Vec<OrgAccount>>,
     description: Option<OrganizationDescription>,
-    roots: Vec<OrgNode>,
+    roots: Option<Vec<OrgNode>>,
     units_by_parent: BTreeMap<String, Vec<OrgNode>>,
     accounts_by_parent: BTreeMap<String, Vec<OrgAccount>>,
     policy_list: Option<Vec<OrgNode>>,
@@ -50,12 +50,12 @@ pub(super) fn load(dir: &Path) -> Result<(Organization, Vec<Gap>), Vec<InputErro
         let folder = is_dir.then(|| OrgFolder::from_dir_name(&name)).flatten();
         let result = match (file, folder) {
             (Some(OrgFile::Accounts), _) => {
-                read_json::<ListAccounts>(&path).map(|l| files.accounts = l.accounts)
+                read_json::<ListAccounts>(&path).map(|l| files.accounts = Some(l.accounts))
             }
             (Some(OrgFile::DescribeOrganization), _) => read_json::<DescribeOrganization>(&path)
                 .map(|d| files.description = Some(d.organization)),
             (Some(OrgFile::Roots), _) => {
-                read_json::<ListRoots>(&path).map(|l| files.roots = l.roots)
+                read_json::<ListRoots>(&path).map(|l| files.roots = Some(l.roots))
             }
             (Some(OrgFile::Policies), _) => {
                 read_json::<ListPolicies>(&path).map(|l| files.policy_list = Some(l.policies))
@@ -137,23 +137,70 @@ fn read_per_id(
     Ok(())
 }
 
+/// Builds the organization from its files, and lists as gaps every file that is absent
+/// although the others say it should be there: `describe-organization.json`,
+/// `list-accounts.json`, `list-roots.json` and `list-policies-SERVICE_CONTROL_POLICY.json`
+/// always; both listings (`organizational-units/<id>.json`, `accounts-for-parent/<id>.json`)
+/// of every root and OU met in the tree; each listed SCP's content and targets.
+///
+/// The organization's accounts are those of `list-accounts.json` completed with the accounts
+/// the other files name (`accounts-for-parent/`, the management account of
+/// `describe-organization.json`, account targets of SCPs), so that an account known from any
+/// of them and without a folder is reported as not scanned even when `list-accounts.json` is
+/// absent.
 fn assemble(files: Files) -> (Organization, Vec<Gap>) {
+    let listed_accounts = files.accounts.is_some();
+    let listed_roots = files.roots.is_some();
     let mut org = Organization {
         description: files.description,
-        accounts: files.accounts,
-        roots: files.roots,
+        accounts: files.accounts.unwrap_or_default(),
+        roots: files.roots.unwrap_or_default(),
         ..Organization::default()
     };
-    for (parent, units) in files.units_by_parent {
-        for unit in units {
-            org.parents.insert(unit.id.clone(), parent.as_str().into());
-            org.units.push(unit);
+    // Roots and OUs in tree order, each met once: OUs listed under a parent that is in no
+    // listing are kept (their accounts still have a place), but only the tree is walked.
+    let mut known: Vec<Str> = org.roots.iter().map(|r| r.id.clone()).collect();
+    let mut seen: BTreeSet<Str> = known.iter().cloned().collect();
+    let mut next = 0;
+    while next < known.len() {
+        let parent = known[next].to_string();
+        next += 1;
+        for unit in files.units_by_parent.get(&parent).into_iter().flatten() {
+            if seen.insert(unit.id.clone()) {
+                known.push(unit.id.clone());
+            }
         }
     }
-    for (parent, accounts) in files.accounts_by_parent {
-        for account in accounts {
-            org.parents.insert(account.id, parent.as_str().into());
+    for (parent, units) in &files.units_by_parent {
+        for unit in units {
+            org.parents.insert(unit.id.clone(), parent.as_str().into());
+            org.units.push(unit.clone());
         }
+    }
+    for (parent, accounts) in &files.accounts_by_parent {
+        for account in accounts {
+            org.parents
+                .insert(account.id.clone(), parent.as_str().into());
+            add_account(&mut org.accounts, account.clone());
+        }
+    }
+    let management = org
+        .description
+        .as_ref()
+        .and_then(|d| d.master_account_id.clone());
+    let targeted = files
+        .targets
+        .values()
+        .flatten()
+        .filter(|t| is_account_id(t));
+    for id in management.into_iter().chain(targeted.cloned()) {
+        add_account(
+            &mut org.accounts,
+            OrgAccount {
+                id,
+                ..OrgAccount::default()
+            },
+        );
     }
 
     let owner = org
@@ -169,32 +216,85 @@ fn assemble(files: Files) -> (Organization, Vec<Gap>) {
             error,
         })
     };
-    let Some(listed) = files.policy_list else {
+    let absent = |file: OrgFile, consequence: &str| {
+        format!(
+            "{ORGANIZATIONS}/{} is absent: {consequence}",
+            file.file_name()
+        )
+    };
+    if org.description.is_none() {
         gap(
-            OrgFile::Policies.operation(),
-            format!(
-                "{ORGANIZATIONS}/{} is absent: service control policies not collected",
-                OrgFile::Policies.file_name()
+            OrgFile::DescribeOrganization.operation(),
+            absent(
+                OrgFile::DescribeOrganization,
+                "the organization's id and management account were not collected",
             ),
         );
-        return (org, gaps);
-    };
-    if org.roots.is_empty() {
+    }
+    if !listed_accounts {
+        gap(
+            OrgFile::Accounts.operation(),
+            absent(
+                OrgFile::Accounts,
+                "which accounts the organization has is unknown; only those the other \
+                 organization files name are checked for a folder",
+            ),
+        );
+    }
+    if !listed_roots {
+        gap(
+            OrgFile::Roots.operation(),
+            absent(
+                OrgFile::Roots,
+                "the organization's tree, and so where SCPs apply, is unknown",
+            ),
+        );
+    } else if org.roots.is_empty() {
         gap(
             OrgFile::Roots.operation(),
             format!(
-                "{ORGANIZATIONS}/{} is absent or empty: where SCPs apply is unknown",
+                "{ORGANIZATIONS}/{} lists no root: the organization's tree, and so where SCPs \
+                 apply, is unknown",
                 OrgFile::Roots.file_name()
             ),
         );
     }
-    // Where a policy's own file is missing: `organizations/<folder>/<policy-id>.json`.
-    let per_policy = |folder: OrgFolder, id: &str| {
+    // Where a per-id file is missing: `organizations/<folder>/<id>.json`.
+    let per_id = |folder: OrgFolder, id: &str| {
         format!(
             "{ORGANIZATIONS}/{}/{}",
             folder.dir_name(),
             OrgFolder::file_name(id)
         )
+    };
+    for parent in &known {
+        if !files.units_by_parent.contains_key(parent.as_str()) {
+            gap(
+                OrgFolder::UnitsForParent.operation(),
+                format!(
+                    "{} is absent: the OUs under {parent}, and the SCPs that apply in them, \
+                     are unknown",
+                    per_id(OrgFolder::UnitsForParent, parent)
+                ),
+            );
+        }
+        if !files.accounts_by_parent.contains_key(parent.as_str()) {
+            gap(
+                OrgFolder::AccountsForParent.operation(),
+                format!(
+                    "{} is absent: the accounts directly under {parent}, and the SCPs that \
+                     apply to them, are unknown",
+                    per_id(OrgFolder::AccountsForParent, parent)
+                ),
+            );
+        }
+    }
+    let Some(listed) = files.policy_list else {
+        gap(
+            OrgFile::Policies.operation(),
+            absent(OrgFile::Policies, "service control policies not collected"),
+        );
+        return (org, gaps);
     };
     let mut policies = Vec::new();
     let (mut described, mut targets) = (files.policies, files.targets);
@@ -205,7 +305,7 @@ fn assemble(files: Files) -> (Organization, Vec<Gap>) {
                 OrgFolder::Policies.operation(),
                 format!(
                     "{} is absent: the content of SCP {id} is unknown",
-                    per_policy(OrgFolder::Policies, &id)
+                    per_id(OrgFolder::Policies, &id)
                 ),
             );
             continue;
@@ -215,7 +315,7 @@ fn assemble(files: Files) -> (Organization, Vec<Gap>) {
                 OrgFolder::PolicyTargets.operation(),
                 format!(
                     "{} is absent: where SCP {id} applies is unknown",
-                    per_policy(OrgFolder::PolicyTargets, &id)
+                    per_id(OrgFolder::PolicyTargets, &id)
                 ),
             );
             continue;
@@ -230,4 +330,11 @@ fn assemble(files: Files) -> (Organization, Vec<Gap>) {
     }
     org.service_control_policies = Some(policies);
     (org, gaps)
+}
+
+/// Adds `account` to the organization's accounts unless an account with its id is there.
+fn add_account(accounts: &mut Vec<OrgAccount>, account: OrgAccount) {
+    if !accounts.iter().any(|a| a.id == account.id) {
+        accounts.push(account);
+    }
 }
