@@ -1,6 +1,6 @@
 //! `--format table`: what a person reads. A header that says what was scanned and whether the
-//! scan was complete, a summary by rule and severity, the findings grouped by account, and
-//! what could not be scanned.
+//! scan was complete, a summary by rule and severity, the findings grouped by account, the
+//! waived findings with each waiver's reason and expiry, and what could not be scanned.
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
@@ -41,6 +41,7 @@ pub fn render(report: &Report) -> String {
     since_baseline(report, &mut out);
     summary(report, &mut out);
     findings(report, &mut out);
+    waived(report, &mut out);
     resolved(report, &mut out);
     waivers(report, &mut out);
     not_scanned(report, &mut out);
@@ -112,6 +113,43 @@ fn findings(report: &Report, out: &mut String) {
     }
 }
 
+/// The waived findings, in their own section: a waived public AMI is still a public AMI, and
+/// the reader sees what was accepted, why, until when and by whom.
+fn waived(report: &Report, out: &mut String) {
+    let waived: Vec<&Finding> = report.findings.iter().filter(|f| f.is_waived()).collect();
+    if waived.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "Waived: {} finding{} (not counted for --fail-on)",
+        waived.len(),
+        plural(waived.len())
+    );
+    let mut table = new_table([
+        "severity", "rule", "account", "region", "resource", "message", "waiver",
+    ]);
+    for f in waived {
+        let waiver = f.waiver.as_ref().map_or(String::new(), |w| {
+            let owner = w
+                .owner
+                .as_ref()
+                .map_or(String::new(), |o| format!(", owner {o}"));
+            format!("until {}{owner}: {}", w.expires, w.reason)
+        });
+        table.add_row(vec![
+            Cell::new(f.severity),
+            Cell::new(&f.rule_id),
+            Cell::new(report.account_label(&f.account_id)),
+            Cell::new(&f.region),
+            Cell::new(&f.resource_id),
+            Cell::new(&f.message),
+            Cell::new(waiver),
+        ]);
+    }
+    let _ = writeln!(out, "{table}\n");
+}
+
 /// Night over night, what is new comes first: it is what the reader has to act on.
 fn since_baseline(report: &Report, out: &mut String) {
     let Some(baseline) = &report.baseline else {
@@ -173,12 +211,16 @@ fn waivers(report: &Report, out: &mut String) {
             .owner
             .as_ref()
             .map_or(String::new(), |o| format!(", owner {o}"));
-        let waiver = format!("{} on {}", w.rule, w.resource);
+        let grantee = w
+            .grantee
+            .as_ref()
+            .map_or(String::new(), |g| format!(" for grantee {g}"));
+        let waiver = format!("{} on {}{grantee}", w.rule, w.resource);
         if w.matched == 0 {
             let _ = writeln!(
                 out,
                 "UNMATCHED: the waiver {waiver} (expires {}{owner}) matched no finding; remove it \
-                 or correct its rule, resource or account.",
+                 or correct its rule, resource, account or grantee.",
                 w.expires
             );
         }

@@ -108,6 +108,41 @@ impl Default for RecycleBinConfig {
 pub struct SharingConfig {
     /// Accounts outside the organization that may receive shared snapshots and images.
     pub trusted_accounts: Vec<AccountId>,
+    /// Organizations outside this one that may receive shared AMIs, and each of their OUs: an
+    /// organization id (`o-a1b2c3d4e5`) or ARN. AWS shares with organizations and OUs only
+    /// for AMIs (`LaunchPermission`); an account of a trusted organization still needs
+    /// `trusted_accounts`, since the scan cannot see who belongs to another organization.
+    #[serde(deserialize_with = "checked::list::<_, checked::OrganizationRef>")]
+    pub trusted_organizations: Vec<String>,
+    /// Organizational units outside this organization that may receive shared AMIs: an OU id
+    /// (`ou-ab12-cd34ef56`) or ARN. A share with a child OU of a trusted OU is not trusted: the
+    /// scan cannot see another organization's tree.
+    #[serde(deserialize_with = "checked::list::<_, checked::OrganizationalUnitRef>")]
+    pub trusted_ous: Vec<String>,
+}
+
+impl SharingConfig {
+    /// Whether `[sharing]` trusts a grantee: an account of `trusted_accounts`, an organization of
+    /// `trusted_organizations` or one of its OUs, an OU of `trusted_ous`.
+    pub fn trusts(&self, grantee: crate::share::Grantee) -> bool {
+        use crate::share::Grantee;
+        let trusted_org = |org: &str| {
+            self.trusted_organizations
+                .iter()
+                .any(|t| checked::OrganizationRef::id(t) == org)
+        };
+        match grantee {
+            Grantee::Account(account) => self.trusted_accounts.iter().any(|t| t.0 == account),
+            Grantee::Organization(org) => trusted_org(org),
+            Grantee::OrganizationalUnit { organization, ou } => {
+                trusted_org(organization)
+                    || self
+                        .trusted_ous
+                        .iter()
+                        .any(|t| checked::OrganizationalUnitRef::id(t) == ou)
+            }
+        }
+    }
 }
 
 /// `[iam]`: who may hold the protected actions, and which actions those are.
@@ -182,6 +217,12 @@ pub struct Waiver {
     pub resource: String,
     /// Only findings in this account, when given.
     pub account: Option<AccountId>,
+    /// For the rules that report one finding per grantee (SG-SHARE-002, SG-SHARE-004), the
+    /// grantee accepted: an account id, an organization id or ARN, an OU id or ARN, as the
+    /// finding's `evidence.grantee` names it. Required for those rules, so that a waiver never
+    /// accepts a grantee nobody reviewed; refused for the others.
+    #[serde(default, deserialize_with = "checked::optional::<_, checked::WaiverGrantee>")]
+    pub grantee: Option<String>,
     /// Why the findings are accepted; required.
     pub reason: NonEmpty,
     /// The last day the waiver holds (UTC); the findings count again after it.
@@ -236,13 +277,7 @@ struct OrganizationId;
 
 impl checked::Check for OrganizationId {
     fn check(text: &str) -> Result<(), String> {
-        let valid = text.strip_prefix("o-").is_some_and(|rest| {
-            (10..=32).contains(&rest.len())
-                && rest
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        });
-        if valid {
+        if crate::share::is_organization_id(text) {
             Ok(())
         } else {
             Err(format!(
@@ -390,6 +425,33 @@ impl Config {
         for (i, w) in self.waivers.iter().enumerate() {
             if crate::registry::rule(&w.rule).is_none() {
                 return Err((format!("waivers[{i}].rule"), unknown_rule(&w.rule)));
+            }
+            let per_grantee = crate::share::is_per_grantee(&w.rule);
+            if per_grantee && w.grantee.is_none() {
+                return Err((
+                    format!("waivers[{i}]"),
+                    format!(
+                        "the waiver of {} on {} names no grantee; {} reports one finding per \
+                         account, organization or OU the resource is shared with, and a waiver \
+                         without a grantee would also accept every new one, unreviewed. Add \
+                         grantee = \"...\" with the account id, organization or OU (id or ARN) \
+                         the reason is about, one waiver per grantee, or trust a partner for \
+                         every share in [sharing] trusted_accounts, trusted_organizations or \
+                         trusted_ous",
+                        w.rule, w.resource, w.rule
+                    ),
+                ));
+            }
+            if !per_grantee && w.grantee.is_some() {
+                return Err((
+                    format!("waivers[{i}].grantee"),
+                    format!(
+                        "{} reports no grantee, so a waiver of it cannot name one; grantee \
+                         applies to {} only",
+                        w.rule,
+                        crate::share::PER_GRANTEE_RULES.join(" and ")
+                    ),
+                ));
             }
         }
         Ok(())

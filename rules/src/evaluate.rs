@@ -10,7 +10,7 @@ use crate::finding::{Finding, Severity, WaiverStatus};
 use crate::inventory::{Gap, Inventory};
 use crate::registry::{Check, Rule, RULES};
 use crate::scope::{AccountScope, Context, Emitter, RegionScope};
-use crate::{iam, prot, wildcard};
+use crate::{iam, prot, share, wildcard};
 
 /// What an evaluation found.
 #[derive(Debug, Default)]
@@ -39,6 +39,10 @@ pub struct WaiverUse {
     /// The waiver's account, when it names one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
+    /// The grantee the waiver accepts, for the per-grantee sharing rules (SG-SHARE-002,
+    /// SG-SHARE-004).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grantee: Option<String>,
     /// The waiver's reason.
     pub reason: String,
     /// The waiver's expiry date, `YYYY-MM-DD`.
@@ -190,8 +194,11 @@ pub fn sort_findings(findings: &mut [Finding]) {
     });
 }
 
-/// Marks waived findings. A waiver past its expiry date (measured at `collected_at`) still
-/// marks the finding, as expired, so reports can say that it stopped waiving.
+/// Marks waived findings: a waiver matches a finding of its rule on a resource its pattern
+/// matches, in its account when it names one, and of its grantee when it names one (the
+/// per-grantee sharing rules require one, so a new grantee is a new, unwaived finding). A
+/// waiver past its expiry date (measured at `collected_at`) still marks the finding, as
+/// expired, so reports can say that it stopped waiving.
 fn apply_waivers(findings: &mut [Finding], waivers: &[Waiver], inv: &Inventory) -> Vec<WaiverUse> {
     let mut uses: Vec<WaiverUse> = waivers
         .iter()
@@ -199,6 +206,7 @@ fn apply_waivers(findings: &mut [Finding], waivers: &[Waiver], inv: &Inventory) 
             rule: w.rule.clone(),
             resource: w.resource.clone(),
             account: w.account.as_ref().map(|a| a.0.clone()),
+            grantee: w.grantee.clone(),
             reason: w.reason.0.clone(),
             expires: w.expires.to_string(),
             owner: w.owner.clone(),
@@ -216,6 +224,10 @@ fn apply_waivers(findings: &mut [Finding], waivers: &[Waiver], inv: &Inventory) 
                 && w.account.as_ref().is_none_or(|a| a.0 == finding.account_id)
                 && (wildcard::matches(&w.resource, &finding.resource_arn)
                     || w.resource == finding.resource_id)
+                && w
+                    .grantee
+                    .as_deref()
+                    .is_none_or(|g| share::waiver_covers_grantee(g, finding))
         });
         if let Some(i) = hit {
             let w = &waivers[i];

@@ -69,27 +69,20 @@ impl<'a> Context<'a> {
         self.copies.get(source_id).map_or(&[], Vec::as_slice)
     }
 
-    /// Whether a grantee of a snapshot or image is this organization or a trusted account:
-    /// an org account id, a trusted account id, or this org's ARN or one of its OUs' ARNs.
+    /// Whether a grantee of a snapshot or image is this organization or trusted: an account of
+    /// the organization, this organization's ARN or one of its OUs' ARNs, or what `[sharing]`
+    /// trusts (an account of `trusted_accounts`, an organization of `trusted_organizations` or
+    /// one of its OUs, an OU of `trusted_ous`). A grantee that is none of these, or that is not
+    /// an account id, organization ARN or OU ARN, is outside.
     pub fn is_inside(&self, grantee: &Permission) -> bool {
-        if let Some(account) = &grantee.user_id {
-            return self.org_accounts.contains(account.as_str())
-                || self
-                    .config
-                    .sharing
-                    .trusted_accounts
-                    .iter()
-                    .any(|t| t.0 == *account);
-        }
-        // arn:aws:organizations::<mgmt>:organization/o-xxx and ...:ou/o-xxx/ou-yyy
-        let arn = grantee
-            .organization_arn
-            .as_deref()
-            .or(grantee.organizational_unit_arn.as_deref());
-        match (arn, self.org_id) {
-            (Some(arn), Some(org_id)) => arn.split('/').nth(1) == Some(org_id),
-            _ => false,
-        }
+        let Some(parsed) = crate::share::Grantee::parse(grantee.grantee()) else {
+            return false;
+        };
+        let own = match parsed {
+            crate::share::Grantee::Account(account) => self.org_accounts.contains(account),
+            _ => parsed.organization().is_some() && parsed.organization() == self.org_id,
+        };
+        own || self.config.sharing.trusts(parsed)
     }
 
     /// The region of an account, if it was scanned.

@@ -47,10 +47,34 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, String> {
         let place = place.map_or_else(String::new, |(line, column)| format!(":{line}:{column}"));
         format!("{}{place}: {message}", path.display())
     })?;
-    config
-        .validate()
-        .map_err(|(key, problem)| format!("{}: {key}: {problem}", path.display()))?;
+    config.validate().map_err(|(key, problem)| {
+        let place = waiver_line(text, &key).map_or_else(String::new, |line| format!(":{line}:1"));
+        format!("{}{place}: {key}: {problem}", path.display())
+    })?;
     Ok(config)
+}
+
+/// The 1-based line of the `[[waivers]]` header of the waiver a key such as `waivers[2]` or
+/// `waivers[2].rule` names, so a problem with a waiver says where it is written.
+fn waiver_line(text: &str, key: &str) -> Option<usize> {
+    let index: usize = key
+        .strip_prefix("waivers[")?
+        .split_once(']')?
+        .0
+        .parse()
+        .ok()?;
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| {
+            let line = line.trim_start();
+            line.starts_with("[[")
+                && line[2..].trim_start().starts_with("waivers")
+                && line[2..].trim_start()["waivers".len()..]
+                    .trim_start()
+                    .starts_with("]]")
+        })
+        .nth(index)
+        .map(|(number, _)| number + 1)
 }
 
 /// The first value a message quotes (`"ec2:DeleteSnaphot" is not ...`), as TOML writes it.
@@ -137,6 +161,7 @@ enabled = false
 [[waivers]]
 rule = "SG-SHARE-002"
 resource = "arn:aws:ec2:us-east-1::image/ami-0abc"
+grantee = "111122223333"
 reason = "vendor image shared with partner 111122223333"
 expires = 2027-03-01
 "#,
@@ -178,6 +203,100 @@ expires = 2027-03-01
 
         let e = error("[rules.SG-TAG-001]\nseverity = \"urgent\"\n");
         assert!(e.contains("urgent"), "{e}");
+    }
+
+    /// A waiver of a per-grantee sharing rule names the grantee it accepts; the config names
+    /// the file, the line of the waiver and the fix.
+    #[test]
+    fn a_sharing_waiver_without_a_grantee_is_refused_where_it_is_written() {
+        let tag_waiver = "[[waivers]]\nrule = \"SG-TAG-001\"\nresource = \"*\"\nreason = \"r\"\nexpires = 2027-01-01\n";
+        for rule in ["SG-SHARE-002", "sg-share-004"] {
+            let text = format!(
+                "{tag_waiver}\n[[waivers]]\nrule = \"{rule}\"\nresource = \"*\"\nreason = \"partner\"\nexpires = 2027-01-01\n"
+            );
+            let e = error(&text);
+            assert!(e.starts_with("snapguard.toml:7:1: waivers[1]: the waiver of "), "{e}");
+            assert!(e.contains("names no grantee") && e.contains("grantee = "), "{e}");
+            assert!(e.contains("trusted_organizations"), "{e}");
+        }
+        let e = error(&format!(
+            "{tag_waiver}grantee = \"444455556666\"\n"
+        ));
+        assert!(
+            e.starts_with("snapguard.toml:1:1: waivers[0].grantee: SG-TAG-001 reports no grantee"),
+            "{e}"
+        );
+        for grantee in [
+            "444455556666",
+            "o-zz9y8x7w6v",
+            "arn:aws:organizations::555555555555:organization/o-zz9y8x7w6v",
+            "ou-zz11-yy22xx33",
+            "arn:aws:organizations::555555555555:ou/o-zz9y8x7w6v/ou-zz11-yy22xx33",
+        ] {
+            let text = format!(
+                "[[waivers]]\nrule = \"SG-SHARE-002\"\nresource = \"*\"\ngrantee = \"{grantee}\"\nreason = \"partner\"\nexpires = 2027-01-01\n"
+            );
+            let config = parse(&text, Path::new("snapguard.toml")).unwrap();
+            assert_eq!(config.waivers[0].grantee.as_deref(), Some(grantee));
+        }
+        for (grantee, says) in [
+            ("4444", "no grantee of a share"),
+            ("O-ZZ9Y8X7W6V", "lowercase"),
+            ("o-zz9y8x7w6v ", "spaces"),
+            ("*", "wildcards are not accepted"),
+            ("arn:aws:organizations::555555555555:root/o-zz9y8x7w6v/r-ab12", "no grantee"),
+        ] {
+            let e = error(&format!(
+                "[[waivers]]\nrule = \"SG-SHARE-002\"\nresource = \"*\"\ngrantee = \"{grantee}\"\nreason = \"r\"\nexpires = 2027-01-01\n"
+            ));
+            assert!(e.starts_with("snapguard.toml:4:"), "{e}");
+            assert!(e.contains(says), "{grantee}: {e}");
+        }
+    }
+
+    #[test]
+    fn trusted_organizations_and_ous_are_ids_or_arns() {
+        let config = parse(
+            "[sharing]\ntrusted_organizations = [\"o-zz9y8x7w6v\", \
+             \"arn:aws:organizations::555555555555:organization/o-abcdefghij\"]\n\
+             trusted_ous = [\"ou-zz11-yy22xx33\", \
+             \"arn:aws:organizations::555555555555:ou/o-zz9y8x7w6v/ou-ab12-cd34ef56\"]\n",
+            Path::new("snapguard.toml"),
+        )
+        .unwrap();
+        assert_eq!(config.sharing.trusted_organizations.len(), 2);
+        assert_eq!(config.sharing.trusted_ous.len(), 2);
+        for (text, line_column, says) in [
+            (
+                "[sharing]\ntrusted_organizations = [\"o-short\"]\n",
+                ":2:26:",
+                "sharing.trusted_organizations: \"o-short\" is not an organization",
+            ),
+            (
+                "[sharing]\ntrusted_organizations = [\"ou-zz11-yy22xx33\"]\n",
+                ":2:26:",
+                "is not an organization",
+            ),
+            (
+                "[sharing]\ntrusted_organizations = [\"o-*\"]\n",
+                ":2:26:",
+                "wildcards are not accepted",
+            ),
+            (
+                "[sharing]\ntrusted_ous = [\"o-zz9y8x7w6v\"]\n",
+                ":2:16:",
+                "sharing.trusted_ous: \"o-zz9y8x7w6v\" is not an organizational unit",
+            ),
+            (
+                "[sharing]\ntrusted_ous = [\"ou-ZZ11-yy22xx33\"]\n",
+                ":2:16:",
+                "lowercase",
+            ),
+        ] {
+            let e = error(text);
+            assert!(e.starts_with(&format!("snapguard.toml{line_column}")), "{e}");
+            assert!(e.contains(says), "{e}");
+        }
     }
 
     #[test]

@@ -15,6 +15,8 @@ use serde::{de, Deserialize, Deserializer};
 
 use ::iam::{actions, regions, wildcard};
 
+use crate::share::{is_organization_id, is_ou_id, Grantee};
+
 /// What a value of one key must be.
 pub trait Check {
     /// Ok, or what is wrong with the value, as a sentence that names the key.
@@ -276,6 +278,93 @@ impl Check for KmsKey {
                  alias ARN"
             ))
         }
+    }
+}
+
+/// `sharing.trusted_organizations`: an organization id (`o-a1b2c3d4e5`) or an organization ARN
+/// (`arn:aws:organizations::111122223333:organization/o-a1b2c3d4e5`).
+pub struct OrganizationRef;
+
+impl OrganizationRef {
+    /// The organization id of a checked value.
+    pub fn id(text: &str) -> &str {
+        match Grantee::parse(text) {
+            Some(Grantee::Organization(org)) => org,
+            _ => text,
+        }
+    }
+}
+
+impl Check for OrganizationRef {
+    fn check(text: &str) -> Result<(), String> {
+        if is_organization_id(text) || matches!(Grantee::parse(text), Some(Grantee::Organization(_))) {
+            return Ok(());
+        }
+        Err(format!(
+            "sharing.trusted_organizations: {text:?} is not an organization; expected an \
+             organization id such as \"o-a1b2c3d4e5\" (o- and 10 to 32 lowercase letters or \
+             digits) or its ARN, \"arn:aws:organizations::111122223333:organization/o-a1b2c3d4e5\"{}",
+            hint(text)
+        ))
+    }
+}
+
+/// `sharing.trusted_ous`: an organizational unit id (`ou-ab12-cd34ef56`) or an OU ARN
+/// (`arn:aws:organizations::111122223333:ou/o-a1b2c3d4e5/ou-ab12-cd34ef56`).
+pub struct OrganizationalUnitRef;
+
+impl OrganizationalUnitRef {
+    /// The OU id of a checked value.
+    pub fn id(text: &str) -> &str {
+        match Grantee::parse(text) {
+            Some(Grantee::OrganizationalUnit { ou, .. }) => ou,
+            _ => text,
+        }
+    }
+}
+
+impl Check for OrganizationalUnitRef {
+    fn check(text: &str) -> Result<(), String> {
+        if is_ou_id(text) || matches!(Grantee::parse(text), Some(Grantee::OrganizationalUnit { .. })) {
+            return Ok(());
+        }
+        Err(format!(
+            "sharing.trusted_ous: {text:?} is not an organizational unit; expected an OU id such \
+             as \"ou-ab12-cd34ef56\" (ou-, 4 to 32 lowercase letters or digits, -, 8 to 32 more) \
+             or its ARN, \"arn:aws:organizations::111122223333:ou/o-a1b2c3d4e5/ou-ab12-cd34ef56\"{}",
+            hint(text)
+        ))
+    }
+}
+
+/// A waiver's `grantee`: what a per-grantee finding's `evidence.grantee` can be (an account id,
+/// an organization ARN, an OU ARN), or the id of an organization or OU.
+pub struct WaiverGrantee;
+
+impl Check for WaiverGrantee {
+    fn check(text: &str) -> Result<(), String> {
+        if Grantee::parse(text).is_some() || is_organization_id(text) || is_ou_id(text) {
+            return Ok(());
+        }
+        Err(format!(
+            "the waiver's grantee {text:?} is no grantee of a share; expected a 12-digit account \
+             id, an organization id (\"o-a1b2c3d4e5\") or ARN, or an OU id \
+             (\"ou-ab12-cd34ef56\") or ARN, as the finding's evidence.grantee names it{}",
+            hint(text)
+        ))
+    }
+}
+
+/// What most likely went wrong with an organization, OU or account reference.
+fn hint(text: &str) -> &'static str {
+    if text != text.trim() {
+        "; it has spaces around it"
+    } else if text.chars().any(|c| c.is_ascii_uppercase()) {
+        "; AWS writes these ids in lowercase"
+    } else if text.contains('*') || text.contains('?') {
+        "; wildcards are not accepted here: name each organization, OU or account"
+    } else {
+        ""
     }
 }
 

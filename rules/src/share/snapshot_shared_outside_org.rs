@@ -1,7 +1,14 @@
 //! ## What it checks
 //! Every account in the `createVolumePermission` of a snapshot the account owns is inside the
 //! organization (listed by `organizations list-accounts`) or in `sharing.trusted_accounts`.
-//! One finding per outside account.
+//! One finding per outside account, with its own fingerprint and `evidence.grantee`. (EBS
+//! shares snapshots with accounts only, so `trusted_organizations` and `trusted_ous` do not
+//! apply here.)
+//!
+//! ## Waivers
+//! A waiver of this rule names the account it accepts (`grantee = "444455556666"`); one
+//! without a grantee is a config error, since it would also accept every account the snapshot
+//! is shared with later. A new grantee of a waived snapshot is a new, unwaived finding.
 //!
 //! ## Why it matters
 //! A snapshot shared with an account can be copied there, and the copy is out of your reach
