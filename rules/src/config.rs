@@ -221,7 +221,10 @@ pub struct Waiver {
     /// grantee accepted: an account id, an organization id or ARN, an OU id or ARN, as the
     /// finding's `evidence.grantee` names it. Required for those rules, so that a waiver never
     /// accepts a grantee nobody reviewed; refused for the others.
-    #[serde(default, deserialize_with = "checked::optional::<_, checked::WaiverGrantee>")]
+    #[serde(
+        default,
+        deserialize_with = "checked::optional::<_, checked::WaiverGrantee>"
+    )]
     pub grantee: Option<String>,
     /// Why the findings are accepted; required.
     pub reason: NonEmpty,

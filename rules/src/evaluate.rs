@@ -224,8 +224,7 @@ fn apply_waivers(findings: &mut [Finding], waivers: &[Waiver], inv: &Inventory) 
                 && w.account.as_ref().is_none_or(|a| a.0 == finding.account_id)
                 && (wildcard::matches(&w.resource, &finding.resource_arn)
                     || w.resource == finding.resource_id)
-                && w
-                    .grantee
+                && w.grantee
                     .as_deref()
                     .is_none_or(|g| share::waiver_covers_grantee(g, finding))
         });

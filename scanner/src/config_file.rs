@@ -215,13 +215,17 @@ expires = 2027-03-01
                 "{tag_waiver}\n[[waivers]]\nrule = \"{rule}\"\nresource = \"*\"\nreason = \"partner\"\nexpires = 2027-01-01\n"
             );
             let e = error(&text);
-            assert!(e.starts_with("snapguard.toml:7:1: waivers[1]: the waiver of "), "{e}");
-            assert!(e.contains("names no grantee") && e.contains("grantee = "), "{e}");
+            assert!(
+                e.starts_with("snapguard.toml:7:1: waivers[1]: the waiver of "),
+                "{e}"
+            );
+            assert!(
+                e.contains("names no grantee") && e.contains("grantee = "),
+                "{e}"
+            );
             assert!(e.contains("trusted_organizations"), "{e}");
         }
-        let e = error(&format!(
-            "{tag_waiver}grantee = \"444455556666\"\n"
-        ));
+        let e = error(&format!("{tag_waiver}grantee = \"444455556666\"\n"));
         assert!(
             e.starts_with("snapguard.toml:1:1: waivers[0].grantee: SG-TAG-001 reports no grantee"),
             "{e}"
@@ -244,7 +248,10 @@ expires = 2027-03-01
             ("O-ZZ9Y8X7W6V", "lowercase"),
             ("o-zz9y8x7w6v ", "spaces"),
             ("*", "wildcards are not accepted"),
-            ("arn:aws:organizations::555555555555:root/o-zz9y8x7w6v/r-ab12", "no grantee"),
+            (
+                "arn:aws:organizations::555555555555:root/o-zz9y8x7w6v/r-ab12",
+                "no grantee",
+            ),
         ] {
             let e = error(&format!(
                 "[[waivers]]\nrule = \"SG-SHARE-002\"\nresource = \"*\"\ngrantee = \"{grantee}\"\nreason = \"r\"\nexpires = 2027-01-01\n"
@@ -294,7 +301,10 @@ expires = 2027-03-01
             ),
         ] {
             let e = error(text);
-            assert!(e.starts_with(&format!("snapguard.toml{line_column}")), "{e}");
+            assert!(
+                e.starts_with(&format!("snapguard.toml{line_column}")),
+                "{e}"
+            );
             assert!(e.contains(says), "{e}");
         }
     }

@@ -297,7 +297,9 @@ impl OrganizationRef {
 
 impl Check for OrganizationRef {
     fn check(text: &str) -> Result<(), String> {
-        if is_organization_id(text) || matches!(Grantee::parse(text), Some(Grantee::Organization(_))) {
+        if is_organization_id(text)
+            || matches!(Grantee::parse(text), Some(Grantee::Organization(_)))
+        {
             return Ok(());
         }
         Err(format!(
@@ -325,7 +327,12 @@ impl OrganizationalUnitRef {
 
 impl Check for OrganizationalUnitRef {
     fn check(text: &str) -> Result<(), String> {
-        if is_ou_id(text) || matches!(Grantee::parse(text), Some(Grantee::OrganizationalUnit { .. })) {
+        if is_ou_id(text)
+            || matches!(
+                Grantee::parse(text),
+                Some(Grantee::OrganizationalUnit { .. })
+            )
+        {
             return Ok(());
         }
         Err(format!(

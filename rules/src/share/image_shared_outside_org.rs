@@ -1,8 +1,14 @@
 //! ## What it checks
 //! Every grantee in the `launchPermission` of an AMI the account owns is inside the
-//! organization: an account listed by `organizations list-accounts`, an account in
-//! `sharing.trusted_accounts`, or this organization's ARN or one of its OUs' ARNs. One finding
-//! per outside grantee.
+//! organization or trusted: an account listed by `organizations list-accounts`, this
+//! organization's ARN or one of its OUs' ARNs, an account in `sharing.trusted_accounts`, an
+//! organization in `sharing.trusted_organizations` (with its OUs), or an OU in
+//! `sharing.trusted_ous`. One finding per outside grantee, with its own fingerprint and
+//! `evidence.grantee`.
+//!
+//! A waiver of this rule names the grantee it accepts (`grantee = "o-..."`, an account id or
+//! an OU); one without a grantee is a config error, since it would also accept every grantee
+//! the AMI is shared with later. A new grantee of a waived AMI is a new, unwaived finding.
 //!
 //! ## Why it matters
 //! An AMI shared with another account can be launched and copied there, and everything on its
@@ -15,8 +21,9 @@
 //!
 //! ## Remediation
 //! `aws ec2 modify-image-attribute --image-id ami-... --launch-permission
-//! 'Remove=[{UserId=444455556666}]'`, or add the account to `sharing.trusted_accounts` (or a
-//! waiver with a reason) if the share is intended.
+//! 'Remove=[{UserId=444455556666}]'`, or add the account to `sharing.trusted_accounts`
+//! (`trusted_organizations`, `trusted_ous`), or a waiver naming the grantee with a reason, if
+//! the share is intended.
 
 use crate::finding::Severity;
 use crate::registry::{Check, Family, Rule};
@@ -29,7 +36,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::High,
     remediable: true,
     summary:
-        "an AMI is shared with an account or org/OU outside the org and sharing.trusted_accounts",
+        "an AMI is shared with an account, org or OU outside the org and the trusted ones",
     source: include_str!("image_shared_outside_org.rs"),
     check: Check::Region(check),
 };
