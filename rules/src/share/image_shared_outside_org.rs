@@ -35,8 +35,7 @@ pub static RULE: Rule = Rule {
     family: Family::Share,
     severity: Severity::High,
     remediable: true,
-    summary:
-        "an AMI is shared with an account, org or OU outside the org and the trusted ones",
+    summary: "an AMI is shared with an account, org or OU outside the org and the trusted ones",
     source: include_str!("image_shared_outside_org.rs"),
     check: Check::Region(check),
 };
