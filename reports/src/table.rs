@@ -137,15 +137,9 @@ fn waived(report: &Report, out: &mut String) {
                 .map_or(String::new(), |o| format!(", owner {o}"));
             format!("until {}{owner}: {}", w.expires, w.reason)
         });
-        table.add_row(vec![
-            Cell::new(f.severity),
-            Cell::new(&f.rule_id),
-            Cell::new(report.account_label(&f.account_id)),
-            Cell::new(&f.region),
-            Cell::new(&f.resource_id),
-            Cell::new(&f.message),
-            Cell::new(waiver),
-        ]);
+        let mut row = finding_cells(report, f);
+        row.push(Cell::new(waiver));
+        table.add_row(row);
     }
     let _ = writeln!(out, "{table}\n");
 }
@@ -256,16 +250,21 @@ fn findings_table(report: &Report, findings: &[&Finding]) -> Table {
         "severity", "rule", "account", "region", "resource", "message",
     ]);
     for f in findings {
-        table.add_row(vec![
-            Cell::new(f.severity),
-            Cell::new(&f.rule_id),
-            Cell::new(report.account_label(&f.account_id)),
-            Cell::new(&f.region),
-            Cell::new(&f.resource_id),
-            Cell::new(&f.message),
-        ]);
+        table.add_row(finding_cells(report, f));
     }
     table
+}
+
+/// A finding's cells: severity, rule, account, region, resource, message.
+fn finding_cells(report: &Report, f: &Finding) -> Vec<Cell> {
+    vec![
+        Cell::new(f.severity),
+        Cell::new(&f.rule_id),
+        Cell::new(report.account_label(&f.account_id)),
+        Cell::new(&f.region),
+        Cell::new(&f.resource_id),
+        Cell::new(&f.message),
+    ]
 }
 
 fn not_scanned(report: &Report, out: &mut String) {
