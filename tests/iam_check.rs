@@ -560,6 +560,16 @@ fn bad_inputs_name_the_file_and_place() {
             "bad/missing.json: ",
             "cannot read the file",
         ),
+        (
+            "bad/cloudformation-type-damaged.yaml",
+            "bad/cloudformation-type-damaged.yaml:10: ",
+            "CleanupPolicy: Type: expected a resource type name such as AWS::IAM::Role, found an object",
+        ),
+        (
+            "bad/cloudformation-scp-type-misspelt.yaml",
+            "bad/cloudformation-scp-type-misspelt.yaml:9: ",
+            "ProtectBackups: Properties.Type: expected one of SERVICE_CONTROL_POLICY, ",
+        ),
         // An absent list was not collected: it is not "no roles".
         (
             "bad/authorization-details-without-roles.json",
