@@ -124,12 +124,27 @@ fn read_resource(
                 policy,
             }));
         }
-        "aws_iam_role" if resource.is_unknown("inline_policy") => {
+        // `planned_values` leaves out what is computed during apply, without a marker.
+        "aws_iam_role"
+            if resource.is_unknown("inline_policy")
+                || (resource.unknown.is_none()
+                    && resource.values.get("inline_policy").is_none()) =>
+        {
             let address = format!("{} inline_policy", resource.address);
             let policy = SourcedPolicy::unknown(resource.line, address.clone());
             subjects.push(InputSubject::Identity(FoundPolicy { address, policy }));
         }
         "aws_iam_role" => {
+            // `resource_changes` writes every attribute it knows and marks the rest unknown.
+            if resource.values.get("inline_policy").is_none() {
+                return Err(InputError::at(
+                    resource.line,
+                    format!(
+                        "{}: inline_policy is missing and not marked unknown; expected a list",
+                        resource.address
+                    ),
+                ));
+            }
             let inline = resource
                 .values
                 .list_or_none("inline_policy", resource.address)?;

@@ -1170,6 +1170,11 @@ mod tests {
                 "describe-snapshots.json",
                 r#"{"Snapshots": [{"SnapshotId": "snap-1", "State": "archived-maybe", "Encrypted": true, "StartTime": "2024-01-01T00:00:00Z"}]}"#,
             ),
+            // A permission naming nobody, and a group other than `all`: not "not shared".
+            (
+                "describe-snapshot-attribute.json",
+                r#"{"SnapshotId": "snap-1", "CreateVolumePermissions": [{}, {"Group": "everyone"}]}"#,
+            ),
         ]);
         let inventory = load(dir.path()).unwrap();
         let gaps: Vec<String> = inventory
@@ -1184,6 +1189,14 @@ mod tests {
             ),
             ("rbin:ListRules", "\"WEEKS\""),
             ("ec2:DescribeSnapshots", "\"archived-maybe\""),
+            (
+                "ec2:DescribeSnapshotAttribute",
+                "CreateVolumePermissions[0] is \"an entry naming no grantee\"",
+            ),
+            (
+                "ec2:DescribeSnapshotAttribute",
+                "CreateVolumePermissions[1] Group is \"everyone\"",
+            ),
         ] {
             assert!(
                 gaps.iter()

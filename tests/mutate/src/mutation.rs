@@ -145,6 +145,11 @@ pub struct Applied {
     pub loose: bool,
 }
 
+/// Optional CloudFormation properties whose absence means "grants nothing": a template without
+/// them is another valid change (a role's inline policies removed). Misspelt, CloudFormation
+/// refuses them at deployment and snapguard reads them as absent (docs/robustness.md).
+const OPTIONAL_GRANTS: &[&str] = &["Policies", "ManagedPolicyArns"];
+
 /// TOML tables whose keys are the user's data (tag keys), not snapguard's settings: a renamed
 /// key there is another valid config.
 const FREE_FORM_TABLES: &[&str] = &["[tags.allowed]"];
@@ -345,7 +350,12 @@ pub fn apply(
     let result = match kind {
         FileKind::Json => parse_all(&text)
             .and_then(|values| json_level(values, operator, rng))
-            .map(|(t, d)| (t, d, false)),
+            .map(|(t, d)| {
+                let optional_grant = OPTIONAL_GRANTS
+                    .iter()
+                    .any(|k| d.contains(&format!(".{k} ")));
+                (t, d, optional_grant)
+            }),
         FileKind::Yaml | FileKind::Toml => text_level(&text, kind, operator, rng),
     };
     match result {
