@@ -560,6 +560,28 @@ fn bad_inputs_name_the_file_and_place() {
             "bad/missing.json: ",
             "cannot read the file",
         ),
+        (
+            "bad/cloudformation-type-damaged.yaml",
+            "bad/cloudformation-type-damaged.yaml:10: ",
+            "CleanupPolicy: Type: expected a resource type name such as AWS::IAM::Role, found an object",
+        ),
+        (
+            "bad/cloudformation-scp-type-misspelt.yaml",
+            "bad/cloudformation-scp-type-misspelt.yaml:9: ",
+            "ProtectBackups: Properties.Type: expected one of SERVICE_CONTROL_POLICY, ",
+        ),
+        // `terraform show -json` writes every attribute it knows and marks the rest unknown.
+        (
+            "bad/terraform-role-without-inline-policy.json",
+            "bad/terraform-role-without-inline-policy.json:126: ",
+            "aws_iam_role.builder: inline_policy is missing and not marked unknown; expected a list",
+        ),
+        // A user without `GroupList` would lose what their groups grant.
+        (
+            "bad/authorization-details-user-without-group-list.json",
+            "bad/authorization-details-user-without-group-list.json:3: ",
+            "UserDetailList[0]: missing field `GroupList`",
+        ),
         // An absent list was not collected: it is not "no roles".
         (
             "bad/authorization-details-without-roles.json",

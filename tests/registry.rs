@@ -134,7 +134,7 @@ fn remediable_is_what_the_planner_does() {
     let mut wrong = Vec::new();
     for rule in RULES {
         for case in fail_cases(rule) {
-            let mut config = snapguard::config_file::load(Some(&case.join("snapguard.toml")))
+            let mut config = rules::config::file::load(Some(&case.join("snapguard.toml")))
                 .unwrap_or_else(|e| panic!("{e}"));
             for key in config.tags.required.clone() {
                 config

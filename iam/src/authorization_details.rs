@@ -36,6 +36,10 @@ pub struct Tag {
 /// unless it was asked for a subset with `--filter`, so an absent list means that part was not
 /// collected, and reading it as empty would make the account look safer than it is (no roles,
 /// no groups granting anything). Serde reports the absent key as ``missing field `RoleDetailList` ``.
+/// For the same reason each entry's own lists are required (`GroupList`, `UserPolicyList`,
+/// `GroupPolicyList`, `RolePolicyList`, `AttachedManagedPolicies`): the API returns them empty,
+/// and a user without `GroupList` would lose what their groups grant. `Tags` and
+/// `PermissionsBoundary` may be absent, as the API leaves them out when there are none.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct AuthorizationDetails {
@@ -94,13 +98,10 @@ pub struct UserDetail {
     #[serde(default)]
     pub path: Option<Str>,
     /// `GroupList`: the names of the groups the user is in.
-    #[serde(default)]
     pub group_list: Vec<Str>,
     /// `UserPolicyList`: the user's inline policies.
-    #[serde(default)]
     pub user_policy_list: Vec<InlinePolicy>,
     /// `AttachedManagedPolicies`: managed policies attached to the user itself.
-    #[serde(default)]
     pub attached_managed_policies: Vec<AttachedPolicy>,
     /// `PermissionsBoundary`: the managed policy that bounds the user's permissions.
     #[serde(default)]
@@ -120,10 +121,8 @@ pub struct GroupDetail {
     #[serde(default)]
     pub arn: Option<Str>,
     /// `GroupPolicyList`: the group's inline policies.
-    #[serde(default)]
     pub group_policy_list: Vec<InlinePolicy>,
     /// `AttachedManagedPolicies`: managed policies attached to the group.
-    #[serde(default)]
     pub attached_managed_policies: Vec<AttachedPolicy>,
 }
 
@@ -142,10 +141,8 @@ pub struct RoleDetail {
     #[serde(default)]
     pub path: Option<Str>,
     /// `RolePolicyList`: the role's inline policies.
-    #[serde(default)]
     pub role_policy_list: Vec<InlinePolicy>,
     /// `AttachedManagedPolicies`.
-    #[serde(default)]
     pub attached_managed_policies: Vec<AttachedPolicy>,
     /// `PermissionsBoundary`: the managed policy that bounds the role's permissions.
     #[serde(default)]

@@ -11,6 +11,7 @@ use crate::finding::Severity;
 use crate::time::{Duration, Timestamp};
 
 mod checked;
+pub mod file;
 use checked::{ExemptPrincipal, KmsKey, Region, TagKey, TagValue};
 
 /// The whole `snapguard.toml`, defaults filled in; [`validate`](Self::validate) checks what

@@ -327,6 +327,15 @@ pub mod known {
     pub const LOCK_STATES: &[&str] = &["locked", "pending_unlock", "unlocked"];
     /// Recycle Bin `GetRule` `Status`.
     pub const RULE_STATUSES: &[&str] = &["pending", "available"];
+    /// `CreateVolumePermission` / `LaunchPermission` `Group` (EC2 API Reference).
+    pub const PERMISSION_GROUPS: &[&str] = &["all"];
+    /// The keys of which a `CreateVolumePermission` or `LaunchPermission` has one.
+    pub const PERMISSION_KEYS: &[&str] = &[
+        "Group",
+        "UserId",
+        "OrganizationArn",
+        "OrganizationalUnitArn",
+    ];
 }
 
 /// One value outside its documented set (see [`known`]).
@@ -378,6 +387,7 @@ impl Region {
                 });
             }
         };
+        let mut shared: Vec<(&'static str, String, &[Permission])> = Vec::new();
         for s in self.snapshots.iter().flatten() {
             check(
                 "ec2:DescribeSnapshots",
@@ -385,6 +395,10 @@ impl Region {
                 s.state.as_deref(),
                 known::SNAPSHOT_STATES,
             );
+            if let Some(list) = &s.create_volume_permissions {
+                let place = format!("snapshot {} CreateVolumePermissions", s.snapshot_id);
+                shared.push(("ec2:DescribeSnapshotAttribute", place, list));
+            }
         }
         for i in self.images.iter().flatten() {
             check(
@@ -393,6 +407,30 @@ impl Region {
                 i.state.as_deref(),
                 known::IMAGE_STATES,
             );
+            if let Some(list) = &i.launch_permissions {
+                let place = format!("image {} LaunchPermissions", i.image_id);
+                shared.push(("ec2:DescribeImageAttribute", place, list));
+            }
+        }
+        // A permission names its grantee with one of four keys, and `Group` only ever says
+        // `all`: one that names nobody, or another group, is not "not shared".
+        for (operation, place, list) in shared {
+            for (index, p) in list.iter().enumerate() {
+                if p.grantee().is_empty() {
+                    check(
+                        operation,
+                        &|| format!("{place}[{index}]"),
+                        Some("an entry naming no grantee"),
+                        known::PERMISSION_KEYS,
+                    );
+                }
+                check(
+                    operation,
+                    &|| format!("{place}[{index}] Group"),
+                    p.group.as_deref(),
+                    known::PERMISSION_GROUPS,
+                );
+            }
         }
         check(
             "ec2:GetSnapshotBlockPublicAccessState",

@@ -14,8 +14,8 @@ use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use rules::config::file as config_file;
 use rules::recorded;
-use snapguard::config_file;
 
 const CONFIG: &str = r#"
 [tags]

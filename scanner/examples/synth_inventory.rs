@@ -242,7 +242,7 @@ fn write_region(out: &Path, a: usize, region: &str, counts: (usize, usize, usize
     )
     .unwrap();
     fs::write(dir.join(RegionFile::ImageRules.file_name()), rule("imag")).unwrap();
-    let details = "{\"Identifier\": \"snap0000000\", \"ResourceType\": \"EBS_SNAPSHOT\", \"Status\": \"available\", \"LockState\": \"locked\"}\n{\"Identifier\": \"imag0000000\", \"ResourceType\": \"EC2_IMAGE\", \"Status\": \"available\", \"LockState\": \"locked\"}\n";
+    let details = "{\"Identifier\": \"snap0000000\", \"ResourceType\": \"EBS_SNAPSHOT\", \"Status\": \"available\", \"ResourceTags\": [], \"LockState\": \"locked\"}\n{\"Identifier\": \"imag0000000\", \"ResourceType\": \"EC2_IMAGE\", \"Status\": \"available\", \"ResourceTags\": [], \"LockState\": \"locked\"}\n";
     fs::write(dir.join(RegionFile::RuleDetails.file_name()), details).unwrap();
     let bpa = if rng.chance(90) {
         "block-all-sharing"

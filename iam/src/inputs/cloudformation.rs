@@ -5,7 +5,7 @@
 
 use super::policy_source::{intrinsic, read_policy, Intrinsics, SourcedPolicy};
 use super::source::Node;
-use super::{FoundPolicy, InputError, InputSubject};
+use super::{is_service_control_policy, FoundPolicy, InputError, InputSubject};
 
 /// A template has `Resources` and either the format version or a resource of an `AWS::` type.
 pub fn detect(root: &Node) -> bool {
@@ -28,9 +28,7 @@ pub fn read(root: &Node) -> Result<Vec<InputSubject>, InputError> {
         .and_then(Node::as_map)
         .unwrap_or_default();
     for (logical_id, resource) in resources {
-        let Some(kind) = resource.get("Type").and_then(Node::as_str) else {
-            continue;
-        };
+        let kind = resource_type(logical_id, resource)?;
         let properties = resource.get("Properties");
         let property = |name: &str| properties.and_then(|p| p.get(name));
         match kind {
@@ -80,8 +78,9 @@ pub fn read(root: &Node) -> Result<Vec<InputSubject>, InputError> {
                 let policy_type = property("Type");
                 let type_function =
                     policy_type.and_then(|t| intrinsic(t, Intrinsics::CloudFormation));
-                let is_scp = policy_type.and_then(Node::as_str) == Some("SERVICE_CONTROL_POLICY");
-                if !is_scp && type_function.is_none() {
+                if type_function.is_none()
+                    && !organizations_policy_type(logical_id, resource, policy_type)?
+                {
                     continue;
                 }
                 let mut policy = document(property("Content"), resource, logical_id)?;
@@ -99,6 +98,60 @@ pub fn read(root: &Node) -> Result<Vec<InputSubject>, InputError> {
         }
     }
     Ok(subjects)
+}
+
+/// A resource's `Type`: required, and a resource type name (`AWS::IAM::Role`,
+/// `Custom::Name`, a module's `Org::Service::Resource::MODULE`), so that a damaged one is not
+/// read as a resource snapguard need not look at. Source: the CloudFormation User Guide,
+/// "Resources section" and "Resource type identifiers".
+fn resource_type<'a>(logical_id: &str, resource: &'a Node) -> Result<&'a str, InputError> {
+    let Some(node) = resource.get("Type") else {
+        return Err(InputError::at(
+            resource.line,
+            format!(
+                "{logical_id}: the resource has no Type; every CloudFormation resource has one"
+            ),
+        ));
+    };
+    let name = node.as_str().filter(|name| {
+        let parts: Vec<&str> = name.split("::").collect();
+        let named = parts
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+        named && (parts.len() == 2 && parts[0] == "Custom" || (3..=4).contains(&parts.len()))
+    });
+    name.ok_or_else(|| {
+        InputError::at(
+            node.line,
+            format!(
+                "{logical_id}: Type: expected a resource type name such as AWS::IAM::Role, found {}",
+                node.describe()
+            ),
+        )
+    })
+}
+
+/// An `AWS::Organizations::Policy`'s `Type` property (not an intrinsic function), which must
+/// be there.
+fn organizations_policy_type(
+    logical_id: &str,
+    resource: &Node,
+    policy_type: Option<&Node>,
+) -> Result<bool, InputError> {
+    let place = format!("{logical_id}: Properties.Type");
+    match policy_type {
+        None => Err(InputError::at(
+            resource.line,
+            format!("{place}: missing; expected a policy type"),
+        )),
+        Some(node) => match node.as_str() {
+            Some(kind) => is_service_control_policy(kind, node.line, &place),
+            None => Err(InputError::at(
+                node.line,
+                format!("{place}: expected a policy type, found {}", node.describe()),
+            )),
+        },
+    }
 }
 
 fn document(node: Option<&Node>, owner: &Node, address: &str) -> Result<SourcedPolicy, InputError> {

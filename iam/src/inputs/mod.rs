@@ -134,22 +134,129 @@ impl InputError {
     }
 }
 
+/// Typed reads of a value's fields, for the readers of plans, templates and authorization
+/// details: an absent field (or `null`) is absent, but a field of the wrong type is an input
+/// error naming the place, never read as "nothing here" (which would hide what it grants).
+trait Fields {
+    /// The list at `key`: empty when absent or `null`.
+    fn list_or_none(&self, key: &str, place: &str) -> Result<&[Node], InputError>;
+    /// The string at `key`, `None` when absent or `null`.
+    fn optional_str(&self, key: &str, place: &str) -> Result<Option<&str>, InputError>;
+    /// The string at `key`, which must be there.
+    fn required_str(&self, key: &str, place: &str) -> Result<&str, InputError>;
+    /// The value at `key`, which must be there (it may be `null`).
+    fn required(&self, key: &str, place: &str) -> Result<&Node, InputError>;
+}
+
+/// `null` reads as absent: plans write `null` for unset attributes.
+fn present<'n>(node: &'n Node, key: &str) -> Option<&'n Node> {
+    node.get(key).filter(|v| v.value != source::NodeValue::Null)
+}
+
+fn wrong_type(found: &Node, place: &str, key: &str, expected: &str) -> InputError {
+    InputError::at(
+        found.line,
+        format!(
+            "{place}: {key}: expected {expected}, found {}",
+            found.describe()
+        ),
+    )
+}
+
+impl Fields for Node {
+    fn list_or_none(&self, key: &str, place: &str) -> Result<&[Node], InputError> {
+        match present(self, key) {
+            None => Ok(&[]),
+            Some(v) => v
+                .as_list()
+                .ok_or_else(|| wrong_type(v, place, key, "a list")),
+        }
+    }
+
+    fn optional_str(&self, key: &str, place: &str) -> Result<Option<&str>, InputError> {
+        present(self, key)
+            .map(|v| {
+                v.as_str()
+                    .ok_or_else(|| wrong_type(v, place, key, "a string"))
+            })
+            .transpose()
+    }
+
+    fn required_str(&self, key: &str, place: &str) -> Result<&str, InputError> {
+        self.optional_str(key, place)?.ok_or_else(|| {
+            InputError::at(
+                self.line,
+                format!("{place}: {key} is missing; expected a string"),
+            )
+        })
+    }
+
+    fn required(&self, key: &str, place: &str) -> Result<&Node, InputError> {
+        self.get(key)
+            .ok_or_else(|| InputError::at(self.line, format!("{place}: {key} is missing")))
+    }
+}
+
+/// The policy types of AWS Organizations (the `Type` of CreatePolicy, CloudFormation's
+/// `AWS::Organizations::Policy` and Terraform's `aws_organizations_policy`); only service
+/// control policies guard backups here, and a value outside the list is an input error, so
+/// that a misspelt `SERVICE_CONTROL_POLICY` is not skipped as another kind of policy.
+const ORGANIZATIONS_POLICY_TYPES: &[&str] = &[
+    "SERVICE_CONTROL_POLICY",
+    "RESOURCE_CONTROL_POLICY",
+    "DECLARATIVE_POLICY_EC2",
+    "BACKUP_POLICY",
+    "TAG_POLICY",
+    "CHATBOT_POLICY",
+    "AISERVICES_OPT_OUT_POLICY",
+    "SECURITYHUB_POLICY",
+];
+
+/// Whether an Organizations policy `type` (from `place`) is a service control policy; an
+/// unknown type is an error.
+fn is_service_control_policy(kind: &str, line: usize, place: &str) -> Result<bool, InputError> {
+    if !ORGANIZATIONS_POLICY_TYPES.contains(&kind) {
+        return Err(InputError::at(
+            line,
+            format!(
+                "{place}: expected one of {}, found {kind:?}",
+                ORGANIZATIONS_POLICY_TYPES.join(", ")
+            ),
+        ));
+    }
+    Ok(kind == "SERVICE_CONTROL_POLICY")
+}
+
 /// Reads and recognises one input file.
+///
+/// # Errors
+/// The file cannot be read or is not UTF-8, or as for [`parse`].
 pub fn load(path: &Path) -> Result<InputFile, InputError> {
-    let in_file = |mut e: InputError| {
-        e.path = path.to_owned();
-        e
-    };
     let text = std::fs::read_to_string(path).map_err(|e| InputError {
         path: path.to_owned(),
         line: None,
         column: None,
         message: format!("cannot read the file: {e}"),
     })?;
-    let root = if looks_like_json(&text) {
-        parse_json(&text)
+    parse(&text, path)
+}
+
+/// Recognises and reads the text of one input file; `path` is where it came from (errors name
+/// it, and a policy document's address is its file name).
+///
+/// # Errors
+/// Not JSON or YAML, a key written twice, nesting deeper than [`source::MAX_NESTING`], none
+/// of the four shapes, or a value of the wrong type where a policy, principal or resource is
+/// read: `FILE:LINE[:COLUMN]: what was found; what was expected`.
+pub fn parse(text: &str, path: &Path) -> Result<InputFile, InputError> {
+    let in_file = |mut e: InputError| {
+        e.path = path.to_owned();
+        e
+    };
+    let root = if looks_like_json(text) {
+        parse_json(text)
     } else {
-        parse_yaml(&text)
+        parse_yaml(text)
     }
     .map_err(|e| InputError {
         path: path.to_owned(),

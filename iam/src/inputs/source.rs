@@ -235,6 +235,109 @@ pub fn parse_json_at(text: &str, first_line: usize) -> Result<Node, SyntaxError>
     reader.value(1)
 }
 
+/// Whether some object in the JSON text has a key twice, whatever the values, by one pass that
+/// builds nothing (keys are borrowed from the text where they have no escapes). Readers of large
+/// inputs call it first and [`parse_json_at`] only when it says yes, to name both places or to
+/// accept the same value twice: on the 1M-snapshot inventory the tree costs seconds, this pass
+/// about what a syntax check does.
+///
+/// # Errors
+/// serde_json's, on text that is not one JSON value or nests deeper than 128.
+pub fn has_repeated_key(text: &str) -> Result<bool, serde_json::Error> {
+    use serde::de::DeserializeSeed;
+    let mut reader = serde_json::Deserializer::from_str(text.trim_start_matches('\u{feff}'));
+    let repeated = RepeatedKey.deserialize(&mut reader)?;
+    reader.end()?;
+    Ok(repeated)
+}
+
+/// The [`has_repeated_key`] pass over one value.
+struct RepeatedKey;
+
+impl<'de> serde::de::DeserializeSeed<'de> for RepeatedKey {
+    type Value = bool;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for RepeatedKey {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<bool, E> {
+        Ok(false)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<bool, E> {
+        Ok(false)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<bool, E> {
+        Ok(false)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<bool, E> {
+        Ok(false)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<bool, E> {
+        Ok(false)
+    }
+
+    fn visit_unit<E>(self) -> Result<bool, E> {
+        Ok(false)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<bool, A::Error> {
+        let mut repeated = false;
+        while let Some(found) = seq.next_element_seed(RepeatedKey)? {
+            repeated |= found;
+        }
+        Ok(repeated)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
+        let mut keys: Vec<std::borrow::Cow<'de, str>> = Vec::new();
+        let mut repeated = false;
+        while let Some(KeyText(key)) = map.next_key()? {
+            keys.push(key);
+            repeated |= map.next_value_seed(RepeatedKey)?;
+        }
+        keys.sort_unstable();
+        Ok(repeated || keys.windows(2).any(|pair| pair[0] == pair[1]))
+    }
+}
+
+/// An object key, borrowed from the text when it has no escapes.
+struct KeyText<'de>(std::borrow::Cow<'de, str>);
+
+impl<'de> serde::Deserialize<'de> for KeyText<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Text;
+        impl<'de> serde::de::Visitor<'de> for Text {
+            type Value = KeyText<'de>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object key")
+            }
+
+            fn visit_borrowed_str<E>(self, key: &'de str) -> Result<KeyText<'de>, E> {
+                Ok(KeyText(key.into()))
+            }
+
+            fn visit_str<E>(self, key: &str) -> Result<KeyText<'de>, E> {
+                Ok(KeyText(key.to_owned().into()))
+            }
+        }
+        d.deserialize_str(Text)
+    }
+}
+
 /// Reads already-validated JSON into a [`Node`] tree, counting lines.
 struct JsonSpans<'t> {
     text: &'t str,
@@ -503,6 +606,17 @@ impl YamlEvents<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn repeated_keys_are_found_at_any_depth_without_a_tree() {
+        assert!(!has_repeated_key(r#"{"a": 1, "b": [{"c": 2}]}"#).unwrap());
+        assert!(has_repeated_key(r#"{"a": 1, "b": 2, "a": 1}"#).unwrap());
+        assert!(has_repeated_key(r#"[{"x": {"k": 1, "k": 2}}]"#).unwrap());
+        // An escaped key is the same key.
+        assert!(has_repeated_key(r#"{"k": 1, "\u006b": 2}"#).unwrap());
+        assert!(has_repeated_key("{\"k\": ").is_err());
+        assert!(has_repeated_key(&format!("{}{}", "[".repeat(200), "]".repeat(200))).is_err());
+    }
 
     #[test]
     fn json_values_keep_their_lines() {

@@ -6,7 +6,7 @@
 
 use super::policy_source::{read_policy, Intrinsics, SourcedPolicy};
 use super::source::{Node, NodeValue};
-use super::{FoundPolicy, InputError, InputSubject};
+use super::{is_service_control_policy, Fields, FoundPolicy, InputError, InputSubject};
 
 pub fn detect(root: &Node) -> bool {
     root.get("format_version").is_some()
@@ -36,7 +36,7 @@ fn is_marked_unknown(marker: Option<&Node>) -> bool {
 
 pub fn read(root: &Node) -> Result<Vec<InputSubject>, InputError> {
     let mut subjects = Vec::new();
-    for resource in planned_resources(root) {
+    for resource in planned_resources(root)? {
         read_resource(&resource, &mut subjects)?;
     }
     Ok(subjects)
@@ -44,22 +44,21 @@ pub fn read(root: &Node) -> Result<Vec<InputSubject>, InputError> {
 
 /// Every resource after the change: `resource_changes` (which mark computed values), then the
 /// data sources already read into `prior_state`, then `planned_values` for plans without
-/// `resource_changes`; the first mention of an address wins.
-fn planned_resources(root: &Node) -> Vec<PlannedResource<'_>> {
+/// `resource_changes`; the first mention of an address wins. A list, address or type of the
+/// wrong shape is an input error: skipped, it would hide what the resource grants.
+fn planned_resources(root: &Node) -> Result<Vec<PlannedResource<'_>>, InputError> {
     let mut resources: Vec<PlannedResource> = Vec::new();
     let mut seen = std::collections::HashSet::new();
-    let changes = root
-        .get("resource_changes")
-        .and_then(Node::as_list)
-        .unwrap_or_default();
-    for change in changes {
-        let (Some(address), Some(kind), Some(after)) = (
-            change.get("address").and_then(Node::as_str),
-            change.get("type").and_then(Node::as_str),
-            change.get("change").and_then(|c| c.get("after")),
-        ) else {
-            continue;
-        };
+    for (index, change) in root
+        .list_or_none("resource_changes", "the plan")?
+        .iter()
+        .enumerate()
+    {
+        let place = format!("resource_changes[{index}]");
+        let address = change.required_str("address", &place)?;
+        let kind = change.required_str("type", address)?;
+        let change_block = change.required("change", address)?;
+        let after = change_block.required("after", &format!("{address}: change"))?;
         seen.insert(address);
         // A resource the change deletes has no `after`; it grants nothing afterwards.
         if after.value == NodeValue::Null {
@@ -70,7 +69,7 @@ fn planned_resources(root: &Node) -> Vec<PlannedResource<'_>> {
             kind,
             line: change.line,
             values: after,
-            unknown: change.get("change").and_then(|c| c.get("after_unknown")),
+            unknown: change_block.get("after_unknown"),
         });
     }
     for state in ["prior_state", "planned_values"] {
@@ -80,22 +79,13 @@ fn planned_resources(root: &Node) -> Vec<PlannedResource<'_>> {
             .into_iter()
             .collect();
         while let Some(module) = modules.pop() {
-            if let Some(children) = module.get("child_modules").and_then(Node::as_list) {
-                modules.extend(children);
-            }
-            for resource in module
-                .get("resources")
-                .and_then(Node::as_list)
-                .unwrap_or_default()
-            {
-                let (Some(address), Some(kind), Some(values)) = (
-                    resource.get("address").and_then(Node::as_str),
-                    resource.get("type").and_then(Node::as_str),
-                    resource.get("values"),
-                ) else {
-                    continue;
-                };
-                let is_data = resource.get("mode").and_then(Node::as_str) == Some("data");
+            modules.extend(module.list_or_none("child_modules", state)?);
+            for (index, resource) in module.list_or_none("resources", state)?.iter().enumerate() {
+                let place = format!("{state}: resources[{index}]");
+                let address = resource.required_str("address", &place)?;
+                let kind = resource.required_str("type", address)?;
+                let values = resource.required("values", address)?;
+                let is_data = resource.optional_str("mode", address)? == Some("data");
                 if (state == "prior_state" && !is_data) || !seen.insert(address) {
                     continue;
                 }
@@ -109,7 +99,7 @@ fn planned_resources(root: &Node) -> Vec<PlannedResource<'_>> {
             }
         }
     }
-    resources
+    Ok(resources)
 }
 
 fn read_resource(
@@ -134,22 +124,35 @@ fn read_resource(
                 policy,
             }));
         }
-        "aws_iam_role" if resource.is_unknown("inline_policy") => {
+        // `planned_values` leaves out what is computed during apply, without a marker.
+        "aws_iam_role"
+            if resource.is_unknown("inline_policy")
+                || (resource.unknown.is_none()
+                    && resource.values.get("inline_policy").is_none()) =>
+        {
             let address = format!("{} inline_policy", resource.address);
             let policy = SourcedPolicy::unknown(resource.line, address.clone());
             subjects.push(InputSubject::Identity(FoundPolicy { address, policy }));
         }
         "aws_iam_role" => {
+            // `resource_changes` writes every attribute it knows and marks the rest unknown.
+            if resource.values.get("inline_policy").is_none() {
+                return Err(InputError::at(
+                    resource.line,
+                    format!(
+                        "{}: inline_policy is missing and not marked unknown; expected a list",
+                        resource.address
+                    ),
+                ));
+            }
             let inline = resource
                 .values
-                .get("inline_policy")
-                .and_then(Node::as_list)
-                .unwrap_or_default();
+                .list_or_none("inline_policy", resource.address)?;
             let unknown = resource.unknown.and_then(|u| u.get("inline_policy"));
             for (index, block) in inline.iter().enumerate() {
+                let place = format!("{} inline_policy[{index}]", resource.address);
                 let name = block
-                    .get("name")
-                    .and_then(Node::as_str)
+                    .optional_str("name", &place)?
                     .map_or_else(|| format!("[{index}]"), |n| format!("{n:?}"));
                 let address = format!("{} inline_policy {name}", resource.address);
                 let block_unknown = is_marked_unknown(
@@ -173,12 +176,13 @@ fn read_resource(
             }
         }
         "aws_organizations_policy" => {
+            // Absent when computed during apply: read as a service control policy.
             let kind = resource
                 .values
-                .get("type")
-                .and_then(Node::as_str)
+                .optional_str("type", resource.address)?
                 .unwrap_or("SERVICE_CONTROL_POLICY");
-            if kind == "SERVICE_CONTROL_POLICY" {
+            let place = format!("{}: type", resource.address);
+            if is_service_control_policy(kind, resource.line, &place)? {
                 let policy = policy_attribute(resource, "content")?;
                 subjects.push(InputSubject::Scp(FoundPolicy {
                     address: resource.address.to_owned(),

@@ -33,7 +33,7 @@ use crate::inventory::{
     Snapshot, Str, Volume,
 };
 use crate::time::Timestamp;
-use ::iam::inputs::source::parse_json_at;
+use ::iam::inputs::source::{has_repeated_key, parse_json_at};
 
 use super::shapes::{
     DescribeImages, DescribeInstances, DescribeSnapshots, DescribeVolumes, ImageAttribute,
@@ -784,6 +784,10 @@ pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, InputError> {
 fn check_keys(path: &Path, bytes: &[u8], first_line: usize) -> Result<(), InputError> {
     let text = std::str::from_utf8(bytes)
         .map_err(|e| InputError::new(path, format!("not valid UTF-8: {e}")))?;
+    // The typed read already accepted the syntax: only a repeated key needs the tree.
+    if matches!(has_repeated_key(text), Ok(false)) {
+        return Ok(());
+    }
     parse_json_at(text, first_line)
         .map(drop)
         .map_err(|e| InputError {
@@ -1170,6 +1174,11 @@ mod tests {
                 "describe-snapshots.json",
                 r#"{"Snapshots": [{"SnapshotId": "snap-1", "State": "archived-maybe", "Encrypted": true, "StartTime": "2024-01-01T00:00:00Z"}]}"#,
             ),
+            // A permission naming nobody, and a group other than `all`: not "not shared".
+            (
+                "describe-snapshot-attribute.json",
+                r#"{"SnapshotId": "snap-1", "CreateVolumePermissions": [{}, {"Group": "everyone"}]}"#,
+            ),
         ]);
         let inventory = load(dir.path()).unwrap();
         let gaps: Vec<String> = inventory
@@ -1184,6 +1193,14 @@ mod tests {
             ),
             ("rbin:ListRules", "\"WEEKS\""),
             ("ec2:DescribeSnapshots", "\"archived-maybe\""),
+            (
+                "ec2:DescribeSnapshotAttribute",
+                "CreateVolumePermissions[0] is \"an entry naming no grantee\"",
+            ),
+            (
+                "ec2:DescribeSnapshotAttribute",
+                "CreateVolumePermissions[1] Group is \"everyone\"",
+            ),
         ] {
             assert!(
                 gaps.iter()

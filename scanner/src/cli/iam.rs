@@ -12,8 +12,8 @@ use clap::{Args, Subcommand, ValueEnum};
 
 use iam::check as evaluation;
 use iam::{OrgMembership, RequestContext, Verdict};
+use rules::config::file as config_file;
 use rules::Config;
-use snapguard::config_file;
 
 use crate::{print, EXIT_FINDINGS, EXIT_INPUT_ERROR};
 

@@ -10,7 +10,7 @@ use rules::remediation::{Plan, PlanFilter};
 use rules::time::Timestamp;
 use rules::Finding;
 
-use snapguard::config_file;
+use rules::config::file as config_file;
 
 use super::source::SourceArgs;
 

@@ -9,7 +9,7 @@ use reports::{Format, Report, ShardOf};
 use rules::finding::BaselineStatus;
 use rules::{Config, Evaluation, Inventory, Severity};
 
-use snapguard::config_file;
+use rules::config::file as config_file;
 
 use super::source::SourceArgs;
 use crate::{print, EXIT_FINDINGS, EXIT_INCOMPLETE};

@@ -1,13 +1,18 @@
-//! Loads `snapguard.toml`. Every error names the file, the line and the key, and what was
-//! expected.
+//! Loads `snapguard.toml`. Every error names the file, the line and column and the key, and
+//! what was expected.
 
 use std::path::{Path, PathBuf};
 
-use rules::Config;
+use crate::Config;
 
-/// The file read when `--config` is not given, if it exists.
+/// The file read when `--config` is not given, if it exists (relative to the working folder).
 pub const DEFAULT_PATH: &str = "snapguard.toml";
 
+/// Reads the config file `explicit`, or [`DEFAULT_PATH`] when it exists, or the defaults.
+///
+/// # Errors
+/// A sentence naming the file (and, for its content, `FILE:LINE:COLUMN`): it cannot be read,
+/// is not TOML, has an unknown or duplicate key, or a value [`Config::validate`] refuses.
 pub fn load(explicit: Option<&Path>) -> Result<Config, String> {
     let path = match explicit {
         Some(p) => p.to_owned(),
@@ -19,6 +24,7 @@ pub fn load(explicit: Option<&Path>) -> Result<Config, String> {
     parse(&text, &path)
 }
 
+/// Parses config text read from `path` (named in errors only); errors as for [`load`].
 pub fn parse(text: &str, path: &Path) -> Result<Config, String> {
     let config: Config = toml::from_str(text).map_err(|e| {
         let place = e.span().map(|span| {
@@ -31,7 +37,10 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, String> {
                 .unwrap_or(span.start);
             let before = &text[..start.min(text.len())];
             let line = before.matches('\n').count() + 1;
-            let column = before.chars().count() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+            // Characters, not bytes, since the line start: a comment in another script above
+            // the error once made this subtraction overflow.
+            let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+            let column = before[line_start..].chars().count() + 1;
             (line, column)
         });
         let mut message = e.message().trim_end().replace('\n', ": ");
@@ -129,6 +138,22 @@ mod tests {
 
     fn error(text: &str) -> String {
         parse(text, Path::new("snapguard.toml")).unwrap_err()
+    }
+
+    #[test]
+    fn columns_count_characters_after_lines_in_other_scripts() {
+        let text = "# Sauvegardes: propriétaire, rétention, étiquettes 🗂\n[tags]\nrequired = 5\n";
+        assert!(
+            error(text).starts_with("snapguard.toml:3:12: "),
+            "{}",
+            error(text)
+        );
+        let text = "[tags]\nrequired = [\"Ünïcode\", 5]\n";
+        assert!(
+            error(text).starts_with("snapguard.toml:2:"),
+            "{}",
+            error(text)
+        );
     }
 
     #[test]
