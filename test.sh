@@ -4,6 +4,9 @@
 #   - moto[server] (PyPI): the AWS emulator the live source and the remediation executor are
 #     tested against (`moto_server`, started by the tests on loopback), whose AWS managed
 #     policies the IAM engine is also tested against;
+#   - xmlschema (PyPI), which validates the JUnit report against the Jenkins xUnit plugin's
+#     schema (fixtures/schemas/junit-10.xsd), and py-ocsf-models (PyPI), the OCSF models Prowler
+#     emits with, which parse every object of the OCSF report as a Detection Finding;
 #   - Debian's chromium, in which the HTML report is tested (with
 #     SNAPGUARD_SKIP_BROWSER_TESTS=1 those tests are skipped, and reported as ignored).
 set -euo pipefail
@@ -17,7 +20,8 @@ venv=target/test-venv
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check 'moto[server]==5.*'
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check 'moto[server]==5.*' \
+  'xmlschema==4.3.2' 'py-ocsf-models==0.10.0'
 SNAPGUARD_MOTO_MANAGED_POLICIES=$("$venv/bin/python" -c 'import moto.iam.aws_managed_policies as m; print(m.__file__)')
 export SNAPGUARD_MOTO_MANAGED_POLICIES
 export PATH="$PWD/$venv/bin:$PATH"

@@ -153,3 +153,116 @@ fn an_unknown_output_format_is_a_usage_error() {
         "{stderr}"
     );
 }
+
+/// `snapguard scan` of the demo organization with `extra` arguments, run in `cwd`.
+fn scan_demo(cwd: &Path, extra: &[&str]) -> std::process::Output {
+    let demo = root().join("fixtures/demo-org");
+    Command::new(env!("CARGO_BIN_EXE_snapguard"))
+        .arg("scan")
+        .arg("--inventory")
+        .arg(&demo)
+        .arg("--config")
+        .arg(demo.join("snapguard.toml"))
+        .args(["--fail-on", "none"])
+        .args(extra)
+        .current_dir(cwd)
+        .output()
+        .expect("run snapguard")
+}
+
+#[test]
+fn output_files_take_their_format_from_their_name_and_stderr_gets_a_summary() {
+    let out = tempfile::tempdir().unwrap();
+    let run = scan_demo(
+        out.path(),
+        &[
+            "--output",
+            "findings.json",
+            "--output",
+            "findings.sarif",
+            "--output",
+            "findings.asff.json",
+            "--output",
+            "snapguard.xml",
+            "--output",
+            "summary.md",
+            "--output",
+            "report.txt",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(4), "{stderr}");
+    assert!(run.stdout.is_empty(), "every report went to a file");
+    let report = read_json(&out.path().join("findings.json"));
+    assert_eq!(report["schema_version"], 1);
+    let findings = report["summary"]["findings"].as_u64().unwrap();
+    assert_eq!(
+        read_json(&out.path().join("findings.sarif"))["version"],
+        "2.1.0"
+    );
+    assert!(read_json(&out.path().join("findings.asff.json"))[0]["SchemaVersion"].is_string());
+    let junit = fs::read_to_string(out.path().join("snapguard.xml")).unwrap();
+    assert!(junit.starts_with("<?xml"));
+    let markdown = fs::read_to_string(out.path().join("summary.md")).unwrap();
+    assert!(markdown.contains("### Not scanned"));
+    let table = fs::read_to_string(out.path().join("report.txt")).unwrap();
+    assert!(table.starts_with("snapguard scanned"));
+
+    // One line on standard error says what was found and where the reports are.
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains(&format!("{findings} findings: "))
+            && stderr.contains("INCOMPLETE")
+            && stderr.contains("json findings.json")
+            && stderr.contains("junit snapguard.xml"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_explicit_format_wins_over_the_file_name() {
+    let out = tempfile::tempdir().unwrap();
+    let run = scan_demo(
+        out.path(),
+        &["--format", "asff", "--output", "findings.json"],
+    );
+    assert_eq!(run.status.code(), Some(4));
+    assert!(read_json(&out.path().join("findings.json")).is_array());
+}
+
+#[test]
+fn output_mistakes_are_usage_errors_and_write_nothing() {
+    for (args, expected) in [
+        (
+            &["--output", "xml=foo.xml"][..],
+            &["\"xml\" before \"=\" is no report format", "junit=foo.xml"][..],
+        ),
+        (
+            &["--output", "report.bin"],
+            &["report.bin", "cannot tell the report format"],
+        ),
+        (
+            &["--output", "a.json", "--output", "json=./a.json"],
+            &["same file twice", "a.json and ./a.json"],
+        ),
+        (
+            &["--output", "json=a.json", "--output", "sarif=sub/../a.json"],
+            &["same file twice"],
+        ),
+    ] {
+        let out = tempfile::tempdir().unwrap();
+        fs::create_dir(out.path().join("sub")).unwrap();
+        let run = scan_demo(out.path(), args);
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(run.status.code(), Some(2), "{args:?}: {stderr}");
+        for text in expected {
+            assert!(stderr.contains(text), "{args:?}: {stderr}");
+        }
+        let written: Vec<_> = fs::read_dir(out.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .filter(|name| name != "sub")
+            .collect();
+        assert!(written.is_empty(), "{args:?} wrote {written:?}");
+    }
+}

@@ -309,7 +309,7 @@ fn import_region(region: &str) -> String {
 }
 
 /// The partition named by an ARN (`aws`, `aws-cn`, `aws-us-gov`).
-fn partition(arn: &str) -> String {
+pub(crate) fn partition(arn: &str) -> String {
     match iam::Arn::parse(arn) {
         Ok(arn) if !arn.partition.is_empty() => arn.partition.to_owned(),
         _ => "aws".to_owned(),
@@ -317,7 +317,7 @@ fn partition(arn: &str) -> String {
 }
 
 /// Security Hub's resource type for a finding's resource kind; `Other` where ASFF has none.
-fn resource_type(kind: &str) -> &'static str {
+pub(crate) fn resource_type(kind: &str) -> &'static str {
     match kind {
         "snapshot" => "AwsEc2Snapshot",
         "image" => "AwsEc2Image",
@@ -327,7 +327,7 @@ fn resource_type(kind: &str) -> &'static str {
     }
 }
 
-fn account_name(report: &Report, account_id: &str) -> Option<String> {
+pub(crate) fn account_name(report: &Report, account_id: &str) -> Option<String> {
     report
         .scope
         .accounts

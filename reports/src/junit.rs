@@ -2,15 +2,25 @@
 //! Azure Pipelines, GitHub test reporters).
 //!
 //! One `<testsuite>` per rule, one `<testcase>` per rule and scanned account: it fails when the
-//! rule has unwaived findings in that account (the failure lists them) and passes otherwise;
-//! findings waived there are listed with their reasons in the passing case's `<system-out>`.
-//! A last suite, `not-scanned`, has one errored case per place that could not be read, so an
-//! incomplete scan never shows as all green.
+//! rule has unwaived findings in that account (the failure lists them), is skipped when the
+//! rule may not have been evaluated there (something it may read was not scanned: the
+//! `<skipped message>` says what and why), and passes otherwise; findings waived there are
+//! listed with their reasons in the case's `<system-out>`. A last suite, `not-scanned`, has one
+//! errored case per place that could not be read, so an incomplete scan never shows as all
+//! green.
+//!
+//! The document validates against the Jenkins xUnit plugin's JUnit schema
+//! (`fixtures/schemas/junit-10.xsd`): no `skipped` on `<testsuites>`, which that schema does
+//! not allow. GitLab shows a case's `name` and its failure's text, but not `classname` nor the
+//! failure's `message` attribute
+//! (<https://docs.gitlab.com/ci/testing/unit_test_reports/>), so the name carries the rule id
+//! and name, and the failure text starts with the message.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use rules::registry::RULES;
+use rules::inventory::Gap;
+use rules::registry::{Check, Rule, RULES};
 use rules::Finding;
 
 use crate::Report;
@@ -29,7 +39,7 @@ pub fn render(report: &Report) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
-        "<testsuites name=\"snapguard\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"0\" time=\"0\">",
+        "<testsuites name=\"snapguard\" tests=\"{}\" failures=\"{}\" errors=\"{}\" time=\"0\">",
         total(|s| s.cases.len()),
         total(Suite::failures),
         total(Suite::errors),
@@ -65,6 +75,10 @@ enum Outcome {
         message: String,
         details: String,
     },
+    /// Not evaluated: `message` says what was not read.
+    Skipped {
+        message: String,
+    },
 }
 
 impl Suite {
@@ -82,14 +96,22 @@ impl Suite {
             .count()
     }
 
+    fn skipped(&self) -> usize {
+        self.cases
+            .iter()
+            .filter(|c| matches!(c.outcome, Outcome::Skipped { .. }))
+            .count()
+    }
+
     fn write(&self, timestamp: &str, out: &mut String) {
         let _ = writeln!(
             out,
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"0\" time=\"0\" timestamp=\"{}\">",
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"0\" timestamp=\"{}\">",
             escape(&self.name),
             self.cases.len(),
             self.failures(),
             self.errors(),
+            self.skipped(),
             escape(timestamp),
         );
         for case in &self.cases {
@@ -119,6 +141,9 @@ impl Suite {
                         escape(details)
                     );
                 }
+                Outcome::Skipped { message } => {
+                    let _ = writeln!(out, "      <skipped message=\"{}\"/>", escape(message));
+                }
                 Outcome::Errored { message, details } => {
                     let _ = writeln!(
                         out,
@@ -146,54 +171,110 @@ fn rule_suites(report: &Report) -> Vec<Suite> {
             .or_default()
             .push(f);
     }
-    let mut rules: Vec<(&str, &str)> = RULES.iter().map(|r| (r.id, r.name)).collect();
+    let mut rules: Vec<(&str, &str, Option<&Rule>)> =
+        RULES.iter().map(|r| (r.id, r.name, Some(*r))).collect();
     for f in &report.findings {
-        if !rules.iter().any(|(id, _)| *id == f.rule_id) {
-            rules.push((&f.rule_id, &f.rule_name));
+        if !rules.iter().any(|(id, _, _)| *id == f.rule_id) {
+            rules.push((&f.rule_id, &f.rule_name, None));
         }
     }
     rules
         .into_iter()
-        .map(|(rule_id, rule_name)| Suite {
+        .map(|(rule_id, rule_name, rule)| Suite {
             name: format!("{rule_id} {rule_name}"),
             cases: report
                 .scope
                 .accounts
                 .iter()
                 .map(|account| {
+                    let account_id = account.account_id.as_str();
                     let findings = by_rule_and_account
-                        .get(&(rule_id, account.account_id.as_str()))
+                        .get(&(rule_id, account_id))
                         .map_or(&[][..], Vec::as_slice);
-                    case(report, rule_id, &account.account_id, findings)
+                    let gaps: Vec<&Gap> = report
+                        .not_scanned
+                        .iter()
+                        .filter(|gap| gap.account_id == account_id && may_hide(gap, rule_id, rule))
+                        .collect();
+                    case(report, (rule_id, rule_name), account_id, findings, &gaps)
                 })
                 .collect(),
         })
         .collect()
 }
 
-fn case(report: &Report, rule_id: &str, account_id: &str, findings: &[&Finding]) -> Case {
+/// Whether a place that was not read may have kept a rule from being evaluated in its account.
+/// A gap names an AWS operation (or file), not the rules that use it, so this errs towards
+/// "may": a gap of a whole account (`*`) hides every rule; a gap named after a rule hides that
+/// rule only; another gap in a region hides the rules checked per account-region, and an
+/// account-wide one (IAM, SCPs) the rules checked per account. A rule outside the registry
+/// (from a merged report of another version) may be hidden by any gap of its account.
+pub fn may_hide(gap: &Gap, rule_id: &str, rule: Option<&Rule>) -> bool {
+    if gap.operation == "*" || gap.operation == rule_id {
+        return true;
+    }
+    if RULES.iter().any(|r| r.id == gap.operation) {
+        return false;
+    }
+    match rule.map(|r| r.check) {
+        None => true,
+        Some(Check::Region(_)) => gap.region.is_some(),
+        Some(Check::Account(_)) => gap.region.is_none(),
+    }
+}
+
+fn case(
+    report: &Report,
+    (rule_id, rule_name): (&str, &str),
+    account_id: &str,
+    findings: &[&Finding],
+    gaps: &[&Gap],
+) -> Case {
+    let account = report.account_label(account_id);
     let (waived, failing): (Vec<&Finding>, Vec<&Finding>) =
         findings.iter().partition(|f| f.is_waived());
+    let not_read = gaps
+        .iter()
+        .map(|gap| {
+            format!(
+                "{} {} was not read ({})",
+                gap.region.as_deref().unwrap_or("account-wide"),
+                gap.operation,
+                gap.error
+            )
+        })
+        .collect::<Vec<_>>();
     let outcome = match failing.iter().map(|f| f.severity).max() {
-        None => Outcome::Passed,
-        Some(worst) => Outcome::Failed {
+        None if !gaps.is_empty() => Outcome::Skipped {
             message: format!(
-                "{} finding{} in account {}",
+                "{rule_id} {rule_name} may not have been evaluated in account {account}: {}",
+                not_read.join("; ")
+            ),
+        },
+        None => Outcome::Passed,
+        Some(worst) => {
+            let message = format!(
+                "{rule_id} {rule_name}: {} finding{} in account {account}",
                 failing.len(),
                 if failing.len() == 1 { "" } else { "s" },
-                report.account_label(account_id)
-            ),
-            kind: worst.to_string(),
-            details: failing
-                .iter()
-                .map(|f| {
-                    format!(
-                        "{} {} {}: {}\n",
-                        f.severity, f.region, f.resource_arn, f.message
-                    )
-                })
-                .collect(),
-        },
+            );
+            let mut details = format!("{message}\n");
+            for f in &failing {
+                let _ = writeln!(
+                    details,
+                    "{} {} {}: {}",
+                    f.severity, f.region, f.resource_arn, f.message
+                );
+            }
+            if !not_read.is_empty() {
+                let _ = writeln!(details, "There may be more: {}.", not_read.join("; "));
+            }
+            Outcome::Failed {
+                message,
+                kind: worst.to_string(),
+                details,
+            }
+        }
     };
     let output = (!waived.is_empty()).then(|| {
         waived
@@ -209,7 +290,7 @@ fn case(report: &Report, rule_id: &str, account_id: &str, findings: &[&Finding])
     });
     Case {
         classname: rule_id.to_owned(),
-        name: format!("account {}", report.account_label(account_id)),
+        name: format!("{rule_id} {rule_name}: account {account}"),
         outcome,
         output,
     }

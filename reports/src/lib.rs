@@ -9,6 +9,7 @@ pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod ocsf;
 pub mod sarif;
 pub mod table;
 
@@ -19,6 +20,7 @@ pub use report::{
     ShardOf, Summary, SCHEMA_VERSION,
 };
 
+use std::path::Path;
 use std::str::FromStr;
 
 /// The formats `--format` accepts.
@@ -34,6 +36,8 @@ pub enum Format {
     Sarif,
     /// `asff`: AWS Security Hub findings ([`asff`]).
     Asff,
+    /// `ocsf`: OCSF Detection Findings, for Security Lake and SIEMs ([`ocsf`]).
+    Ocsf,
     /// `junit`: JUnit XML for CI test reports ([`junit`]).
     Junit,
     /// `markdown`: GitHub-flavoured Markdown for a PR comment or job summary ([`markdown`]).
@@ -44,24 +48,52 @@ pub enum Format {
 
 impl Format {
     /// Every format, in the order of [`Format::NAMES`].
-    pub const ALL: [Format; 8] = [
+    pub const ALL: [Format; 9] = [
         Format::Table,
         Format::Json,
         Format::Csv,
         Format::Sarif,
         Format::Asff,
+        Format::Ocsf,
         Format::Junit,
         Format::Markdown,
         Format::Html,
     ];
     /// The names `--format` accepts, indexed by variant.
-    pub const NAMES: [&'static str; 8] = [
-        "table", "json", "csv", "sarif", "asff", "junit", "markdown", "html",
+    pub const NAMES: [&'static str; 9] = [
+        "table", "json", "csv", "sarif", "asff", "ocsf", "junit", "markdown", "html",
     ];
 
     /// The format's `--format` name, e.g. `sarif`.
     pub fn name(self) -> &'static str {
         Format::NAMES[self as usize]
+    }
+
+    /// File name endings and the format each one implies, most specific first: a file is
+    /// written in the format of the first ending its name has (ASCII case ignored).
+    pub const FILE_EXTENSIONS: [(&'static str, Format); 12] = [
+        (".asff.json", Format::Asff),
+        (".ocsf.json", Format::Ocsf),
+        (".sarif.json", Format::Sarif),
+        (".json", Format::Json),
+        (".csv", Format::Csv),
+        (".sarif", Format::Sarif),
+        (".xml", Format::Junit),
+        (".md", Format::Markdown),
+        (".markdown", Format::Markdown),
+        (".html", Format::Html),
+        (".htm", Format::Html),
+        (".txt", Format::Table),
+    ];
+
+    /// The format a file's name implies by its ending ([`Format::FILE_EXTENSIONS`]), e.g.
+    /// `findings.sarif` is [`Format::Sarif`]; `None` for an ending none of them has.
+    pub fn from_file_name(path: &Path) -> Option<Format> {
+        let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+        Format::FILE_EXTENSIONS
+            .into_iter()
+            .find(|(ending, _)| name.len() > ending.len() && name.ends_with(ending))
+            .map(|(_, format)| format)
     }
 
     /// The report in this format, as the text to print or write.
@@ -72,6 +104,7 @@ impl Format {
             Format::Csv => csv::render(report),
             Format::Sarif => sarif::render(report),
             Format::Asff => asff::render(report),
+            Format::Ocsf => ocsf::render(report),
             Format::Junit => junit::render(report),
             Format::Markdown => markdown::render(report),
             Format::Html => html::render(report),

@@ -48,7 +48,42 @@ pub fn render(report: &Report) -> String {
     out
 }
 
-fn summary(report: &Report, out: &mut String) {
+/// One line for standard error when every report went to a file: what was scanned, the
+/// findings by severity, waived and new ones, and whether the scan was complete. E.g.
+/// `snapguard: 3 accounts, 2 regions: 7 findings: 2 critical, 5 high, 1 waived; INCOMPLETE: 2
+/// places not scanned`.
+pub fn summary_line(report: &Report) -> String {
+    let accounts = report.scope.accounts.len();
+    let regions = report.scope.regions.len();
+    let mut line = format!(
+        "snapguard: {accounts} account{}, {regions} region{}: {}",
+        plural(accounts),
+        plural(regions),
+        findings_count(report)
+            .trim_end_matches('.')
+            .replacen("No findings", "no findings", 1)
+    );
+    if let Some(baseline) = &report.baseline {
+        let s = &baseline.summary;
+        let _ = write!(
+            line,
+            "; since the baseline {} new, {} resolved",
+            s.new, s.resolved
+        );
+    }
+    if !report.complete {
+        let gaps = report.not_scanned.len();
+        let _ = write!(
+            line,
+            "; INCOMPLETE: {gaps} place{} not scanned",
+            plural(gaps)
+        );
+    }
+    line
+}
+
+/// `7 findings: 2 critical, 5 high, 1 waived`, or `No findings.` (with the waived count).
+fn findings_count(report: &Report) -> String {
     let s = &report.summary;
     let by_severity: Vec<String> = Severity::ALL
         .iter()
@@ -60,16 +95,22 @@ fn summary(report: &Report, out: &mut String) {
         String::new()
     };
     if s.findings == 0 {
-        let _ = writeln!(out, "No findings{waived}.");
-        return;
+        return format!("No findings{waived}.");
     }
-    let _ = writeln!(
-        out,
+    format!(
         "{} finding{}: {}{waived}",
         s.findings,
         plural(s.findings),
         by_severity.join(", ")
-    );
+    )
+}
+
+fn summary(report: &Report, out: &mut String) {
+    let _ = writeln!(out, "{}", findings_count(report));
+    if report.summary.findings == 0 {
+        return;
+    }
+    let s = &report.summary;
     let mut table = new_table(["rule", "name", "severity", "findings"]);
     for r in &s.by_rule {
         table.add_row(vec![

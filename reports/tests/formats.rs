@@ -5,7 +5,7 @@
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
-use reports::{asff, junit, markdown, sarif, Format, Report};
+use reports::{asff, junit, markdown, ocsf, sarif, Format, Report};
 use rules::evaluate::Evaluation;
 use rules::finding::{fingerprint, WaiverStatus};
 use rules::inventory::{Account, Gap, Inventory, OrgAccount, Organization, Region};
@@ -717,6 +717,13 @@ fn junit_has_a_case_per_rule_and_account() {
             Some(count(node, "error").as_str())
         );
     }
+    for suite in &suites {
+        assert_eq!(
+            suite.attribute("skipped"),
+            Some(count(*suite, "skipped").as_str())
+        );
+    }
+    assert_eq!(root.attribute("skipped"), None, "the xUnit schema has none");
     for suite in &suites[..suites.len() - 1] {
         assert_eq!(
             suite
@@ -749,10 +756,81 @@ fn junit_has_a_case_per_rule_and_account() {
         "escaped text reads back unchanged: {text}"
     );
     assert!(text.contains("arn:aws:ec2:us-east-1::snapshot/snap-0aw"));
+    // GitLab shows the case's name and the failure's text, not classname nor message.
+    let name = case("SG-SHARE-003", PROD).attribute("name").unwrap();
     assert!(
-        case("SG-SHARE-003", DEV).first_element_child().is_none(),
+        name.starts_with(&format!(
+            "SG-SHARE-003 public-snapshot: account {PROD} (larkspur-prod)"
+        )),
+        "{name}"
+    );
+    assert!(text.starts_with(failure.attribute("message").unwrap()));
+    // In dev, a region's snapshots were not read: the rule may not have been evaluated there.
+    let skipped = case("SG-SHARE-003", DEV)
+        .children()
+        .find(|n| n.has_tag_name("skipped"))
+        .expect("skipped where its input was not read");
+    let reason = skipped.attribute("message").unwrap();
+    assert!(
+        reason.contains("eu-west-1 ec2:DescribeSnapshots was not read (AccessDenied"),
+        "{reason}"
+    );
+    // Prod lacks only its IAM details: region rules without findings pass, IAM rules skip.
+    assert!(
+        case("SG-TAG-002", PROD).first_element_child().is_none(),
         "passes"
     );
+    assert!(case("SG-IAM-002", PROD)
+        .children()
+        .any(|n| n.has_tag_name("skipped")));
+    assert!(case("SG-IAM-002", DEV).first_element_child().is_none());
+
+    let complete = junit::render(&complete());
+    let document = roxmltree::Document::parse(&complete).unwrap();
+    assert!(!document.descendants().any(|n| n.has_tag_name("skipped")));
+}
+
+/// Validates JUnit XML against the Jenkins xUnit plugin's schema, with the `xmlschema` Python
+/// package (`test.sh` installs it into the test venv, which must be on PATH).
+fn xunit_schema_errors(xml: &str) -> String {
+    let schema = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../fixtures/schemas/junit-10.xsd"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("report.xml");
+    std::fs::write(&file, xml).unwrap();
+    let script = "import sys, xmlschema\n\
+                  schema = xmlschema.XMLSchema(sys.argv[1])\n\
+                  errors = list(schema.iter_errors(sys.argv[2]))\n\
+                  print('\\n'.join(str(e) for e in errors))\n";
+    let out = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(schema)
+        .arg(&file)
+        .output()
+        .expect("python3 (the test venv of test.sh, on PATH) runs");
+    assert!(
+        out.status.success(),
+        "xmlschema did not run (test.sh installs it into the test venv): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+#[test]
+fn junit_validates_against_the_jenkins_xunit_schema() {
+    for report in [incomplete(), complete()] {
+        let xml = junit::render(&report);
+        assert_eq!(xunit_schema_errors(&xml), "", "{xml}");
+    }
+    // The check can fail: the attribute the schema forbids on <testsuites> is reported.
+    let bad = junit::render(&complete()).replacen(
+        "<testsuites name=",
+        "<testsuites skipped=\"0\" name=",
+        1,
+    );
+    assert!(xunit_schema_errors(&bad).contains("skipped"));
 }
 
 #[test]
@@ -794,6 +872,122 @@ fn junit_errors_each_place_not_scanned() {
 
     let xml = junit::render(&complete());
     assert!(!xml.contains(junit::NOT_SCANNED_SUITE));
+}
+
+// ---------------------------------------------------------------- OCSF
+
+/// Parses each object of an OCSF report as a `DetectionFinding` of `py-ocsf-models` (the
+/// models Prowler emits with; `test.sh` installs it into the test venv, which must be on
+/// PATH), and dumps it back with the fields that were set: a field the model does not know is
+/// dropped by that round trip, so the dump differing from the input is an error too. Returns
+/// one line per problem.
+fn ocsf_model_errors(text: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("report.ocsf.json");
+    std::fs::write(&file, text).unwrap();
+    let script = r#"
+import json, sys
+from py_ocsf_models.events.findings.detection_finding import DetectionFinding
+for i, obj in enumerate(json.load(open(sys.argv[1]))):
+    try:
+        model = DetectionFinding.model_validate(obj)
+    except Exception as e:
+        print(f"object {i}: {e}")
+        continue
+    back = json.loads(model.model_dump_json(exclude_unset=True))
+    if back != obj:
+        print(f"object {i}: fields the model does not know or changed: {json.dumps(obj)} read back as {json.dumps(back)}")
+"#;
+    let out = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(&file)
+        .output()
+        .expect("python3 (the test venv of test.sh, on PATH) runs");
+    assert!(
+        out.status.success(),
+        "py-ocsf-models did not run (test.sh installs it into the test venv): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+#[test]
+fn ocsf_parses_as_detection_findings() {
+    let report = incomplete();
+    let text = ocsf::render(&report);
+    assert_eq!(ocsf_model_errors(&text), "");
+    let objects = json(&text);
+    let objects = objects.as_array().unwrap();
+    assert_eq!(
+        objects.len(),
+        report.findings.len() + report.not_scanned.len()
+    );
+    for object in objects {
+        assert_eq!(object["class_uid"], 2004);
+        assert_eq!(object["category_uid"], 2);
+        assert_eq!(object["type_uid"], 200401);
+        assert_eq!(object["cloud"]["provider"], "AWS");
+        assert_eq!(object["metadata"]["product"]["name"], "snapguard");
+        assert_eq!(
+            object["time"], 1_795_586_400_000_i64,
+            "{COLLECTED_AT} in ms"
+        );
+    }
+    let by_uid = |uid: &str| {
+        objects
+            .iter()
+            .find(|o| o["finding_info"]["uid"] == uid)
+            .unwrap_or_else(|| panic!("no OCSF finding {uid}"))
+    };
+    let public = &report.findings[0];
+    let object = by_uid(&public.fingerprint);
+    assert_eq!(object["severity_id"], 5);
+    assert_eq!(object["severity"], "Critical");
+    assert_eq!(object["status_id"], 1);
+    assert_eq!(object["finding_info"]["desc"], AWKWARD);
+    assert_eq!(object["resources"][0]["uid"], public.resource_arn);
+    assert_eq!(object["resources"][0]["type"], "AwsEc2Snapshot");
+    assert_eq!(object["resources"][0]["region"], "us-east-1");
+    assert_eq!(object["cloud"]["account"]["uid"], PROD);
+    assert_eq!(object["cloud"]["account"]["name"], "larkspur-prod");
+    assert_eq!(object["cloud"]["region"], "us-east-1");
+    assert_eq!(object["unmapped"]["rule_id"], "SG-SHARE-003");
+    assert!(object["remediation"]["desc"].as_str().unwrap().len() > 20);
+
+    let waived = report.findings.iter().find(|f| f.is_waived()).unwrap();
+    let object = by_uid(&waived.fingerprint);
+    assert_eq!(object["status_id"], 3);
+    assert!(object["status_detail"]
+        .as_str()
+        .unwrap()
+        .contains(WAIVER_REASON));
+
+    let iam = report
+        .findings
+        .iter()
+        .find(|f| f.region == "global")
+        .unwrap();
+    let object = by_uid(&iam.fingerprint);
+    assert!(
+        object["cloud"].get("region").is_none(),
+        "no region for global"
+    );
+
+    let gaps: Vec<&Value> = objects
+        .iter()
+        .filter(|o| o["finding_info"]["types"][0] == ocsf::NOT_SCANNED_TYPE)
+        .collect();
+    assert_eq!(gaps.len(), 2);
+    assert!(gaps.iter().any(|g| g["status_detail"]
+        .as_str()
+        .unwrap()
+        .contains("AccessDenied")));
+
+    // The check can fail: a misspelt field or a wrong class does not read back.
+    let bad = text.replacen("\"finding_info\"", "\"finding_infos\"", 1);
+    assert!(!ocsf_model_errors(&bad).is_empty());
+    let bad = text.replacen("\"severity_id\": 5", "\"severity_id\": 9", 1);
+    assert!(ocsf_model_errors(&bad).contains("severity_id"));
 }
 
 // ---------------------------------------------------------------- Markdown
@@ -882,12 +1076,13 @@ fn markdown_stays_under_the_comment_limit() {
 #[test]
 fn every_format_name_parses_and_renders() {
     type Render = fn(&Report) -> String;
-    let expected: [(&str, Render); 8] = [
+    let expected: [(&str, Render); 9] = [
         ("table", reports::table::render),
         ("json", reports::json::render),
         ("csv", reports::csv::render),
         ("sarif", sarif::render),
         ("asff", asff::render),
+        ("ocsf", reports::ocsf::render),
         ("junit", junit::render),
         ("markdown", markdown::render),
         ("html", reports::html::render),

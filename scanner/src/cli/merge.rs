@@ -18,6 +18,7 @@ pub struct MergeArgs {
 }
 
 pub fn run(args: MergeArgs) -> Result<u8, String> {
+    args.report.check_outputs()?;
     let parts = args
         .reports
         .iter()

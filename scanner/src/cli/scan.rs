@@ -33,12 +33,15 @@ pub struct ScanArgs {
 /// How a report is rendered, compared and turned into an exit status (`scan` and `merge`).
 #[derive(Args)]
 pub struct ReportArgs {
-    /// Format of the report on standard output (or in `--output FILE` without a format).
-    #[arg(long, default_value = "table", value_parser = parse_format)]
-    format: Format,
-    /// Write a report to a file instead of standard output: `FILE` in `--format`, or
-    /// `FORMAT=FILE`. Repeat for several formats in one run (`--output json=findings.json
-    /// --output sarif=findings.sarif`).
+    /// Format of the report on standard output [default: table], and of each `--output FILE`
+    /// given without a format.
+    #[arg(long, value_parser = parse_format)]
+    format: Option<Format>,
+    /// Write a report to a file instead of standard output: `FORMAT=FILE`, or `FILE` in
+    /// `--format` when given, else in the format its name implies (`.json`, `.sarif`, `.csv`,
+    /// `.xml` for junit, `.md`, `.html`, `.txt` for table, `.asff.json`, `.ocsf.json`). Repeat
+    /// for several formats in one run (`--output findings.json --output findings.sarif`). Each
+    /// file once. A one-line summary goes to standard error.
     #[arg(long, value_name = "[FORMAT=]FILE", value_parser = parse_output)]
     output: Vec<Output>,
     /// Exit 1 when an unwaived finding is at or above this severity (critical, high, medium,
@@ -61,23 +64,36 @@ fn parse_format(s: &str) -> Result<Format, reports::ParseFormatError> {
     s.parse()
 }
 
-/// One `--output`: a file and, when given, its format.
+/// One `--output`: a file and, when given as `FORMAT=FILE`, its format.
 #[derive(Clone)]
 pub struct Output {
     format: Option<Format>,
     path: PathBuf,
 }
 
+/// `FORMAT=FILE` or `FILE`. Text before the first `=` that names no format is an error when it
+/// could only be meant as one (no `/` in it), rather than part of a file name: `xml=foo.xml`
+/// would otherwise write a file named `xml=foo.xml`.
 fn parse_output(s: &str) -> Result<Output, String> {
     match s.split_once('=') {
-        Some((format, path)) if Format::NAMES.contains(&format) => Ok(Output {
-            format: Some(
-                format
-                    .parse()
-                    .map_err(|e: reports::ParseFormatError| e.to_string())?,
-            ),
-            path: PathBuf::from(path),
-        }),
+        Some((prefix, path)) if !prefix.contains('/') => {
+            let format = prefix.parse().map_err(|e: reports::ParseFormatError| {
+                let hint = Format::from_file_name(Path::new(&format!("file.{prefix}")))
+                    .map(|f| format!("; .{prefix} files are written as {}={path}", f.name()))
+                    .unwrap_or_default();
+                format!(
+                    "{prefix:?} before \"=\" is no report format: {e}{hint} (a file whose name \
+                     has \"=\" is written as ./{s})"
+                )
+            })?;
+            if path.is_empty() {
+                return Err(format!("{s:?} names no file after \"=\""));
+            }
+            Ok(Output {
+                format: Some(format),
+                path: PathBuf::from(path),
+            })
+        }
         _ => Ok(Output {
             format: None,
             path: PathBuf::from(s),
@@ -142,6 +158,8 @@ fn shard_owns(shard: ShardOf, account_id: &str) -> bool {
 }
 
 pub fn run(args: ScanArgs) -> Result<u8, String> {
+    // A mistake in --output is reported before a scan that may take long.
+    args.report.check_outputs()?;
     let config = config_file::load(args.config.as_deref())?;
     // A live shard reads only its own accounts (and the archive account, for copies into it).
     let live_shard = args.shard.map(|s| snapguard_aws::AccountShard {
@@ -219,6 +237,18 @@ fn keep_shard_results(inventory: &mut Inventory, evaluation: &mut Evaluation, sh
     }
 }
 
+/// What makes two spellings of a path the same file: its directory resolved (symbolic links,
+/// `.` and `..`) when it exists, joined with its name.
+fn same_file_key(path: &Path) -> PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+    match (absolute.parent(), absolute.file_name()) {
+        (Some(dir), Some(name)) => std::fs::canonicalize(dir)
+            .unwrap_or_else(|_| dir.to_owned())
+            .join(name),
+        _ => absolute,
+    }
+}
+
 /// Reads a `--format json` report (a baseline, a shard); errors name the file.
 pub fn read_report(path: &Path) -> Result<Report, String> {
     let text = std::fs::read_to_string(path)
@@ -234,14 +264,67 @@ impl ReportArgs {
             report.compare_with(baseline, path.display().to_string());
         }
         if self.output.is_empty() {
-            print(&self.format.render(&report))?;
+            print(&self.format.unwrap_or(Format::Table).render(&report))?;
+            return Ok(self.exit_status(&report));
         }
-        for output in &self.output {
-            let text = output.format.unwrap_or(self.format).render(&report);
-            std::fs::write(&output.path, text)
-                .map_err(|e| format!("{}: cannot write the report: {e}", output.path.display()))?;
+        let outputs = self.resolve_outputs()?;
+        for (format, path) in &outputs {
+            std::fs::write(path, format.render(&report))
+                .map_err(|e| format!("{}: cannot write the report: {e}", path.display()))?;
         }
+        eprintln!(
+            "{} (written to {})",
+            reports::table::summary_line(&report),
+            outputs
+                .iter()
+                .map(|(format, path)| format!("{} {}", format.name(), path.display()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
         Ok(self.exit_status(&report))
+    }
+
+    /// Fails as [`ReportArgs::finish`] would on a mistake in `--output`, before any work.
+    pub fn check_outputs(&self) -> Result<(), String> {
+        self.resolve_outputs().map(drop)
+    }
+
+    /// Each `--output` with its format: `FORMAT=` when given, else `--format` when given, else
+    /// the one its file name implies. Fails, before anything is written, on a file whose
+    /// format cannot be told, and on a file named twice (also when spelt differently, e.g.
+    /// `./a.json` and `a.json`).
+    fn resolve_outputs(&self) -> Result<Vec<(Format, PathBuf)>, String> {
+        let mut seen: Vec<(PathBuf, &Path)> = Vec::new();
+        let mut outputs = Vec::new();
+        for output in &self.output {
+            let path = &output.path;
+            let format = output
+                .format
+                .or(self.format)
+                .or_else(|| Format::from_file_name(path))
+                .ok_or_else(|| {
+                    format!(
+                        "--output {}: cannot tell the report format from the file name; write \
+                         FORMAT=FILE (FORMAT one of {}), give --format, or use one of the \
+                         endings {}",
+                        path.display(),
+                        Format::NAMES.join(", "),
+                        Format::FILE_EXTENSIONS.map(|(ending, _)| ending).join(", ")
+                    )
+                })?;
+            let key = same_file_key(path);
+            if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
+                return Err(format!(
+                    "--output names the same file twice ({} and {}); each report needs a file \
+                     of its own",
+                    first.display(),
+                    path.display()
+                ));
+            }
+            seen.push((key, path));
+            outputs.push((format, path.clone()));
+        }
+        Ok(outputs)
     }
 
     /// 0, or 1 for findings at or above `--fail-on` (only new ones with `--fail-on-new`), plus
