@@ -804,15 +804,20 @@ fn xunit_schema_errors(xml: &str) -> String {
                   schema = xmlschema.XMLSchema(sys.argv[1])\n\
                   errors = list(schema.iter_errors(sys.argv[2]))\n\
                   print('\\n'.join(str(e) for e in errors))\n";
+    python(script, &[schema.as_ref(), file.as_os_str()], "xmlschema")
+}
+
+/// Runs a Python `script` with `args` in the test venv (`test.sh` puts it first on PATH and
+/// installs `package` there); what it prints, trimmed.
+fn python(script: &str, args: &[&std::ffi::OsStr], package: &str) -> String {
     let out = std::process::Command::new("python3")
         .args(["-c", script])
-        .arg(schema)
-        .arg(&file)
+        .args(args)
         .output()
         .expect("python3 (the test venv of test.sh, on PATH) runs");
     assert!(
         out.status.success(),
-        "xmlschema did not run (test.sh installs it into the test venv): {}",
+        "{package} did not run (test.sh installs it into the test venv): {}",
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
@@ -898,17 +903,7 @@ for i, obj in enumerate(json.load(open(sys.argv[1]))):
     if back != obj:
         print(f"object {i}: fields the model does not know or changed: {json.dumps(obj)} read back as {json.dumps(back)}")
 "#;
-    let out = std::process::Command::new("python3")
-        .args(["-c", script])
-        .arg(&file)
-        .output()
-        .expect("python3 (the test venv of test.sh, on PATH) runs");
-    assert!(
-        out.status.success(),
-        "py-ocsf-models did not run (test.sh installs it into the test venv): {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    python(script, &[file.as_os_str()], "py-ocsf-models")
 }
 
 #[test]
