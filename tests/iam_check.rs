@@ -686,6 +686,45 @@ fn sarif_points_at_the_granting_statement() {
 }
 
 #[test]
+fn sarif_uris_are_relative_to_the_source_root_or_file_uris() {
+    // An absolute path inside the working folder (the repository root) is given relative to
+    // %SRCROOT%, which the run declares; one outside it is a file: URI (never a bare path).
+    let inside = root().join(FIXTURES).join("policy/snapshot-cleanup.json");
+    let outside = tempfile::tempdir().unwrap();
+    let copy = outside.path().join("my policies").join("cleanup.json");
+    std::fs::create_dir_all(copy.parent().unwrap()).unwrap();
+    std::fs::copy(&inside, &copy).unwrap();
+    let log = sarif(&[inside.to_str().unwrap(), copy.to_str().unwrap()]);
+    let locations: Vec<&Value> = log["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| &r["locations"][0]["physicalLocation"]["artifactLocation"])
+        .collect();
+    let relative = format!("{FIXTURES}/policy/snapshot-cleanup.json");
+    assert!(
+        locations
+            .iter()
+            .any(|l| l["uri"] == relative.as_str() && l["uriBaseId"] == "%SRCROOT%"),
+        "{locations:?}"
+    );
+    let file_uri = format!(
+        "file://{}/my%20policies/cleanup.json",
+        outside.path().display()
+    );
+    assert!(
+        locations
+            .iter()
+            .any(|l| l["uri"] == file_uri.as_str() && l.get("uriBaseId").is_none()),
+        "{locations:?}"
+    );
+    let base = log["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+        .as_str()
+        .unwrap();
+    assert_eq!(base, format!("file://{}/", root().display()));
+}
+
+#[test]
 fn sarif_with_base_reports_regressions_only() {
     let log = sarif(&[
         "terraform/head/plan.json",

@@ -106,14 +106,32 @@ fn merge_refuses_an_incomplete_or_mixed_set_of_shards() {
         );
         file
     };
-    let (a, b, other) = (shard("0/3"), shard("1/3"), shard("0/2"));
+    let (a, b, other) = (shard("0/2"), shard("1/2"), shard("0/3"));
     let full = scratch.path().join("full.json");
     write_json(&full, &scan_json(&demo(), &demo_config(), &[]));
-    let cases: [(Vec<&Path>, &str); 4] = [
-        (vec![&a, &b], "shard 2/3 is missing"),
-        (vec![&a, &a, &b], "are both shard 0/3"),
+    // Shard 1 made with another config (a comment more), and shard 1 of the night before.
+    let config = scratch.path().join("snapguard.toml");
+    let edited = format!("# edited\n{}", fs::read_to_string(demo_config()).unwrap());
+    fs::write(&config, edited).unwrap();
+    let other_config = scratch.path().join("shard-1-other-config.json");
+    write_json(
+        &other_config,
+        &scan_json(&demo(), &config, &["--shard", "1/2"]),
+    );
+    let mut earlier: Value = serde_json::from_slice(&fs::read(&b).unwrap()).unwrap();
+    assert!(earlier["config_sha256"]
+        .as_str()
+        .is_some_and(|h| h.len() == 64));
+    earlier["collected_at"] = "2026-11-24T05:00:00Z".into();
+    let night_before = scratch.path().join("shard-1-night-before.json");
+    write_json(&night_before, &earlier);
+    let cases: [(Vec<&Path>, &str); 6] = [
+        (vec![&a, &a], "are both shard 0/2"),
+        (vec![&a], "shard 1/2 is missing"),
         (vec![&a, &other], "the shards of one scan share N"),
         (vec![&full], "is not a shard report"),
+        (vec![&a, &other_config], "was made with another config than"),
+        (vec![&a, &night_before], "more than --max-skew (6.0 hours)"),
     ];
     for (files, says) in cases {
         let mut args = vec!["merge"];

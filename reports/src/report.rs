@@ -54,6 +54,10 @@ pub struct Report {
     /// Which part of the organization this report covers, when made with `scan --shard`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<ShardOf>,
+    /// A shard report's config: the sha256 of its `snapguard.toml` (absent with no file), so
+    /// that `merge` refuses shards made with different configs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_sha256: Option<String>,
     /// The comparison with a former report, when made with `--baseline`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<BaselineComparison>,
@@ -189,6 +193,7 @@ impl Report {
             findings: evaluation.findings,
             coverage: evaluation.coverage,
             shard: None,
+            config_sha256: None,
             baseline: None,
         }
     }
@@ -235,6 +240,35 @@ pub enum ReadReportError {
     /// A snapguard report of this schema version that does not deserialize.
     #[error("is not a well-formed snapguard report: {0}")]
     Malformed(serde_json::Error),
+}
+
+/// Refuses shards whose collection times are further apart than `max_skew_seconds`.
+fn check_skew(parts: &[(String, Report)], max_skew_seconds: i64) -> Result<(), MergeError> {
+    let mut times = Vec::new();
+    for (file, report) in parts {
+        let at = rules::time::Timestamp::parse(&report.collected_at).map_err(|_| {
+            MergeError::CollectedAt {
+                file: file.clone(),
+                found: report.collected_at.clone(),
+            }
+        })?;
+        times.push((at, file));
+    }
+    times.sort();
+    if let (Some((earliest, earliest_file)), Some((latest, latest_file))) =
+        (times.first(), times.last())
+    {
+        let apart = latest.seconds_since(*earliest);
+        if apart > max_skew_seconds {
+            return Err(MergeError::CollectionSkew {
+                earliest_file: (*earliest_file).clone(),
+                latest_file: (*latest_file).clone(),
+                apart_hours: apart as f64 / 3600.0,
+                max_hours: max_skew_seconds as f64 / 3600.0,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Why [`Report::merge`] refused its reports. File names are as given to it.
@@ -287,6 +321,41 @@ pub enum MergeError {
         file: String,
         /// The first report's file.
         first_file: String,
+    },
+    /// A shard made with another config file than the first.
+    #[error(
+        "{file} was made with another config than {first_file} (their snapguard.toml \
+         differ): the shards of one scan share one config"
+    )]
+    OtherConfig {
+        /// The report that differs.
+        file: String,
+        /// The first report's file.
+        first_file: String,
+    },
+    /// A report whose `collected_at` is not a time.
+    #[error("{file}: collected_at is {found:?}, not a time such as 2026-11-30T02:00:00Z")]
+    CollectedAt {
+        /// The report.
+        file: String,
+        /// What it says.
+        found: String,
+    },
+    /// Shards collected too far apart to be one scan.
+    #[error(
+        "{earliest_file} and {latest_file} were collected {apart_hours:.1} hours apart, more \
+         than --max-skew ({max_hours:.1} hours): they are not shards of one scan (a shard of \
+         another night?)"
+    )]
+    CollectionSkew {
+        /// The shard collected first.
+        earliest_file: String,
+        /// The shard collected last.
+        latest_file: String,
+        /// How far apart, in hours.
+        apart_hours: f64,
+        /// The limit, in hours.
+        max_hours: f64,
     },
     /// A shard of `0..count` that no report is.
     #[error(
@@ -402,13 +471,19 @@ impl Report {
     }
 
     /// Combines the reports of every shard of one scan into the report a single run makes.
-    /// `parts` pairs each report with its file name, for errors.
+    /// `parts` pairs each report with its file name, for errors; `max_skew_seconds` is how far
+    /// apart the shards' collection times may be.
     ///
     /// # Errors
     ///
     /// [`MergeError`] when `parts` is empty, a report is not a shard report, the shards
-    /// disagree on N or on waivers, a shard is given twice, or one is missing.
-    pub fn merge(parts: Vec<(String, Report)>) -> Result<Report, MergeError> {
+    /// disagree on N, on waivers or on their config, a shard is given twice, one is missing,
+    /// or their collection times are further apart than `max_skew_seconds` (a shard of the
+    /// night before) or cannot be read.
+    pub fn merge(
+        parts: Vec<(String, Report)>,
+        max_skew_seconds: i64,
+    ) -> Result<Report, MergeError> {
         let Some((first_file, first)) = parts.first() else {
             return Err(MergeError::NoShards);
         };
@@ -443,7 +518,14 @@ impl Report {
                     first_file: first_file.clone(),
                 });
             }
+            if report.config_sha256 != first.config_sha256 {
+                return Err(MergeError::OtherConfig {
+                    file: file.clone(),
+                    first_file: first_file.clone(),
+                });
+            }
         }
+        check_skew(&parts, max_skew_seconds)?;
         if let Some(missing) = (0..count).find(|i| !seen.contains_key(i)) {
             return Err(MergeError::MissingShard {
                 missing: ShardOf {
@@ -482,6 +564,7 @@ impl Report {
             findings: Vec::new(),
             coverage: Vec::new(),
             shard: None,
+            config_sha256: None,
             baseline: None,
         };
         for w in &mut merged.waivers {
@@ -591,12 +674,44 @@ mod tests {
         report
     }
 
+    #[test]
+    fn shards_of_another_night_or_config_are_refused() {
+        let (a, mut b) = (shard(0, 2), shard(1, 2));
+        b.collected_at = "2026-11-24T05:59:00Z".to_owned();
+        let merge = |a: &Report, b: &Report, skew| {
+            Report::merge(
+                vec![("a.json".into(), a.clone()), ("b.json".into(), b.clone())],
+                skew,
+            )
+        };
+        assert!(merge(&a, &b, 6 * 3600).is_ok());
+        b.collected_at = "2026-11-25T00:00:00Z".to_owned();
+        assert_eq!(
+            merge(&a, &b, 6 * 3600).unwrap_err().to_string(),
+            "a.json and b.json were collected 24.0 hours apart, more than --max-skew (6.0 \
+             hours): they are not shards of one scan (a shard of another night?)"
+        );
+        assert!(merge(&a, &b, 86_400).is_ok());
+        b.collected_at = "yesterday".to_owned();
+        assert_eq!(
+            merge(&a, &b, 86_400).unwrap_err().to_string(),
+            "b.json: collected_at is \"yesterday\", not a time such as 2026-11-30T02:00:00Z"
+        );
+        b.collected_at = a.collected_at.clone();
+        b.config_sha256 = Some("0".repeat(64));
+        assert_eq!(
+            merge(&a, &b, 6 * 3600).unwrap_err().to_string(),
+            "b.json was made with another config than a.json (their snapguard.toml differ): the \
+             shards of one scan share one config"
+        );
+    }
+
     fn merge_error(parts: &[(&str, &Report)]) -> String {
         let parts = parts
             .iter()
             .map(|(file, report)| (file.to_string(), (*report).clone()))
             .collect();
-        Report::merge(parts).unwrap_err().to_string()
+        Report::merge(parts, 6 * 3600).unwrap_err().to_string()
     }
 
     #[test]

@@ -3,6 +3,12 @@
 //! documentation; one result per finding, waived ones carrying a suppression; what could not
 //! be scanned is a tool execution notification on an unsuccessful invocation.
 //!
+//! At org scale one result per finding is more than code scanning takes: GitHub refuses a run
+//! of more than 25,000 results and shows only its 5,000 most severe. So a run never has more
+//! than [`MAX_RESULTS`]: beyond that, findings of one rule are grouped, by account and region,
+//! else by account, else by rule (whichever is the finest that fits), one result per group
+//! with the count and the first resources; the JSON report lists every finding.
+//!
 //! A finding is about an AWS resource, not a file: its real location is a logical location
 //! (the ARN). Code scanning services accept only results anchored to a file path, so each
 //! result also has a physical location `aws/<account>/<region>/<resource id>`: a stable
@@ -27,6 +33,72 @@ pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 /// The key of the finding fingerprint in `partialFingerprints`; the version changes only if
 /// the fingerprint's recipe does.
 pub const FINGERPRINT_KEY: &str = "snapguardFingerprint/v1";
+/// The key of a grouped result's fingerprint: `RULE/ACCOUNT/REGION`, as far as the grouping
+/// goes, with `/suppressed` for waived findings.
+pub const GROUP_FINGERPRINT_KEY: &str = "snapguardGroup/v1";
+
+/// The most results a run has: GitHub code scanning shows the 5,000 most severe results of a
+/// run (and refuses more than 25,000), so every result uploaded is one a reader can see.
+pub const MAX_RESULTS: usize = 5_000;
+/// How many resources a grouped result names (the JSON report has them all).
+pub const GROUP_EXAMPLES: usize = 10;
+
+/// How findings become results, finest first: the first that gives at most [`MAX_RESULTS`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Grouping {
+    /// One result per finding.
+    Finding,
+    /// One result per rule, account and region (and waived or not).
+    AccountRegion,
+    /// One result per rule and account.
+    Account,
+    /// One result per rule: at most twice the registry's size.
+    Rule,
+}
+
+impl Grouping {
+    const ALL: [Grouping; 4] = [
+        Grouping::Finding,
+        Grouping::AccountRegion,
+        Grouping::Account,
+        Grouping::Rule,
+    ];
+
+    /// The name in the run's `resultsGroupedBy` property.
+    pub fn name(self) -> &'static str {
+        match self {
+            Grouping::Finding => "finding",
+            Grouping::AccountRegion => "rule, account and region",
+            Grouping::Account => "rule and account",
+            Grouping::Rule => "rule",
+        }
+    }
+
+    /// The group of a finding: rule, account and region as far as this grouping goes, and
+    /// whether a waiver suppresses it (suppressed and open findings never share a result).
+    fn key(self, finding: &Finding) -> (String, String, String, bool) {
+        let suppressed = finding.waiver.as_ref().is_some_and(|w| w.active);
+        let (account, region) = match self {
+            Grouping::Finding => (finding.account_id.clone(), finding.fingerprint.clone()),
+            Grouping::AccountRegion => (finding.account_id.clone(), finding.region.clone()),
+            Grouping::Account => (finding.account_id.clone(), String::new()),
+            Grouping::Rule => (String::new(), String::new()),
+        };
+        (finding.rule_id.clone(), account, region, suppressed)
+    }
+
+    /// The finest grouping whose results fit in [`MAX_RESULTS`].
+    pub fn for_findings(findings: &[Finding]) -> Grouping {
+        Grouping::ALL
+            .into_iter()
+            .find(|grouping| {
+                let keys: std::collections::BTreeSet<_> =
+                    findings.iter().map(|f| grouping.key(f)).collect();
+                keys.len() <= MAX_RESULTS
+            })
+            .unwrap_or(Grouping::Rule)
+    }
+}
 
 /// The report as a pretty-printed SARIF 2.1.0 log, ending in a newline
 /// (<https://docs.oasis-open.org/sarif/sarif/v2.1.0/sarif-v2.1.0.html>).
@@ -57,11 +129,14 @@ pub fn document(report: &Report) -> Sarif {
         invocation.tool_execution_notifications =
             Some(report.not_scanned.iter().map(notification).collect());
     }
+    let grouping = Grouping::for_findings(&report.findings);
     let run = Run::builder()
         .tool(Tool::builder().driver(driver).build())
         .invocations(vec![invocation])
-        .results(report.findings.iter().map(result).collect::<Vec<_>>())
+        .results(results(&report.findings, grouping))
         .properties(bag(entries([
+            ("resultsGroupedBy", json!(grouping.name())),
+            ("findings", json!(report.findings.len())),
             ("source", json!(report.source)),
             ("collectedAt", json!(report.collected_at)),
             ("complete", json!(report.complete)),
@@ -132,6 +207,102 @@ pub fn descriptor(rule: &Rule) -> ReportingDescriptor {
             ]),
         })
         .build()
+}
+
+/// One result per finding, or per group of findings ([`Grouping`]), in the report's order.
+fn results(findings: &[Finding], grouping: Grouping) -> Vec<SarifResult> {
+    if grouping == Grouping::Finding {
+        return findings.iter().map(result).collect();
+    }
+    let mut groups: Vec<(_, Vec<&Finding>)> = Vec::new();
+    let mut index = std::collections::HashMap::new();
+    for finding in findings {
+        let key = grouping.key(finding);
+        let at = *index.entry(key).or_insert_with(|| {
+            groups.push((grouping.key(finding), Vec::new()));
+            groups.len() - 1
+        });
+        groups[at].1.push(finding);
+    }
+    groups
+        .into_iter()
+        .map(|(_, members)| match members[..] {
+            [only] => result(only),
+            _ => group_result(&members, grouping),
+        })
+        .collect()
+}
+
+/// The result of several findings of one rule: the count and the first resources; the
+/// first finding's level, rule, suppression and place.
+fn group_result(members: &[&Finding], grouping: Grouping) -> SarifResult {
+    let first = members[0];
+    let mut result = result(first);
+    let place = match grouping {
+        Grouping::Rule => "the organization".to_owned(),
+        Grouping::Account => format!("account {}", first.account_id),
+        _ => format!("account {} region {}", first.account_id, first.region),
+    };
+    let shown: Vec<&str> = members
+        .iter()
+        .take(GROUP_EXAMPLES)
+        .map(|f| f.resource_id.as_str())
+        .collect();
+    let more = members.len().saturating_sub(GROUP_EXAMPLES);
+    let rule_name = &first.rule_name;
+    result.message = message(&format!(
+        "{} {rule_name} findings in {place}: {}{} (the JSON report lists each)",
+        members.len(),
+        shown.join(", "),
+        if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        },
+    ));
+    let (rule, account, region, suppressed) = grouping.key(first);
+    let uri = match grouping {
+        Grouping::Rule => format!("aws/{rule}"),
+        Grouping::Account => format!("aws/{account}/{rule}"),
+        _ => format!("aws/{account}/{region}/{rule}"),
+    };
+    result.locations = Some(vec![Location::builder()
+        .physical_location(
+            PhysicalLocation::builder()
+                .artifact_location(ArtifactLocation::builder().uri(uri).build())
+                .build(),
+        )
+        .build()]);
+    let suppression = if suppressed { "/suppressed" } else { "" };
+    result.partial_fingerprints = Some(BTreeMap::from([(
+        GROUP_FINGERPRINT_KEY.to_owned(),
+        format!("{rule}/{account}/{region}{suppression}"),
+    )]));
+    let mut properties = entries([
+        ("count", json!(members.len())),
+        ("groupedBy", json!(grouping.name())),
+        ("severity", json!(first.severity)),
+        (
+            "security-severity",
+            json!(security_severity(first.severity)),
+        ),
+        (
+            "resources",
+            json!(members
+                .iter()
+                .take(GROUP_EXAMPLES)
+                .map(|f| f.resource_arn.as_str())
+                .collect::<Vec<_>>()),
+        ),
+    ]);
+    if grouping != Grouping::Rule {
+        properties.insert("account".to_owned(), json!(first.account_id));
+    }
+    if grouping == Grouping::AccountRegion {
+        properties.insert("region".to_owned(), json!(first.region));
+    }
+    result.properties = Some(bag(properties));
+    result
 }
 
 fn result(finding: &Finding) -> SarifResult {

@@ -211,6 +211,112 @@ fn sarif_is_valid_against_the_published_schema() {
     }
 }
 
+/// `rules × accounts × regions × per_place` snapshot findings.
+fn many_findings(
+    rules: &[&str],
+    accounts: usize,
+    regions: &[&str],
+    per_place: usize,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for rule in rules {
+        for a in 0..accounts {
+            let account = format!("{:012}", 100_000_000_000 + a);
+            for region in regions {
+                for i in 0..per_place {
+                    let id = format!("snap-{a:06}{i:05}");
+                    out.push(finding(
+                        rule,
+                        Severity::High,
+                        &account,
+                        region,
+                        "snapshot",
+                        &id,
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The SARIF run's results, with every result's count (1 for a single finding).
+fn sarif_counts(report: &Report) -> (Value, Vec<u64>) {
+    let document = json(&sarif::render(report));
+    let counts = document["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["properties"]["count"].as_u64().unwrap_or(1))
+        .collect();
+    (document, counts)
+}
+
+#[test]
+fn sarif_stays_within_what_code_scanning_shows_at_org_scale() {
+    // 30,000 bad snapshots: one result per rule, account and region, each with its count.
+    let findings = many_findings(
+        &["SG-PROT-005", "SG-TAG-001", "SG-SHARE-004"],
+        100,
+        &["us-east-1", "eu-west-1", "us-west-2", "ap-south-1"],
+        25,
+    );
+    let report = report_of(findings, Vec::new());
+    let (document, counts) = sarif_counts(&report);
+    assert_eq!(counts.len(), 3 * 100 * 4);
+    assert_eq!(counts.iter().sum::<u64>(), 30_000);
+    let run = &document["runs"][0];
+    assert_eq!(
+        run["properties"]["resultsGroupedBy"],
+        "rule, account and region"
+    );
+    assert_eq!(run["properties"]["findings"], 30_000);
+    let first = &run["results"][0];
+    assert_eq!(
+        first["properties"]["resources"].as_array().unwrap().len(),
+        sarif::GROUP_EXAMPLES
+    );
+    assert!(
+        first["message"]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("25 "),
+        "{first}"
+    );
+    assert!(first["partialFingerprints"][sarif::GROUP_FINGERPRINT_KEY].is_string());
+    let errors = schema_errors(&document);
+    assert!(
+        errors.is_empty(),
+        "{}",
+        errors[..errors.len().min(5)].join("\n")
+    );
+
+    // Too many account-regions: one result per rule and account.
+    let findings = many_findings(
+        &["SG-PROT-005", "SG-TAG-001"],
+        1_000,
+        &["us-east-1", "eu-west-1", "us-west-2"],
+        1,
+    );
+    let (document, counts) = sarif_counts(&report_of(findings, Vec::new()));
+    assert_eq!(
+        document["runs"][0]["properties"]["resultsGroupedBy"],
+        "rule and account"
+    );
+    assert_eq!(counts.len(), 2_000);
+    assert!(counts.len() <= sarif::MAX_RESULTS);
+    assert_eq!(counts.iter().sum::<u64>(), 6_000);
+
+    // At the limit, one result per finding still.
+    let findings = many_findings(&["SG-PROT-005"], 1_000, &["us-east-1"], 5);
+    let (document, counts) = sarif_counts(&report_of(findings, Vec::new()));
+    assert_eq!(
+        document["runs"][0]["properties"]["resultsGroupedBy"],
+        "finding"
+    );
+    assert_eq!(counts.len(), sarif::MAX_RESULTS);
+}
+
 #[test]
 fn schema_validation_catches_a_broken_log() {
     let mut document = json(&sarif::render(&incomplete()));

@@ -35,6 +35,10 @@ pub struct Config {
     pub rules: BTreeMap<String, RuleOverride>,
     /// `[[waivers]]`, in file order.
     pub waivers: Vec<Waiver>,
+    /// sha256 of the file's text (64 hex digits), set by [`file::parse`]; `None` for the
+    /// defaults. Shard reports carry it, so that `merge` refuses shards of different configs.
+    #[serde(skip)]
+    pub source_sha256: Option<String>,
 }
 
 /// `[tags]`: required tag keys and allowed values.

@@ -26,7 +26,7 @@ pub fn load(explicit: Option<&Path>) -> Result<Config, String> {
 
 /// Parses config text read from `path` (named in errors only); errors as for [`load`].
 pub fn parse(text: &str, path: &Path) -> Result<Config, String> {
-    let config: Config = toml::from_str(text).map_err(|e| {
+    let mut config: Config = toml::from_str(text).map_err(|e| {
         let place = e.span().map(|span| {
             // A bad element of a list: toml points at the list, the message quotes the element.
             let start = quoted_value(e.message())
@@ -56,6 +56,13 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, String> {
         let place = place.map_or_else(String::new, |(line, column)| format!(":{line}:{column}"));
         format!("{}{place}: {message}", path.display())
     })?;
+    config.source_sha256 = Some({
+        use sha2::Digest;
+        sha2::Sha256::digest(text.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    });
     config.validate().map_err(|(key, problem)| {
         let place = waiver_line(text, &key).map_or_else(String::new, |line| format!(":{line}:1"));
         format!("{}{place}: {key}: {problem}", path.display())

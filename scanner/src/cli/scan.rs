@@ -192,6 +192,9 @@ pub fn run(args: ScanArgs) -> Result<u8, String> {
     }
     let mut report = Report::new(&inventory, evaluation, source);
     report.shard = args.shard;
+    if args.shard.is_some() {
+        report.config_sha256 = config.source_sha256.clone();
+    }
     args.report.finish(report)
 }
 

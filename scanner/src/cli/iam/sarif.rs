@@ -40,18 +40,59 @@ fn level(verdict: Verdict, threshold: Option<Verdict>) -> &'static str {
     }
 }
 
+/// The base of relative artifact URIs: the folder `iam check` ran in (the repository root in
+/// CI), declared in the run's `originalUriBaseIds`.
+const SOURCE_ROOT: &str = "%SRCROOT%";
+
 fn location(path: &Path, line: Option<usize>) -> Value {
-    let mut physical = json!({"artifactLocation": {"uri": uri(path)}});
+    let mut physical = json!({"artifactLocation": artifact_location(path)});
     if let Some(line) = line {
         physical["region"] = json!({"startLine": line});
     }
     json!({"physicalLocation": physical})
 }
 
-/// A relative URI with forward slashes, as code scanning expects.
-fn uri(path: &Path) -> String {
+/// Where a file is, as SARIF wants it (rule SARIF1004): a relative URI with forward slashes
+/// against [`SOURCE_ROOT`], also for an absolute path inside the working folder, or a `file:`
+/// URI for one outside it.
+fn artifact_location(path: &Path) -> Value {
+    let inside = match path.is_absolute() {
+        true => std::env::current_dir()
+            .ok()
+            .and_then(|root| path.strip_prefix(root).ok().map(Path::to_path_buf)),
+        false => Some(path.to_path_buf()),
+    };
+    match inside {
+        Some(relative) => {
+            let text = relative.to_string_lossy().replace('\\', "/");
+            let text = text.strip_prefix("./").unwrap_or(&text);
+            json!({"uri": percent_encoded(text), "uriBaseId": SOURCE_ROOT})
+        }
+        None => json!({"uri": file_uri(path)}),
+    }
+}
+
+/// A `file:` URI of an absolute path.
+fn file_uri(path: &Path) -> String {
     let text = path.to_string_lossy().replace('\\', "/");
-    text.strip_prefix("./").unwrap_or(&text).to_owned()
+    let text = if text.starts_with('/') {
+        text
+    } else {
+        format!("/{text}")
+    };
+    format!("file://{}", percent_encoded(&text))
+}
+
+/// Escapes what a URI path cannot hold as is (RFC 3986): space, `%`, `#`, `?` and non-ASCII.
+fn percent_encoded(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        match byte {
+            b' ' | b'%' | b'#' | b'?' | 0x80.. | ..0x20 => out.push_str(&format!("%{byte:02X}")),
+            _ => out.push(byte as char),
+        }
+    }
+    out
 }
 
 fn result(
@@ -79,6 +120,16 @@ fn result(
             "unknownValues": subject.unknowns,
         },
     })
+}
+
+/// [`SOURCE_ROOT`] as the working folder's `file:` URI (ending in `/`, as SARIF requires).
+fn original_uri_base_ids() -> Value {
+    match std::env::current_dir() {
+        Ok(root) => {
+            json!({SOURCE_ROOT: {"uri": format!("{}/", file_uri(&root).trim_end_matches('/'))}})
+        }
+        Err(_) => json!({}),
+    }
 }
 
 pub fn render(outcome: &Outcome) -> String {
@@ -180,6 +231,7 @@ pub fn render(outcome: &Outcome) -> String {
                 "toolExecutionNotifications": notifications,
             }],
             "results": results,
+            "originalUriBaseIds": original_uri_base_ids(),
         }],
     });
     let mut text = serde_json::to_string_pretty(&log).expect("JSON values serialize");
