@@ -7,6 +7,8 @@
 #   - xmlschema (PyPI), which validates the JUnit report against the Jenkins xUnit plugin's
 #     schema (fixtures/schemas/junit-10.xsd), and py-ocsf-models (PyPI), the OCSF models Prowler
 #     emits with, which parse every object of the OCSF report as a Detection Finding;
+#   - the AWS CLI v1 (PyPI awscli), with which the AWS Batch recipe's S3 key scheme is run
+#     against moto's S3;
 #   - Debian's chromium, in which the HTML report is tested (with
 #     SNAPGUARD_SKIP_BROWSER_TESTS=1 those tests are skipped, and reported as ignored).
 set -euo pipefail
@@ -21,7 +23,7 @@ if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check 'moto[server]==5.*' \
-  'xmlschema==4.3.2' 'py-ocsf-models==0.10.0'
+  'xmlschema==4.3.2' 'py-ocsf-models==0.10.0' 'awscli==1.*'
 SNAPGUARD_MOTO_MANAGED_POLICIES=$("$venv/bin/python" -c 'import moto.iam.aws_managed_policies as m; print(m.__file__)')
 export SNAPGUARD_MOTO_MANAGED_POLICIES
 export PATH="$PWD/$venv/bin:$PATH"

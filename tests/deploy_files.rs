@@ -72,6 +72,87 @@ fn the_aws_batch_array_job_runs_one_shard_per_child() {
     assert_eq!(auto_shard_count(&command), size);
 }
 
+/// The line of docs/nightly.md's Batch recipe that fetches the shards for the merge.
+fn merge_step_copy_line() -> String {
+    let doc = fs::read_to_string(root().join("docs/nightly.md")).unwrap();
+    doc.lines()
+        .find(|l| l.starts_with("aws s3 cp --recursive") && l.contains("$JOB"))
+        .expect("docs/nightly.md copies the shards from S3 before the merge")
+        .to_owned()
+}
+
+#[test]
+fn the_aws_batch_shards_reach_the_merge_step_through_s3() {
+    // Each child runs the job definition's own command (with a snapguard that only writes its
+    // shard), as AWS Batch sets its environment (`AWS_BATCH_JOB_ID` is `<parent>:<index>`),
+    // and the real AWS CLI copies the report to moto's S3; then the documented merge step's
+    // copy must find every shard under the parent's id.
+    let moto = snapguard_test_support::moto::start_moto();
+    let definition = json("deploy/aws-batch/job-definition.json");
+    let command = definition["containerProperties"]["command"][2]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let scratch = tempfile::tempdir().unwrap();
+    let bin = scratch.path().join("bin");
+    fs::create_dir_all(&bin).unwrap();
+    let stub = bin.join("snapguard");
+    fs::write(
+        &stub,
+        "#!/bin/sh\nfor a; do case $a in json=*) out=${a#json=};; esac; done\n\
+         printf '{\"shard\": %s}' \"$AWS_BATCH_JOB_ARRAY_INDEX\" > \"$out\"\n",
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(&stub, fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let sh = |script: &str, extra: &[(&str, String)], dir: &Path| {
+        let out = std::process::Command::new("sh")
+            .args(["-c", script])
+            .current_dir(dir)
+            .env("PATH", &path)
+            .env("AWS_ENDPOINT_URL", &moto.url)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_DEFAULT_REGION", "us-east-1")
+            .env("REPORT_BUCKET", "snapguard-reports")
+            .envs(extra.iter().map(|(k, v)| (*k, v)))
+            .output()
+            .expect("sh runs");
+        assert!(
+            out.status.success(),
+            "{script}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    sh("aws s3 mb s3://$REPORT_BUCKET", &[], scratch.path());
+    let parent = "9b1f8c2e-0d4a-4e43-a1b5-6f0c2d7e8a90";
+    let size = json("deploy/aws-batch/submit-array-job.json")["arrayProperties"]["size"]
+        .as_u64()
+        .unwrap();
+    for index in 0..size {
+        let env = [
+            ("AWS_BATCH_JOB_ID", format!("{parent}:{index}")),
+            ("AWS_BATCH_JOB_ARRAY_INDEX", index.to_string()),
+        ];
+        sh(&command, &env, scratch.path());
+    }
+    let merge_dir = scratch.path().join("merge");
+    fs::create_dir_all(&merge_dir).unwrap();
+    sh(
+        &merge_step_copy_line(),
+        &[("JOB", parent.to_owned())],
+        &merge_dir,
+    );
+    for index in 0..size {
+        let shard = merge_dir.join(format!("shards/shard-{index}.json"));
+        let text = fs::read_to_string(&shard)
+            .unwrap_or_else(|e| panic!("{}: {e}; the merge step finds no shard", shard.display()));
+        assert_eq!(text, format!("{{\"shard\": {index}}}"));
+    }
+}
+
 #[test]
 fn the_scan_role_grants_only_the_reads_the_scan_needs() {
     let template = yaml("deploy/cloudformation/scan-role.yaml");
