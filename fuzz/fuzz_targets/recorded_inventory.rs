@@ -16,7 +16,11 @@ struct Template {
 }
 
 fn files(dir: &Path, base: &Path, out: &mut Vec<(PathBuf, Vec<u8>)>) {
-    let mut entries: Vec<_> = fs::read_dir(dir).expect("template").flatten().map(|e| e.path()).collect();
+    let mut entries: Vec<_> = fs::read_dir(dir)
+        .expect("template")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
     entries.sort();
     for path in entries {
         if path.is_dir() {
@@ -45,7 +49,9 @@ fn template() -> &'static Template {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&pick, content)) = data.split_first() else { return };
+    let Some((&pick, content)) = data.split_first() else {
+        return;
+    };
     let template = template();
     let (rel, original) = &template.files[usize::from(pick) % template.files.len()];
     let path = template.dir.path().join(rel);
