@@ -242,8 +242,13 @@ pub enum ReadReportError {
     Malformed(serde_json::Error),
 }
 
-/// Refuses shards whose collection times are further apart than `max_skew_seconds`.
-fn check_skew(parts: &[(String, Report)], max_skew_seconds: i64) -> Result<(), MergeError> {
+/// The earliest shard's `collected_at`, which the merged report gives: shards of a live scan
+/// finish at different times, and each measured ages from its own. Refuses shards whose
+/// collection times are further apart than `max_skew_seconds`, or are not times.
+fn earliest_collection(
+    parts: &[(String, Report)],
+    max_skew_seconds: i64,
+) -> Result<String, MergeError> {
     let mut times = Vec::new();
     for (file, report) in parts {
         let at = rules::time::Timestamp::parse(&report.collected_at).map_err(|_| {
@@ -252,23 +257,24 @@ fn check_skew(parts: &[(String, Report)], max_skew_seconds: i64) -> Result<(), M
                 found: report.collected_at.clone(),
             }
         })?;
-        times.push((at, file));
+        times.push((at, file, &report.collected_at));
     }
     times.sort();
-    if let (Some((earliest, earliest_file)), Some((latest, latest_file))) =
+    let (Some((earliest, earliest_file, text)), Some((latest, latest_file, _))) =
         (times.first(), times.last())
-    {
-        let apart = latest.seconds_since(*earliest);
-        if apart > max_skew_seconds {
-            return Err(MergeError::CollectionSkew {
-                earliest_file: (*earliest_file).clone(),
-                latest_file: (*latest_file).clone(),
-                apart_hours: apart as f64 / 3600.0,
-                max_hours: max_skew_seconds as f64 / 3600.0,
-            });
-        }
+    else {
+        return Ok(String::new());
+    };
+    let apart = latest.seconds_since(*earliest);
+    if apart > max_skew_seconds {
+        return Err(MergeError::CollectionSkew {
+            earliest_file: (*earliest_file).clone(),
+            latest_file: (*latest_file).clone(),
+            apart_hours: apart as f64 / 3600.0,
+            max_hours: max_skew_seconds as f64 / 3600.0,
+        });
     }
-    Ok(())
+    Ok((*text).clone())
 }
 
 /// Why [`Report::merge`] refused its reports. File names are as given to it.
@@ -525,7 +531,7 @@ impl Report {
                 });
             }
         }
-        check_skew(&parts, max_skew_seconds)?;
+        let collected_at = earliest_collection(&parts, max_skew_seconds)?;
         if let Some(missing) = (0..count).find(|i| !seen.contains_key(i)) {
             return Err(MergeError::MissingShard {
                 missing: ShardOf {
@@ -538,14 +544,6 @@ impl Report {
         let mut sources: Vec<&str> = parts.iter().map(|(_, r)| r.source.as_str()).collect();
         sources.sort();
         sources.dedup();
-        // Shards of a live scan finish at different times; each measured ages from its own
-        // time, and the merged report says when the earliest one collected.
-        let collected_at = parts
-            .iter()
-            .map(|(_, r)| r.collected_at.as_str())
-            .min()
-            .unwrap_or_default()
-            .to_owned();
         let mut merged = Report {
             schema_version: SCHEMA_VERSION,
             tool: first.tool.clone(),

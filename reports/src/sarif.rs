@@ -76,15 +76,15 @@ impl Grouping {
 
     /// The group of a finding: rule, account and region as far as this grouping goes, and
     /// whether a waiver suppresses it (suppressed and open findings never share a result).
-    fn key(self, finding: &Finding) -> (String, String, String, bool) {
+    fn key(self, finding: &Finding) -> (&str, &str, &str, bool) {
         let suppressed = finding.waiver.as_ref().is_some_and(|w| w.active);
         let (account, region) = match self {
-            Grouping::Finding => (finding.account_id.clone(), finding.fingerprint.clone()),
-            Grouping::AccountRegion => (finding.account_id.clone(), finding.region.clone()),
-            Grouping::Account => (finding.account_id.clone(), String::new()),
-            Grouping::Rule => (String::new(), String::new()),
+            Grouping::Finding => (finding.account_id.as_str(), finding.fingerprint.as_str()),
+            Grouping::AccountRegion => (finding.account_id.as_str(), finding.region.as_str()),
+            Grouping::Account => (finding.account_id.as_str(), ""),
+            Grouping::Rule => ("", ""),
         };
-        (finding.rule_id.clone(), account, region, suppressed)
+        (&finding.rule_id, account, region, suppressed)
     }
 
     /// The finest grouping whose results fit in [`MAX_RESULTS`].
@@ -214,19 +214,18 @@ fn results(findings: &[Finding], grouping: Grouping) -> Vec<SarifResult> {
     if grouping == Grouping::Finding {
         return findings.iter().map(result).collect();
     }
-    let mut groups: Vec<(_, Vec<&Finding>)> = Vec::new();
+    let mut groups: Vec<Vec<&Finding>> = Vec::new();
     let mut index = std::collections::HashMap::new();
     for finding in findings {
-        let key = grouping.key(finding);
-        let at = *index.entry(key).or_insert_with(|| {
-            groups.push((grouping.key(finding), Vec::new()));
+        let at = *index.entry(grouping.key(finding)).or_insert_with(|| {
+            groups.push(Vec::new());
             groups.len() - 1
         });
-        groups[at].1.push(finding);
+        groups[at].push(finding);
     }
     groups
         .into_iter()
-        .map(|(_, members)| match members[..] {
+        .map(|members| match members[..] {
             [only] => result(only),
             _ => group_result(&members, grouping),
         })

@@ -493,12 +493,12 @@ pub fn baselines(settings: &Settings, scenarios: &[Scenario]) -> Vec<Result<Outc
                 prepare(&settings.root, s, &work).map_err(|e| e.to_string())?;
                 let r = run(&settings.snapguard, &s.args, &work, settings.timeout * 4)
                     .map_err(|e| e.to_string())?;
-                match r.exit {
-                    Some(exit)
-                        if exit != 2 && !r.hung && outcome(s.command, exit, &r.stdout).report =>
-                    {
-                        Ok(outcome(s.command, exit, &r.stdout))
-                    }
+                let base = r
+                    .exit
+                    .filter(|&exit| exit != 2 && !r.hung)
+                    .map(|exit| outcome(s.command, exit, &r.stdout));
+                match base {
+                    Some(base) if base.report => Ok(base),
                     _ => Err(format!(
                         "undamaged run ended with {:?}: {}",
                         r.exit,

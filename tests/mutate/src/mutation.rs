@@ -347,24 +347,21 @@ pub fn apply(
     let Ok(text) = String::from_utf8(bytes) else {
         return Ok(None);
     };
+    // Set by the level that picks the key when that key's absence is valid data.
+    let mut still_valid = false;
     let result = match kind {
-        FileKind::Json => parse_all(&text)
-            .and_then(|values| json_level(values, operator, rng))
-            .map(|(t, d)| {
-                let optional_grant = OPTIONAL_GRANTS
-                    .iter()
-                    .any(|k| d.contains(&format!(".{k} ")));
-                (t, d, optional_grant)
-            }),
-        FileKind::Yaml | FileKind::Toml => text_level(&text, kind, operator, rng),
+        FileKind::Json => {
+            parse_all(&text).and_then(|values| json_level(values, operator, rng, &mut still_valid))
+        }
+        FileKind::Yaml | FileKind::Toml => text_level(&text, kind, operator, rng, &mut still_valid),
     };
     match result {
-        Some((new, detail, free_form)) => {
+        Some((new, detail)) => {
             fs::write(&path, to_bytes(&new))?;
             Ok(Some(Applied {
                 operator,
                 detail,
-                loose: loose || free_form,
+                loose: loose || still_valid,
             }))
         }
         None => Ok(None),
@@ -407,10 +404,13 @@ fn byte_level(
     }
 }
 
+/// Damage at a place in the JSON values; `still_valid` is set when the deleted or renamed key
+/// is one of [`OPTIONAL_GRANTS`].
 fn json_level(
     mut values: Vec<Value>,
     operator: Operator,
     rng: &mut fastrand::Rng,
+    still_valid: &mut bool,
 ) -> Option<(String, String)> {
     let all = places(&values);
     let pick = |rng: &mut fastrand::Rng, keep: &dyn Fn(&Value, &[Step]) -> bool| {
@@ -429,6 +429,7 @@ fn json_level(
         Operator::DeleteKey | Operator::RenameKey => {
             let (top, path) = pick(rng, &keyed)?;
             let key = last_key(&path);
+            *still_valid = OPTIONAL_GRANTS.contains(&key.as_str());
             let parent = at_mut(&mut values[top], &path[..path.len() - 1]).as_object_mut()?;
             let old = parent.remove(&key)?;
             let detail = if operator == Operator::RenameKey {
@@ -570,23 +571,23 @@ fn looks_like_timestamp(s: &str) -> bool {
         && b[10] == b'T'
 }
 
-/// Line-based damage of YAML and TOML files: the new text, what was done, and whether the
-/// renamed key is one of the user's own ([`FREE_FORM_TABLES`]).
+/// Line-based damage of YAML and TOML files: the new text and what was done; `still_valid` is
+/// set when the renamed key is one of the user's own ([`FREE_FORM_TABLES`]).
 fn text_level(
     text: &str,
     kind: FileKind,
     operator: Operator,
     rng: &mut fastrand::Rng,
-) -> Option<(String, String, bool)> {
-    let mut free_form = false;
-    let (damaged, detail) = text_damage(text, kind, operator, rng, &mut free_form)?;
+    still_valid: &mut bool,
+) -> Option<(String, String)> {
+    let (damaged, detail) = text_damage(text, kind, operator, rng, still_valid)?;
     // Half the time, a comment in other scripts above the damage: a message's place must count
     // characters, not bytes (a column computed from bytes once overflowed).
     if rng.bool() {
         let detail = format!("{detail}; a comment line {NON_ASCII:?} on top");
-        return Some((format!("# {NON_ASCII}\n{damaged}"), detail, free_form));
+        return Some((format!("# {NON_ASCII}\n{damaged}"), detail));
     }
-    Some((damaged, detail, free_form))
+    Some((damaged, detail))
 }
 
 /// Text in several scripts and UTF-8 lengths (2, 3 and 4 bytes a character).
@@ -597,7 +598,7 @@ fn text_damage(
     kind: FileKind,
     operator: Operator,
     rng: &mut fastrand::Rng,
-    free_form: &mut bool,
+    still_valid: &mut bool,
 ) -> Option<(String, String)> {
     let lines: Vec<&str> = text.lines().collect();
     // A line that assigns a value: `key = value` (TOML) or `key: value` (YAML).
@@ -627,7 +628,7 @@ fn text_damage(
         Operator::RenameKey => {
             let i = pick_line(rng)?;
             let (key, value) = lines[i].split_once(sep)?;
-            *free_form = kind == FileKind::Toml
+            *still_valid = kind == FileKind::Toml
                 && table_of(&lines, i).is_some_and(|t| FREE_FORM_TABLES.contains(&t));
             Some((
                 with(i, vec![format!("{key}X{sep}{value}")]),
