@@ -685,6 +685,48 @@ fn sarif_points_at_the_granting_statement() {
     assert!(rules.contains("SG-IAM-005"), "{rules}");
 }
 
+/// AWS Backup's and DLM's destructive and guardrail-weakening actions are protected by default,
+/// each under the rule of its harm: `backup:*` reaches SG-IAM-007 and -008 on every resource,
+/// a grant on one lifecycle policy only some, and read-only grants nothing.
+#[test]
+fn backup_and_lifecycle_actions_have_rules_of_their_own() {
+    let out = check(&["policy/backup-operator.json", "--format", "json"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let report = json(&out);
+    let policy = format!("{FIXTURES}/policy/backup-operator.json");
+    for (action, expected) in [
+        ("backup:DeleteRecoveryPoint", "allowed"),
+        ("backup:UpdateRecoveryPointLifecycle", "allowed"),
+        ("backup:PutBackupVaultLockConfiguration", "allowed"),
+        ("backup:UpdateRegionSettings", "allowed"),
+        ("dlm:UpdateLifecyclePolicy", "allowed_restricted_resource"),
+        ("dlm:DeleteLifecyclePolicy", "not_allowed"),
+        ("ec2:UnlockSnapshot", "not_allowed"),
+        ("ec2:DeleteSnapshot", "not_allowed"),
+    ] {
+        assert_eq!(
+            verdict(&report, "backup-operator.json", action),
+            expected,
+            "{action}"
+        );
+    }
+    let log = sarif(&["policy/backup-operator.json"]);
+    let results = sarif_results(&log);
+    // Statement 1 (backup:*) starts on line 10, statement 2 (one lifecycle policy) on line 16.
+    for (rule, line) in [("SG-IAM-007", 10), ("SG-IAM-008", 10), ("SG-IAM-008", 16)] {
+        assert!(
+            results.contains(&(rule.into(), policy.clone(), line)),
+            "{rule} at line {line}: {results:?}"
+        );
+    }
+    assert!(
+        results
+            .iter()
+            .all(|(rule, ..)| rule == "SG-IAM-007" || rule == "SG-IAM-008"),
+        "{results:?}"
+    );
+}
+
 #[test]
 fn sarif_uris_are_relative_to_the_source_root_or_file_uris() {
     // An absolute path inside the working folder (the repository root) is given relative to
@@ -799,14 +841,17 @@ fn output_writes_the_report_to_a_file() {
     assert_eq!(report["failing"], false);
 }
 
-/// The remediation roles snapguard ships pass its own gate: they may change sharing (to remove
-/// offending shares and make the temporary share with the archive account, denied when it would
-/// add `all` or another account) but can delete, deregister or weaken nothing.
+/// The remediation roles snapguard ships hold nothing of SG-IAM-001, -002, -004 or -007: they
+/// may change sharing (to remove offending shares and make the temporary share with the archive
+/// account, denied when it would add `all` or another account), and the remediation role may
+/// set snapshot block public access, which the gate reports under SG-IAM-008 because EC2 takes
+/// any state there (`unblocked` too) and has no condition key to hold it to
+/// `block-all-sharing`. That one grant fails the gate; nothing else does.
 #[test]
-fn the_shipped_remediation_roles_pass_the_gate() {
+fn the_shipped_remediation_roles_fail_the_gate_only_on_snapshot_block_public_access() {
     let template = root().join("deploy/cloudformation/remediation-roles.yaml");
     let out = check(&[template.to_str().unwrap(), "--format", "json"]);
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
     let report = json(&out);
     let remediation = "SnapguardRemediationRole policy \"snapguard-remediation\"";
     let archive = "SnapguardArchiveRole policy \"snapguard-archive-copies\"";
@@ -824,10 +869,16 @@ fn the_shipped_remediation_roles_pass_the_gate() {
                 "{role} {action}"
             );
         }
-    }
-    for action in ["ec2:ModifySnapshotAttribute", "ec2:ModifyImageAttribute"] {
-        assert_eq!(verdict(&report, remediation, action), "allowed_conditional");
-        assert_eq!(verdict(&report, archive, action), "not_allowed");
+        for action in iam::default_protected_actions() {
+            let expected = match (role == remediation, action.as_str()) {
+                (true, "ec2:EnableSnapshotBlockPublicAccess") => "allowed",
+                (true, "ec2:ModifySnapshotAttribute" | "ec2:ModifyImageAttribute") => {
+                    "allowed_conditional"
+                }
+                _ => "not_allowed",
+            };
+            assert_eq!(verdict(&report, role, &action), expected, "{role} {action}");
+        }
     }
 }
 

@@ -12,22 +12,6 @@ use crate::policy::{Effect, PolicyDocument, Statement};
 use crate::principal::{Principal, ScpExemption};
 use crate::targets::{extents_of, Bound, Domain, Extent, Reach, ResourceSet, TargetKind};
 
-/// The actions that can destroy or expose backups, checked unless configured otherwise.
-pub const DEFAULT_PROTECTED_ACTIONS: [&str; 7] = [
-    "ec2:DeleteSnapshot",
-    "ec2:DeregisterImage",
-    "ec2:ModifySnapshotAttribute",
-    "ec2:ModifyImageAttribute",
-    "rbin:DeleteRule",
-    "rbin:UpdateRule",
-    "rbin:UnlockRule",
-];
-
-/// [`DEFAULT_PROTECTED_ACTIONS`] as owned strings, for a config that names none.
-pub fn default_protected_actions() -> Vec<String> {
-    DEFAULT_PROTECTED_ACTIONS.map(String::from).to_vec()
-}
-
 /// An action to check, with the kind of resource it acts on.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProtectedAction {

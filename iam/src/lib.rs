@@ -37,6 +37,7 @@ pub mod check;
 mod condition;
 mod context;
 mod engine;
+pub mod harm;
 pub mod inputs;
 mod policy;
 mod principal;
@@ -50,10 +51,10 @@ pub use arn::{Arn, ArnError};
 pub use authorization_details::{AuthorizationDetails, Str, Tag};
 pub use context::{OrgMembership, RequestContext};
 pub use engine::{
-    default_protected_actions, evaluate_document, evaluate_principal, ActionVerdict,
-    LabelledPolicy, Layer, LayerAllowance, PolicyLayers, ProtectedAction, ScpLevel,
-    StatementEvidence, Verdict, DEFAULT_PROTECTED_ACTIONS,
+    evaluate_document, evaluate_principal, ActionVerdict, LabelledPolicy, Layer, LayerAllowance,
+    PolicyLayers, ProtectedAction, ScpLevel, StatementEvidence, Verdict,
 };
+pub use harm::{default_protected_actions, Harm};
 pub use policy::{
     parse_policy_text, ActionElement, ConditionClause, Effect, PolicyDocument, PolicyError,
     PrincipalElement, PrincipalValue, Rejection, ResourceElement, Statement,

@@ -22,19 +22,53 @@ pub enum TargetKind {
     Image,
     /// `arn:aws:rbin:<region>:<account>:rule/<id>`
     RecycleBinRule,
+    /// An AWS Backup recovery point: `arn:aws:backup:<region>:<account>:recovery-point:<id>`,
+    /// or the snapshot or image ARN that names an EBS or EC2 recovery point (AWS Backup's
+    /// `RecoveryPointArn` is the resource's own ARN for those types).
+    RecoveryPoint,
+    /// `arn:aws:backup:<region>:<account>:backup-vault:<name>`
+    BackupVault,
+    /// `arn:aws:backup:<region>:<account>:backup-plan:<id>`
+    BackupPlan,
+    /// `arn:aws:backup:<region>:<account>:legal-hold:<id>`
+    LegalHold,
+    /// A Data Lifecycle Manager policy: `arn:aws:dlm:<region>:<account>:policy/<id>`
+    LifecyclePolicy,
     /// An action we have no resource shape for: any non-empty resource string.
     AnyResource,
 }
 
 impl TargetKind {
-    pub(crate) const COUNT: usize = 4;
+    pub(crate) const COUNT: usize = 9;
 
-    /// The target kind of a lower-cased action name.
+    /// The target kind of a lower-cased action name: the resource type the Service
+    /// Authorization Reference lists as required for it (EC2, Recycle Bin, AWS Backup, Data
+    /// Lifecycle Manager), or [`TargetKind::AnyResource`] for an action with none or unknown.
     pub(crate) fn of_action(action_lowercase: &str) -> Self {
         match action_lowercase {
-            "ec2:deletesnapshot" | "ec2:modifysnapshotattribute" => TargetKind::Snapshot,
-            "ec2:deregisterimage" | "ec2:modifyimageattribute" => TargetKind::Image,
+            "ec2:deletesnapshot"
+            | "ec2:modifysnapshotattribute"
+            | "ec2:locksnapshot"
+            | "ec2:unlocksnapshot" => TargetKind::Snapshot,
+            "ec2:deregisterimage"
+            | "ec2:modifyimageattribute"
+            | "ec2:disableimagederegistrationprotection" => TargetKind::Image,
             "rbin:deleterule" | "rbin:updaterule" | "rbin:unlockrule" => TargetKind::RecycleBinRule,
+            "backup:deleterecoverypoint" | "backup:updaterecoverypointlifecycle" => {
+                TargetKind::RecoveryPoint
+            }
+            "backup:deletebackupvault"
+            | "backup:deletebackupvaultaccesspolicy"
+            | "backup:putbackupvaultaccesspolicy"
+            | "backup:deletebackupvaultlockconfiguration"
+            | "backup:putbackupvaultlockconfiguration" => TargetKind::BackupVault,
+            "backup:deletebackupplan"
+            | "backup:updatebackupplan"
+            | "backup:deletebackupselection" => TargetKind::BackupPlan,
+            "backup:cancellegalhold" => TargetKind::LegalHold,
+            "dlm:deletelifecyclepolicy" | "dlm:updatelifecyclepolicy" => {
+                TargetKind::LifecyclePolicy
+            }
             _ => TargetKind::AnyResource,
         }
     }
@@ -49,6 +83,11 @@ impl TargetKind {
             TargetKind::Snapshot => "snapshots",
             TargetKind::Image => "images",
             TargetKind::RecycleBinRule => "Recycle Bin rules",
+            TargetKind::RecoveryPoint => "recovery points",
+            TargetKind::BackupVault => "backup vaults",
+            TargetKind::BackupPlan => "backup plans",
+            TargetKind::LegalHold => "legal holds",
+            TargetKind::LifecyclePolicy => "lifecycle policies",
             TargetKind::AnyResource => "resources",
         }
     }
@@ -68,6 +107,11 @@ const REGION_CHARS: CharSet = CharSet(
 /// A resource id: letters, digits and `-`.
 fn id() -> Vec<Symbol> {
     one_or_more(ALPHANUMERIC.union(charset("-")))
+}
+
+/// A backup vault's name: letters, digits, `-` and `_` (AWS Backup's `BackupVaultName`).
+fn vault_name() -> Vec<Symbol> {
+    one_or_more(ALPHANUMERIC.union(charset("-_")))
 }
 
 /// How much of an action's targets a statement's resource element reaches.
@@ -639,6 +683,11 @@ impl Domain {
                 TargetKind::Snapshot,
                 TargetKind::Image,
                 TargetKind::RecycleBinRule,
+                TargetKind::RecoveryPoint,
+                TargetKind::BackupVault,
+                TargetKind::BackupPlan,
+                TargetKind::LegalHold,
+                TargetKind::LifecyclePolicy,
                 TargetKind::AnyResource,
             ]
             .map(|target| Domain::new(target, None, None))
@@ -665,27 +714,54 @@ impl Domain {
         };
         let shapes = region_parts
             .into_iter()
-            .map(|region| match target {
-                TargetKind::Snapshot => [
-                    literal("arn:aws:ec2:"),
-                    region,
-                    literal("::snapshot/"),
-                    id(),
-                ]
-                .concat(),
-                TargetKind::Image => {
-                    [literal("arn:aws:ec2:"), region, literal("::image/"), id()].concat()
+            .flat_map(|region| {
+                let snapshot = || {
+                    [
+                        literal("arn:aws:ec2:"),
+                        region.clone(),
+                        literal("::snapshot/"),
+                        id(),
+                    ]
+                    .concat()
+                };
+                let image = || {
+                    [
+                        literal("arn:aws:ec2:"),
+                        region.clone(),
+                        literal("::image/"),
+                        id(),
+                    ]
+                    .concat()
+                };
+                // `arn:aws:<service>:<region>:<account>:<resource>` with the resource's name.
+                let owned = |service: &str, resource: &str, name: Vec<Symbol>| {
+                    [
+                        literal(&format!("arn:aws:{service}:")),
+                        region.clone(),
+                        literal(":"),
+                        account_part.clone(),
+                        literal(&format!(":{resource}")),
+                        name,
+                    ]
+                    .concat()
+                };
+                match target {
+                    TargetKind::Snapshot => vec![snapshot()],
+                    TargetKind::Image => vec![image()],
+                    TargetKind::RecycleBinRule => vec![owned("rbin", "rule/", id())],
+                    TargetKind::RecoveryPoint => {
+                        vec![
+                            owned("backup", "recovery-point:", id()),
+                            snapshot(),
+                            image(),
+                        ]
+                    }
+                    TargetKind::BackupVault => vec![owned("backup", "backup-vault:", vault_name())],
+                    TargetKind::BackupPlan => vec![owned("backup", "backup-plan:", id())],
+                    TargetKind::LegalHold => vec![owned("backup", "legal-hold:", id())],
+                    TargetKind::LifecyclePolicy => vec![owned("dlm", "policy/", id())],
+                    TargetKind::AnyResource => vec![one_or_more(CharSet::ALL)],
                 }
-                TargetKind::RecycleBinRule => [
-                    literal("arn:aws:rbin:"),
-                    region,
-                    literal(":"),
-                    account_part.clone(),
-                    literal(":rule/"),
-                    id(),
-                ]
-                .concat(),
-                TargetKind::AnyResource => one_or_more(CharSet::ALL),
             })
             .collect::<Vec<Vec<Symbol>>>();
         let mut hasher = std::collections::hash_map::DefaultHasher::new();

@@ -592,20 +592,83 @@ fn iam_evidence_is_serialisable_and_explains_the_verdict() {
 }
 
 #[test]
-fn iam_default_actions_are_the_seven_protected_ones() {
+fn iam_default_actions_are_the_harm_table() {
     let actions = iam::default_protected_actions();
-    assert_eq!(actions.len(), 7);
+    let table: usize = iam::Harm::ALL.iter().map(|h| h.actions().len()).sum();
+    assert_eq!(actions.len(), table);
+    assert!(actions.iter().any(|a| a == "backup:DeleteRecoveryPoint"));
     let verdicts = evaluate_document(&full_aws_access(), "p", &actions, &unknown());
     assert!(verdicts.iter().all(|v| v.verdict == Allowed));
-    // A configured action with no known resource shape: only "*" covers it.
-    let restricted = document(json!(allow(
-        "backup:*",
-        "arn:aws:backup:*:*:recovery-point:*"
-    )));
+    // A recovery point is named by a backup ARN or, for EBS and EC2, by its snapshot or image
+    // ARN: a grant on one kind reaches only some recovery points; on all three, every one.
+    let verdict = |resources: serde_json::Value, action: &str| {
+        let statement = json!({"Effect": "Allow", "Action": "backup:*", "Resource": resources});
+        verdict_of(&document(json!([statement])), action)
+    };
     assert_eq!(
-        verdict_of(&restricted, "backup:DeleteRecoveryPoint"),
+        verdict(
+            json!("arn:aws:backup:*:*:recovery-point:*"),
+            "backup:DeleteRecoveryPoint"
+        ),
         AllowedRestrictedResource
     );
+    assert_eq!(
+        verdict(
+            json!("arn:aws:ec2:*::snapshot/*"),
+            "backup:UpdateRecoveryPointLifecycle"
+        ),
+        AllowedRestrictedResource
+    );
+    assert_eq!(
+        verdict(
+            json!([
+                "arn:aws:backup:*:*:recovery-point:*",
+                "arn:aws:ec2:*::snapshot/*",
+                "arn:aws:ec2:*::image/*"
+            ]),
+            "backup:DeleteRecoveryPoint"
+        ),
+        Allowed
+    );
+    // A vault's ARN is no recovery point, and a recovery point's is no vault.
+    assert_eq!(
+        verdict(
+            json!("arn:aws:backup:*:*:backup-vault:*"),
+            "backup:DeleteRecoveryPoint"
+        ),
+        NotAllowed
+    );
+    assert_eq!(
+        verdict(
+            json!("arn:aws:backup:*:*:backup-vault:*"),
+            "backup:PutBackupVaultLockConfiguration"
+        ),
+        Allowed
+    );
+    assert_eq!(
+        verdict(
+            json!("arn:aws:backup:us-east-1:*:backup-vault:prod_*"),
+            "backup:DeleteBackupVault"
+        ),
+        AllowedRestrictedResource
+    );
+    assert_eq!(
+        verdict(
+            json!("arn:aws:backup:*:*:recovery-point:*"),
+            "backup:DeleteBackupPlan"
+        ),
+        NotAllowed
+    );
+    // An action with no resource type is granted only by "*".
+    assert_eq!(
+        verdict(
+            json!("arn:aws:backup:*:*:backup-vault:*"),
+            "backup:UpdateRegionSettings"
+        ),
+        AllowedRestrictedResource
+    );
+    let dlm = document(json!([allow("dlm:*", "arn:aws:dlm:*:*:policy/*")]));
+    assert_eq!(verdict_of(&dlm, "dlm:DeleteLifecyclePolicy"), Allowed);
 }
 
 #[test]

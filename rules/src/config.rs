@@ -157,10 +157,15 @@ pub struct IamConfig {
     /// Principal ARN patterns (`*` and `?`) that may hold the protected actions.
     #[serde(deserialize_with = "checked::list::<_, ExemptPrincipal>")]
     pub exempt_principals: Vec<String>,
-    /// The actions that destroy or expose backups; the catalogue's seven when absent. Each is
+    /// The actions that destroy or expose backups; the table of [`iam::Harm`] when absent. Each is
     /// an action of a service snapguard knows, or a pattern (`ec2:Delete*`) matching some.
     #[serde(deserialize_with = "checked::protected_actions")]
     pub protected_actions: Option<Vec<String>>,
+    /// Actions checked besides `protected_actions` (or the defaults), such as
+    /// `kms:ScheduleKeyDeletion`: a config that adds to the defaults keeps the actions later
+    /// versions add to them. Same form as `protected_actions`; empty by default.
+    #[serde(deserialize_with = "checked::list::<_, checked::AdditionalProtectedAction>")]
+    pub additional_protected_actions: Vec<String>,
     /// The Regions the backups are in, for `iam check`: `aws:RequestedRegion` conditions are
     /// decided in them (a scan knows its own Regions). Undecided when absent; at least one
     /// known Region when present.
@@ -390,14 +395,16 @@ fn toml_value_text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> 
 }
 
 impl Config {
-    /// The protected IAM actions in force. A configured pattern (`ec2:Delete*`) stands for
-    /// every known action it matches, each checked on its own.
+    /// The protected IAM actions in force: `iam.protected_actions` (or the defaults, the
+    /// table of [`iam::Harm`]) then `iam.additional_protected_actions`, each once. A configured
+    /// pattern (`ec2:Delete*`) stands for every known action it matches, each checked on its own.
     pub fn protected_actions(&self) -> Vec<String> {
-        let Some(configured) = &self.iam.protected_actions else {
-            return iam::default_protected_actions();
+        let base = match &self.iam.protected_actions {
+            Some(configured) => configured.clone(),
+            None => iam::default_protected_actions(),
         };
         let mut actions: Vec<String> = Vec::new();
-        for action in configured {
+        for action in base.iter().chain(&self.iam.additional_protected_actions) {
             let expanded: Vec<String> = match action.contains(['*', '?']) {
                 true => iam::actions::matching(action)
                     .into_iter()

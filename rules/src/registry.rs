@@ -135,6 +135,8 @@ pub static RULES: &[&Rule] = &[
     &iam::principal_can_weaken_recycle_bin::RULE,
     &iam::no_scp_guardrail::RULE,
     &iam::principal_can_perform_protected_action::RULE,
+    &iam::principal_can_delete_recovery_points::RULE,
+    &iam::principal_can_weaken_backup_guardrails::RULE,
 ];
 
 /// The rule with this id (case-insensitive) or name.

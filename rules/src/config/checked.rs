@@ -87,7 +87,7 @@ pub fn protected_actions<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<S
     if actions.is_empty() {
         return Err(de::Error::custom(
             "iam.protected_actions is empty, which would protect nothing; expected at least one \
-             action, or no protected_actions key for the seven defaults",
+             action, or no protected_actions key for the defaults (snapguard rules --family iam)",
         ));
     }
     Ok(Some(actions))
@@ -106,49 +106,64 @@ pub fn retention_days<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> 
     }
 }
 
+/// An element of `iam.protected_actions`.
 pub struct ProtectedAction;
 
 impl Check for ProtectedAction {
     fn check(text: &str) -> Result<(), String> {
-        let key = "iam.protected_actions";
-        let services = actions::services();
-        let Some((service, name)) = text.split_once(':') else {
-            return Err(format!(
-                "{key}: {text:?} is not an action; expected service:Action, such as \
-                 \"ec2:DeleteSnapshot\""
-            ));
-        };
-        let service_known = services
-            .iter()
-            .any(|s| wildcard::matches(&service.to_lowercase(), s));
-        if !service_known || name.is_empty() {
-            let mut message = format!(
-                "{key}: {text:?} is not an action of a service snapguard knows ({})",
-                services.join(", ")
-            );
-            if let Some(suggestion) = actions::suggest(text) {
-                message.push_str(&format!("; did you mean {suggestion:?}?"));
-            }
-            return Err(message);
-        }
-        let is_pattern = text.contains(['*', '?']);
-        if is_pattern && !actions::matching(text).is_empty() || actions::is_known(text) {
-            return Ok(());
-        }
-        let mut message = match is_pattern {
-            true => format!("{key}: {text:?} matches no action of {service}"),
-            false => format!("{key}: {text:?} is not an action of {service}"),
-        };
-        match actions::suggest(text) {
-            Some(suggestion) => message.push_str(&format!("; did you mean {suggestion:?}?")),
-            None => message.push_str("; expected an action such as \"ec2:DeleteSnapshot\""),
-        }
-        message.push_str(&format!(
-            " (actions as of {}; scripts/update-action-catalogue.py refreshes them)",
-            *actions::SOURCE
-        ));
-        Err(message)
+        check_action("iam.protected_actions", text)
     }
+}
+
+/// An element of `iam.additional_protected_actions`.
+pub struct AdditionalProtectedAction;
+
+impl Check for AdditionalProtectedAction {
+    fn check(text: &str) -> Result<(), String> {
+        check_action("iam.additional_protected_actions", text)
+    }
+}
+
+/// An action (or a pattern matching at least one action) of a service snapguard knows, as the
+/// value of `key`.
+fn check_action(key: &str, text: &str) -> Result<(), String> {
+    let services = actions::services();
+    let Some((service, name)) = text.split_once(':') else {
+        return Err(format!(
+            "{key}: {text:?} is not an action; expected service:Action, such as \
+             \"ec2:DeleteSnapshot\""
+        ));
+    };
+    let service_known = services
+        .iter()
+        .any(|s| wildcard::matches(&service.to_lowercase(), s));
+    if !service_known || name.is_empty() {
+        let mut message = format!(
+            "{key}: {text:?} is not an action of a service snapguard knows ({})",
+            services.join(", ")
+        );
+        if let Some(suggestion) = actions::suggest(text) {
+            message.push_str(&format!("; did you mean {suggestion:?}?"));
+        }
+        return Err(message);
+    }
+    let is_pattern = text.contains(['*', '?']);
+    if is_pattern && !actions::matching(text).is_empty() || actions::is_known(text) {
+        return Ok(());
+    }
+    let mut message = match is_pattern {
+        true => format!("{key}: {text:?} matches no action of {service}"),
+        false => format!("{key}: {text:?} is not an action of {service}"),
+    };
+    match actions::suggest(text) {
+        Some(suggestion) => message.push_str(&format!("; did you mean {suggestion:?}?")),
+        None => message.push_str("; expected an action such as \"ec2:DeleteSnapshot\""),
+    }
+    message.push_str(&format!(
+        " (actions as of {}; scripts/update-action-catalogue.py refreshes them)",
+        *actions::SOURCE
+    ));
+    Err(message)
 }
 
 /// `protection.copy_regions`, `protection.image_copy_regions`.

@@ -402,6 +402,12 @@ expires = 2027-03-01
                 "is not an action; expected service:Action",
             ),
             (
+                "[iam]\nadditional_protected_actions = [\"kms:ScheduleKeyDelete\"]\n",
+                "snapguard.toml:2:33: ",
+                "iam.additional_protected_actions: \"kms:ScheduleKeyDelete\" is not an action of \
+                 kms; did you mean \"kms:ScheduleKeyDeletion\"?",
+            ),
+            (
                 "[iam]\nprotected_actions = []\n",
                 "snapguard.toml:2:21: ",
                 "iam.protected_actions is empty, which would protect nothing",
@@ -515,6 +521,22 @@ archive_kms_key_id = "arn:aws:kms:us-east-1:999999999999:key/mrk-0123456789abcde
                 "rbin:UpdateRule",
                 "backup:DeleteRecoveryPoint",
             ]
+        );
+    }
+
+    #[test]
+    fn additional_actions_add_to_the_defaults_or_the_configured_list() {
+        let load = |text: &str| super::parse(text, Path::new("snapguard.toml")).unwrap();
+        let added = load("[iam]\nadditional_protected_actions = [\"kms:ScheduleKeyDeletion\", \"ec2:DeleteSnapshot\"]\n");
+        let mut expected = iam::default_protected_actions();
+        expected.push("kms:ScheduleKeyDeletion".into());
+        assert_eq!(added.protected_actions(), expected);
+        let both = load(
+            "[iam]\nprotected_actions = [\"ec2:DeleteSnapshot\"]\nadditional_protected_actions = [\"kms:Schedule*\"]\n",
+        );
+        assert_eq!(
+            both.protected_actions(),
+            ["ec2:DeleteSnapshot", "kms:ScheduleKeyDeletion"]
         );
     }
 

@@ -1,4 +1,4 @@
-//! The IAM view of one account, computed once and shared by SG-IAM-001..005: every user and
+//! The IAM view of one account, computed once and shared by SG-IAM-001..008: every user and
 //! role with its verdict for each protected action, after boundaries and the SCPs on the
 //! account's path through the organization.
 
@@ -13,41 +13,30 @@ use crate::scope::{AccountScope, Context, Draft, Emitter};
 use crate::wildcard;
 use iam::authorization_details::{PolicySource, SourcedDocument};
 use iam::{
-    evaluate_principal, scp_exemption, ActionVerdict, LabelledPolicy, OrgMembership,
+    evaluate_principal, scp_exemption, ActionVerdict, Harm, LabelledPolicy, OrgMembership,
     PolicyDocument, PolicyLayers, Principal, PrincipalKind, RequestContext, ScpLevel, SessionTags,
     Verdict,
 };
 
-/// Which rule reports which protected actions. Actions configured in `iam.protected_actions`
-/// beyond these belong to SG-IAM-006.
-pub static ACTIONS_BY_RULE: [(&Rule, &[&str]); 4] = [
-    (
-        &super::principal_can_delete_snapshots::RULE,
-        &["ec2:DeleteSnapshot"],
-    ),
-    (
-        &super::principal_can_deregister_images::RULE,
-        &["ec2:DeregisterImage"],
-    ),
-    (
-        &super::principal_can_share_backups::RULE,
-        &["ec2:ModifySnapshotAttribute", "ec2:ModifyImageAttribute"],
-    ),
-    (
-        &super::principal_can_weaken_recycle_bin::RULE,
-        &["rbin:DeleteRule", "rbin:UpdateRule", "rbin:UnlockRule"],
-    ),
-];
+/// The rule that reports a grant of each harm of the protected-action table ([`Harm`]).
+/// Actions outside the table, added in `iam.protected_actions`, are SG-IAM-006's.
+pub fn rule_of(harm: Harm) -> &'static Rule {
+    match harm {
+        Harm::DeleteSnapshots => &super::principal_can_delete_snapshots::RULE,
+        Harm::DeregisterImages => &super::principal_can_deregister_images::RULE,
+        Harm::ShareBackups => &super::principal_can_share_backups::RULE,
+        Harm::WeakenRecycleBin => &super::principal_can_weaken_recycle_bin::RULE,
+        Harm::DeleteRecoveryPoints => &super::principal_can_delete_recovery_points::RULE,
+        Harm::WeakenBackupGuardrails => &super::principal_can_weaken_backup_guardrails::RULE,
+    }
+}
 
 /// The id of the rule that reports a grant of `action`.
 pub fn rule_for_action(action: &str) -> &'static str {
-    ACTIONS_BY_RULE
-        .iter()
-        .find(|(_, actions)| actions.iter().any(|a| a.eq_ignore_ascii_case(action)))
-        .map_or(
-            super::principal_can_perform_protected_action::RULE.id,
-            |(rule, _)| rule.id,
-        )
+    Harm::of_action(action).map_or(
+        super::principal_can_perform_protected_action::RULE.id,
+        |harm| rule_of(harm).id,
+    )
 }
 
 /// The protected actions in force that `rule_id` reports.
@@ -334,11 +323,15 @@ fn identity_policy(kind: &str, source: &PolicySource) -> Option<(String, PolicyD
     Some((label, PolicyDocument::from_value(document).ok()?))
 }
 
-/// SG-IAM-001..004 and 006: one finding per principal that can perform any of the rule's
+/// SG-IAM-001..004 and 006..008: one finding per principal that can perform any of the rule's
 /// protected actions; a grant that holds only under a condition is a finding one severity
-/// lower.
-pub fn report_principals(scope: &AccountScope, rule_id: &str, what: &str, out: &mut Emitter) {
-    let actions = actions_of_rule(scope.ctx, rule_id);
+/// lower. The message says what the grant makes possible, as the table's [`Harm`] phrases it.
+pub fn report_principals(scope: &AccountScope, rule: &Rule, out: &mut Emitter) {
+    let actions = actions_of_rule(scope.ctx, rule.id);
+    let what = Harm::ALL
+        .into_iter()
+        .find(|harm| rule_of(*harm).id == rule.id)
+        .map_or("perform a protected action", Harm::phrase);
     if actions.is_empty() {
         return;
     }

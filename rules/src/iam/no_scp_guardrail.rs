@@ -1,7 +1,7 @@
 //! ## What it checks
 //! For each account, some service control policy on its path (the root, each OU, the account)
-//! denies every protected action (`iam.protected_actions`, by default the seven of
-//! SG-IAM-001..004) to principals that are not exempt. snapguard checks this by evaluating a
+//! denies every protected action (`iam.protected_actions`, by default those of SG-IAM-001..004,
+//! 007 and 008) to principals that are not exempt. snapguard checks this by evaluating a
 //! hypothetical, non-exempt role with full permissions against the account's SCPs alone. SCPs
 //! never apply to the management account, so it always fires there; an account with no
 //! organization recorded fires too. A guardrail that denies only under a condition snapguard
@@ -14,12 +14,14 @@
 //! ## Why it matters
 //! Identity policies drift: a new admin role, a broad managed policy, a break-glass user. An
 //! SCP guardrail holds whatever the account's own IAM says, and it cannot be removed from
-//! inside the account. It turns SG-IAM-001..004 from a list to chase into a safety net.
+//! inside the account. It turns SG-IAM-001..004, 007 and 008 from a list to chase into a safety net.
 //!
 //! ## Example
 //! An account under an OU whose only SCP is `FullAWSAccess` fires: `no SCP on the path of
 //! account 111111111111 denies ec2:DeleteSnapshot, ... to non-exempt principals`. The finding's
-//! evidence holds an SCP document that closes the gap.
+//! evidence holds an SCP document that closes the gap, and lists the protected actions the
+//! SCPs already deny (`guarded_actions`) next to those they do not (`unguarded_actions`); the
+//! message counts the former.
 //!
 //! ## Remediation
 //! Attach the suggested SCP (in the finding's evidence: deny the protected actions unless
@@ -38,8 +40,8 @@ use crate::finding::{Resource, Severity};
 use crate::registry::{Check, Family, Rule};
 use crate::scope::{AccountScope, Draft, Emitter};
 use iam::{
-    evaluate_principal, principal_tag_keys, scp_exemption, self_tagging, LabelledPolicy,
-    PolicyLayers, SessionTags, Verdict,
+    evaluate_principal, principal_tag_keys, scp_exemption, self_tagging, ActionVerdict,
+    LabelledPolicy, PolicyLayers, SessionTags, Verdict,
 };
 
 /// The rule's registry entry; its documentation is this module's.
@@ -107,11 +109,11 @@ fn check(scope: &AccountScope, out: &mut Emitter) {
         probe
     };
     let verdicts = evaluate_principal(&probe, &layers, &actions, &context);
-    let unguarded: Vec<&str> = verdicts
+    let (unguarded, guarded): (Vec<&ActionVerdict>, Vec<&ActionVerdict>) = verdicts
         .iter()
-        .filter(|v| v.verdict != Verdict::NotAllowed)
-        .map(|v| v.action.as_str())
-        .collect();
+        .partition(|v| v.verdict != Verdict::NotAllowed);
+    let unguarded: Vec<&str> = unguarded.iter().map(|v| v.action.as_str()).collect();
+    let guarded: Vec<&str> = guarded.iter().map(|v| v.action.as_str()).collect();
     let Some(strongest) = verdicts
         .iter()
         .map(|v| v.verdict)
@@ -140,7 +142,14 @@ fn check(scope: &AccountScope, out: &mut Emitter) {
     } else {
         format!("no SCP on its path denies {}", unguarded.join(", "))
     };
-    let message = format!("account {account} has no SCP guardrail for its backups: {why}");
+    let mut message = format!("account {account} has no SCP guardrail for its backups: {why}");
+    if !guarded.is_empty() {
+        message.push_str(&format!(
+            " (its SCPs already deny {} of the {} protected actions)",
+            guarded.len(),
+            verdicts.len()
+        ));
+    }
     let resource = Resource {
         kind: "account".into(),
         id: account.to_owned(),
@@ -148,6 +157,7 @@ fn check(scope: &AccountScope, out: &mut Emitter) {
     };
     let mut evidence = json!({
         "unguarded_actions": unguarded,
+        "guarded_actions": guarded,
         "verdicts": verdicts,
         "suggested_scp": suggested_scp(&unguarded, &ctx.config.iam.exempt_principals),
     });

@@ -40,5 +40,5 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(scope: &AccountScope, out: &mut Emitter) {
-    report_principals(scope, RULE.id, "delete snapshots", out);
+    report_principals(scope, &RULE, out);
 }

@@ -34,5 +34,5 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(scope: &AccountScope, out: &mut Emitter) {
-    report_principals(scope, RULE.id, "deregister AMIs", out);
+    report_principals(scope, &RULE, out);
 }

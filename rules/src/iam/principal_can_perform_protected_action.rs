@@ -1,6 +1,6 @@
 //! ## What it checks
-//! Actions you add to `iam.protected_actions` beyond the seven of SG-IAM-001..004 (for
-//! example `ec2:DeleteVolume`, `backup:DeleteRecoveryPoint` or `kms:ScheduleKeyDeletion`): no
+//! Actions you add to `iam.protected_actions` beyond those of SG-IAM-001..004, 007 and 008
+//! (for example `ec2:DeleteVolume` or `kms:ScheduleKeyDeletion`): no
 //! IAM user or role is effectively allowed any of them, after identity policies, permissions
 //! boundary and every level of service control policies. Exempt principals and service-linked
 //! roles are skipped; a conditional grant is reported one severity lower. Silent while no such
@@ -39,5 +39,5 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(scope: &AccountScope, out: &mut Emitter) {
-    report_principals(scope, RULE.id, "perform a protected action", out);
+    report_principals(scope, &RULE, out);
 }

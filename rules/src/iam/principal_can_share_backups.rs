@@ -36,5 +36,5 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(scope: &AccountScope, out: &mut Emitter) {
-    report_principals(scope, RULE.id, "share snapshots or AMIs", out);
+    report_principals(scope, &RULE, out);
 }

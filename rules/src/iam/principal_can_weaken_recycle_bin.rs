@@ -34,5 +34,5 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(scope: &AccountScope, out: &mut Emitter) {
-    report_principals(scope, RULE.id, "weaken Recycle Bin rules", out);
+    report_principals(scope, &RULE, out);
 }
