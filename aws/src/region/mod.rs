@@ -4,7 +4,8 @@
 
 use aws_config::SdkConfig;
 use aws_sdk_ec2::types as e;
-use rules::inventory::{Gap, Region, Tag};
+use rules::inventory::{Gap, Region, RegionBackup, Tag};
+use rules::recorded::BackupFile;
 use rules::time::Timestamp;
 
 use crate::{explain, Ctx};
@@ -128,6 +129,20 @@ pub(crate) async fn collect(
     let image_block_public_access = image_bpa
         .map_err(|e| gap("ec2:GetImageBlockPublicAccessState", e))
         .ok();
+    // The live source does not read Data Lifecycle Manager or AWS Backup yet: say so, as a
+    // recorded inventory without their files does.
+    for file in [
+        BackupFile::LifecyclePolicies,
+        BackupFile::BackupVaults,
+        BackupFile::BackupPlans,
+    ] {
+        gap(
+            file.operation(),
+            "the live source does not read Data Lifecycle Manager and AWS Backup yet: not \
+             collected"
+                .into(),
+        );
+    }
 
     (
         Some(Region {
@@ -140,6 +155,7 @@ pub(crate) async fn collect(
             image_retention_rules: image_rules,
             snapshot_block_public_access,
             image_block_public_access,
+            backup: RegionBackup::default(),
         }),
         gaps,
     )
