@@ -86,6 +86,24 @@ impl Ctx {
         aws_sdk_rbin::Client::from_conf(conf)
     }
 
+    pub fn dlm(&self, sdk: &SdkConfig, account: &str, region: &str) -> aws_sdk_dlm::Client {
+        let conf = aws_sdk_dlm::config::Builder::from(sdk)
+            .region(Region::new(region.to_owned()))
+            .retry_partition(Self::partition(account, region))
+            .interceptor(self.interceptor("dlm", account, Some(region)))
+            .build();
+        aws_sdk_dlm::Client::from_conf(conf)
+    }
+
+    pub fn backup(&self, sdk: &SdkConfig, account: &str, region: &str) -> aws_sdk_backup::Client {
+        let conf = aws_sdk_backup::config::Builder::from(sdk)
+            .region(Region::new(region.to_owned()))
+            .retry_partition(Self::partition(account, region))
+            .interceptor(self.interceptor("backup", account, Some(region)))
+            .build();
+        aws_sdk_backup::Client::from_conf(conf)
+    }
+
     pub fn iam(&self, sdk: &SdkConfig, account: &str) -> aws_sdk_iam::Client {
         let conf = aws_sdk_iam::config::Builder::from(sdk)
             .retry_partition(Self::partition(account, "iam"))
@@ -371,4 +389,13 @@ pub const OPERATIONS: &[&str] = &[
     "ec2:GetImageBlockPublicAccessState",
     "rbin:ListRules",
     "rbin:GetRule",
+    "dlm:GetLifecyclePolicies",
+    "dlm:GetLifecyclePolicy",
+    "backup:ListBackupVaults",
+    "backup:GetBackupVaultAccessPolicy",
+    "backup:ListRecoveryPointsByBackupVault",
+    "backup:ListBackupPlans",
+    "backup:GetBackupPlan",
+    "backup:ListBackupSelections",
+    "backup:GetBackupSelection",
 ];

@@ -131,6 +131,7 @@ fn org_scan_reads_everything_moto_serves_and_reports_the_rest_as_not_scanned() {
                 "rbin:ListRules",
                 "ec2:GetSnapshotBlockPublicAccessState",
                 "ec2:GetImageBlockPublicAccessState",
+                "dlm:GetLifecyclePolicies",
             ] {
                 assert!(
                     inventory
@@ -162,6 +163,7 @@ fn org_scan_reads_everything_moto_serves_and_reports_the_rest_as_not_scanned() {
                 "rbin:ListRules"
                     | "ec2:GetSnapshotBlockPublicAccessState"
                     | "ec2:GetImageBlockPublicAccessState"
+                    | "dlm:GetLifecyclePolicies"
             )
         })
         .collect();
@@ -428,6 +430,7 @@ fn failures_are_reported_as_not_scanned_and_the_rest_is_scanned_completely() {
                 "rbin:ListRules"
                     | "ec2:GetSnapshotBlockPublicAccessState"
                     | "ec2:GetImageBlockPublicAccessState"
+                    | "dlm:GetLifecyclePolicies"
             ) && ![denied, partly, throttled].contains(&&g.account_id)
         })
         .collect();
@@ -585,4 +588,104 @@ fn a_shard_reads_only_its_own_accounts_and_the_context_accounts() {
         "accounts of other shards are out of scope, not gaps: {:#?}",
         inventory.not_scanned
     );
+}
+
+/// AWS Backup as the emulator serves it: a vault, and a plan whose rule copies to a vault in
+/// another region and account, read back into the region's inventory.
+#[test]
+fn aws_backup_vaults_and_plans_are_read() {
+    let moto = start_moto();
+    let archive_vault = "arn:aws:backup:us-west-2:999999999999:backup-vault:archive";
+    runtime().block_on(async {
+        let sdk = management(&moto.url).await;
+        let backup = aws_sdk_backup::Client::new(&sdk);
+        backup
+            .create_backup_vault()
+            .backup_vault_name("prod-vault")
+            .send()
+            .await
+            .expect("create the vault");
+        let rule = aws_sdk_backup::types::BackupRuleInput::builder()
+            .rule_name("daily")
+            .target_backup_vault_name("prod-vault")
+            .schedule_expression("cron(0 5 ? * * *)")
+            .lifecycle(
+                aws_sdk_backup::types::Lifecycle::builder()
+                    .delete_after_days(35)
+                    .build(),
+            )
+            .copy_actions(
+                aws_sdk_backup::types::CopyAction::builder()
+                    .destination_backup_vault_arn(archive_vault)
+                    .build()
+                    .expect("a copy action"),
+            )
+            .build()
+            .expect("a rule");
+        let plan = backup
+            .create_backup_plan()
+            .backup_plan(
+                aws_sdk_backup::types::BackupPlanInput::builder()
+                    .backup_plan_name("prod-daily")
+                    .rules(rule)
+                    .build()
+                    .expect("a plan"),
+            )
+            .send()
+            .await
+            .expect("create the plan");
+        assert!(plan.backup_plan_id().is_some());
+    });
+    let mut options = options(&moto);
+    options.org = false;
+    options.regions = Some(vec!["us-east-1".into()]);
+    let inventory = snapguard_aws::collect(&options).expect("scan");
+    let region = &inventory.accounts[0].regions[0];
+    let gaps: Vec<&str> = inventory
+        .not_scanned
+        .iter()
+        .map(|g| g.operation.as_str())
+        .collect();
+    let vaults = region.backup.backup_vaults.as_ref().expect("the vaults");
+    let vault = vaults
+        .iter()
+        .find(|v| v.backup_vault_name == "prod-vault")
+        .expect("prod-vault");
+    assert!(vault
+        .backup_vault_arn
+        .as_deref()
+        .is_some_and(|a| a.ends_with(":backup-vault:prod-vault")));
+    let plans = region.backup.backup_plans.as_ref().expect("the plans");
+    let plan = plans
+        .iter()
+        .find(|p| p.backup_plan_name.as_deref() == Some("prod-daily"))
+        .expect("prod-daily");
+    let rules = plan.rules.as_ref().expect("the plan's rules");
+    assert_eq!(rules[0].target_backup_vault_name, "prod-vault");
+    assert_eq!(
+        rules[0].copy_actions[0].destination_backup_vault_arn,
+        archive_vault
+    );
+    assert_eq!(
+        rules[0]
+            .lifecycle
+            .as_ref()
+            .and_then(|l| l.delete_after_days),
+        Some(35)
+    );
+    // What the emulator does not serve (Data Lifecycle Manager, vault access policies,
+    // selections, recovery points; tested against mocked responses in src/region/) is unread
+    // and said so, never taken as "none".
+    assert!(region.backup.lifecycle_policies.is_none());
+    assert!(vault.access_policy.is_none());
+    assert!(plan.selections.is_none());
+    assert!(region.backup.recovery_points.is_none());
+    for operation in [
+        "dlm:GetLifecyclePolicies",
+        "backup:GetBackupVaultAccessPolicy",
+        "backup:ListBackupSelections",
+        "backup:ListRecoveryPointsByBackupVault",
+    ] {
+        assert!(gaps.contains(&operation), "{operation}: {gaps:?}");
+    }
 }

@@ -10,6 +10,9 @@ use std::collections::BTreeMap;
 
 use crate::time::Timestamp;
 
+mod backup;
+pub use backup::*;
+
 /// Ids, tag keys and values are short: stored inline, they cost no allocation.
 pub use iam::authorization_details::{
     AttachedPolicy, AuthorizationDetails, GroupDetail, InlinePolicy, ManagedPolicyDetail,
@@ -267,6 +270,9 @@ pub struct Region {
     pub snapshot_block_public_access: Option<Str>,
     /// `aws ec2 get-image-block-public-access-state`: `ImageBlockPublicAccessState`.
     pub image_block_public_access: Option<Str>,
+    /// Data Lifecycle Manager policies, AWS Backup vaults, plans and recovery points.
+    #[serde(default)]
+    pub backup: RegionBackup,
 }
 
 /// Tag lookups shared by every tagged resource.

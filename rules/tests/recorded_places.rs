@@ -338,6 +338,63 @@ fn an_absent_iam_file_is_still_a_gap() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The backup layer (Data Lifecycle Manager, AWS Backup).
+
+const BACKUP_CASE: &str = "cases/SG-PROT-001/fail-never-snapshotted/inventory";
+const BACKUP_REGION: &str = "111111111111/us-east-1";
+const BACKUP_LISTINGS: [&str; 3] = [
+    "get-lifecycle-policies.json",
+    "list-backup-vaults.json",
+    "list-backup-plans.json",
+];
+
+#[test]
+fn a_region_recorded_without_the_backup_layer_is_unknown_not_a_gap() {
+    let (_tmp, dir) = copy_fixture(BACKUP_CASE);
+    for file in BACKUP_LISTINGS {
+        fs::remove_file(dir.join(BACKUP_REGION).join(file)).unwrap();
+    }
+    let inventory = load(&dir);
+    assert!(
+        inventory
+            .not_scanned
+            .iter()
+            .all(|g| !g.operation.starts_with("dlm:") && !g.operation.starts_with("backup:")),
+        "{:#?}",
+        inventory.not_scanned
+    );
+    let region = &inventory.accounts[0].regions[0];
+    assert!(region.backup.is_empty());
+}
+
+#[test]
+fn one_backup_listing_without_the_others_is_a_gap_for_each_missing_one() {
+    let (_tmp, dir) = copy_fixture(BACKUP_CASE);
+    for file in &BACKUP_LISTINGS[1..] {
+        fs::remove_file(dir.join(BACKUP_REGION).join(file)).unwrap();
+    }
+    let inventory = load(&dir);
+    gap(
+        &inventory,
+        Some("111111111111"),
+        "backup:ListBackupVaults",
+        "absent",
+    );
+    gap(
+        &inventory,
+        Some("111111111111"),
+        "backup:ListBackupPlans",
+        "absent",
+    );
+    let region = &inventory.accounts[0].regions[0];
+    assert_eq!(
+        region.backup.lifecycle_policies.as_ref().map(Vec::len),
+        Some(0)
+    );
+    assert!(region.backup.backup_vaults.is_none());
+}
+
+// ---------------------------------------------------------------------------------------------
 // Disabled AMIs (kind 10).
 
 const DISABLED_CASE: &str = "regressions/disabled-ami-snapshot-default-describe";

@@ -23,7 +23,13 @@ use rules::inventory::{
     PolicyVersion, Region, RetentionPeriod, RetentionRule, RetentionRuleTag, RoleDetail,
     ServiceControlPolicy, Snapshot, Str, Tag, UserDetail, Volume, VolumeAttachment,
 };
-use rules::recorded::{self, OrgFile, RegionFile, IAM_OPERATION};
+use rules::inventory::{
+    BackupCondition, BackupConditions, BackupLifecycle, BackupPlan, BackupRule, BackupSelection,
+    BackupVault, BackupVaultAccessPolicy, ConditionParameter, CopyAction, CrossRegionCopyRule,
+    DlmCreateRule, DlmRetainRule, DlmSchedule, DlmShareRule, LifecyclePolicy, PolicyDetails,
+    RecoveryPoint, RegionBackup, SelectionDetails,
+};
+use rules::recorded::{self, BackupFile, OrgFile, RegionFile, IAM_OPERATION};
 use rules::time::Timestamp;
 
 const REGIONS: [&str; 6] = [
@@ -317,6 +323,315 @@ fn retention_rule() -> impl Strategy<Value = RetentionRule> {
         })
 }
 
+fn retain_rule() -> impl Strategy<Value = DlmRetainRule> {
+    (
+        option::of(0u64..1000),
+        option::of(0u64..1000),
+        option::of(select(vec!["DAYS", "WEEKS", "MONTHS", "YEARS"]).prop_map(Str::from)),
+    )
+        .prop_map(|(count, interval, interval_unit)| DlmRetainRule {
+            count,
+            interval,
+            interval_unit,
+        })
+}
+
+fn dlm_schedule() -> impl Strategy<Value = DlmSchedule> {
+    (
+        option::of(text()),
+        option::of(any::<bool>()),
+        tags(),
+        option::of((option::of(1u64..25), vec(text(), 0..2), option::of(text()))),
+        option::of(retain_rule()),
+        vec(
+            (
+                option::of(select(REGIONS.to_vec()).prop_map(Str::from)),
+                option::of(any::<bool>()),
+                option::of(retain_rule()),
+            ),
+            0..2,
+        ),
+        vec(vec(account_id().prop_map(Str::from), 0..2), 0..2),
+    )
+        .prop_map(
+            |(name, copy_tags, tags_to_add, create, retain_rule, copies, shares)| DlmSchedule {
+                name,
+                copy_tags,
+                tags_to_add,
+                create_rule: create.map(|(interval, times, cron)| DlmCreateRule {
+                    interval,
+                    interval_unit: interval.map(|_| "HOURS".into()),
+                    times,
+                    cron_expression: cron,
+                    ..DlmCreateRule::default()
+                }),
+                retain_rule,
+                cross_region_copy_rules: copies
+                    .into_iter()
+                    .map(|(target, encrypted, retain_rule)| CrossRegionCopyRule {
+                        target,
+                        encrypted,
+                        retain_rule,
+                        ..CrossRegionCopyRule::default()
+                    })
+                    .collect(),
+                share_rules: shares
+                    .into_iter()
+                    .map(|target_accounts| DlmShareRule {
+                        target_accounts,
+                        ..DlmShareRule::default()
+                    })
+                    .collect(),
+                archive_rule: None,
+            },
+        )
+}
+
+/// A DLM policy: its details (`get-lifecycle-policy`) are recorded or not, and its ARN and
+/// role come with them.
+fn lifecycle_policy() -> impl Strategy<Value = LifecyclePolicy> {
+    (
+        id("policy-"),
+        option::of(text()),
+        option::of(select(vec!["ENABLED", "DISABLED", "ERROR"]).prop_map(Str::from)),
+        option::of(any::<bool>()),
+        btree_map(text(), text(), 0..2),
+        option::of((
+            option::of(text()),
+            vec(select(vec!["VOLUME", "INSTANCE"]).prop_map(Str::from), 0..2),
+            tags(),
+            vec(dlm_schedule(), 0..3),
+            option::of(1u64..30),
+        )),
+    )
+        .prop_map(|(policy_id, description, state, default, tags, details)| {
+            let policy_details = details.map(|(arn, types, target_tags, schedules, create)| {
+                (
+                    arn,
+                    PolicyDetails {
+                        policy_type: Some("EBS_SNAPSHOT_MANAGEMENT".into()),
+                        resource_types: types,
+                        target_tags,
+                        schedules,
+                        create_interval: create,
+                        ..PolicyDetails::default()
+                    },
+                )
+            });
+            LifecyclePolicy {
+                policy_id,
+                description,
+                state,
+                policy_type: Some("EBS_SNAPSHOT_MANAGEMENT".into()),
+                default_policy: default,
+                tags,
+                policy_arn: policy_details.as_ref().and_then(|(arn, _)| arn.clone()),
+                execution_role_arn: None,
+                policy_details: policy_details.map(|(_, d)| d),
+            }
+        })
+}
+
+fn lifecycle() -> impl Strategy<Value = Option<BackupLifecycle>> {
+    option::of(
+        (
+            option::of(1u64..400),
+            option::of(1u64..4000),
+            option::of(any::<bool>()),
+        )
+            .prop_map(|(cold, delete, archive)| BackupLifecycle {
+                move_to_cold_storage_after_days: cold,
+                delete_after_days: delete,
+                opt_in_to_archive_for_supported_resources: archive,
+            }),
+    )
+}
+
+fn vault_arn() -> impl Strategy<Value = Str> {
+    (select(REGIONS.to_vec()), account_id(), "[a-z]{1,6}")
+        .prop_map(|(r, a, n)| format!("arn:aws:backup:{r}:{a}:backup-vault:{n}").into())
+}
+
+fn backup_vault() -> impl Strategy<Value = BackupVault> {
+    (
+        "[A-Za-z0-9-]{1,10}".prop_map(Str::from),
+        option::of(vault_arn()),
+        option::of(
+            select(vec!["BACKUP_VAULT", "LOGICALLY_AIR_GAPPED_BACKUP_VAULT"]).prop_map(Str::from),
+        ),
+        option::of(timestamp()),
+        option::of(any::<bool>()),
+        option::of(1u64..100),
+        option::of(option::of(text().prop_map(String::from))),
+    )
+        .prop_map(
+            |(name, arn, vault_type, created, locked, min_days, policy)| BackupVault {
+                backup_vault_name: name,
+                backup_vault_arn: arn,
+                vault_type,
+                creation_date: created,
+                locked,
+                min_retention_days: min_days,
+                access_policy: policy.map(|policy| BackupVaultAccessPolicy { policy }),
+                ..BackupVault::default()
+            },
+        )
+}
+
+fn backup_rule() -> impl Strategy<Value = BackupRule> {
+    (
+        text(),
+        text(),
+        option::of(text()),
+        lifecycle(),
+        vec(
+            (vault_arn(), lifecycle()).prop_map(|(arn, lifecycle)| CopyAction {
+                destination_backup_vault_arn: arn,
+                lifecycle,
+            }),
+            0..3,
+        ),
+    )
+        .prop_map(
+            |(rule_name, vault, schedule, lifecycle, copy_actions)| BackupRule {
+                rule_name,
+                target_backup_vault_name: vault,
+                schedule_expression: schedule,
+                lifecycle,
+                copy_actions,
+                ..BackupRule::default()
+            },
+        )
+}
+
+fn selection_details() -> impl Strategy<Value = SelectionDetails> {
+    let condition = || {
+        (text(), text()).prop_map(|(k, v)| ConditionParameter {
+            condition_key: k,
+            condition_value: v,
+        })
+    };
+    (
+        text(),
+        vec(text(), 0..3),
+        vec(text(), 0..2),
+        vec(
+            (text(), text()).prop_map(|(k, v)| BackupCondition {
+                condition_type: "STRINGEQUALS".into(),
+                condition_key: k,
+                condition_value: v,
+            }),
+            0..2,
+        ),
+        option::of((vec(condition(), 0..2), vec(condition(), 0..2))),
+    )
+        .prop_map(
+            |(name, resources, not_resources, list_of_tags, conditions)| SelectionDetails {
+                selection_name: name,
+                resources,
+                not_resources,
+                list_of_tags,
+                conditions: conditions.map(|(string_equals, string_like)| BackupConditions {
+                    string_equals,
+                    string_like,
+                    ..BackupConditions::default()
+                }),
+                ..SelectionDetails::default()
+            },
+        )
+}
+
+fn backup_plan() -> impl Strategy<Value = BackupPlan> {
+    (
+        id("plan-"),
+        option::of(text()),
+        option::of(text()),
+        option::of(vec(backup_rule(), 0..3)),
+        vec(
+            (
+                id("sel-"),
+                option::of(text()),
+                option::of(selection_details()),
+            ),
+            0..3,
+        ),
+    )
+        .prop_map(|(id, name, version, rules, selections)| BackupPlan {
+            backup_plan_id: id,
+            backup_plan_name: name,
+            version_id: version,
+            rules,
+            selections: Some(
+                selections
+                    .into_iter()
+                    .map(|(selection_id, selection_name, details)| BackupSelection {
+                        selection_id,
+                        selection_name,
+                        backup_selection: details,
+                        ..BackupSelection::default()
+                    })
+                    .collect(),
+            ),
+            ..BackupPlan::default()
+        })
+}
+
+fn recovery_point() -> impl Strategy<Value = RecoveryPoint> {
+    (
+        id("snap-"),
+        "[A-Za-z0-9-]{1,10}".prop_map(Str::from),
+        option::of(vault_arn()),
+        option::of(id("vol-")),
+        option::of(select(vec!["COMPLETED", "PARTIAL", "EXPIRED"]).prop_map(Str::from)),
+        option::of(timestamp()),
+        lifecycle(),
+    )
+        .prop_map(
+            |(snap, vault, source, volume, status, created, lifecycle)| RecoveryPoint {
+                recovery_point_arn: format!("arn:aws:ec2:us-east-1::snapshot/{snap}").into(),
+                backup_vault_name: vault,
+                source_backup_vault_arn: source,
+                resource_arn: volume
+                    .map(|v| format!("arn:aws:ec2:us-east-1:111122223333:volume/{v}").into()),
+                resource_type: Some("EBS".into()),
+                status,
+                creation_date: created,
+                lifecycle,
+                ..RecoveryPoint::default()
+            },
+        )
+}
+
+/// DLM and AWS Backup. Plans' selections are read for all plans of a region or for none.
+fn region_backup() -> impl Strategy<Value = RegionBackup> {
+    (
+        collected(vec(lifecycle_policy(), 0..3)),
+        collected(vec(backup_vault(), 0..3)),
+        collected(vec(backup_plan(), 0..3)),
+        any::<bool>(),
+        collected(vec(recovery_point(), 0..4)),
+    )
+        .prop_map(|(policies, vaults, plans, selections_read, points)| {
+            let mut plans = plans;
+            if !selections_read {
+                for plan in plans.iter_mut().flatten() {
+                    plan.selections = None;
+                }
+            }
+            // No vault, nothing to list recovery points of: read, and empty.
+            let points = match (&vaults, points) {
+                (Some(v), None) if v.is_empty() => Some(Vec::new()),
+                (_, points) => points,
+            };
+            RegionBackup {
+                lifecycle_policies: policies,
+                backup_vaults: vaults,
+                backup_plans: plans,
+                recovery_points: points,
+            }
+        })
+}
+
 /// What a scan reads, mostly; `None` when it could not.
 fn collected<S: Strategy>(strategy: S) -> impl Strategy<Value = Option<S::Value>> {
     option::weighted(0.8, strategy)
@@ -335,9 +650,21 @@ fn region() -> impl Strategy<Value = Region> {
             select(vec!["unblocked", "block-all-sharing", "block-new-sharing"]).prop_map(Str::from),
         ),
         collected(select(vec!["unblocked", "block-new-sharing"]).prop_map(Str::from)),
+        region_backup(),
     )
         .prop_map(
-            |(name, volumes, instances, snapshots, images, snapshot_rules, image_rules, s, i)| {
+            |(
+                name,
+                volumes,
+                instances,
+                snapshots,
+                images,
+                snapshot_rules,
+                image_rules,
+                s,
+                i,
+                b,
+            )| {
                 Region {
                     name,
                     volumes,
@@ -348,6 +675,7 @@ fn region() -> impl Strategy<Value = Region> {
                     image_retention_rules: image_rules,
                     snapshot_block_public_access: s,
                     image_block_public_access: i,
+                    backup: b,
                 }
             },
         )
@@ -825,6 +1153,60 @@ fn region_gaps(account: &str, region: &mut Region) -> Vec<Gap> {
     }
     if undetailed {
         gap(RegionFile::RuleDetails);
+    }
+    gaps.extend(backup_gaps(account, &name, &mut region.backup));
+    gaps
+}
+
+/// The gaps of what the generated backup part lacks; duplicate ids (which name the entries of
+/// the gathered files) are dropped first.
+fn backup_gaps(account: &str, region: &str, backup: &mut RegionBackup) -> Vec<Gap> {
+    let mut gaps = Vec::new();
+    let mut gap = |file: BackupFile| gaps.push(gap_for(account, Some(region), file.operation()));
+    match &mut backup.lifecycle_policies {
+        None => gap(BackupFile::LifecyclePolicies),
+        Some(policies) => {
+            let mut seen = BTreeSet::new();
+            policies.retain(|p| seen.insert(p.policy_id.clone()));
+            if policies.iter().any(|p| p.policy_details.is_none()) {
+                gap(BackupFile::LifecyclePolicyDetails);
+            }
+        }
+    }
+    match &mut backup.backup_vaults {
+        None => gap(BackupFile::BackupVaults),
+        Some(vaults) => {
+            let mut seen = BTreeSet::new();
+            vaults.retain(|v| seen.insert(v.backup_vault_name.clone()));
+            if vaults.iter().any(|v| v.access_policy.is_none()) {
+                gap(BackupFile::VaultAccessPolicies);
+            }
+            if backup.recovery_points.is_none() {
+                gap(BackupFile::RecoveryPoints);
+            }
+        }
+    }
+    match &mut backup.backup_plans {
+        None => gap(BackupFile::BackupPlans),
+        Some(plans) => {
+            let mut seen = BTreeSet::new();
+            plans.retain(|p| seen.insert(p.backup_plan_id.clone()));
+            if plans.iter().any(|p| p.rules.is_none()) {
+                gap(BackupFile::BackupPlanDetails);
+            }
+            if !plans.is_empty() && plans.iter().all(|p| p.selections.is_none()) {
+                gap(BackupFile::BackupSelections);
+            }
+            let mut undetailed = false;
+            for selections in plans.iter_mut().filter_map(|p| p.selections.as_mut()) {
+                let mut seen = BTreeSet::new();
+                selections.retain(|s| seen.insert(s.selection_id.clone()));
+                undetailed |= selections.iter().any(|s| s.backup_selection.is_none());
+            }
+            if undetailed {
+                gap(BackupFile::BackupSelectionDetails);
+            }
+        }
     }
     gaps
 }

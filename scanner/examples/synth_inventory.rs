@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use rules::recorded::{OrgFile, RegionFile, MANIFEST, ORGANIZATIONS};
+use rules::recorded::{BackupFile, OrgFile, RegionFile, MANIFEST, ORGANIZATIONS};
 
 const REGIONS: [&str; 8] = [
     "us-east-1",
@@ -259,4 +259,12 @@ fn write_region(out: &Path, a: usize, region: &str, counts: (usize, usize, usize
         "{\"ImageBlockPublicAccessState\": \"block-new-sharing\"}\n",
     )
     .unwrap();
+    // No DLM policy, no AWS Backup vault or plan: collected, and empty.
+    for (file, empty) in [
+        (BackupFile::LifecyclePolicies, "{\"Policies\": []}\n"),
+        (BackupFile::BackupVaults, "{\"BackupVaultList\": []}\n"),
+        (BackupFile::BackupPlans, "{\"BackupPlansList\": []}\n"),
+    ] {
+        fs::write(dir.join(file.file_name()), empty).unwrap();
+    }
 }

@@ -1,5 +1,5 @@
-//! Clients that answer from mocked responses and count their calls, for the Recycle Bin and
-//! block public access tests (the emulator serves neither).
+//! Clients that answer from mocked responses and count their calls, for what the emulator does
+//! not serve: Recycle Bin, block public access, Data Lifecycle Manager, and parts of AWS Backup.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,36 +28,29 @@ fn counting(prefix: &'static str, counters: &Arc<Counters>) -> CountingIntercept
     }
 }
 
-pub(super) fn rbin(rules: &[&Rule], counters: &Arc<Counters>) -> aws_sdk_rbin::Client {
-    let conf = aws_sdk_rbin::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(SdkRegion::new("us-east-1"))
-        .credentials_provider(Credentials::new("a", "b", None, None, "test"))
-        .retry_config(
-            RetryConfig::standard()
-                .with_max_attempts(3)
-                .with_initial_backoff(Duration::from_millis(1)),
-        )
-        .http_client(create_mock_http_client())
-        .interceptor(interceptor(rules))
-        .interceptor(counting("rbin", counters))
-        .build();
-    aws_sdk_rbin::Client::from_conf(conf)
+/// A client of `$sdk` that answers from `rules` and counts its calls under `$prefix`.
+macro_rules! mock_client {
+    ($name:ident, $sdk:ident, $prefix:literal, $attempts:literal) => {
+        pub(super) fn $name(rules: &[&Rule], counters: &Arc<Counters>) -> $sdk::Client {
+            let conf = $sdk::Config::builder()
+                .behavior_version(BehaviorVersion::latest())
+                .region(SdkRegion::new("us-east-1"))
+                .credentials_provider(Credentials::new("a", "b", None, None, "test"))
+                .retry_config(
+                    RetryConfig::standard()
+                        .with_max_attempts($attempts)
+                        .with_initial_backoff(Duration::from_millis(1)),
+                )
+                .http_client(create_mock_http_client())
+                .interceptor(interceptor(rules))
+                .interceptor(counting($prefix, counters))
+                .build();
+            $sdk::Client::from_conf(conf)
+        }
+    };
 }
 
-pub(super) fn ec2(rules: &[&Rule], counters: &Arc<Counters>) -> aws_sdk_ec2::Client {
-    let conf = aws_sdk_ec2::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(SdkRegion::new("us-east-1"))
-        .credentials_provider(Credentials::new("a", "b", None, None, "test"))
-        .retry_config(
-            RetryConfig::standard()
-                .with_max_attempts(2)
-                .with_initial_backoff(Duration::from_millis(1)),
-        )
-        .http_client(create_mock_http_client())
-        .interceptor(interceptor(rules))
-        .interceptor(counting("ec2", counters))
-        .build();
-    aws_sdk_ec2::Client::from_conf(conf)
-}
+mock_client!(rbin, aws_sdk_rbin, "rbin", 3);
+mock_client!(ec2, aws_sdk_ec2, "ec2", 2);
+mock_client!(dlm, aws_sdk_dlm, "dlm", 2);
+mock_client!(backup, aws_sdk_backup, "backup", 2);

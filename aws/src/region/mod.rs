@@ -1,17 +1,20 @@
 //! One account-region: volumes, instances, snapshots and images owned by the account, their
-//! sharing, the Recycle Bin rules and the block-public-access states, one file per resource
-//! family. Here: which regions an account has enabled, and the reading of one of them.
+//! sharing, the Recycle Bin rules, the block-public-access states, and the backup services
+//! (Data Lifecycle Manager policies; AWS Backup vaults, plans and recovery points), one file
+//! per resource family. Here: which regions an account has enabled, and the reading of one of them.
 
 use aws_config::SdkConfig;
 use aws_sdk_ec2::types as e;
-use rules::inventory::{Gap, Region, Tag};
+use rules::inventory::{Gap, Region, RegionBackup, Tag};
 use rules::time::Timestamp;
 
 use crate::{explain, Ctx};
 
+mod backup;
 mod block_public_access;
 mod images;
 mod instances;
+mod lifecycle_policies;
 #[cfg(test)]
 mod mock_clients;
 mod permissions;
@@ -128,6 +131,11 @@ pub(crate) async fn collect(
     let image_block_public_access = image_bpa
         .map_err(|e| gap("ec2:GetImageBlockPublicAccessState", e))
         .ok();
+    let dlm = ctx.dlm(sdk, account, name);
+    let backup_client = ctx.backup(sdk, account, name);
+    let lifecycle_policies = lifecycle_policies::lifecycle_policies(&dlm, &mut gap).await;
+    let (backup_vaults, backup_plans, recovery_points) =
+        backup::backup(&backup_client, &mut gap).await;
 
     let region = Region {
         name: name.into(),
@@ -139,6 +147,12 @@ pub(crate) async fn collect(
         image_retention_rules: image_rules,
         snapshot_block_public_access,
         image_block_public_access,
+        backup: RegionBackup {
+            lifecycle_policies,
+            backup_vaults,
+            backup_plans,
+            recovery_points,
+        },
     };
     // A value AWS added after this SDK (its `Unknown(..)` variant keeps the text) is a gap
     // naming the value, so a nightly scan goes on and says what it could not judge.

@@ -10,6 +10,8 @@
 //!                                            aws iam get-account-authorization-details
 //! DIR/<account-id>/<region>/describe-volumes.json ... get-image-block-public-access-state.json
 //!                                            (see RegionFile for every file)
+//! DIR/<account-id>/<region>/get-lifecycle-policies.json ... list-recovery-points-by-backup-vault.json
+//!                                            (see BackupFile for every file)
 //! ```
 //!
 //! Every name of that layout, the manifest and the operations that gaps name are defined here,
@@ -24,10 +26,12 @@ use std::collections::BTreeMap;
 use crate::inventory::Gap;
 use crate::time::Timestamp;
 
+mod backup;
 mod read;
 mod shapes;
 mod write;
 
+pub use backup::BackupFile;
 pub use read::{is_account_id, is_region_name, load, InputError, CLOCK_SKEW_SECONDS, EBS_LAUNCH};
 pub use write::{write, WriteError};
 

@@ -35,6 +35,7 @@ use crate::inventory::{
 use crate::time::Timestamp;
 use ::iam::inputs::source::{has_repeated_key, parse_json_at};
 
+use super::backup::{BackupFile, BackupFiles};
 use super::shapes::{
     DescribeImages, DescribeInstances, DescribeSnapshots, DescribeVolumes, ImageAttribute,
     ImageBlockPublicAccess, ListRules, RuleDetails, SnapshotAttribute, SnapshotBlockPublicAccess,
@@ -459,11 +460,22 @@ fn load_region(
     collected_at: Timestamp,
 ) -> Result<(Region, Vec<Gap>), Vec<InputError>> {
     let mut files = RegionFiles::default();
+    let mut backup = BackupFiles::default();
     let mut errors = Vec::new();
     for (file_name, path, _) in list_dir(dir).map_err(|e| vec![e])? {
+        if let Some(kind) = BackupFile::from_file_name(&file_name) {
+            if let Err(e) = backup.read(kind, &path) {
+                errors.push(e);
+            }
+            continue;
+        }
         let Some(kind) = RegionFile::from_file_name(&file_name) else {
             if !ignorable(&file_name) {
-                let expected: Vec<&str> = RegionFile::ALL.iter().map(|f| f.file_name()).collect();
+                let expected: Vec<&str> = RegionFile::ALL
+                    .iter()
+                    .map(|f| f.file_name())
+                    .chain(BackupFile::ALL.iter().map(|f| f.file_name()))
+                    .collect();
                 errors.push(InputError::new(
                     &path,
                     format!(
@@ -481,7 +493,11 @@ fn load_region(
     if !errors.is_empty() {
         return Err(errors);
     }
-    Ok(assemble_region(account, name, files))
+    let (mut region, mut gaps) = assemble_region(account, name, files);
+    let (region_backup, backup_gaps) = backup.assemble(account, name);
+    region.backup = region_backup;
+    gaps.extend(backup_gaps);
+    Ok((region, gaps))
 }
 
 fn read_region_file(
@@ -708,6 +724,7 @@ fn assemble_region(account: &str, name: &str, mut files: RegionFiles) -> (Region
         image_retention_rules: files.image_rules,
         snapshot_block_public_access: files.snapshot_bpa,
         image_block_public_access: files.image_bpa,
+        ..Region::default()
     };
     gaps.extend(
         region
@@ -799,7 +816,7 @@ fn check_keys(path: &Path, bytes: &[u8], first_line: usize) -> Result<(), InputE
 
 /// Parses per-resource outputs gathered in one file: a JSON array of them, or the outputs
 /// one after the other, as a shell loop over the aws CLI writes them.
-fn read_json_stream<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>, InputError> {
+pub(super) fn read_json_stream<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>, InputError> {
     let bytes = fs::read(path).map_err(|e| InputError::new(path, format!("cannot read: {e}")))?;
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
     if first == Some(&b'[') {

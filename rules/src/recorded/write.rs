@@ -107,7 +107,7 @@ fn expected_regions(accounts: &[Account]) -> Vec<String> {
         .collect()
 }
 
-fn put(path: &Path, value: &impl Serialize) -> Result<(), WriteError> {
+pub(super) fn put(path: &Path, value: &impl Serialize) -> Result<(), WriteError> {
     if let Some(parent) = path.parent() {
         fs::create_dir_all(parent).map_err(|e| WriteError::create(parent, e))?;
     }
@@ -351,7 +351,7 @@ fn write_region(region: &Region, dir: &Path) -> Result<(), WriteError> {
             },
         )?;
     }
-    Ok(())
+    super::backup::write(&region.backup, dir)
 }
 
 fn summary(r: &RetentionRule) -> RuleSummary<'_> {
