@@ -25,6 +25,8 @@ pub struct Config {
     pub protection: ProtectionConfig,
     /// `[recycle_bin]`.
     pub recycle_bin: RecycleBinConfig,
+    /// `[backup]`.
+    pub backup: BackupConfig,
     /// `[sharing]`.
     pub sharing: SharingConfig,
     /// `[iam]`.
@@ -103,6 +105,24 @@ impl Default for RecycleBinConfig {
         RecycleBinConfig {
             min_retention_days: 7,
             require_lock: true,
+        }
+    }
+}
+
+/// `[backup]`: what the schedules of Data Lifecycle Manager and AWS Backup must keep.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BackupConfig {
+    /// A schedule that covers volumes must keep each backup at least this many days
+    /// (default 7; 1 to 36,500, the range of AWS Backup's `DeleteAfterDays`).
+    #[serde(deserialize_with = "checked::backup_retention_days")]
+    pub min_retention_days: u64,
+}
+
+impl Default for BackupConfig {
+    fn default() -> Self {
+        BackupConfig {
+            min_retention_days: 7,
         }
     }
 }

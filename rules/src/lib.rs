@@ -16,11 +16,13 @@ pub mod inventory;
 pub mod recorded;
 pub mod registry;
 pub mod remediation;
+pub mod schedules;
 pub mod scope;
 pub mod shard;
 pub mod time;
 pub(crate) use ::iam::wildcard;
 
+mod backup;
 mod prot;
 mod rbin;
 mod share;

@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use crate::finding::Severity;
 use crate::scope::{AccountScope, Emitter, RegionScope};
-use crate::{iam, prot, rbin, share, tag};
+use crate::{backup, iam, prot, rbin, share, tag};
 
 /// A rule family: the `FAMILY` of `SG-FAMILY-NNN`. Serialized lowercase.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -20,6 +20,9 @@ pub enum Family {
     Share,
     /// `SG-IAM-*`: who may destroy or expose backups, and the SCP guardrail.
     Iam,
+    /// `SG-BACKUP-*`: the schedules, vaults and guardrails of AWS Backup and Data Lifecycle
+    /// Manager.
+    Backup,
 }
 
 impl Family {
@@ -31,6 +34,7 @@ impl Family {
             Family::Rbin => "rbin",
             Family::Share => "share",
             Family::Iam => "iam",
+            Family::Backup => "backup",
         }
     }
 
@@ -42,6 +46,7 @@ impl Family {
             Family::Rbin => "Recycle Bin",
             Family::Share => "Sharing",
             Family::Iam => "IAM",
+            Family::Backup => "AWS Backup and DLM",
         }
     }
 }
@@ -118,6 +123,8 @@ pub static RULES: &[&Rule] = &[
     &prot::snapshot_unencrypted::RULE,
     &prot::archive_candidate_snapshot::RULE,
     &prot::image_without_cross_region_copy::RULE,
+    &prot::volume_without_backup_schedule::RULE,
+    &prot::backup_schedule_without_copy::RULE,
     &rbin::recycle_bin_off_for_snapshots::RULE,
     &rbin::recycle_bin_off_for_images::RULE,
     &rbin::recycle_bin_rule_unlocked::RULE,
@@ -137,6 +144,7 @@ pub static RULES: &[&Rule] = &[
     &iam::principal_can_perform_protected_action::RULE,
     &iam::principal_can_delete_recovery_points::RULE,
     &iam::principal_can_weaken_backup_guardrails::RULE,
+    &backup::backup_retention_too_short::RULE,
 ];
 
 /// The rule with this id (case-insensitive) or name.

@@ -36,7 +36,28 @@ pub struct Context<'a> {
     org_id: Option<&'a str>,
     /// Source snapshot or AMI id -> its copies anywhere in the inventory.
     copies: HashMap<String, Vec<CopyLocation>>,
+    /// Backed-up volume or instance id -> its completed AWS Backup recovery points anywhere in
+    /// the inventory.
+    recovery_points: HashMap<String, Vec<RecoveryPointLocation>>,
     scps: ParsedScps,
+}
+
+/// Where a completed AWS Backup recovery point of a volume or instance is, and when it was
+/// made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecoveryPointLocation {
+    /// The 12-digit id of the account whose vault holds it.
+    pub account_id: String,
+    /// The region of that vault.
+    pub region: String,
+    /// The account and region of the volume or instance it backs up (from its `ResourceArn`).
+    pub source_account_id: String,
+    /// The region of the volume or instance it backs up.
+    pub source_region: String,
+    /// Its `RecoveryPointArn`.
+    pub recovery_point_arn: String,
+    /// When it was made (`CreationDate`; for a copy, when the copy was made).
+    pub created: crate::time::Timestamp,
 }
 
 impl<'a> Context<'a> {
@@ -55,6 +76,7 @@ impl<'a> Context<'a> {
             org_accounts,
             org_id,
             copies: index_copies(inventory),
+            recovery_points: index_recovery_points(inventory),
             scps: parse_scps(inventory.organization.as_ref()),
         }
     }
@@ -67,6 +89,21 @@ impl<'a> Context<'a> {
     /// The copies of a snapshot or an AMI.
     pub fn copies_of(&self, source_id: &str) -> &[CopyLocation] {
         self.copies.get(source_id).map_or(&[], Vec::as_slice)
+    }
+
+    /// The completed recovery points, in any account and region, of the volume or instance
+    /// `resource_id` of `account` in `region`.
+    pub fn recovery_points_of<'s>(
+        &'s self,
+        account: &'s str,
+        region: &'s str,
+        resource_id: &str,
+    ) -> impl Iterator<Item = &'s RecoveryPointLocation> {
+        self.recovery_points
+            .get(resource_id)
+            .into_iter()
+            .flatten()
+            .filter(move |p| p.source_account_id == account && p.source_region == region)
     }
 
     /// Whether a grantee of a snapshot or image is this organization or trusted: an account of
@@ -94,6 +131,53 @@ impl<'a> Context<'a> {
             .find(|a| a.id == account_id)?;
         account.regions.iter().find(|r| r.name == region)
     }
+}
+
+/// `arn:PARTITION:ec2:REGION:ACCOUNT:volume/ID` (or `instance/ID`) -> (region, account, id).
+fn resource_of(arn: &str) -> Option<(&str, &str, &str)> {
+    let mut parts = arn.splitn(6, ':');
+    let (_, _, service, region, account, resource) = (
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+    );
+    let id = resource
+        .strip_prefix("volume/")
+        .or_else(|| resource.strip_prefix("instance/"))?;
+    (service == "ec2").then_some((region, account, id))
+}
+
+fn index_recovery_points(inventory: &Inventory) -> HashMap<String, Vec<RecoveryPointLocation>> {
+    let mut index: HashMap<String, Vec<RecoveryPointLocation>> = HashMap::new();
+    for account in &inventory.accounts {
+        for region in &account.regions {
+            for point in region.backup.recovery_points.iter().flatten() {
+                let (Some(created), true) = (point.creation_date, point.is_completed()) else {
+                    continue;
+                };
+                let Some((source_region, source_account, id)) =
+                    point.resource_arn.as_deref().and_then(resource_of)
+                else {
+                    continue;
+                };
+                index
+                    .entry(id.to_owned())
+                    .or_default()
+                    .push(RecoveryPointLocation {
+                        account_id: account.id.to_string(),
+                        region: region.name.to_string(),
+                        source_account_id: source_account.to_owned(),
+                        source_region: source_region.to_owned(),
+                        recovery_point_arn: point.recovery_point_arn.to_string(),
+                        created,
+                    });
+            }
+        }
+    }
+    index
 }
 
 fn index_copies(inventory: &Inventory) -> HashMap<String, Vec<CopyLocation>> {
@@ -232,6 +316,25 @@ impl<'a> RegionScope<'a> {
             }
             latest
         })
+    }
+
+    /// The completed AWS Backup recovery points, anywhere in the inventory, of `volume` or of
+    /// an instance it is attached to (an EC2 backup holds all the instance's volumes).
+    pub fn recovery_points_of_volume(
+        &self,
+        volume: &'a crate::inventory::Volume,
+    ) -> impl Iterator<Item = &'a RecoveryPointLocation> + 'a {
+        let account = self.account.id.as_str();
+        let region = self.region.name.as_str();
+        let ctx = self.ctx;
+        std::iter::once(volume.volume_id.as_str())
+            .chain(
+                volume
+                    .attachments
+                    .iter()
+                    .filter_map(|a| a.instance_id.as_deref()),
+            )
+            .flat_map(move |id| ctx.recovery_points_of(account, region, id))
     }
 
     /// Volumes in backup scope: not tagged with `protection.skip_volumes_tagged`.

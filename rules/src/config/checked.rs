@@ -107,6 +107,19 @@ pub fn retention_days<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> 
 }
 
 /// An element of `iam.protected_actions`.
+/// `backup.min_retention_days`: 1 to 36,500 days, the range AWS Backup accepts for
+/// `DeleteAfterDays`.
+pub fn backup_retention_days<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    let days = i64::deserialize(d)?;
+    if (1..=36_500).contains(&days) {
+        Ok(days.unsigned_abs())
+    } else {
+        Err(de::Error::custom(format!(
+            "backup.min_retention_days is {days}; expected 1 to 36500 days"
+        )))
+    }
+}
+
 pub struct ProtectedAction;
 
 impl Check for ProtectedAction {

@@ -2,9 +2,11 @@
 //! region and account, is it consistent, encrypted and stored at the right tier.
 
 pub mod archive_candidate_snapshot;
+pub mod backup_schedule_without_copy;
 pub mod image_without_cross_region_copy;
 pub mod multi_volume_snapshots_not_crash_consistent;
 pub mod snapshot_unencrypted;
 pub mod snapshot_without_cross_account_copy;
 pub mod snapshot_without_cross_region_copy;
+pub mod volume_without_backup_schedule;
 pub mod volume_without_recent_snapshot;

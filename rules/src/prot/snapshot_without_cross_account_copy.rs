@@ -89,7 +89,10 @@ pub(crate) fn uncopied<'a>(scope: &RegionScope<'a>) -> Option<Vec<(&'a Volume, &
         .filter_map(|volume| {
             let snapshot = *latest.get(volume.volume_id.as_str())?;
             let copies = scope.ctx.copies_of(&snapshot.snapshot_id);
-            let copied = copies.iter().any(|c| c.account_id == archive);
+            let copied = copies.iter().any(|c| c.account_id == archive)
+                || scope
+                    .recovery_points_of_volume(volume)
+                    .any(|p| p.account_id == archive && p.created >= snapshot.start_time);
             (!copied).then_some((volume, snapshot))
         })
         .collect();

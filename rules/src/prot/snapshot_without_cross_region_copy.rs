@@ -2,7 +2,9 @@
 //! For every volume in scope, the latest completed snapshot has a copy in at least one of
 //! `protection.copy_regions` (other than the volume's own region), in the same account. A copy
 //! is recognised by the description AWS writes on copies (`CopySnapshot`, the console, Data
-//! Lifecycle Manager, AWS Backup, `CopyImage`) or by the tags `snapguard remediate` sets.
+//! Lifecycle Manager, AWS Backup, `CopyImage`) or by the tags `snapguard remediate` sets, or
+//! is an AWS Backup recovery point of the volume (or of its instance) in a vault of that
+//! region, made no earlier than the snapshot.
 //! The rule is silent when `copy_regions` is empty, and it does not guess when a copy region
 //! was not scanned: that is reported as not evaluated.
 //!
@@ -90,7 +92,12 @@ pub(crate) fn uncopied<'a>(scope: &RegionScope<'a>) -> Option<Uncopied<'a>> {
                 .ctx
                 .copies_of(&snapshot.snapshot_id)
                 .iter()
-                .any(|c| c.account_id == account && targets.contains(&c.region.as_str()));
+                .any(|c| c.account_id == account && targets.contains(&c.region.as_str()))
+                || scope.recovery_points_of_volume(volume).any(|p| {
+                    p.account_id == account
+                        && targets.contains(&p.region.as_str())
+                        && p.created >= snapshot.start_time
+                });
             (!copied).then_some((volume, snapshot))
         })
         .collect();

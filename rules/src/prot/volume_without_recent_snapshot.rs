@@ -1,6 +1,8 @@
 //! ## What it checks
 //! Every volume in scope has a completed snapshot that started no longer ago than
-//! `protection.max_snapshot_age` (default `1d`) before the inventory was collected. Volumes
+//! `protection.max_snapshot_age` (default `1d`) before the inventory was collected, or a
+//! completed AWS Backup recovery point of it (or of its instance) made since then, in any
+//! vault of the inventory (one in a logically air-gapped vault is no EBS snapshot). Volumes
 //! tagged with `protection.skip_volumes_tagged` are out of scope.
 //!
 //! ## Why it matters
@@ -84,7 +86,12 @@ pub(crate) fn stale_volumes<'a>(
     let stale = volumes
         .filter_map(|volume| {
             let newest = latest.get(volume.volume_id.as_str()).copied();
-            let recent = newest.is_some_and(|s| s.start_time >= oldest_allowed);
+            // An AWS Backup recovery point is a backup too; most are the snapshot (or the AMI
+            // over the snapshots) already counted, one in a logically air-gapped vault is not.
+            let recent = newest.is_some_and(|s| s.start_time >= oldest_allowed)
+                || scope
+                    .recovery_points_of_volume(volume)
+                    .any(|p| p.created >= oldest_allowed);
             (!recent).then_some((volume, newest))
         })
         .collect();
