@@ -616,8 +616,19 @@ fn parse_principal(
             )),
         };
     let path = join(path, name);
+    // `{"AWS": "*"}` names every principal, as `"*"` does (IAM User Guide, "AWS JSON policy
+    // elements: Principal", anonymous users).
+    let anyone_in_aws = |kinds: &Map<String, Value>| {
+        kinds.len() == 1
+            && match kinds.get("AWS") {
+                Some(Value::String(s)) => s == "*",
+                Some(Value::Array(list)) => list.len() == 1 && list[0] == "*",
+                _ => false,
+            }
+    };
     let value = match value {
         Value::String(s) if s == "*" => PrincipalValue::Anyone,
+        Value::Object(kinds) if anyone_in_aws(kinds) => PrincipalValue::Anyone,
         Value::Object(kinds) => PrincipalValue::Named(
             kinds
                 .iter()

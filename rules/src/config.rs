@@ -113,16 +113,21 @@ impl Default for RecycleBinConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct BackupConfig {
-    /// A schedule that covers volumes must keep each backup at least this many days
-    /// (default 7; 1 to 36,500, the range of AWS Backup's `DeleteAfterDays`).
+    /// A schedule that covers volumes must keep each backup at least this many days, and a
+    /// vault lock's minimum retention must be at least this (default 7; 1 to 36,500, the range
+    /// of AWS Backup's `DeleteAfterDays`).
     #[serde(deserialize_with = "checked::backup_retention_days")]
     pub min_retention_days: u64,
+    /// A vault's lock must be in compliance mode, which no one can remove once its cooling-off
+    /// period ends (default false: a governance-mode lock passes).
+    pub require_compliance_lock: bool,
 }
 
 impl Default for BackupConfig {
     fn default() -> Self {
         BackupConfig {
             min_retention_days: 7,
+            require_compliance_lock: false,
         }
     }
 }

@@ -342,6 +342,32 @@ pub mod known {
         "OrganizationArn",
         "OrganizationalUnitArn",
     ];
+    /// Data Lifecycle Manager `LifecyclePolicy` `State`.
+    pub const LIFECYCLE_POLICY_STATES: &[&str] = &["ENABLED", "DISABLED", "ERROR"];
+    /// Data Lifecycle Manager `PolicyType`.
+    pub const LIFECYCLE_POLICY_TYPES: &[&str] = &[
+        "EBS_SNAPSHOT_MANAGEMENT",
+        "IMAGE_MANAGEMENT",
+        "EVENT_BASED_POLICY",
+    ];
+    /// Data Lifecycle Manager `PolicyDetails.ResourceTypes`.
+    pub const LIFECYCLE_RESOURCE_TYPES: &[&str] = &["VOLUME", "INSTANCE"];
+    /// Data Lifecycle Manager `CreateRule.IntervalUnit`.
+    pub const CREATE_INTERVAL_UNITS: &[&str] = &["HOURS"];
+    /// Data Lifecycle Manager `RetainRule.IntervalUnit`.
+    pub const RETAIN_INTERVAL_UNITS: &[&str] = &["DAYS", "WEEKS", "MONTHS", "YEARS"];
+    /// AWS Backup `RecoveryPointByBackupVault.Status`.
+    pub const RECOVERY_POINT_STATUSES: &[&str] = &[
+        "COMPLETED",
+        "PARTIAL",
+        "DELETING",
+        "EXPIRED",
+        "AVAILABLE",
+        "STOPPED",
+        "CREATING",
+    ];
+    /// AWS Backup `Condition.ConditionType` (`ListOfTags`).
+    pub const SELECTION_CONDITION_TYPES: &[&str] = &["STRINGEQUALS"];
 }
 
 /// One value outside its documented set (see [`known`]).
@@ -477,6 +503,72 @@ impl Region {
                     known::RULE_STATUSES,
                 );
             }
+        }
+        for p in self.backup.lifecycle_policies.iter().flatten() {
+            let id = &p.policy_id;
+            check(
+                "dlm:GetLifecyclePolicies",
+                &|| format!("lifecycle policy {id} State"),
+                p.state.as_deref(),
+                known::LIFECYCLE_POLICY_STATES,
+            );
+            let details = p.policy_details.as_ref();
+            check(
+                "dlm:GetLifecyclePolicy",
+                &|| format!("lifecycle policy {id} PolicyType"),
+                details
+                    .and_then(|d| d.policy_type.as_deref())
+                    .or(p.policy_type.as_deref()),
+                known::LIFECYCLE_POLICY_TYPES,
+            );
+            for t in details.iter().flat_map(|d| &d.resource_types) {
+                check(
+                    "dlm:GetLifecyclePolicy",
+                    &|| format!("lifecycle policy {id} ResourceTypes"),
+                    Some(t.as_str()),
+                    known::LIFECYCLE_RESOURCE_TYPES,
+                );
+            }
+            for s in details.iter().flat_map(|d| &d.schedules) {
+                check(
+                    "dlm:GetLifecyclePolicy",
+                    &|| format!("lifecycle policy {id} CreateRule.IntervalUnit"),
+                    s.create_rule.as_ref().and_then(|c| c.interval_unit.as_deref()),
+                    known::CREATE_INTERVAL_UNITS,
+                );
+                let retain_rules = s
+                    .retain_rule
+                    .iter()
+                    .chain(s.cross_region_copy_rules.iter().filter_map(|c| c.retain_rule.as_ref()));
+                for r in retain_rules {
+                    check(
+                        "dlm:GetLifecyclePolicy",
+                        &|| format!("lifecycle policy {id} RetainRule.IntervalUnit"),
+                        r.interval_unit.as_deref(),
+                        known::RETAIN_INTERVAL_UNITS,
+                    );
+                }
+            }
+        }
+        for plan in self.backup.backup_plans.iter().flatten() {
+            let name = plan.display_name();
+            let selections = plan.selections.iter().flatten();
+            for c in selections.filter_map(|s| s.backup_selection.as_ref()).flat_map(|d| &d.list_of_tags) {
+                check(
+                    "backup:GetBackupSelection",
+                    &|| format!("backup plan {name} ListOfTags ConditionType"),
+                    Some(c.condition_type.as_str()),
+                    known::SELECTION_CONDITION_TYPES,
+                );
+            }
+        }
+        for p in self.backup.recovery_points.iter().flatten() {
+            check(
+                "backup:ListRecoveryPointsByBackupVault",
+                &|| format!("recovery point {} Status", p.recovery_point_arn),
+                p.status.as_deref(),
+                known::RECOVERY_POINT_STATUSES,
+            );
         }
         found
     }

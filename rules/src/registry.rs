@@ -144,6 +144,8 @@ pub static RULES: &[&Rule] = &[
     &iam::principal_can_perform_protected_action::RULE,
     &iam::principal_can_delete_recovery_points::RULE,
     &iam::principal_can_weaken_backup_guardrails::RULE,
+    &backup::backup_vault_not_locked::RULE,
+    &backup::backup_vault_allows_recovery_point_deletion::RULE,
     &backup::backup_retention_too_short::RULE,
 ];
 

@@ -394,6 +394,33 @@ fn one_backup_listing_without_the_others_is_a_gap_for_each_missing_one() {
     assert!(region.backup.backup_vaults.is_none());
 }
 
+#[test]
+fn an_unknown_lifecycle_policy_state_is_a_gap_and_covers_nothing() {
+    let (_tmp, dir) = copy_fixture(BACKUP_CASE);
+    let region = dir.join(BACKUP_REGION);
+    write(
+        &region.join("get-lifecycle-policies.json"),
+        r#"{"Policies": [{"PolicyId": "policy-0123456789abcdef0", "State": "PAUSED",
+            "PolicyType": "EBS_SNAPSHOT_MANAGEMENT"}]}"#,
+    );
+    write(
+        &region.join("get-lifecycle-policy.json"),
+        r#"{"Policy": {"PolicyId": "policy-0123456789abcdef0", "PolicyDetails": {
+            "PolicyType": "EBS_SNAPSHOT_MANAGEMENT", "ResourceTypes": ["VOLUME"],
+            "TargetTags": [{"Key": "Backup", "Value": "daily"}], "Schedules": []}}}"#,
+    );
+    let inventory = load(&dir);
+    gap(&inventory, Some("111111111111"), "dlm:GetLifecyclePolicies", "PAUSED");
+    let config = Config::default();
+    let findings = evaluate(&inventory, &config).findings;
+    let unscheduled = findings
+        .iter()
+        .find(|f| f.rule_id == "SG-PROT-008")
+        .expect("a policy in an unknown state covers nothing");
+    let evidence = unscheduled.evidence.to_string();
+    assert!(evidence.contains("its state is PAUSED"), "{evidence}");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Disabled AMIs (kind 10).
 

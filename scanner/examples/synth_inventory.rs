@@ -2,8 +2,13 @@
 //!
 //! ```sh
 //! cargo run --release --example synth_inventory -- OUT_DIR --accounts 1000 --regions 4 \
-//!     --snapshots 1000000 --images 100000 --volumes 200000
+//!     --snapshots 1000000 --images 100000 --volumes 200000 --recovery-points 500000 --plans 4000
 //! ```
+//!
+//! Every account-region also has a Data Lifecycle Manager policy, an AWS Backup vault with its
+//! share of the recovery points (of its own volumes) and its share of the backup plans: the
+//! first selects the volumes tagged `Owner=team-a` (about 98%) and copies to us-west-2, the
+//! others select nothing.
 //!
 //! Resources are spread evenly over account-regions. About 2% of resources break some rule,
 //! so evaluation does real work without drowning in findings. Deterministic: the same
@@ -32,6 +37,8 @@ struct Sizes {
     snapshots: usize,
     images: usize,
     volumes: usize,
+    recovery_points: usize,
+    plans: usize,
 }
 
 /// xorshift64*: deterministic and fast; quality is irrelevant here.
@@ -66,6 +73,8 @@ fn main() {
         snapshots: 1000,
         images: 100,
         volumes: 200,
+        recovery_points: 0,
+        plans: 0,
     };
     while let Some(flag) = args.next() {
         let value: usize = args
@@ -78,6 +87,8 @@ fn main() {
             "--snapshots" => sizes.snapshots = value,
             "--images" => sizes.images = value,
             "--volumes" => sizes.volumes = value,
+            "--recovery-points" => sizes.recovery_points = value,
+            "--plans" => sizes.plans = value,
             _ => panic!("unknown flag {flag}"),
         }
     }
@@ -98,6 +109,14 @@ fn main() {
                 share(sizes.images),
             );
             write_region(&out, a, region, counts, &mut rng);
+            let dir = out.join(account_id(a)).join(region);
+            write_backup(
+                &dir,
+                &account_id(a),
+                region,
+                share(sizes.recovery_points),
+                share(sizes.plans),
+            );
         }
     }
     let manifest = format!(
@@ -259,12 +278,62 @@ fn write_region(out: &Path, a: usize, region: &str, counts: (usize, usize, usize
         "{\"ImageBlockPublicAccessState\": \"block-new-sharing\"}\n",
     )
     .unwrap();
-    // No DLM policy, no AWS Backup vault or plan: collected, and empty.
-    for (file, empty) in [
-        (BackupFile::LifecyclePolicies, "{\"Policies\": []}\n"),
-        (BackupFile::BackupVaults, "{\"BackupVaultList\": []}\n"),
-        (BackupFile::BackupPlans, "{\"BackupPlansList\": []}\n"),
-    ] {
-        fs::write(dir.join(file.file_name()), empty).unwrap();
+}
+
+/// The region's backup layer: one DLM policy, one vault with `n_points` recovery points of the
+/// region's volumes (read back from describe-volumes.json), `n_plans` plans.
+fn write_backup(dir: &Path, account: &str, region: &str, n_points: usize, n_plans: usize) {
+    let volumes_text = fs::read_to_string(dir.join(RegionFile::Volumes.file_name())).unwrap();
+    let volumes: Vec<&str> = volumes_text
+        .split("\"VolumeId\": \"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .collect();
+    let write = |file: BackupFile, text: String| fs::write(dir.join(file.file_name()), text).unwrap();
+    write(
+        BackupFile::LifecyclePolicies,
+        "{\"Policies\": [{\"PolicyId\": \"policy-0123456789abcdef0\", \"State\": \"ENABLED\", \"PolicyType\": \"EBS_SNAPSHOT_MANAGEMENT\"}]}\n".into(),
+    );
+    write(
+        BackupFile::LifecyclePolicyDetails,
+        "{\"Policy\": {\"PolicyId\": \"policy-0123456789abcdef0\", \"PolicyDetails\": {\"PolicyType\": \"EBS_SNAPSHOT_MANAGEMENT\", \"ResourceTypes\": [\"VOLUME\"], \"TargetTags\": [{\"Key\": \"Backup\", \"Value\": \"daily\"}], \"Schedules\": [{\"Name\": \"Daily\", \"CreateRule\": {\"Interval\": 24, \"IntervalUnit\": \"HOURS\"}, \"RetainRule\": {\"Interval\": 14, \"IntervalUnit\": \"DAYS\"}}]}}}\n".into(),
+    );
+    let vault = format!("arn:aws:backup:{region}:{account}:backup-vault:bench");
+    write(
+        BackupFile::BackupVaults,
+        format!("{{\"BackupVaultList\": [{{\"BackupVaultName\": \"bench\", \"BackupVaultArn\": \"{vault}\"}}]}}\n"),
+    );
+    write(
+        BackupFile::VaultAccessPolicies,
+        "{\"BackupVaultName\": \"bench\"}\n".into(),
+    );
+    let mut points = String::from("{\"RecoveryPoints\": [\n");
+    for i in 0..n_points {
+        let sep = if i + 1 < n_points { "," } else { "" };
+        let volume = volumes.get(i % volumes.len().max(1)).copied().unwrap_or("vol-0");
+        let _ = writeln!(points, "  {{\"RecoveryPointArn\": \"arn:aws:ec2:{region}::snapshot/snap-{i:017x}\", \"BackupVaultName\": \"bench\", \"ResourceArn\": \"arn:aws:ec2:{region}:{account}:volume/{volume}\", \"ResourceType\": \"EBS\", \"Status\": \"COMPLETED\", \"CreationDate\": \"2026-11-24T02:30:00.000Z\"}}{sep}");
+    }
+    points.push_str("]}\n");
+    write(BackupFile::RecoveryPoints, points);
+    let (mut list, mut plans, mut selections, mut details) =
+        (String::from("{\"BackupPlansList\": [\n"), String::new(), String::new(), String::new());
+    for p in 0..n_plans {
+        let sep = if p + 1 < n_plans { "," } else { "" };
+        let id = format!("{p:08x}-0000-4000-8000-000000000000");
+        let _ = writeln!(list, "  {{\"BackupPlanId\": \"{id}\", \"BackupPlanName\": \"plan-{p}\"}}{sep}");
+        let _ = writeln!(plans, "{{\"BackupPlanId\": \"{id}\", \"BackupPlan\": {{\"BackupPlanName\": \"plan-{p}\", \"Rules\": [{{\"RuleName\": \"daily\", \"TargetBackupVaultName\": \"bench\", \"ScheduleExpression\": \"cron(30 2 ? * * *)\", \"Lifecycle\": {{\"DeleteAfterDays\": 35}}, \"CopyActions\": [{{\"DestinationBackupVaultArn\": \"arn:aws:backup:us-west-2:{account}:backup-vault:bench\"}}]}}]}}}}");
+        let _ = writeln!(selections, "{{\"BackupSelectionsList\": [{{\"SelectionId\": \"s-{id}\", \"BackupPlanId\": \"{id}\"}}]}}");
+        let selection = match p {
+            0 => "\"ListOfTags\": [{\"ConditionType\": \"STRINGEQUALS\", \"ConditionKey\": \"Owner\", \"ConditionValue\": \"team-a\"}]".to_owned(),
+            _ => format!("\"Resources\": [\"arn:aws:ec2:*:*:volume/vol-none-{p}\"]"),
+        };
+        let _ = writeln!(details, "{{\"SelectionId\": \"s-{id}\", \"BackupPlanId\": \"{id}\", \"BackupSelection\": {{\"SelectionName\": \"s{p}\", {selection}}}}}");
+    }
+    list.push_str("]}\n");
+    write(BackupFile::BackupPlans, list);
+    if n_plans > 0 {
+        write(BackupFile::BackupPlanDetails, plans);
+        write(BackupFile::BackupSelections, selections);
+        write(BackupFile::BackupSelectionDetails, details);
     }
 }

@@ -347,6 +347,11 @@ pub enum ReviewTopic {
     ScpGuardrail,
     /// A principal's grants of protected actions.
     PrincipalPermissions,
+    /// An AWS Backup Vault Lock to put on a vault: irreversible in compliance mode.
+    VaultLock,
+    /// A vault access policy (merged with the existing one) that denies recovery point
+    /// deletion.
+    VaultAccessPolicy,
 }
 
 impl ReviewTopic {
@@ -356,6 +361,8 @@ impl ReviewTopic {
             ReviewTopic::ArchiveSnapshot => "archive-snapshot",
             ReviewTopic::ScpGuardrail => "scp-guardrail",
             ReviewTopic::PrincipalPermissions => "principal-permissions",
+            ReviewTopic::VaultLock => "vault-lock",
+            ReviewTopic::VaultAccessPolicy => "vault-access-policy",
         }
     }
 }
