@@ -122,7 +122,14 @@ fn org_scan_reads_everything_moto_serves_and_reports_the_rest_as_not_scanned() {
             let images = region.images.as_ref().unwrap();
             assert_eq!(images.len(), 1, "{place}");
             assert!(images[0].launch_permissions.is_some());
-            // moto serves neither Recycle Bin nor block public access: unread, not passing.
+            // moto serves EBS encryption by default, but neither Recycle Bin, block public
+            // access, the default KMS key nor snapshot locks: unread, not passing.
+            assert_eq!(
+                region.backup.ebs_encryption_by_default,
+                Some(false),
+                "{place}"
+            );
+            assert!(region.backup.locked_snapshots.is_none(), "{place}");
             assert!(region.snapshot_retention_rules.is_none(), "{place}");
             assert!(region.image_retention_rules.is_none(), "{place}");
             assert!(region.snapshot_block_public_access.is_none(), "{place}");
@@ -132,6 +139,8 @@ fn org_scan_reads_everything_moto_serves_and_reports_the_rest_as_not_scanned() {
                 "ec2:GetSnapshotBlockPublicAccessState",
                 "ec2:GetImageBlockPublicAccessState",
                 "dlm:GetLifecyclePolicies",
+                "ec2:GetEbsDefaultKmsKeyId",
+                "ec2:DescribeLockedSnapshots",
             ] {
                 assert!(
                     inventory
@@ -164,6 +173,8 @@ fn org_scan_reads_everything_moto_serves_and_reports_the_rest_as_not_scanned() {
                     | "ec2:GetSnapshotBlockPublicAccessState"
                     | "ec2:GetImageBlockPublicAccessState"
                     | "dlm:GetLifecyclePolicies"
+                    | "ec2:GetEbsDefaultKmsKeyId"
+                    | "ec2:DescribeLockedSnapshots"
             )
         })
         .collect();
@@ -431,6 +442,8 @@ fn failures_are_reported_as_not_scanned_and_the_rest_is_scanned_completely() {
                     | "ec2:GetSnapshotBlockPublicAccessState"
                     | "ec2:GetImageBlockPublicAccessState"
                     | "dlm:GetLifecyclePolicies"
+                    | "ec2:GetEbsDefaultKmsKeyId"
+                    | "ec2:DescribeLockedSnapshots"
             ) && ![denied, partly, throttled].contains(&&g.account_id)
         })
         .collect();

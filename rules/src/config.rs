@@ -74,6 +74,10 @@ pub struct ProtectionConfig {
     /// Volumes carrying this tag key are out of backup scope (e.g. scratch disks).
     #[serde(deserialize_with = "checked::optional::<_, TagKey>")]
     pub skip_volumes_tagged: Option<String>,
+    /// Snapshots carrying one of these tag keys with a value matching its pattern must be under
+    /// a compliance-mode EBS snapshot lock (SG-PROT-011): `{ Retention = "^7y$" }`.
+    #[serde(deserialize_with = "checked::keys::<_, TagKey, _>")]
+    pub lock_snapshots_tagged: BTreeMap<String, TagPattern>,
 }
 
 impl Default for ProtectionConfig {
@@ -85,6 +89,7 @@ impl Default for ProtectionConfig {
             archive_account: None,
             archive_after: Duration::days(90),
             skip_volumes_tagged: None,
+            lock_snapshots_tagged: BTreeMap::new(),
         }
     }
 }

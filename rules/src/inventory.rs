@@ -366,6 +366,9 @@ pub mod known {
         "STOPPED",
         "CREATING",
     ];
+    /// EC2 `LockedSnapshotsInfo.LockState`.
+    pub const SNAPSHOT_LOCK_STATES: &[&str] =
+        &["compliance", "governance", "compliance-cooloff", "expired"];
     /// AWS Backup `Condition.ConditionType` (`ListOfTags`).
     pub const SELECTION_CONDITION_TYPES: &[&str] = &["STRINGEQUALS"];
 }
@@ -533,13 +536,16 @@ impl Region {
                 check(
                     "dlm:GetLifecyclePolicy",
                     &|| format!("lifecycle policy {id} CreateRule.IntervalUnit"),
-                    s.create_rule.as_ref().and_then(|c| c.interval_unit.as_deref()),
+                    s.create_rule
+                        .as_ref()
+                        .and_then(|c| c.interval_unit.as_deref()),
                     known::CREATE_INTERVAL_UNITS,
                 );
-                let retain_rules = s
-                    .retain_rule
-                    .iter()
-                    .chain(s.cross_region_copy_rules.iter().filter_map(|c| c.retain_rule.as_ref()));
+                let retain_rules = s.retain_rule.iter().chain(
+                    s.cross_region_copy_rules
+                        .iter()
+                        .filter_map(|c| c.retain_rule.as_ref()),
+                );
                 for r in retain_rules {
                     check(
                         "dlm:GetLifecyclePolicy",
@@ -553,7 +559,10 @@ impl Region {
         for plan in self.backup.backup_plans.iter().flatten() {
             let name = plan.display_name();
             let selections = plan.selections.iter().flatten();
-            for c in selections.filter_map(|s| s.backup_selection.as_ref()).flat_map(|d| &d.list_of_tags) {
+            for c in selections
+                .filter_map(|s| s.backup_selection.as_ref())
+                .flat_map(|d| &d.list_of_tags)
+            {
                 check(
                     "backup:GetBackupSelection",
                     &|| format!("backup plan {name} ListOfTags ConditionType"),
@@ -561,6 +570,14 @@ impl Region {
                     known::SELECTION_CONDITION_TYPES,
                 );
             }
+        }
+        for l in self.backup.locked_snapshots.iter().flatten() {
+            check(
+                "ec2:DescribeLockedSnapshots",
+                &|| format!("snapshot {} LockState", l.snapshot_id),
+                Some(l.lock_state.as_str()),
+                known::SNAPSHOT_LOCK_STATES,
+            );
         }
         for p in self.backup.recovery_points.iter().flatten() {
             check(

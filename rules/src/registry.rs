@@ -125,6 +125,8 @@ pub static RULES: &[&Rule] = &[
     &prot::image_without_cross_region_copy::RULE,
     &prot::volume_without_backup_schedule::RULE,
     &prot::backup_schedule_without_copy::RULE,
+    &prot::ebs_encryption_by_default_off::RULE,
+    &prot::snapshot_not_locked::RULE,
     &rbin::recycle_bin_off_for_snapshots::RULE,
     &rbin::recycle_bin_off_for_images::RULE,
     &rbin::recycle_bin_rule_unlocked::RULE,

@@ -351,15 +351,17 @@ const BACKUP_LISTINGS: [&str; 3] = [
 #[test]
 fn a_region_recorded_without_the_backup_layer_is_unknown_not_a_gap() {
     let (_tmp, dir) = copy_fixture(BACKUP_CASE);
-    for file in BACKUP_LISTINGS {
-        fs::remove_file(dir.join(BACKUP_REGION).join(file)).unwrap();
+    for file in recorded::BackupFile::ALL {
+        let _ = fs::remove_file(dir.join(BACKUP_REGION).join(file.file_name()));
     }
     let inventory = load(&dir);
     assert!(
         inventory
             .not_scanned
             .iter()
-            .all(|g| !g.operation.starts_with("dlm:") && !g.operation.starts_with("backup:")),
+            .all(|g| recorded::BackupFile::ALL
+                .iter()
+                .all(|f| f.operation() != g.operation)),
         "{:#?}",
         inventory.not_scanned
     );
@@ -410,7 +412,12 @@ fn an_unknown_lifecycle_policy_state_is_a_gap_and_covers_nothing() {
             "TargetTags": [{"Key": "Backup", "Value": "daily"}], "Schedules": []}}}"#,
     );
     let inventory = load(&dir);
-    gap(&inventory, Some("111111111111"), "dlm:GetLifecyclePolicies", "PAUSED");
+    gap(
+        &inventory,
+        Some("111111111111"),
+        "dlm:GetLifecyclePolicies",
+        "PAUSED",
+    );
     let config = Config::default();
     let findings = evaluate(&inventory, &config).findings;
     let unscheduled = findings

@@ -26,8 +26,8 @@ use rules::inventory::{
 use rules::inventory::{
     BackupCondition, BackupConditions, BackupLifecycle, BackupPlan, BackupRule, BackupSelection,
     BackupVault, BackupVaultAccessPolicy, ConditionParameter, CopyAction, CrossRegionCopyRule,
-    DlmCreateRule, DlmRetainRule, DlmSchedule, DlmShareRule, LifecyclePolicy, PolicyDetails,
-    RecoveryPoint, RegionBackup, SelectionDetails,
+    DlmCreateRule, DlmRetainRule, DlmSchedule, DlmShareRule, LifecyclePolicy, LockedSnapshot,
+    PolicyDetails, RecoveryPoint, RegionBackup, SelectionDetails,
 };
 use rules::recorded::{self, BackupFile, OrgFile, RegionFile, IAM_OPERATION};
 use rules::time::Timestamp;
@@ -610,25 +610,52 @@ fn region_backup() -> impl Strategy<Value = RegionBackup> {
         collected(vec(backup_plan(), 0..3)),
         any::<bool>(),
         collected(vec(recovery_point(), 0..4)),
+        collected(any::<bool>()),
+        collected(select(vec!["alias/aws/ebs", "alias/backup-default"]).prop_map(Str::from)),
+        collected(vec(locked_snapshot(), 0..3)),
     )
-        .prop_map(|(policies, vaults, plans, selections_read, points)| {
-            let mut plans = plans;
-            if !selections_read {
-                for plan in plans.iter_mut().flatten() {
-                    plan.selections = None;
+        .prop_map(
+            |(policies, vaults, plans, selections_read, points, encryption, key, locks)| {
+                let mut plans = plans;
+                if !selections_read {
+                    for plan in plans.iter_mut().flatten() {
+                        plan.selections = None;
+                    }
                 }
-            }
-            // No vault, nothing to list recovery points of: read, and empty.
-            let points = match (&vaults, points) {
-                (Some(v), None) if v.is_empty() => Some(Vec::new()),
-                (_, points) => points,
-            };
-            RegionBackup {
-                lifecycle_policies: policies,
-                backup_vaults: vaults,
-                backup_plans: plans,
-                recovery_points: points,
-            }
+                // No vault, nothing to list recovery points of: read, and empty.
+                let points = match (&vaults, points) {
+                    (Some(v), None) if v.is_empty() => Some(Vec::new()),
+                    (_, points) => points,
+                };
+                RegionBackup {
+                    lifecycle_policies: policies,
+                    backup_vaults: vaults,
+                    backup_plans: plans,
+                    recovery_points: points,
+                    ebs_encryption_by_default: encryption,
+                    ebs_default_kms_key_id: key,
+                    locked_snapshots: locks,
+                }
+            },
+        )
+}
+
+fn locked_snapshot() -> impl Strategy<Value = LockedSnapshot> {
+    (
+        "snap-[0-9a-f]{17}",
+        select(vec![
+            "compliance",
+            "governance",
+            "compliance-cooloff",
+            "expired",
+        ]),
+        option::of(1u64..36500),
+    )
+        .prop_map(|(id, state, days)| LockedSnapshot {
+            snapshot_id: id.into(),
+            lock_state: state.into(),
+            lock_duration: days,
+            ..LockedSnapshot::default()
         })
 }
 
@@ -1206,6 +1233,24 @@ fn backup_gaps(account: &str, region: &str, backup: &mut RegionBackup) -> Vec<Ga
             if undetailed {
                 gap(BackupFile::BackupSelectionDetails);
             }
+        }
+    }
+    for (file, read) in [
+        (
+            BackupFile::EbsEncryptionByDefault,
+            backup.ebs_encryption_by_default.is_some(),
+        ),
+        (
+            BackupFile::EbsDefaultKmsKeyId,
+            backup.ebs_default_kms_key_id.is_some(),
+        ),
+        (
+            BackupFile::LockedSnapshots,
+            backup.locked_snapshots.is_some(),
+        ),
+    ] {
+        if !read {
+            gap(file);
         }
     }
     gaps

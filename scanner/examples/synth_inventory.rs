@@ -289,7 +289,8 @@ fn write_backup(dir: &Path, account: &str, region: &str, n_points: usize, n_plan
         .skip(1)
         .filter_map(|rest| rest.split('"').next())
         .collect();
-    let write = |file: BackupFile, text: String| fs::write(dir.join(file.file_name()), text).unwrap();
+    let write =
+        |file: BackupFile, text: String| fs::write(dir.join(file.file_name()), text).unwrap();
     write(
         BackupFile::LifecyclePolicies,
         "{\"Policies\": [{\"PolicyId\": \"policy-0123456789abcdef0\", \"State\": \"ENABLED\", \"PolicyType\": \"EBS_SNAPSHOT_MANAGEMENT\"}]}\n".into(),
@@ -298,6 +299,15 @@ fn write_backup(dir: &Path, account: &str, region: &str, n_points: usize, n_plan
         BackupFile::LifecyclePolicyDetails,
         "{\"Policy\": {\"PolicyId\": \"policy-0123456789abcdef0\", \"PolicyDetails\": {\"PolicyType\": \"EBS_SNAPSHOT_MANAGEMENT\", \"ResourceTypes\": [\"VOLUME\"], \"TargetTags\": [{\"Key\": \"Backup\", \"Value\": \"daily\"}], \"Schedules\": [{\"Name\": \"Daily\", \"CreateRule\": {\"Interval\": 24, \"IntervalUnit\": \"HOURS\"}, \"RetainRule\": {\"Interval\": 14, \"IntervalUnit\": \"DAYS\"}}]}}}\n".into(),
     );
+    write(
+        BackupFile::EbsEncryptionByDefault,
+        "{\"EbsEncryptionByDefault\": true}\n".into(),
+    );
+    write(
+        BackupFile::EbsDefaultKmsKeyId,
+        "{\"KmsKeyId\": \"alias/aws/ebs\"}\n".into(),
+    );
+    write(BackupFile::LockedSnapshots, "{\"Snapshots\": []}\n".into());
     let vault = format!("arn:aws:backup:{region}:{account}:backup-vault:bench");
     write(
         BackupFile::BackupVaults,
@@ -310,17 +320,27 @@ fn write_backup(dir: &Path, account: &str, region: &str, n_points: usize, n_plan
     let mut points = String::from("{\"RecoveryPoints\": [\n");
     for i in 0..n_points {
         let sep = if i + 1 < n_points { "," } else { "" };
-        let volume = volumes.get(i % volumes.len().max(1)).copied().unwrap_or("vol-0");
+        let volume = volumes
+            .get(i % volumes.len().max(1))
+            .copied()
+            .unwrap_or("vol-0");
         let _ = writeln!(points, "  {{\"RecoveryPointArn\": \"arn:aws:ec2:{region}::snapshot/snap-{i:017x}\", \"BackupVaultName\": \"bench\", \"ResourceArn\": \"arn:aws:ec2:{region}:{account}:volume/{volume}\", \"ResourceType\": \"EBS\", \"Status\": \"COMPLETED\", \"CreationDate\": \"2026-11-24T02:30:00.000Z\"}}{sep}");
     }
     points.push_str("]}\n");
     write(BackupFile::RecoveryPoints, points);
-    let (mut list, mut plans, mut selections, mut details) =
-        (String::from("{\"BackupPlansList\": [\n"), String::new(), String::new(), String::new());
+    let (mut list, mut plans, mut selections, mut details) = (
+        String::from("{\"BackupPlansList\": [\n"),
+        String::new(),
+        String::new(),
+        String::new(),
+    );
     for p in 0..n_plans {
         let sep = if p + 1 < n_plans { "," } else { "" };
         let id = format!("{p:08x}-0000-4000-8000-000000000000");
-        let _ = writeln!(list, "  {{\"BackupPlanId\": \"{id}\", \"BackupPlanName\": \"plan-{p}\"}}{sep}");
+        let _ = writeln!(
+            list,
+            "  {{\"BackupPlanId\": \"{id}\", \"BackupPlanName\": \"plan-{p}\"}}{sep}"
+        );
         let _ = writeln!(plans, "{{\"BackupPlanId\": \"{id}\", \"BackupPlan\": {{\"BackupPlanName\": \"plan-{p}\", \"Rules\": [{{\"RuleName\": \"daily\", \"TargetBackupVaultName\": \"bench\", \"ScheduleExpression\": \"cron(30 2 ? * * *)\", \"Lifecycle\": {{\"DeleteAfterDays\": 35}}, \"CopyActions\": [{{\"DestinationBackupVaultArn\": \"arn:aws:backup:us-west-2:{account}:backup-vault:bench\"}}]}}]}}}}");
         let _ = writeln!(selections, "{{\"BackupSelectionsList\": [{{\"SelectionId\": \"s-{id}\", \"BackupPlanId\": \"{id}\"}}]}}");
         let selection = match p {

@@ -12,6 +12,7 @@ use crate::{explain, Ctx};
 
 mod backup;
 mod block_public_access;
+mod ebs_guardrails;
 mod images;
 mod instances;
 mod lifecycle_policies;
@@ -136,6 +137,8 @@ pub(crate) async fn collect(
     let lifecycle_policies = lifecycle_policies::lifecycle_policies(&dlm, &mut gap).await;
     let (backup_vaults, backup_plans, recovery_points) =
         backup::backup(&backup_client, &mut gap).await;
+    let (ebs_encryption_by_default, ebs_default_kms_key_id, locked_snapshots) =
+        ebs_guardrails::ebs_guardrails(&ec2, &mut gap).await;
 
     let region = Region {
         name: name.into(),
@@ -152,6 +155,9 @@ pub(crate) async fn collect(
             backup_vaults,
             backup_plans,
             recovery_points,
+            ebs_encryption_by_default,
+            ebs_default_kms_key_id,
+            locked_snapshots,
         },
     };
     // A value AWS added after this SDK (its `Unknown(..)` variant keeps the text) is a gap

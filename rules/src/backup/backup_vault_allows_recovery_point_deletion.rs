@@ -89,7 +89,9 @@ fn check(scope: &RegionScope, out: &mut Emitter) {
             .policy
             .as_deref()
             .map(|text| serde_json::from_str(text).map_err(|e| e.to_string()))
-            .map(|value| value.and_then(|v| PolicyDocument::from_value(&v).map_err(|e| e.to_string())));
+            .map(|value| {
+                value.and_then(|v| PolicyDocument::from_value(&v).map_err(|e| e.to_string()))
+            });
         let (open, evidence) = match parsed {
             None => (actions.clone(), json!({})),
             Some(Err(error)) => (actions.clone(), json!({ "error": error })),

@@ -81,7 +81,9 @@ fn check(scope: &RegionScope, out: &mut Emitter) {
         }
         let name = &vault.backup_vault_name;
         let problem = if vault.locked != Some(true) {
-            Some(format!("backup vault {name} holds EBS or EC2 recovery points and has no Vault Lock"))
+            Some(format!(
+                "backup vault {name} holds EBS or EC2 recovery points and has no Vault Lock"
+            ))
         } else if vault
             .min_retention_days
             .is_none_or(|days| days < config.min_retention_days)

@@ -1,6 +1,6 @@
 //! The account-region's backup system beyond EC2 snapshots: Amazon Data Lifecycle Manager
-//! (DLM) policies, and AWS Backup vaults, plans with their selections, and recovery points of
-//! EBS volumes and EC2 instances. Field names follow the AWS CLI's JSON output (PascalCase), as
+//! (DLM) policies, AWS Backup vaults, plans with their selections, and recovery points of EBS
+//! volumes and EC2 instances, and the EBS guardrails (encryption by default, snapshot locks). Field names follow the AWS CLI's JSON output (PascalCase), as
 //! in the rest of the inventory.
 //!
 //! As everywhere in the inventory, an `Option` that is `None` means "not collected". A resource
@@ -38,6 +38,42 @@ pub struct RegionBackup {
     /// vault. `None` when not collected for every vault.
     #[serde(default)]
     pub recovery_points: Option<Vec<RecoveryPoint>>,
+    /// Whether new EBS volumes (and so their snapshots) are encrypted whatever the caller
+    /// asks: `aws ec2 get-ebs-encryption-by-default` `EbsEncryptionByDefault`.
+    #[serde(default)]
+    pub ebs_encryption_by_default: Option<bool>,
+    /// The KMS key of that encryption: `aws ec2 get-ebs-default-kms-key-id` `KmsKeyId`.
+    #[serde(default)]
+    pub ebs_default_kms_key_id: Option<Str>,
+    /// EBS snapshot locks: `aws ec2 describe-locked-snapshots` `Snapshots[]`.
+    #[serde(default)]
+    pub locked_snapshots: Option<Vec<LockedSnapshot>>,
+}
+
+/// An EBS snapshot lock: `DescribeLockedSnapshots` `Snapshots[]`.
+/// <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_LockedSnapshotsInfo.html>
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LockedSnapshot {
+    /// `snap-...` (`SnapshotId`).
+    pub snapshot_id: Str,
+    /// `compliance`, `governance`, `compliance-cooloff` or `expired` (`LockState`).
+    pub lock_state: Str,
+    /// Days the lock lasts from `LockDurationStartTime` (`LockDuration`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lock_duration: Option<u64>,
+    /// Hours of the compliance-mode cooling-off period (`CoolOffPeriod`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cool_off_period: Option<u64>,
+    /// When the cooling-off period ends (`CoolOffPeriodExpiresOn`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cool_off_period_expires_on: Option<Timestamp>,
+    /// When the lock was created (`LockCreatedOn`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lock_created_on: Option<Timestamp>,
+    /// When the lock ends (`LockExpiresOn`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lock_expires_on: Option<Timestamp>,
 }
 
 impl RegionBackup {
@@ -48,6 +84,9 @@ impl RegionBackup {
             && self.backup_vaults.is_none()
             && self.backup_plans.is_none()
             && self.recovery_points.is_none()
+            && self.ebs_encryption_by_default.is_none()
+            && self.ebs_default_kms_key_id.is_none()
+            && self.locked_snapshots.is_none()
     }
 }
 

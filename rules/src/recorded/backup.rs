@@ -23,6 +23,9 @@
 //!                                            aws backup list-recovery-points-by-backup-vault
 //!                                            --backup-vault-name ... --by-resource-type EBS (and
 //!                                            EC2), for every vault, gathered
+//! <region>/get-ebs-encryption-by-default.json aws ec2 get-ebs-encryption-by-default
+//! <region>/get-ebs-default-kms-key-id.json   aws ec2 get-ebs-default-kms-key-id
+//! <region>/describe-locked-snapshots.json    aws ec2 describe-locked-snapshots
 //! ```
 //!
 //! A region folder either has none of these files (recorded without this layer: nothing of it
@@ -36,8 +39,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use crate::inventory::{
-    BackupPlan, BackupRule, BackupSelection, BackupVault, Gap, LifecyclePolicy, PolicyDetails,
-    RecoveryPoint, RegionBackup, SelectionDetails, Str,
+    BackupPlan, BackupRule, BackupSelection, BackupVault, Gap, LifecyclePolicy, LockedSnapshot,
+    PolicyDetails, RecoveryPoint, RegionBackup, SelectionDetails, Str,
 };
 
 use super::read::{read_json, read_json_stream, InputError};
@@ -66,11 +69,17 @@ pub enum BackupFile {
     /// `list-recovery-points-by-backup-vault.json`:
     /// `aws backup list-recovery-points-by-backup-vault --by-resource-type EBS|EC2`, per vault.
     RecoveryPoints,
+    /// `get-ebs-encryption-by-default.json`: `aws ec2 get-ebs-encryption-by-default`.
+    EbsEncryptionByDefault,
+    /// `get-ebs-default-kms-key-id.json`: `aws ec2 get-ebs-default-kms-key-id`.
+    EbsDefaultKmsKeyId,
+    /// `describe-locked-snapshots.json`: `aws ec2 describe-locked-snapshots`.
+    LockedSnapshots,
 }
 
 impl BackupFile {
     /// Every variant, in declaration order.
-    pub const ALL: [BackupFile; 9] = [
+    pub const ALL: [BackupFile; 12] = [
         BackupFile::LifecyclePolicies,
         BackupFile::LifecyclePolicyDetails,
         BackupFile::BackupVaults,
@@ -80,6 +89,9 @@ impl BackupFile {
         BackupFile::BackupSelections,
         BackupFile::BackupSelectionDetails,
         BackupFile::RecoveryPoints,
+        BackupFile::EbsEncryptionByDefault,
+        BackupFile::EbsDefaultKmsKeyId,
+        BackupFile::LockedSnapshots,
     ];
 
     /// The file's name inside a region folder.
@@ -94,6 +106,9 @@ impl BackupFile {
             BackupFile::BackupSelections => "list-backup-selections.json",
             BackupFile::BackupSelectionDetails => "get-backup-selection.json",
             BackupFile::RecoveryPoints => "list-recovery-points-by-backup-vault.json",
+            BackupFile::EbsEncryptionByDefault => "get-ebs-encryption-by-default.json",
+            BackupFile::EbsDefaultKmsKeyId => "get-ebs-default-kms-key-id.json",
+            BackupFile::LockedSnapshots => "describe-locked-snapshots.json",
         }
     }
 
@@ -109,6 +124,9 @@ impl BackupFile {
             BackupFile::BackupSelections => "backup:ListBackupSelections",
             BackupFile::BackupSelectionDetails => "backup:GetBackupSelection",
             BackupFile::RecoveryPoints => "backup:ListRecoveryPointsByBackupVault",
+            BackupFile::EbsEncryptionByDefault => "ec2:GetEbsEncryptionByDefault",
+            BackupFile::EbsDefaultKmsKeyId => "ec2:GetEbsDefaultKmsKeyId",
+            BackupFile::LockedSnapshots => "ec2:DescribeLockedSnapshots",
         }
     }
 
@@ -228,6 +246,27 @@ struct ListRecoveryPointsByBackupVault<R = Vec<RecoveryPoint>> {
     recovery_points: R,
 }
 
+/// `aws ec2 get-ebs-encryption-by-default`.
+#[derive(Deserialize, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct GetEbsEncryptionByDefault {
+    ebs_encryption_by_default: bool,
+}
+
+/// `aws ec2 get-ebs-default-kms-key-id`.
+#[derive(Deserialize, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct GetEbsDefaultKmsKeyId {
+    kms_key_id: Str,
+}
+
+/// `aws ec2 describe-locked-snapshots`.
+#[derive(Deserialize, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct DescribeLockedSnapshots<S = Vec<LockedSnapshot>> {
+    snapshots: S,
+}
+
 // ---------------------------------------------------------------------------------------------
 // Reader
 
@@ -243,6 +282,9 @@ pub(super) struct BackupFiles {
     selections: Option<Vec<ListBackupSelections>>,
     selection_details: Option<Vec<GetBackupSelection>>,
     recovery_points: Option<Vec<ListRecoveryPointsByBackupVault>>,
+    encryption_by_default: Option<bool>,
+    default_kms_key_id: Option<Str>,
+    locked_snapshots: Option<Vec<LockedSnapshot>>,
 }
 
 impl BackupFiles {
@@ -268,6 +310,16 @@ impl BackupFiles {
                 self.selection_details = Some(read_json_stream(path)?)
             }
             BackupFile::RecoveryPoints => self.recovery_points = Some(read_json_stream(path)?),
+            BackupFile::EbsEncryptionByDefault => {
+                self.encryption_by_default =
+                    Some(read_json::<GetEbsEncryptionByDefault>(path)?.ebs_encryption_by_default)
+            }
+            BackupFile::EbsDefaultKmsKeyId => {
+                self.default_kms_key_id = Some(read_json::<GetEbsDefaultKmsKeyId>(path)?.kms_key_id)
+            }
+            BackupFile::LockedSnapshots => {
+                self.locked_snapshots = Some(read_json::<DescribeLockedSnapshots>(path)?.snapshots)
+            }
         }
         Ok(())
     }
@@ -283,6 +335,9 @@ impl BackupFiles {
             && self.selections.is_none()
             && self.selection_details.is_none()
             && self.recovery_points.is_none()
+            && self.encryption_by_default.is_none()
+            && self.default_kms_key_id.is_none()
+            && self.locked_snapshots.is_none()
     }
 
     /// Joins the per-resource outputs onto their resources and lists what is missing. A folder
@@ -481,12 +536,32 @@ impl BackupFiles {
             (None, None) => None,
         };
 
+        // The EBS guardrails: each file required, as the listings are.
+        for (file, read) in [
+            (
+                BackupFile::EbsEncryptionByDefault,
+                self.encryption_by_default.is_some(),
+            ),
+            (
+                BackupFile::EbsDefaultKmsKeyId,
+                self.default_kms_key_id.is_some(),
+            ),
+            (BackupFile::LockedSnapshots, self.locked_snapshots.is_some()),
+        ] {
+            if !read {
+                gap(file, absent(file));
+            }
+        }
+
         (
             RegionBackup {
                 lifecycle_policies: policies,
                 backup_vaults: vaults,
                 backup_plans: plans,
                 recovery_points,
+                ebs_encryption_by_default: self.encryption_by_default,
+                ebs_default_kms_key_id: self.default_kms_key_id,
+                locked_snapshots: self.locked_snapshots,
             },
             gaps,
         )
@@ -622,6 +697,28 @@ pub(super) fn write(backup: &RegionBackup, dir: &Path) -> Result<(), WriteError>
             &[ListRecoveryPointsByBackupVault {
                 recovery_points: points,
             }],
+        )?;
+    }
+    if let Some(enabled) = backup.ebs_encryption_by_default {
+        put(
+            &path(BackupFile::EbsEncryptionByDefault),
+            &GetEbsEncryptionByDefault {
+                ebs_encryption_by_default: enabled,
+            },
+        )?;
+    }
+    if let Some(key) = &backup.ebs_default_kms_key_id {
+        put(
+            &path(BackupFile::EbsDefaultKmsKeyId),
+            &GetEbsDefaultKmsKeyId {
+                kms_key_id: key.clone(),
+            },
+        )?;
+    }
+    if let Some(locks) = &backup.locked_snapshots {
+        put(
+            &path(BackupFile::LockedSnapshots),
+            &DescribeLockedSnapshots { snapshots: locks },
         )?;
     }
     Ok(())

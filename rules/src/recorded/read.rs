@@ -497,6 +497,13 @@ fn load_region(
     let (region_backup, backup_gaps) = backup.assemble(account, name);
     region.backup = region_backup;
     gaps.extend(backup_gaps);
+    // Values outside their documented sets, the backup layer's included.
+    gaps.extend(
+        region
+            .unknown_values()
+            .iter()
+            .map(|unknown| unknown.gap(account, name)),
+    );
     Ok((region, gaps))
 }
 
@@ -726,12 +733,6 @@ fn assemble_region(account: &str, name: &str, mut files: RegionFiles) -> (Region
         image_block_public_access: files.image_bpa,
         ..Region::default()
     };
-    gaps.extend(
-        region
-            .unknown_values()
-            .iter()
-            .map(|unknown| unknown.gap(account, name)),
-    );
     (region, gaps)
 }
 

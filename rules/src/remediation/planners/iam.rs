@@ -4,9 +4,11 @@
 //! lock or a resource policy. Other findings without a remediation are listed as not planned.
 
 use super::Planner;
-use crate::finding::Finding;
-use crate::backup::backup_vault_allows_recovery_point_deletion::{self as vault_policy, VAULT_DENIED_ACTIONS};
+use crate::backup::backup_vault_allows_recovery_point_deletion::{
+    self as vault_policy, VAULT_DENIED_ACTIONS,
+};
 use crate::backup::backup_vault_not_locked;
+use crate::finding::Finding;
 use crate::iam::no_scp_guardrail;
 use crate::registry::{self, Family};
 use crate::remediation::plan::{ManualReview, ReviewTopic, Step};
@@ -31,10 +33,20 @@ impl Planner<'_> {
             );
         } else if finding.rule_id == backup_vault_not_locked::RULE.id {
             let review = self.vault_lock_review(finding);
-            self.add(finding, &finding.resource_arn, Step::ManualReview(review), None);
+            self.add(
+                finding,
+                &finding.resource_arn,
+                Step::ManualReview(review),
+                None,
+            );
         } else if finding.rule_id == vault_policy::RULE.id {
             let review = self.vault_policy_review(finding);
-            self.add(finding, &finding.resource_arn, Step::ManualReview(review), None);
+            self.add(
+                finding,
+                &finding.resource_arn,
+                Step::ManualReview(review),
+                None,
+            );
         } else if registry::rule(&finding.rule_id).is_some_and(|r| r.family == Family::Iam) {
             let review = ManualReview {
                 topic: ReviewTopic::PrincipalPermissions,
@@ -108,7 +120,8 @@ impl Planner<'_> {
         });
         let exempt = &self.config.iam.exempt_principals;
         if !exempt.is_empty() {
-            statement["Condition"] = serde_json::json!({ "ArnNotLike": { "aws:PrincipalArn": exempt } });
+            statement["Condition"] =
+                serde_json::json!({ "ArnNotLike": { "aws:PrincipalArn": exempt } });
         }
         let existing = finding.evidence["access_policy"]
             .as_str()
@@ -158,7 +171,10 @@ mod tests {
         assert_eq!(review.document, Some(scp));
     }
 
-    fn review_of(rule: &str, evidence: serde_json::Value) -> crate::remediation::plan::ManualReview {
+    fn review_of(
+        rule: &str,
+        evidence: serde_json::Value,
+    ) -> crate::remediation::plan::ManualReview {
         let mut config = config();
         config.iam.exempt_principals = vec!["arn:aws:iam::*:role/BackupAdmin".into()];
         let plan = plan_all(&[finding(rule, "prod-vault", None, evidence)], &config);
@@ -205,6 +221,12 @@ mod tests {
         );
         // Without an existing policy, the document is the deny alone.
         let review = review_of("SG-BACKUP-002", json!({ "access_policy": null }));
-        assert_eq!(review.document.unwrap()["Statement"].as_array().unwrap().len(), 1);
+        assert_eq!(
+            review.document.unwrap()["Statement"]
+                .as_array()
+                .unwrap()
+                .len(),
+            1
+        );
     }
 }
