@@ -352,6 +352,10 @@ pub enum ReviewTopic {
     /// A vault access policy (merged with the existing one) that denies recovery point
     /// deletion.
     VaultAccessPolicy,
+    /// Turning EBS encryption by default on in an account-region.
+    EbsEncryptionByDefault,
+    /// An EBS snapshot lock: irreversible in compliance mode.
+    SnapshotLock,
 }
 
 impl ReviewTopic {
@@ -363,6 +367,8 @@ impl ReviewTopic {
             ReviewTopic::PrincipalPermissions => "principal-permissions",
             ReviewTopic::VaultLock => "vault-lock",
             ReviewTopic::VaultAccessPolicy => "vault-access-policy",
+            ReviewTopic::EbsEncryptionByDefault => "ebs-encryption-by-default",
+            ReviewTopic::SnapshotLock => "snapshot-lock",
         }
     }
 }
