@@ -380,15 +380,6 @@ mod tests {
     use crate::counting::Counters;
     use crate::region::mock_clients;
 
-    fn error(status: u16, code: &str) -> aws_smithy_runtime_api::http::Response {
-        aws_smithy_runtime_api::http::Response::new(
-            status.try_into().unwrap(),
-            aws_smithy_types::body::SdkBody::from(format!(
-                r#"{{"__type":"{code}","Message":"mocked"}}"#
-            )),
-        )
-    }
-
     fn vault(name: &str) -> b::BackupVaultListMember {
         b::BackupVaultListMember::builder()
             .backup_vault_name(name)
@@ -429,7 +420,7 @@ mod tests {
             });
         let without_policy = mock!(aws_sdk_backup::Client::get_backup_vault_access_policy)
             .match_requests(|r| r.backup_vault_name() == Some("open"))
-            .then_http_response(|| error(404, "ResourceNotFoundException"));
+            .then_http_response(|| mock_clients::json_error(404, "ResourceNotFoundException"));
         // Two pages of EBS recovery points in one vault; none of EC2; none in the other vault.
         let page1 = mock!(aws_sdk_backup::Client::list_recovery_points_by_backup_vault)
             .match_requests(|r| {
@@ -576,11 +567,11 @@ mod tests {
                 .build()
         });
         let denied_policy = mock!(aws_sdk_backup::Client::get_backup_vault_access_policy)
-            .then_http_response(|| error(403, "AccessDeniedException"));
+            .then_http_response(|| mock_clients::json_error(403, "AccessDeniedException"));
         let denied_points = mock!(aws_sdk_backup::Client::list_recovery_points_by_backup_vault)
-            .then_http_response(|| error(403, "AccessDeniedException"));
+            .then_http_response(|| mock_clients::json_error(403, "AccessDeniedException"));
         let denied_plans = mock!(aws_sdk_backup::Client::list_backup_plans)
-            .then_http_response(|| error(403, "AccessDeniedException"));
+            .then_http_response(|| mock_clients::json_error(403, "AccessDeniedException"));
         let counters = Arc::new(Counters::default());
         let client = mock_clients::backup(
             &[&vaults, &denied_policy, &denied_points, &denied_plans],

@@ -35,7 +35,7 @@ mod tests {
 
     use super::*;
     use crate::counting::Counters;
-    use crate::region::mock_clients::ec2;
+    use crate::region::mock_clients::{self, ec2};
 
     #[tokio::test]
     async fn block_public_access_states_and_their_errors() {
@@ -64,14 +64,7 @@ mod tests {
             "block-new-sharing"
         );
 
-        let denied = |_: ()| {
-            aws_smithy_runtime_api::http::Response::new(
-                403.try_into().unwrap(),
-                aws_smithy_types::body::SdkBody::from(
-                    "<Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>no</Message></Error></Errors></Response>",
-                ),
-            )
-        };
+        let denied = |_: ()| mock_clients::ec2_error(403, "UnauthorizedOperation");
         let snap = mock!(aws_sdk_ec2::Client::get_snapshot_block_public_access_state)
             .then_http_response(move || denied(()));
         let image = mock!(aws_sdk_ec2::Client::get_image_block_public_access_state)

@@ -136,14 +136,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_denied_call_is_a_gap_and_unknown() {
-        let denied = || {
-            aws_smithy_runtime_api::http::Response::new(
-                403.try_into().unwrap(),
-                aws_smithy_types::body::SdkBody::from(
-                    "<Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>no</Message></Error></Errors></Response>",
-                ),
-            )
-        };
+        let denied = || mock_clients::ec2_error(403, "UnauthorizedOperation");
         let encryption =
             mock!(aws_sdk_ec2::Client::get_ebs_encryption_by_default).then_http_response(denied);
         let key = mock!(aws_sdk_ec2::Client::get_ebs_default_kms_key_id).then_http_response(denied);

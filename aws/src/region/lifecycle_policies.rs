@@ -275,14 +275,7 @@ mod tests {
             });
         let denied = mock!(aws_sdk_dlm::Client::get_lifecycle_policy)
             .match_requests(|r| r.policy_id() == Some("policy-2"))
-            .then_http_response(|| {
-                aws_smithy_runtime_api::http::Response::new(
-                    403.try_into().unwrap(),
-                    aws_smithy_types::body::SdkBody::from(
-                        r#"{"__type":"AccessDeniedException","message":"no"}"#,
-                    ),
-                )
-            });
+            .then_http_response(|| mock_clients::json_error(403, "AccessDeniedException"));
         let counters = Arc::new(Counters::default());
         let client = mock_clients::dlm(&[&list, &details, &denied], &counters);
         let mut gaps = Vec::new();

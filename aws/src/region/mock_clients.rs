@@ -54,3 +54,23 @@ mock_client!(rbin, aws_sdk_rbin, "rbin", 3);
 mock_client!(ec2, aws_sdk_ec2, "ec2", 2);
 mock_client!(dlm, aws_sdk_dlm, "dlm", 2);
 mock_client!(backup, aws_sdk_backup, "backup", 2);
+
+/// A JSON-protocol error response (Recycle Bin, DLM, AWS Backup): `{"__type": code}`.
+pub(super) fn json_error(status: u16, code: &str) -> aws_smithy_runtime_api::http::Response {
+    aws_smithy_runtime_api::http::Response::new(
+        status.try_into().unwrap(),
+        aws_smithy_types::body::SdkBody::from(format!(
+            r#"{{"__type":"{code}","message":"mocked"}}"#
+        )),
+    )
+}
+
+/// An EC2 (query protocol) error response with this code.
+pub(super) fn ec2_error(status: u16, code: &str) -> aws_smithy_runtime_api::http::Response {
+    aws_smithy_runtime_api::http::Response::new(
+        status.try_into().unwrap(),
+        aws_smithy_types::body::SdkBody::from(format!(
+            "<Response><Errors><Error><Code>{code}</Code><Message>mocked</Message></Error></Errors></Response>"
+        )),
+    )
+}

@@ -108,7 +108,7 @@ mod tests {
 
     use super::*;
     use crate::counting::Counters;
-    use crate::region::mock_clients::rbin;
+    use crate::region::mock_clients::{self, rbin};
 
     fn summary(id: &str, days: i32, locked: bool) -> RuleSummary {
         RuleSummary::builder()
@@ -223,14 +223,7 @@ mod tests {
             .then_output(|| GetRuleOutput::builder().identifier("r1").build());
         let denied = mock!(aws_sdk_rbin::Client::get_rule)
             .match_requests(|r| r.identifier() == Some("r2"))
-            .then_http_response(|| {
-                aws_smithy_runtime_api::http::Response::new(
-                    403.try_into().unwrap(),
-                    aws_smithy_types::body::SdkBody::from(
-                        r#"{"__type":"AccessDeniedException","message":"no"}"#,
-                    ),
-                )
-            });
+            .then_http_response(|| mock_clients::json_error(403, "AccessDeniedException"));
         let counters = Arc::new(Counters::default());
         let client = rbin(&[&list, &ok, &denied], &counters);
         let listed = retention_rules(&client, ResourceType::Ec2Image).await;

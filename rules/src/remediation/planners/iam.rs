@@ -17,9 +17,28 @@ use crate::registry::{self, Family};
 use crate::remediation::plan::{ManualReview, ReviewTopic, Step};
 
 impl Planner<'_> {
-    /// IAM findings become reviews; other rules without a remediation are listed as such.
+    /// Findings that only a person should act on become reviews; other rules without a
+    /// remediation are listed as such.
     pub(super) fn plan_without_remediation(&mut self, finding: &Finding) {
-        if finding.rule_id == no_scp_guardrail::RULE.id {
+        match self.review_for(finding) {
+            Some((target, review)) => {
+                self.add(finding, &target, Step::ManualReview(review), None);
+            }
+            None => self.skip(
+                finding,
+                format!(
+                    "{} has no automatic remediation; `snapguard explain {}` says what to do",
+                    finding.rule_id, finding.rule_id
+                ),
+            ),
+        }
+    }
+
+    /// The review for a finding, with what it targets; `None` for a rule without one.
+    fn review_for(&self, finding: &Finding) -> Option<(String, ManualReview)> {
+        let rule = finding.rule_id.as_str();
+        let on_resource = |review| Some((finding.resource_arn.clone(), review));
+        if rule == no_scp_guardrail::RULE.id {
             let review = ManualReview {
                 topic: ReviewTopic::ScpGuardrail,
                 items: vec![format!(
@@ -28,30 +47,13 @@ impl Planner<'_> {
                 )],
                 document: finding.evidence.get("suggested_scp").cloned(),
             };
-            self.add(
-                finding,
-                &finding.account_id,
-                Step::ManualReview(review),
-                None,
-            );
-        } else if finding.rule_id == backup_vault_not_locked::RULE.id {
-            let review = self.vault_lock_review(finding);
-            self.add(
-                finding,
-                &finding.resource_arn,
-                Step::ManualReview(review),
-                None,
-            );
-        } else if finding.rule_id == vault_policy::RULE.id {
-            let review = self.vault_policy_review(finding);
-            self.add(
-                finding,
-                &finding.resource_arn,
-                Step::ManualReview(review),
-                None,
-            );
-        } else if finding.rule_id == ebs_encryption_by_default_off::RULE.id {
-            let review = ManualReview {
+            Some((finding.account_id.clone(), review))
+        } else if rule == backup_vault_not_locked::RULE.id {
+            on_resource(self.vault_lock_review(finding))
+        } else if rule == vault_policy::RULE.id {
+            on_resource(self.vault_policy_review(finding))
+        } else if rule == ebs_encryption_by_default_off::RULE.id {
+            on_resource(ManualReview {
                 topic: ReviewTopic::EbsEncryptionByDefault,
                 items: vec![format!(
                     "{}: turn it on with `aws ec2 enable-ebs-encryption-by-default --region {}` \
@@ -59,16 +61,10 @@ impl Planner<'_> {
                     finding.message, finding.region, finding.account_id
                 )],
                 document: None,
-            };
-            self.add(
-                finding,
-                &finding.resource_arn,
-                Step::ManualReview(review),
-                None,
-            );
-        } else if finding.rule_id == snapshot_not_locked::RULE.id {
+            })
+        } else if rule == snapshot_not_locked::RULE.id {
             let days = self.config.backup.min_retention_days;
-            let review = ManualReview {
+            on_resource(ManualReview {
                 topic: ReviewTopic::SnapshotLock,
                 items: vec![
                     format!(
@@ -82,15 +78,9 @@ impl Planner<'_> {
                         .to_owned(),
                 ],
                 document: None,
-            };
-            self.add(
-                finding,
-                &finding.resource_arn,
-                Step::ManualReview(review),
-                None,
-            );
-        } else if registry::rule(&finding.rule_id).is_some_and(|r| r.family == Family::Iam) {
-            let review = ManualReview {
+            })
+        } else if registry::rule(rule).is_some_and(|r| r.family == Family::Iam) {
+            on_resource(ManualReview {
                 topic: ReviewTopic::PrincipalPermissions,
                 items: vec![format!(
                     "{}: remove the grant, add the principal to iam.exempt_principals if it is \
@@ -98,21 +88,9 @@ impl Planner<'_> {
                     finding.message
                 )],
                 document: None,
-            };
-            self.add(
-                finding,
-                &finding.resource_arn,
-                Step::ManualReview(review),
-                None,
-            );
+            })
         } else {
-            self.skip(
-                finding,
-                format!(
-                    "{} has no automatic remediation; `snapguard explain {}` says what to do",
-                    finding.rule_id, finding.rule_id
-                ),
-            );
+            None
         }
     }
 }
