@@ -7,7 +7,8 @@
 //! - DLM (<https://docs.aws.amazon.com/ebs/latest/userguide/snapshot-lifecycle.html>): a custom
 //!   policy targets volumes (`ResourceTypes` `VOLUME`) or instances (`INSTANCE`, every volume
 //!   attached) carrying any of its `TargetTags`; an `IMAGE_MANAGEMENT` policy makes AMIs of the
-//!   instances it targets, which hold their volumes' snapshots. A default policy covers every
+//!   instances it targets, which hold their volumes' snapshots, minus what its `Parameters`
+//!   leave out (the boot volume, data volumes with given tags). A default policy covers every
 //!   volume (or instance) of the region but those its `Exclusions` leave out. Only `ENABLED`
 //!   policies run; event-based policies copy shared snapshots and take none.
 //! - AWS Backup (<https://docs.aws.amazon.com/aws-backup/latest/devguide/assigning-resources.html>,
@@ -308,6 +309,28 @@ fn dlm_covers(
     }
     if targets_instances {
         if let Some(instance) = instance.filter(|i| has_any_tag(&i.tags, &details.target_tags)) {
+            if let Some(x) = &details.parameters {
+                if x.exclude_boot_volume == Some(true) && is_maybe_boot_volume(volume) {
+                    return (
+                        false,
+                        format!(
+                            "it targets the volume's instance {} but excludes its boot volume, \
+                             and the volume is attached as one",
+                            instance.instance_id
+                        ),
+                    );
+                }
+                if has_any_tag(&volume.tags, &x.exclude_data_volume_tags) {
+                    return (
+                        false,
+                        format!(
+                            "it targets the volume's instance {} but excludes data volumes with \
+                             a tag the volume carries",
+                            instance.instance_id
+                        ),
+                    );
+                }
+            }
             return (
                 true,
                 format!(

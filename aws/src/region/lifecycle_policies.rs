@@ -4,8 +4,8 @@
 
 use aws_sdk_dlm::types as d;
 use rules::inventory::{
-    CrossRegionCopyRule, CrossRegionCopyTarget, DlmCreateRule, DlmExclusions, DlmRetainRule,
-    DlmSchedule, DlmScript, DlmShareRule, LifecyclePolicy, PolicyDetails, Str, Tag,
+    CrossRegionCopyRule, CrossRegionCopyTarget, DlmCreateRule, DlmExclusions, DlmParameters,
+    DlmRetainRule, DlmSchedule, DlmScript, DlmShareRule, LifecyclePolicy, PolicyDetails, Str, Tag,
 };
 
 use crate::explain;
@@ -117,6 +117,10 @@ fn policy_details(p: &d::PolicyDetails) -> PolicyDetails {
                 .map(|t| Str::from(t.as_str()))
                 .collect(),
             exclude_tags: tags(x.exclude_tags()),
+        }),
+        parameters: p.parameters().map(|x| DlmParameters {
+            exclude_boot_volume: x.exclude_boot_volume(),
+            exclude_data_volume_tags: tags(x.exclude_data_volume_tags()),
         }),
         // Event-based policies copy shared snapshots; only their presence matters here.
         actions: p

@@ -176,6 +176,23 @@ pub struct PolicyDetails {
     /// copying shared snapshots into this account (cross-account copy).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub actions: Vec<serde_json::Value>,
+    /// Instance-target policies: which of the instances' volumes they leave out
+    /// (`Parameters`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parameters: Option<DlmParameters>,
+}
+
+/// A policy's `Parameters`.
+/// <https://docs.aws.amazon.com/dlm/latest/APIReference/API_Parameters.html>
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DlmParameters {
+    /// Whether the instance's root volume is left out (`ExcludeBootVolume`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exclude_boot_volume: Option<bool>,
+    /// Data volumes with any of these tags are left out (`ExcludeDataVolumeTags`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude_data_volume_tags: Vec<Tag>,
 }
 
 /// A default policy's `CrossRegionCopyTargets[]`.
