@@ -584,16 +584,14 @@ pub fn for_volume<'a>(region: &'a Region, account: &str, volume: &Volume) -> Vol
     out
 }
 
-/// Every schedule of the region with the volumes (of `volumes`) it covers: what SG-BACKUP-003
-/// judges. A schedule that covers none of them is left out.
-pub fn covering_schedules<'a>(
-    region: &'a Region,
-    account: &str,
-    volumes: impl Iterator<Item = &'a Volume>,
-) -> Vec<(Schedule<'a>, Vec<&'a str>)> {
-    let mut out: Vec<(Schedule<'a>, Vec<&'a str>)> = Vec::new();
-    for volume in volumes {
-        for schedule in for_volume(region, account, volume).covering {
+/// Every schedule that covers some of `volumes`, with the ids of the volumes it covers: what
+/// SG-BACKUP-003 judges.
+pub fn covering_schedules<'s, 'a>(
+    volumes: &'s [crate::scope::VolumeAndSchedules<'a>],
+) -> Vec<(&'s Schedule<'a>, Vec<&'a str>)> {
+    let mut out: Vec<(&'s Schedule<'a>, Vec<&'a str>)> = Vec::new();
+    for (volume, found) in volumes {
+        for schedule in &found.covering {
             match out.iter_mut().find(|(s, _)| s.id.id == schedule.id.id) {
                 Some((_, covered)) => covered.push(volume.volume_id.as_str()),
                 None => out.push((schedule, vec![volume.volume_id.as_str()])),

@@ -233,7 +233,14 @@ pub struct RegionScope<'a> {
     /// The region of that account.
     pub region: &'a Region,
     latest: OnceLock<HashMap<&'a str, &'a Snapshot>>,
+    schedules: OnceLock<Vec<VolumeAndSchedules<'a>>>,
 }
+
+/// A volume in scope and the schedules that cover it (see [`crate::schedules`]).
+pub type VolumeAndSchedules<'a> = (
+    &'a crate::inventory::Volume,
+    crate::schedules::VolumeSchedules<'a>,
+);
 
 impl<'a> RegionScope<'a> {
     /// A scope over one region of one account; its indexes are built on first use.
@@ -243,7 +250,23 @@ impl<'a> RegionScope<'a> {
             account,
             region,
             latest: OnceLock::new(),
+            schedules: OnceLock::new(),
         }
+    }
+
+    /// Each volume in scope with the schedules that cover it, worked out once per region and
+    /// shared by SG-PROT-008, SG-PROT-009 and SG-BACKUP-003. `None` when the region's volumes
+    /// were not read.
+    pub fn volume_schedules(&self) -> Option<&[VolumeAndSchedules<'a>]> {
+        let volumes = self.volumes_in_scope()?;
+        Some(self.schedules.get_or_init(|| {
+            volumes
+                .map(|v| {
+                    let found = crate::schedules::for_volume(self.region, &self.account.id, v);
+                    (v, found)
+                })
+                .collect()
+        }))
     }
 
     /// The config in force.

@@ -55,11 +55,11 @@ fn short(retention: Retention, min: u64) -> Option<String> {
 }
 
 fn check(scope: &RegionScope, out: &mut Emitter) {
-    let Some(volumes) = scope.volumes_in_scope() else {
+    let Some(volumes) = scope.volume_schedules() else {
         return;
     };
     let min = scope.config().backup.min_retention_days;
-    for (schedule, covered) in covering_schedules(scope.region, &scope.account.id, volumes) {
+    for (schedule, covered) in covering_schedules(volumes) {
         let mut problems: Vec<String> = Vec::new();
         if let Some(why) = short(schedule.retention, min) {
             problems.push(why);

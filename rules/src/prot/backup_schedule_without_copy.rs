@@ -24,7 +24,6 @@ use serde_json::json;
 
 use crate::finding::Severity;
 use crate::registry::{Check, Family, Rule};
-use crate::schedules;
 use crate::scope::{Draft, Emitter, RegionScope};
 
 /// The rule's registry entry; its documentation is this module's.
@@ -56,11 +55,10 @@ fn check(scope: &RegionScope, out: &mut Emitter) {
     if copy_regions.is_empty() && archive.is_none() {
         return;
     }
-    let Some(volumes) = scope.volumes_in_scope() else {
+    let Some(volumes) = scope.volume_schedules() else {
         return;
     };
-    for volume in volumes {
-        let found = schedules::for_volume(scope.region, &scope.account.id, volume);
+    for (volume, found) in volumes {
         if found.covering.is_empty() {
             continue;
         }

@@ -27,7 +27,6 @@ use serde_json::json;
 
 use crate::finding::Severity;
 use crate::registry::{Check, Family, Rule};
-use crate::schedules;
 use crate::scope::{Draft, Emitter, RegionScope};
 
 /// The rule's registry entry; its documentation is this module's.
@@ -43,11 +42,10 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(scope: &RegionScope, out: &mut Emitter) {
-    let Some(volumes) = scope.volumes_in_scope() else {
+    let Some(volumes) = scope.volume_schedules() else {
         return;
     };
-    for volume in volumes {
-        let found = schedules::for_volume(scope.region, &scope.account.id, volume);
+    for (volume, found) in volumes {
         if !found.covering.is_empty() {
             continue;
         }
