@@ -603,10 +603,10 @@ fn a_shard_reads_only_its_own_accounts_and_the_context_accounts() {
     );
 }
 
-/// AWS Backup as the emulator serves it: a vault, and a plan whose rule copies to a vault in
-/// another region and account, read back into the region's inventory.
+/// AWS Backup as the emulator serves it: a vault with its Vault Lock, and a plan whose rule
+/// copies to a vault in another region and account, read back into the region's inventory.
 #[test]
-fn aws_backup_vaults_and_plans_are_read() {
+fn aws_backup_vaults_their_lock_and_plans_are_read() {
     let moto = start_moto();
     let archive_vault = "arn:aws:backup:us-west-2:999999999999:backup-vault:archive";
     runtime().block_on(async {
@@ -618,6 +618,14 @@ fn aws_backup_vaults_and_plans_are_read() {
             .send()
             .await
             .expect("create the vault");
+        backup
+            .put_backup_vault_lock_configuration()
+            .backup_vault_name("prod-vault")
+            .min_retention_days(14)
+            .max_retention_days(3650)
+            .send()
+            .await
+            .expect("lock the vault");
         let rule = aws_sdk_backup::types::BackupRuleInput::builder()
             .rule_name("daily")
             .target_backup_vault_name("prod-vault")
@@ -668,6 +676,11 @@ fn aws_backup_vaults_and_plans_are_read() {
         .backup_vault_arn
         .as_deref()
         .is_some_and(|a| a.ends_with(":backup-vault:prod-vault")));
+    // Its Vault Lock, in governance mode (no cooling-off period, so no LockDate).
+    assert_eq!(vault.locked, Some(true));
+    assert_eq!(vault.min_retention_days, Some(14));
+    assert_eq!(vault.max_retention_days, Some(3650));
+    assert_eq!(vault.lock_date, None);
     let plans = region.backup.backup_plans.as_ref().expect("the plans");
     let plan = plans
         .iter()
