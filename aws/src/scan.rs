@@ -46,6 +46,21 @@ pub(crate) struct Ctx {
     pub slots: Semaphore,
 }
 
+/// `Ctx::$name`: a client of `$sdk` for one account-region, with the account-region's retry
+/// partition and the counting interceptor (calls counted under `$prefix`).
+macro_rules! regional_client {
+    ($name:ident, $sdk:ident, $prefix:literal) => {
+        pub fn $name(&self, sdk: &SdkConfig, account: &str, region: &str) -> $sdk::Client {
+            let conf = $sdk::config::Builder::from(sdk)
+                .region(Region::new(region.to_owned()))
+                .retry_partition(Self::partition(account, region))
+                .interceptor(self.interceptor($prefix, account, Some(region)))
+                .build();
+            $sdk::Client::from_conf(conf)
+        }
+    };
+}
+
 impl Ctx {
     pub fn interceptor(
         &self,
@@ -68,41 +83,10 @@ impl Ctx {
         aws_sdk_ec2::config::retry::RetryPartition::new(format!("snapguard-{account}-{region}"))
     }
 
-    pub fn ec2(&self, sdk: &SdkConfig, account: &str, region: &str) -> aws_sdk_ec2::Client {
-        let conf = aws_sdk_ec2::config::Builder::from(sdk)
-            .region(Region::new(region.to_owned()))
-            .retry_partition(Self::partition(account, region))
-            .interceptor(self.interceptor("ec2", account, Some(region)))
-            .build();
-        aws_sdk_ec2::Client::from_conf(conf)
-    }
-
-    pub fn rbin(&self, sdk: &SdkConfig, account: &str, region: &str) -> aws_sdk_rbin::Client {
-        let conf = aws_sdk_rbin::config::Builder::from(sdk)
-            .region(Region::new(region.to_owned()))
-            .retry_partition(Self::partition(account, region))
-            .interceptor(self.interceptor("rbin", account, Some(region)))
-            .build();
-        aws_sdk_rbin::Client::from_conf(conf)
-    }
-
-    pub fn dlm(&self, sdk: &SdkConfig, account: &str, region: &str) -> aws_sdk_dlm::Client {
-        let conf = aws_sdk_dlm::config::Builder::from(sdk)
-            .region(Region::new(region.to_owned()))
-            .retry_partition(Self::partition(account, region))
-            .interceptor(self.interceptor("dlm", account, Some(region)))
-            .build();
-        aws_sdk_dlm::Client::from_conf(conf)
-    }
-
-    pub fn backup(&self, sdk: &SdkConfig, account: &str, region: &str) -> aws_sdk_backup::Client {
-        let conf = aws_sdk_backup::config::Builder::from(sdk)
-            .region(Region::new(region.to_owned()))
-            .retry_partition(Self::partition(account, region))
-            .interceptor(self.interceptor("backup", account, Some(region)))
-            .build();
-        aws_sdk_backup::Client::from_conf(conf)
-    }
+    regional_client!(ec2, aws_sdk_ec2, "ec2");
+    regional_client!(rbin, aws_sdk_rbin, "rbin");
+    regional_client!(dlm, aws_sdk_dlm, "dlm");
+    regional_client!(backup, aws_sdk_backup, "backup");
 
     pub fn iam(&self, sdk: &SdkConfig, account: &str) -> aws_sdk_iam::Client {
         let conf = aws_sdk_iam::config::Builder::from(sdk)

@@ -55,6 +55,16 @@ pub struct Gap {
 }
 
 impl Gap {
+    /// A gap in one account-region.
+    pub fn in_region(account_id: &str, region: &str, operation: &str, error: String) -> Gap {
+        Gap {
+            account_id: account_id.to_owned(),
+            region: Some(region.to_owned()),
+            operation: operation.to_owned(),
+            error,
+        }
+    }
+
     /// What an account's authorization details leave unknown: managed policies attached to
     /// someone whose default version is not in `Policies` (principals using them are evaluated
     /// without them), and groups a user is in that `GroupDetailList` does not describe.

@@ -350,12 +350,7 @@ impl BackupFiles {
         }
         let mut gaps = Vec::new();
         let mut gap = |file: BackupFile, error: String| {
-            gaps.push(Gap {
-                account_id: account.to_owned(),
-                region: Some(region.to_owned()),
-                operation: file.operation().to_owned(),
-                error,
-            })
+            gaps.push(Gap::in_region(account, region, file.operation(), error))
         };
         let absent = |file: BackupFile| format!("{} is absent: not collected", file.file_name());
         let undescribed = |file: BackupFile, n: usize, what: &str| {

@@ -625,12 +625,7 @@ fn read_region_file(
 fn assemble_region(account: &str, name: &str, mut files: RegionFiles) -> (Region, Vec<Gap>) {
     let mut gaps = Vec::new();
     let mut gap = |file: RegionFile, error: String| {
-        gaps.push(Gap {
-            account_id: account.to_owned(),
-            region: Some(name.to_owned()),
-            operation: file.operation().to_owned(),
-            error,
-        })
+        gaps.push(Gap::in_region(account, name, file.operation(), error))
     };
     let absent = |file: RegionFile| format!("{} is absent: not collected", file.file_name());
 
