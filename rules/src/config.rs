@@ -424,6 +424,15 @@ fn toml_value_text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> 
     d.deserialize_any(Visitor)
 }
 
+impl IamConfig {
+    /// Whether the principal `arn` matches one of `exempt_principals`.
+    pub fn is_exempt(&self, arn: &str) -> bool {
+        self.exempt_principals
+            .iter()
+            .any(|p| crate::wildcard::matches(p, arn))
+    }
+}
+
 impl Config {
     /// The protected IAM actions in force: `iam.protected_actions` (or the defaults, the
     /// table of [`iam::Harm`]) then `iam.additional_protected_actions`, each once. A configured

@@ -304,6 +304,13 @@ macro_rules! tagged {
 }
 tagged!(Volume, Instance, Snapshot, Image);
 
+/// A bare tag list, as resources and selections compare them.
+impl Tagged for [Tag] {
+    fn tags(&self) -> &[Tag] {
+        self
+    }
+}
+
 /// Reads a key that AWS always returns and whose absence would read as the safer answer (a
 /// snapshot's `State`, an AMI's `Public`, a rule's `RetentionPeriod`): a recorded entry without
 /// it is refused as "missing field", and `null` is refused as the wrong type. `None` in such a

@@ -24,7 +24,7 @@
 
 use crate::inventory::{
     BackupPlan, BackupRule, CopyAction, DlmRetainRule, DlmSchedule, Instance, LifecyclePolicy,
-    Region, SelectionDetails, Tag, Volume,
+    Region, SelectionDetails, Tag, Tagged, Volume,
 };
 use crate::wildcard;
 
@@ -142,10 +142,11 @@ fn instance_of<'a>(region: &'a Region, volume: &Volume) -> Option<&'a Instance> 
         .find(|i| i.instance_id == id)
 }
 
+/// Whether `tags` holds one of `wanted`, key and value.
 fn has_any_tag(tags: &[Tag], wanted: &[Tag]) -> bool {
     wanted
         .iter()
-        .any(|w| tags.iter().any(|t| t.key == w.key && t.value == w.value))
+        .any(|w| tags.tag(&w.key) == Some(w.value.as_str()))
 }
 
 /// The device names an instance's root volume is attached at on the common AMIs: snapguard does
@@ -366,10 +367,6 @@ fn tag_key(condition_key: &str) -> &str {
         .unwrap_or(condition_key)
 }
 
-fn tag_value<'t>(tags: &'t [Tag], key: &str) -> Option<&'t str> {
-    tags.iter().find(|t| t.key == key).map(|t| t.value.as_str())
-}
-
 /// Whether an AWS Backup selection takes the resource with this ARN and these tags.
 pub fn selects(selection: &SelectionDetails, arn: &str, tags: &[Tag]) -> bool {
     let by_arn = selection
@@ -378,7 +375,8 @@ pub fn selects(selection: &SelectionDetails, arn: &str, tags: &[Tag]) -> bool {
         .any(|pattern| wildcard::matches(pattern, arn));
     let by_tag = selection.list_of_tags.iter().any(|c| {
         c.condition_type.eq_ignore_ascii_case("STRINGEQUALS")
-            && tag_value(tags, tag_key(&c.condition_key))
+            && tags
+                .tag(tag_key(&c.condition_key))
                 .is_some_and(|v| wildcard::matches(&c.condition_value, v))
     });
     let starts_from_all = selection.resources.is_empty() && selection.list_of_tags.is_empty();
@@ -386,7 +384,7 @@ pub fn selects(selection: &SelectionDetails, arn: &str, tags: &[Tag]) -> bool {
         return false;
     }
     if let Some(c) = &selection.conditions {
-        let value = |key: &str| tag_value(tags, tag_key(key));
+        let value = |key: &str| tags.tag(tag_key(key));
         let all = c
             .string_equals
             .iter()
@@ -417,14 +415,13 @@ fn backup_retention(lifecycle: Option<&crate::inventory::BackupLifecycle>) -> Re
     }
 }
 
-fn copy_destination(copy: &CopyAction) -> (Option<&str>, Option<&str>) {
-    match copy.destination() {
-        Some((region, account)) => (Some(region), Some(account)),
-        None => (None, None),
-    }
-}
-
 fn backup_schedule<'a>(plan: &'a BackupPlan, rule: &'a BackupRule) -> Schedule<'a> {
+    // (region, account) of each copy action's destination vault.
+    let destinations: Vec<(&str, &str)> = rule
+        .copy_actions
+        .iter()
+        .filter_map(CopyAction::destination)
+        .collect();
     Schedule {
         id: ScheduleId {
             label: format!(
@@ -436,16 +433,8 @@ fn backup_schedule<'a>(plan: &'a BackupPlan, rule: &'a BackupRule) -> Schedule<'
             arn: plan.backup_plan_arn.as_ref().map(|a| a.to_string()),
             kind: "backup-plan",
         },
-        copy_regions: rule
-            .copy_actions
-            .iter()
-            .filter_map(|c| copy_destination(c).0)
-            .collect(),
-        copy_accounts: rule
-            .copy_actions
-            .iter()
-            .filter_map(|c| copy_destination(c).1)
-            .collect(),
+        copy_regions: destinations.iter().map(|(region, _)| *region).collect(),
+        copy_accounts: destinations.iter().map(|(_, account)| *account).collect(),
         retention: backup_retention(rule.lifecycle.as_ref()),
         copy_retention: rule
             .copy_actions

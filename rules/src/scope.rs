@@ -38,24 +38,22 @@ pub struct Context<'a> {
     copies: HashMap<String, Vec<CopyLocation>>,
     /// Backed-up volume or instance id -> its completed AWS Backup recovery points anywhere in
     /// the inventory.
-    recovery_points: HashMap<String, Vec<RecoveryPointLocation>>,
+    recovery_points: HashMap<&'a str, Vec<RecoveryPointLocation<'a>>>,
     scps: ParsedScps,
 }
 
 /// Where a completed AWS Backup recovery point of a volume or instance is, and when it was
 /// made.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RecoveryPointLocation {
+pub struct RecoveryPointLocation<'a> {
     /// The 12-digit id of the account whose vault holds it.
-    pub account_id: String,
+    pub account_id: &'a str,
     /// The region of that vault.
-    pub region: String,
-    /// The account and region of the volume or instance it backs up (from its `ResourceArn`).
-    pub source_account_id: String,
+    pub region: &'a str,
+    /// The account of the volume or instance it backs up (from its `ResourceArn`).
+    pub source_account_id: &'a str,
     /// The region of the volume or instance it backs up.
-    pub source_region: String,
-    /// Its `RecoveryPointArn`.
-    pub recovery_point_arn: String,
+    pub source_region: &'a str,
     /// When it was made (`CreationDate`; for a copy, when the copy was made).
     pub created: crate::time::Timestamp,
 }
@@ -98,7 +96,7 @@ impl<'a> Context<'a> {
         account: &'s str,
         region: &'s str,
         resource_id: &str,
-    ) -> impl Iterator<Item = &'s RecoveryPointLocation> {
+    ) -> impl Iterator<Item = &'s RecoveryPointLocation<'a>> {
         self.recovery_points
             .get(resource_id)
             .into_iter()
@@ -150,8 +148,8 @@ fn resource_of(arn: &str) -> Option<(&str, &str, &str)> {
     (service == "ec2").then_some((region, account, id))
 }
 
-fn index_recovery_points(inventory: &Inventory) -> HashMap<String, Vec<RecoveryPointLocation>> {
-    let mut index: HashMap<String, Vec<RecoveryPointLocation>> = HashMap::new();
+fn index_recovery_points(inventory: &Inventory) -> HashMap<&str, Vec<RecoveryPointLocation<'_>>> {
+    let mut index: HashMap<&str, Vec<RecoveryPointLocation>> = HashMap::new();
     for account in &inventory.accounts {
         for region in &account.regions {
             for point in region.backup.recovery_points.iter().flatten() {
@@ -163,17 +161,13 @@ fn index_recovery_points(inventory: &Inventory) -> HashMap<String, Vec<RecoveryP
                 else {
                     continue;
                 };
-                index
-                    .entry(id.to_owned())
-                    .or_default()
-                    .push(RecoveryPointLocation {
-                        account_id: account.id.to_string(),
-                        region: region.name.to_string(),
-                        source_account_id: source_account.to_owned(),
-                        source_region: source_region.to_owned(),
-                        recovery_point_arn: point.recovery_point_arn.to_string(),
-                        created,
-                    });
+                index.entry(id).or_default().push(RecoveryPointLocation {
+                    account_id: &account.id,
+                    region: &region.name,
+                    source_account_id: source_account,
+                    source_region,
+                    created,
+                });
             }
         }
     }
@@ -346,7 +340,7 @@ impl<'a> RegionScope<'a> {
     pub fn recovery_points_of_volume(
         &self,
         volume: &'a crate::inventory::Volume,
-    ) -> impl Iterator<Item = &'a RecoveryPointLocation> + 'a {
+    ) -> impl Iterator<Item = &'a RecoveryPointLocation<'a>> + 'a {
         let account = self.account.id.as_str();
         let region = self.region.name.as_str();
         let ctx = self.ctx;

@@ -9,7 +9,7 @@ use rules::inventory::{
     SelectionDetails, Str,
 };
 
-use super::timestamp;
+use super::{failures_gap, non_negative, timestamp};
 use crate::explain;
 
 /// The resource types whose recovery points snapguard reads: EBS volumes and EC2 instances.
@@ -53,10 +53,6 @@ pub(super) async fn backup(
     (vaults, plans, recovery_points)
 }
 
-fn days(value: Option<i64>) -> Option<u64> {
-    value.map(|d| d.max(0) as u64)
-}
-
 async fn vaults(client: &aws_sdk_backup::Client) -> Result<Vec<BackupVault>, String> {
     let pages = client
         .list_backup_vaults()
@@ -75,10 +71,10 @@ async fn vaults(client: &aws_sdk_backup::Client) -> Result<Vec<BackupVault>, Str
             vault_state: v.vault_state().map(|s| s.as_str().into()),
             creation_date: timestamp(v.creation_date()),
             encryption_key_arn: v.encryption_key_arn().map(Str::from),
-            number_of_recovery_points: Some(v.number_of_recovery_points().max(0) as u64),
+            number_of_recovery_points: Some(non_negative(v.number_of_recovery_points())),
             locked: v.locked(),
-            min_retention_days: days(v.min_retention_days()),
-            max_retention_days: days(v.max_retention_days()),
+            min_retention_days: v.min_retention_days().map(non_negative),
+            max_retention_days: v.max_retention_days().map(non_negative),
             lock_date: timestamp(v.lock_date()),
             access_policy: None,
         })
@@ -114,21 +110,15 @@ async fn access_policies(
             Err(e) => failures.push((vault.backup_vault_name.to_string(), explain(&e))),
         }
     }
-    if let Some((name, error)) = failures.first() {
-        gap(
-            "backup:GetBackupVaultAccessPolicy",
-            format!(
-                "{} vaults' access policies could not be read; first: {name}: {error}",
-                failures.len()
-            ),
-        );
-    }
+    failures_gap(gap, "backup:GetBackupVaultAccessPolicy", &failures, |n| {
+        format!("{n} vaults' access policies could not be read")
+    });
 }
 
 fn lifecycle(l: &b::Lifecycle) -> BackupLifecycle {
     BackupLifecycle {
-        move_to_cold_storage_after_days: days(l.move_to_cold_storage_after_days()),
-        delete_after_days: days(l.delete_after_days()),
+        move_to_cold_storage_after_days: l.move_to_cold_storage_after_days().map(non_negative),
+        delete_after_days: l.delete_after_days().map(non_negative),
         opt_in_to_archive_for_supported_resources: l.opt_in_to_archive_for_supported_resources(),
     }
 }
@@ -163,18 +153,15 @@ async fn recovery_points(
             }
         }
     }
-    if let Some((name, error)) = failures.first() {
-        gap(
-            "backup:ListRecoveryPointsByBackupVault",
-            format!(
-                "the recovery points of {} vault listings could not be read, so no vault's \
-                 are used; first: {name}: {error}",
-                failures.len()
-            ),
-        );
-        return None;
-    }
-    Some(points)
+    let failed = failures_gap(
+        gap,
+        "backup:ListRecoveryPointsByBackupVault",
+        &failures,
+        |n| {
+            format!("the recovery points of {n} vault listings could not be read, so no vault's are used")
+        },
+    );
+    (!failed).then_some(points)
 }
 
 fn recovery_point(p: &b::RecoveryPointByBackupVault) -> RecoveryPoint {
@@ -230,8 +217,8 @@ fn rule(r: &b::BackupRule) -> BackupRule {
         target_backup_vault_name: r.target_backup_vault_name().into(),
         schedule_expression: r.schedule_expression().map(Str::from),
         schedule_expression_timezone: r.schedule_expression_timezone().map(Str::from),
-        start_window_minutes: days(r.start_window_minutes()),
-        completion_window_minutes: days(r.completion_window_minutes()),
+        start_window_minutes: r.start_window_minutes().map(non_negative),
+        completion_window_minutes: r.completion_window_minutes().map(non_negative),
         lifecycle: r.lifecycle().map(lifecycle),
         copy_actions: r
             .copy_actions()
@@ -291,6 +278,7 @@ async fn complete_plans(
     plans: &mut [BackupPlan],
     gap: &mut impl FnMut(&str, String),
 ) {
+    // (operation, "plan <id>", error)
     let mut failures: Vec<(&str, String, String)> = Vec::new();
     for plan in plans.iter_mut() {
         let id = plan.backup_plan_id.to_string();
@@ -300,7 +288,7 @@ async fn complete_plans(
                     .backup_plan()
                     .map(|p| p.rules().iter().map(rule).collect())
             }
-            Err(e) => failures.push(("backup:GetBackupPlan", id.clone(), explain(&e))),
+            Err(e) => failures.push(("backup:GetBackupPlan", format!("plan {id}"), explain(&e))),
         }
         let listed = client
             .list_backup_selections()
@@ -312,7 +300,11 @@ async fn complete_plans(
         let summaries = match listed {
             Ok(pages) => pages,
             Err(e) => {
-                failures.push(("backup:ListBackupSelections", id.clone(), explain(&e)));
+                failures.push((
+                    "backup:ListBackupSelections",
+                    format!("plan {id}"),
+                    explain(&e),
+                ));
                 continue;
             }
         };
@@ -328,7 +320,11 @@ async fn complete_plans(
             {
                 Ok(out) => out.backup_selection().map(selection),
                 Err(e) => {
-                    failures.push(("backup:GetBackupSelection", id.clone(), explain(&e)));
+                    failures.push((
+                        "backup:GetBackupSelection",
+                        format!("plan {id}"),
+                        explain(&e),
+                    ));
                     None
                 }
             };
@@ -346,18 +342,14 @@ async fn complete_plans(
         "backup:ListBackupSelections",
         "backup:GetBackupSelection",
     ] {
-        let failed: Vec<&(&str, String, String)> =
-            failures.iter().filter(|f| f.0 == operation).collect();
-        if let Some((_, plan, error)) = failed.first() {
-            gap(
-                operation,
-                format!(
-                    "{} calls failed, so what those plans back up is unknown; first: plan \
-                     {plan}: {error}",
-                    failed.len()
-                ),
-            );
-        }
+        let failed: Vec<(String, String)> = failures
+            .iter()
+            .filter(|f| f.0 == operation)
+            .map(|(_, plan, error)| (plan.clone(), error.clone()))
+            .collect();
+        failures_gap(gap, operation, &failed, |n| {
+            format!("{n} calls failed, so what those plans back up is unknown")
+        });
     }
 }
 

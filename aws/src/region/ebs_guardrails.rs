@@ -4,7 +4,7 @@
 
 use rules::inventory::{LockedSnapshot, Str};
 
-use super::timestamp;
+use super::{non_negative, timestamp};
 use crate::explain;
 
 /// The largest page `DescribeLockedSnapshots` accepts.
@@ -53,8 +53,8 @@ async fn locked_snapshots(ec2: &aws_sdk_ec2::Client) -> Result<Vec<LockedSnapsho
         locks.extend(out.snapshots().iter().map(|l| LockedSnapshot {
             snapshot_id: l.snapshot_id().unwrap_or_default().into(),
             lock_state: l.lock_state().map_or("", |s| s.as_str()).into(),
-            lock_duration: l.lock_duration().map(|d| d.max(0) as u64),
-            cool_off_period: l.cool_off_period().map(|h| h.max(0) as u64),
+            lock_duration: l.lock_duration().map(non_negative),
+            cool_off_period: l.cool_off_period().map(non_negative),
             cool_off_period_expires_on: timestamp(l.cool_off_period_expires_on()),
             lock_created_on: timestamp(l.lock_created_on()),
             lock_expires_on: timestamp(l.lock_expires_on()),

@@ -8,6 +8,7 @@ use rules::inventory::{
     DlmRetainRule, DlmSchedule, DlmScript, DlmShareRule, LifecyclePolicy, PolicyDetails, Str, Tag,
 };
 
+use super::{failures_gap, non_negative};
 use crate::explain;
 
 /// Every lifecycle policy of the region with its details; `Err` when the listing fails. A
@@ -62,16 +63,12 @@ pub(super) async fn lifecycle_policies(
             Err(e) => failures.push((policy.policy_id.to_string(), explain(&e))),
         }
     }
-    if let Some((id, error)) = failures.first() {
-        gap(
-            "dlm:GetLifecyclePolicy",
-            format!(
-                "{} lifecycle policies could not be described (what they back up, and so which \
-                 volumes are on a schedule, is unknown); first: {id}: {error}",
-                failures.len()
-            ),
-        );
-    }
+    failures_gap(gap, "dlm:GetLifecyclePolicy", &failures, |n| {
+        format!(
+            "{n} lifecycle policies could not be described (what they back up, and so which \
+             volumes are on a schedule, is unknown)"
+        )
+    });
     Some(policies)
 }
 
@@ -100,8 +97,8 @@ fn policy_details(p: &d::PolicyDetails) -> PolicyDetails {
         target_tags: tags(p.target_tags()),
         schedules: p.schedules().iter().map(schedule).collect(),
         policy_language: p.policy_language().map(|l| l.as_str().into()),
-        create_interval: p.create_interval().map(|i| i.max(0) as u64),
-        retain_interval: p.retain_interval().map(|i| i.max(0) as u64),
+        create_interval: p.create_interval().map(non_negative),
+        retain_interval: p.retain_interval().map(non_negative),
         cross_region_copy_targets: p
             .cross_region_copy_targets()
             .iter()
@@ -133,8 +130,8 @@ fn policy_details(p: &d::PolicyDetails) -> PolicyDetails {
 
 fn retain_rule(r: &d::RetainRule) -> DlmRetainRule {
     DlmRetainRule {
-        count: r.count().map(|c| c.max(0) as u64),
-        interval: r.interval().map(|i| i.max(0) as u64),
+        count: r.count().map(non_negative),
+        interval: r.interval().map(non_negative),
         interval_unit: r.interval_unit().map(|u| u.as_str().into()),
     }
 }
@@ -146,7 +143,7 @@ fn schedule(s: &d::Schedule) -> DlmSchedule {
         tags_to_add: tags(s.tags_to_add()),
         create_rule: s.create_rule().map(|c| DlmCreateRule {
             location: c.location().map(|l| l.as_str().into()),
-            interval: c.interval().map(|i| i.max(0) as u64),
+            interval: c.interval().map(non_negative),
             interval_unit: c.interval_unit().map(|u| u.as_str().into()),
             times: c.times().iter().map(|t| Str::from(t.as_str())).collect(),
             cron_expression: c.cron_expression().map(Str::from),
@@ -160,8 +157,8 @@ fn schedule(s: &d::Schedule) -> DlmSchedule {
                         .map(|h| h.as_str().into()),
                     execution_handler: x.execution_handler().map(Str::from),
                     execute_operation_on_script_failure: x.execute_operation_on_script_failure(),
-                    execution_timeout: x.execution_timeout().map(|t| t.max(0) as u64),
-                    maximum_retry_count: x.maximum_retry_count().map(|c| c.max(0) as u64),
+                    execution_timeout: x.execution_timeout().map(non_negative),
+                    maximum_retry_count: x.maximum_retry_count().map(non_negative),
                 })
                 .collect(),
         }),
@@ -177,7 +174,7 @@ fn schedule(s: &d::Schedule) -> DlmSchedule {
                 copy_tags: c.copy_tags(),
                 retain_rule: c.retain_rule().map(|r| DlmRetainRule {
                     count: None,
-                    interval: r.interval().map(|i| i.max(0) as u64),
+                    interval: r.interval().map(non_negative),
                     interval_unit: r.interval_unit().map(|u| u.as_str().into()),
                 }),
             })
@@ -191,7 +188,7 @@ fn schedule(s: &d::Schedule) -> DlmSchedule {
                     .iter()
                     .map(|a| Str::from(a.as_str()))
                     .collect(),
-                unshare_interval: r.unshare_interval().map(|i| i.max(0) as u64),
+                unshare_interval: r.unshare_interval().map(non_negative),
                 unshare_interval_unit: r.unshare_interval_unit().map(|u| u.as_str().into()),
             })
             .collect(),

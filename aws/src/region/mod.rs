@@ -183,3 +183,28 @@ pub(super) fn tags(list: &[e::Tag]) -> Vec<Tag> {
 pub(super) fn timestamp(t: Option<&aws_smithy_types::DateTime>) -> Option<Timestamp> {
     t.map(|t| Timestamp(t.secs()))
 }
+
+/// A count, number of days, hours or minutes the SDK gives as a signed integer; AWS never
+/// returns a negative one, and one would read as 0.
+pub(super) fn non_negative(value: impl Into<i64>) -> u64 {
+    value.into().max(0) as u64
+}
+
+/// One gap for the per-resource calls of `operation` that failed (each an id and its error):
+/// how many, what that leaves unknown (`unknown`, given the count), and the first failure.
+/// Returns whether any failed.
+pub(super) fn failures_gap(
+    gap: &mut impl FnMut(&str, String),
+    operation: &str,
+    failures: &[(String, String)],
+    unknown: impl FnOnce(usize) -> String,
+) -> bool {
+    let Some((id, error)) = failures.first() else {
+        return false;
+    };
+    gap(
+        operation,
+        format!("{}; first: {id}: {error}", unknown(failures.len())),
+    );
+    true
+}

@@ -3,6 +3,7 @@
 
 use rules::inventory::{RetentionPeriod, RetentionRule, RetentionRuleTag, Str};
 
+use super::failures_gap;
 use crate::explain;
 
 /// The largest page `ListRules` accepts.
@@ -79,16 +80,12 @@ pub(super) async fn complete_rules(
             Err(e) => failures.push((rule.identifier.to_string(), explain(&e))),
         }
     }
-    if let Some((id, error)) = failures.first() {
-        gap(
-            "rbin:GetRule",
-            format!(
-                "{} {resource_type} retention rules could not be described (their tags, and so \
-                 which resources they retain, are unknown); first: {id}: {error}",
-                failures.len()
-            ),
-        );
-    }
+    failures_gap(gap, "rbin:GetRule", &failures, |n| {
+        format!(
+            "{n} {resource_type} retention rules could not be described (their tags, and so \
+             which resources they retain, are unknown)"
+        )
+    });
     Some(rules)
 }
 

@@ -30,11 +30,12 @@ use serde_json::json;
 
 use super::backup_vault_not_locked::vault_resource;
 use crate::finding::Severity;
-use crate::iam::account_principals::{principal, request_context, ALLOW_ALL};
+use crate::iam::account_principals::{full_permissions, principal, request_context};
 use crate::registry::{Check, Family, Rule};
 use crate::scope::{Draft, Emitter, RegionScope};
-use crate::wildcard;
-use iam::{evaluate_principal, LabelledPolicy, PolicyDocument, PolicyLayers, Verdict};
+use iam::{
+    evaluate_principal, parse_policy_text, LabelledPolicy, PolicyDocument, PolicyLayers, Verdict,
+};
 
 /// The rule's registry entry; its documentation is this module's.
 pub static RULE: Rule = Rule {
@@ -65,13 +66,7 @@ fn check(scope: &RegionScope, out: &mut Emitter) {
     let ctx = scope.ctx;
     let probe_arn = format!("arn:aws:iam::{}:role/{PROBE_ROLE}", scope.account.id);
     // Every principal of the account is exempt: nobody is left to stop.
-    if ctx
-        .config
-        .iam
-        .exempt_principals
-        .iter()
-        .any(|p| wildcard::matches(p, &probe_arn))
-    {
+    if ctx.config.iam.is_exempt(&probe_arn) {
         return;
     }
     let Some(probe) = principal(&probe_arn, &[]) else {
@@ -85,23 +80,17 @@ fn check(scope: &RegionScope, out: &mut Emitter) {
             continue;
         };
         let name = &vault.backup_vault_name;
-        let parsed = access
-            .policy
-            .as_deref()
-            .map(|text| serde_json::from_str(text).map_err(|e| e.to_string()))
-            .map(|value| {
-                value.and_then(|v| PolicyDocument::from_value(&v).map_err(|e| e.to_string()))
-            });
+        let parsed = access.policy.as_deref().map(|text| {
+            parse_policy_text(text)
+                .and_then(|v| PolicyDocument::from_value(&v).map_err(|e| e.to_string()))
+        });
         let (open, evidence) = match parsed {
             None => (actions.clone(), json!({})),
             Some(Err(error)) => (actions.clone(), json!({ "error": error })),
             Some(Ok(document)) => {
                 let label = format!("vault access policy of {name}");
                 let layers = PolicyLayers {
-                    identity: vec![
-                        LabelledPolicy::new("full permissions (hypothetical)", &ALLOW_ALL),
-                        LabelledPolicy::new(label, &document),
-                    ],
+                    identity: vec![full_permissions(), LabelledPolicy::new(label, &document)],
                     ..PolicyLayers::default()
                 };
                 let verdicts = evaluate_principal(&probe, &layers, &actions, &context);

@@ -10,7 +10,6 @@ use crate::finding::Resource;
 use crate::inventory::{Account, Organization, Tag};
 use crate::registry::Rule;
 use crate::scope::{AccountScope, Context, Draft, Emitter};
-use crate::wildcard;
 use iam::authorization_details::{PolicySource, SourcedDocument};
 use iam::{
     evaluate_principal, scp_exemption, ActionVerdict, Harm, LabelledPolicy, OrgMembership,
@@ -156,10 +155,7 @@ pub fn scps_deny(
         return false;
     }
     let layers = PolicyLayers {
-        identity: vec![LabelledPolicy::new(
-            "full permissions (hypothetical)",
-            &ALLOW_ALL,
-        )],
+        identity: vec![full_permissions()],
         permissions_boundary: None,
         scp_levels: levels.to_vec(),
         scp_exemption: None,
@@ -168,9 +164,14 @@ pub fn scps_deny(
     verdicts.iter().all(|v| v.verdict == Verdict::NotAllowed)
 }
 
-/// Every action on every resource: the identity permissions of a hypothetical principal that
-/// only SCPs can stop.
-pub static ALLOW_ALL: LazyLock<PolicyDocument> = LazyLock::new(|| {
+/// The identity policy of a hypothetical principal that only SCPs (or a resource policy's
+/// denies) can stop: every action on every resource.
+pub fn full_permissions() -> LabelledPolicy<'static> {
+    LabelledPolicy::new("full permissions (hypothetical)", &ALLOW_ALL)
+}
+
+/// Every action on every resource.
+static ALLOW_ALL: LazyLock<PolicyDocument> = LazyLock::new(|| {
     PolicyDocument::from_value(&serde_json::json!({
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]
@@ -226,16 +227,9 @@ pub fn evaluate_account(ctx: &Context, account: &Account) -> Vec<PrincipalVerdic
     let context = request_context(ctx, account);
     // Session tags callers in this account could pass, unless its SCPs deny sts:TagSession.
     let scps_deny_tag_session = scps_deny(ctx, account, &levels, &context, "sts:TagSession");
-    let exempt = |arn: &str| {
-        ctx.config
-            .iam
-            .exempt_principals
-            .iter()
-            .any(|p| wildcard::matches(p, arn))
-    };
     let mut out = Vec::new();
     for found in iam.principals() {
-        if exempt(found.arn) {
+        if ctx.config.iam.is_exempt(found.arn) {
             continue;
         }
         let Some(mut principal) = principal(found.arn, found.tags) else {

@@ -34,14 +34,14 @@
 use serde_json::json;
 
 use super::account_principals::{
-    management_account, principal, request_context, scp_levels, ALLOW_ALL,
+    full_permissions, management_account, principal, request_context, scp_levels,
 };
 use crate::finding::{Resource, Severity};
 use crate::registry::{Check, Family, Rule};
 use crate::scope::{AccountScope, Draft, Emitter};
 use iam::{
     evaluate_principal, principal_tag_keys, scp_exemption, self_tagging, ActionVerdict,
-    LabelledPolicy, PolicyLayers, SessionTags, Verdict,
+    PolicyLayers, SessionTags, Verdict,
 };
 
 /// The rule's registry entry; its documentation is this module's.
@@ -79,10 +79,7 @@ fn check(scope: &AccountScope, out: &mut Emitter) {
     };
     let exemption = scp_exemption(&probe, management_account(ctx));
     let layers = PolicyLayers {
-        identity: vec![LabelledPolicy::new(
-            "full permissions (hypothetical)",
-            &ALLOW_ALL,
-        )],
+        identity: vec![full_permissions()],
         permissions_boundary: None,
         scp_levels: levels,
         scp_exemption: exemption,

@@ -95,7 +95,7 @@ pub(crate) fn uncopied<'a>(scope: &RegionScope<'a>) -> Option<Uncopied<'a>> {
                 .any(|c| c.account_id == account && targets.contains(&c.region.as_str()))
                 || scope.recovery_points_of_volume(volume).any(|p| {
                     p.account_id == account
-                        && targets.contains(&p.region.as_str())
+                        && targets.contains(&p.region)
                         && p.created >= snapshot.start_time
                 });
             (!copied).then_some((volume, snapshot))

@@ -39,11 +39,12 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use crate::inventory::{
-    BackupPlan, BackupRule, BackupSelection, BackupVault, Gap, LifecyclePolicy, LockedSnapshot,
-    PolicyDetails, RecoveryPoint, RegionBackup, SelectionDetails, Str,
+    BackupPlan, BackupRule, BackupSelection, BackupVault, BackupVaultAccessPolicy, Gap,
+    LifecyclePolicy, LockedSnapshot, PolicyDetails, RecoveryPoint, RegionBackup, SelectionDetails,
+    Str,
 };
 
-use super::read::{read_json, read_json_stream, InputError};
+use super::read::{join, read_json, read_json_stream, InputError};
 use super::write::{put, WriteError};
 
 /// Every backup file a region folder may hold, with the operation it records.
@@ -368,23 +369,22 @@ impl BackupFiles {
                 absent(BackupFile::LifecyclePolicies),
             ),
             Some(policies) => {
-                let mut details: HashMap<Str, LifecyclePolicyDetail> = self
-                    .policy_details
-                    .into_iter()
-                    .flatten()
-                    .map(|d| (d.policy.policy_id.clone(), d.policy))
-                    .collect();
-                let mut missing = 0;
-                for policy in policies.iter_mut() {
-                    match details.remove(&policy.policy_id) {
-                        Some(d) => {
-                            policy.policy_arn = d.policy_arn;
-                            policy.execution_role_arn = d.execution_role_arn;
-                            policy.policy_details = Some(d.policy_details);
-                        }
-                        None => missing += 1,
-                    }
-                }
+                let details = self.policy_details.map(|d| {
+                    d.into_iter()
+                        .map(|d| (d.policy.policy_id.clone(), d.policy))
+                        .collect()
+                });
+                let missing = join(
+                    policies,
+                    details,
+                    |p| &p.policy_id,
+                    |policy, d: LifecyclePolicyDetail| {
+                        policy.policy_arn = d.policy_arn;
+                        policy.execution_role_arn = d.execution_role_arn;
+                        policy.policy_details = Some(d.policy_details);
+                    },
+                )
+                .missing;
                 if missing > 0 {
                     gap(
                         BackupFile::LifecyclePolicyDetails,
@@ -399,22 +399,20 @@ impl BackupFiles {
         match &mut vaults {
             None => gap(BackupFile::BackupVaults, absent(BackupFile::BackupVaults)),
             Some(vaults) => {
-                let mut policies: HashMap<Str, GetBackupVaultAccessPolicy> = self
-                    .access_policies
-                    .into_iter()
-                    .flatten()
-                    .map(|p| (p.backup_vault_name.clone(), p))
-                    .collect();
-                let mut missing = 0;
-                for vault in vaults.iter_mut() {
-                    match policies.remove(&vault.backup_vault_name) {
-                        Some(p) => {
-                            vault.access_policy =
-                                Some(crate::inventory::BackupVaultAccessPolicy { policy: p.policy })
-                        }
-                        None => missing += 1,
-                    }
-                }
+                let policies = self.access_policies.map(|p| {
+                    p.into_iter()
+                        .map(|p| (p.backup_vault_name.clone(), p))
+                        .collect()
+                });
+                let missing = join(
+                    vaults,
+                    policies,
+                    |v| &v.backup_vault_name,
+                    |vault, p: GetBackupVaultAccessPolicy| {
+                        vault.access_policy = Some(BackupVaultAccessPolicy { policy: p.policy })
+                    },
+                )
+                .missing;
                 if missing > 0 {
                     gap(
                         BackupFile::VaultAccessPolicies,

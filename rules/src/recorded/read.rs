@@ -29,8 +29,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::inventory::{
-    Account, Gap, Image, Instance, Inventory, Organization, Permission, Region, RetentionRule,
-    Snapshot, Str, Volume,
+    Account, Gap, Image, Instance, Inventory, Organization, Region, RetentionRule, Snapshot, Str,
+    Volume,
 };
 use crate::time::Timestamp;
 use ::iam::inputs::source::{has_repeated_key, parse_json_at};
@@ -731,10 +731,10 @@ fn assemble_region(account: &str, name: &str, mut files: RegionFiles) -> (Region
     (region, gaps)
 }
 
-/// How many resources a per-resource attribute file did not cover.
-struct Unrecorded {
+/// How many resources a per-resource file did not cover.
+pub(super) struct Unrecorded {
     file_absent: bool,
-    missing: usize,
+    pub(super) missing: usize,
 }
 
 impl Unrecorded {
@@ -757,14 +757,14 @@ impl Unrecorded {
     }
 }
 
-/// Attaches per-resource permissions to their resources by id.
-fn join<T>(
+/// Attaches per-resource outputs (the entries of a gathered file, by id) to their resources.
+pub(super) fn join<T, D>(
     items: &mut [T],
-    permissions: Option<HashMap<Str, Vec<Permission>>>,
+    outputs: Option<HashMap<Str, D>>,
     id: impl Fn(&T) -> &Str,
-    set: impl Fn(&mut T, Vec<Permission>),
+    set: impl Fn(&mut T, D),
 ) -> Unrecorded {
-    let Some(mut permissions) = permissions else {
+    let Some(mut outputs) = outputs else {
         return Unrecorded {
             file_absent: true,
             missing: items.len(),
@@ -772,8 +772,8 @@ fn join<T>(
     };
     let mut missing = 0;
     for item in items.iter_mut() {
-        match permissions.remove(id(item)) {
-            Some(p) => set(item, p),
+        match outputs.remove(id(item)) {
+            Some(output) => set(item, output),
             None => missing += 1,
         }
     }

@@ -145,7 +145,7 @@ impl Planner<'_> {
         }
         let existing = finding.evidence["access_policy"]
             .as_str()
-            .and_then(|text| serde_json::from_str::<serde_json::Value>(text).ok());
+            .and_then(|text| iam::parse_policy_text(text).ok());
         let mut document = existing
             .filter(|d| d["Statement"].is_array())
             .unwrap_or_else(|| serde_json::json!({ "Version": "2012-10-17", "Statement": [] }));
