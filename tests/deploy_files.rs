@@ -1,6 +1,8 @@
 //! The deployment files in deploy/: the Kubernetes indexed job and the AWS Batch array job run
 //! one shard per index, and the CloudFormation roles grant what snapguard calls and no more.
 
+use rules::remediation::plan::LockSnapshot;
+use rules::remediation::Step;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::fs;
@@ -201,28 +203,74 @@ fn the_scan_role_grants_only_the_reads_the_scan_needs() {
 
 /// Every operation the remediation executor may send (its guard's list) is granted by the
 /// shipped roles, and the roles grant nothing else but the KMS use encrypted copies need and
-/// the tagging of the Recycle Bin rules they create.
+/// the tagging of the Recycle Bin rules they create. The calls of the opt-in guardrails are
+/// granted only by policies the stack creates when a parameter, `false` by default, says so.
 #[test]
 fn the_remediation_roles_grant_what_the_executor_calls_and_no_more() {
     let template = yaml("deploy/cloudformation/remediation-roles.yaml");
-    let actions_of = |role: &str| -> BTreeSet<String> {
-        let role = &template["Resources"][role];
-        assert_eq!(role["Type"].as_str(), Some("AWS::IAM::Role"));
+    let allowed_in = |document: &yaml_rust2::Yaml| -> BTreeSet<String> {
         let mut actions = BTreeSet::new();
-        for policy in role["Properties"]["Policies"].as_vec().unwrap() {
-            for statement in policy["PolicyDocument"]["Statement"].as_vec().unwrap() {
-                if statement["Effect"].as_str() != Some("Allow") {
-                    continue;
-                }
-                let listed = match statement["Action"].as_vec() {
-                    Some(list) => list.iter().map(|a| a.as_str().unwrap()).collect(),
-                    None => vec![statement["Action"].as_str().unwrap()],
-                };
-                actions.extend(listed.into_iter().map(str::to_owned));
+        for statement in document["Statement"].as_vec().unwrap() {
+            if statement["Effect"].as_str() != Some("Allow") {
+                continue;
             }
+            let listed = match statement["Action"].as_vec() {
+                Some(list) => list.iter().map(|a| a.as_str().unwrap()).collect(),
+                None => vec![statement["Action"].as_str().unwrap()],
+            };
+            actions.extend(listed.into_iter().map(str::to_owned));
         }
         actions
     };
+    let actions_of = |role: &str| -> BTreeSet<String> {
+        let resource = &template["Resources"][role];
+        assert_eq!(resource["Type"].as_str(), Some("AWS::IAM::Role"));
+        resource["Properties"]["Policies"]
+            .as_vec()
+            .unwrap()
+            .iter()
+            .flat_map(|policy| allowed_in(&policy["PolicyDocument"]))
+            .collect()
+    };
+    // Opt-in: the role policies attached to the remediation role, each created only when its
+    // parameter is "true" (default "false").
+    let mut opt_in_grants = BTreeSet::new();
+    for (_, resource) in template["Resources"].as_hash().unwrap() {
+        if resource["Type"].as_str() != Some("AWS::IAM::RolePolicy") {
+            continue;
+        }
+        let properties = &resource["Properties"];
+        assert_eq!(
+            properties["RoleName"]["Ref"].as_str(),
+            Some("SnapguardRemediationRole")
+        );
+        let condition = resource["Condition"]
+            .as_str()
+            .expect("a conditional policy");
+        let equals = template["Conditions"][condition]["Fn::Equals"]
+            .as_vec()
+            .unwrap();
+        let parameter = equals[0]["Ref"].as_str().unwrap();
+        assert_eq!(equals[1].as_str(), Some("true"), "{condition}");
+        assert_eq!(
+            template["Parameters"][parameter]["Default"].as_str(),
+            Some("false"),
+            "{parameter}"
+        );
+        opt_in_grants.extend(allowed_in(&properties["PolicyDocument"]));
+    }
+    let opt_in_calls: BTreeSet<String> = [
+        Step::EnableEbsEncryptionByDefault,
+        Step::LockSnapshot(LockSnapshot {
+            snapshot_id: "snap-1".into(),
+            lock_duration_days: 1,
+        }),
+    ]
+    .iter()
+    .inspect(|step| assert!(step.opt_in().is_some()))
+    .flat_map(|step| step.calls())
+    .collect();
+    assert_eq!(opt_in_grants, opt_in_calls);
     // Resource ARNs follow the partition the stack is deployed in (aws, aws-us-gov, aws-cn).
     let text =
         fs::read_to_string(root().join("deploy/cloudformation/remediation-roles.yaml")).unwrap();
@@ -242,7 +290,12 @@ fn the_remediation_roles_grant_what_the_executor_calls_and_no_more() {
         .filter(|op| service(op) != "sts")
         .map(|op| format!("{}:{op}", service(op)))
         .collect();
-    let missing: Vec<&String> = executor.difference(&remediation).collect();
+    assert!(
+        remediation.is_disjoint(&opt_in_calls),
+        "the remediation role grants an opt-in call without its parameter"
+    );
+    let granted: BTreeSet<String> = remediation.union(&opt_in_grants).cloned().collect();
+    let missing: Vec<&String> = executor.difference(&granted).collect();
     assert!(missing.is_empty(), "the remediation role lacks {missing:?}");
     let extra: Vec<&String> = remediation
         .iter()

@@ -846,22 +846,28 @@ fn output_writes_the_report_to_a_file() {
 /// account, denied when it would add `all` or another account), and the remediation role may
 /// set snapshot block public access, which the gate reports under SG-IAM-008 because EC2 takes
 /// any state there (`unblocked` too) and has no condition key to hold it to
-/// `block-all-sharing`. That one grant fails the gate; nothing else does.
+/// `block-all-sharing`. The opt-in policy for governance-mode snapshot locks holds
+/// `ec2:LockSnapshot`, SG-IAM-008 too (it can shorten a governance-mode lock); the one for EBS
+/// encryption by default holds nothing protected. Those grants fail the gate; nothing else does.
 #[test]
-fn the_shipped_remediation_roles_fail_the_gate_only_on_snapshot_block_public_access() {
+fn the_shipped_remediation_roles_fail_the_gate_only_on_block_public_access_and_snapshot_locks() {
     let template = root().join("deploy/cloudformation/remediation-roles.yaml");
     let out = check(&[template.to_str().unwrap(), "--format", "json"]);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     let report = json(&out);
     let remediation = "SnapguardRemediationRole policy \"snapguard-remediation\"";
     let archive = "SnapguardArchiveRole policy \"snapguard-archive-copies\"";
-    for role in [remediation, archive] {
+    let encryption = "SnapguardEbsEncryptionByDefaultPolicy policy \"snapguard-opt-in-ebs-encryption-by-default\"";
+    let lock = "SnapguardGovernanceSnapshotLockPolicy policy \"snapguard-opt-in-governance-snapshot-lock\"";
+    for role in [remediation, archive, encryption, lock] {
         for action in [
             "ec2:DeleteSnapshot",
             "ec2:DeregisterImage",
             "rbin:DeleteRule",
             "rbin:UpdateRule",
             "rbin:UnlockRule",
+            "ec2:UnlockSnapshot",
+            "ec2:DisableEbsEncryptionByDefault",
         ] {
             assert_eq!(
                 verdict(&report, role, action),
@@ -870,11 +876,14 @@ fn the_shipped_remediation_roles_fail_the_gate_only_on_snapshot_block_public_acc
             );
         }
         for action in iam::default_protected_actions() {
-            let expected = match (role == remediation, action.as_str()) {
-                (true, "ec2:EnableSnapshotBlockPublicAccess") => "allowed",
-                (true, "ec2:ModifySnapshotAttribute" | "ec2:ModifyImageAttribute") => {
+            let expected = match (role, action.as_str()) {
+                (r, "ec2:EnableSnapshotBlockPublicAccess") if r == remediation => "allowed",
+                (r, "ec2:ModifySnapshotAttribute" | "ec2:ModifyImageAttribute")
+                    if r == remediation =>
+                {
                     "allowed_conditional"
                 }
+                (r, "ec2:LockSnapshot") if r == lock => "allowed",
                 _ => "not_allowed",
             };
             assert_eq!(verdict(&report, role, &action), expected, "{role} {action}");

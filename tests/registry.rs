@@ -147,6 +147,7 @@ fn remediable_is_what_the_planner_does() {
             let filter = PlanFilter {
                 rules: vec![rule.id.to_owned()],
                 accounts: Vec::new(),
+                ..PlanFilter::default()
             };
             let plan = plan(&findings, None, &config, &filter);
             let fixed = |f: &Finding| {

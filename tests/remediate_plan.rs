@@ -145,6 +145,96 @@ fn rules_and_accounts_narrow_the_plan() {
     assert_eq!(rules, BTreeSet::from(["SG-PROT-001", "SG-SHARE-003"]));
 }
 
+/// `--opt-in` turns SG-PROT-010's review into the change itself and adds a governance-mode
+/// lock beside SG-PROT-011's review; the plan's scope records it and the summary marks those
+/// actions. Without it, no plan holds them.
+#[test]
+fn opt_in_guardrails_are_planned_only_when_asked_for() {
+    use rules::remediation::{OptIn, Step};
+    let narrow = ["--inventory", DEMO, "--rules", "SG-PROT-010,SG-PROT-011"];
+    let without = Plan::from_json(&plan_text(&narrow)).unwrap();
+    assert!(!without.actions.is_empty());
+    assert!(without.actions.iter().all(|a| a.step.opt_in().is_none()));
+    assert!(without.scope.opt_in.is_empty());
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("plan.json");
+    let mut args = vec!["remediate", "plan", "--config", DEMO_CONFIG];
+    args.extend(narrow);
+    args.extend([
+        "--opt-in",
+        "governance-snapshot-lock,ebs-encryption-by-default",
+        "--opt-in",
+        "ebs-encryption-by-default",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let run = snapguard(&args);
+    let summary = String::from_utf8_lossy(&run.stdout);
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let with = Plan::from_json(&fs::read_to_string(&out).unwrap()).unwrap();
+    let opted_in = with
+        .actions
+        .iter()
+        .filter(|a| a.step.opt_in().is_some())
+        .count();
+    assert!(
+        summary.contains(&format!(
+            "{} actions ({opted_in} by --opt-in ebs-encryption-by-default,governance-snapshot-lock), ",
+            with.actions.len()
+        )),
+        "{summary}"
+    );
+    assert_eq!(with.scope.opt_in, OptIn::ALL);
+    let of_rule = |plan: &Plan, rule: &str| -> Vec<&'static str> {
+        plan.actions
+            .iter()
+            .filter(|a| a.rules.iter().any(|r| r == rule))
+            .map(|a| a.step.kind())
+            .collect()
+    };
+    // Every SG-PROT-010 finding: turned on, no review left.
+    let encryption = of_rule(&with, "SG-PROT-010");
+    assert!(!encryption.is_empty());
+    assert!(encryption
+        .iter()
+        .all(|k| *k == "enable_ebs_encryption_by_default"));
+    assert_eq!(
+        encryption.len(),
+        of_rule(&without, "SG-PROT-010").len(),
+        "one action per account-region, as there was one review"
+    );
+    // Every SG-PROT-011 snapshot: a governance-mode lock, and still the review.
+    let locks: BTreeSet<&str> = with
+        .actions
+        .iter()
+        .filter_map(|a| match &a.step {
+            Step::LockSnapshot(lock) => Some(lock.snapshot_id.as_str()),
+            _ => None,
+        })
+        .collect();
+    let reviewed: BTreeSet<&str> = without
+        .actions
+        .iter()
+        .filter(|a| a.rules.iter().any(|r| r == "SG-PROT-011"))
+        .map(|a| a.target.rsplit('/').next().unwrap())
+        .collect();
+    assert!(!locks.is_empty());
+    assert_eq!(locks, reviewed);
+    assert_eq!(
+        of_rule(&with, "SG-PROT-011")
+            .iter()
+            .filter(|k| **k == "manual_review")
+            .count(),
+        reviewed.len()
+    );
+}
+
 #[test]
 fn plans_from_a_findings_report_with_config_defaults() {
     let dir = tempfile::tempdir().unwrap();
@@ -183,7 +273,7 @@ fn bad_input_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("plan.json");
     let out = out.to_str().unwrap();
-    let cases: [(&[&str], &str); 3] = [
+    let cases: [(&[&str], &str); 4] = [
         (
             &[
                 "--inventory",
@@ -202,6 +292,17 @@ fn bad_input_is_a_clear_error() {
         (
             &["--inventory", DEMO, "--accounts", "12", "--out", out],
             "12-digit",
+        ),
+        (
+            &[
+                "--inventory",
+                DEMO,
+                "--opt-in",
+                "compliance-snapshot-lock",
+                "--out",
+                out,
+            ],
+            "[possible values: ebs-encryption-by-default, governance-snapshot-lock]",
         ),
     ];
     for (args, expected) in cases {

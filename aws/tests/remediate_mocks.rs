@@ -583,3 +583,202 @@ fn the_temporary_archive_share_is_removed_even_when_the_copy_fails() {
         "the share is removed although the copy failed"
     );
 }
+
+/// What the emulator lacks for the opt-in guardrails: snapshot locks. (EBS encryption by
+/// default is also applied against the emulator, killed and resumed, in `remediate_moto.rs`.)
+/// A governance-mode lock is put once on a snapshot that has none; a snapshot already locked
+/// is left as it is, whatever its lock; a second run, as after a crash right after the calls,
+/// only reads; a dry run sends the calls with `DryRun`.
+#[test]
+fn opt_in_guardrails_are_set_once_and_an_existing_lock_is_never_changed() {
+    use aws_sdk_ec2::operation::describe_locked_snapshots::DescribeLockedSnapshotsOutput;
+    use aws_sdk_ec2::operation::enable_ebs_encryption_by_default::EnableEbsEncryptionByDefaultOutput;
+    use aws_sdk_ec2::operation::get_ebs_encryption_by_default::GetEbsEncryptionByDefaultOutput;
+    use aws_sdk_ec2::operation::lock_snapshot::{LockSnapshotError, LockSnapshotOutput};
+    use aws_sdk_ec2::types::{LockMode, LockState, LockedSnapshotsInfo};
+    use rules::remediation::plan::LockSnapshot;
+    use rules::remediation::OptIn;
+
+    let lock_of = |snapshot: &str| {
+        Step::LockSnapshot(LockSnapshot {
+            snapshot_id: snapshot.into(),
+            lock_duration_days: 7,
+        })
+    };
+    let mut opted_in = plan(vec![
+        action(
+            "act-00000000000000c1",
+            Step::EnableEbsEncryptionByDefault,
+            "ebs-encryption-by-default",
+        ),
+        action("act-00000000000000c2", lock_of("snap-new"), "snap-new"),
+        action("act-00000000000000c3", lock_of("snap-held"), "snap-held"),
+    ]);
+    opted_in.scope.opt_in = OptIn::ALL.to_vec();
+    let locks = |held: Vec<(&'static str, LockState)>| {
+        mock!(aws_sdk_ec2::Client::describe_locked_snapshots).then_output(move || {
+            DescribeLockedSnapshotsOutput::builder()
+                .set_snapshots(Some(
+                    held.iter()
+                        .map(|(id, state)| {
+                            LockedSnapshotsInfo::builder()
+                                .snapshot_id(*id)
+                                .lock_state(state.clone())
+                                .build()
+                        })
+                        .collect(),
+                ))
+                .build()
+        })
+    };
+    let encryption = |on: bool| {
+        mock!(aws_sdk_ec2::Client::get_ebs_encryption_by_default).then_output(move || {
+            GetEbsEncryptionByDefaultOutput::builder()
+                .ebs_encryption_by_default(on)
+                .build()
+        })
+    };
+    // The mock answers for every snapshot asked about: held only lists the one asked for.
+    let held_new = locks(Vec::new());
+    let held_other = mock!(aws_sdk_ec2::Client::describe_locked_snapshots)
+        .match_requests(|r| r.snapshot_ids() == ["snap-held"])
+        .then_output(|| {
+            DescribeLockedSnapshotsOutput::builder()
+                .snapshots(
+                    LockedSnapshotsInfo::builder()
+                        .snapshot_id("snap-held")
+                        .lock_state(LockState::Governance)
+                        .build(),
+                )
+                .build()
+        });
+    let off = encryption(false);
+    let enable = mock!(aws_sdk_ec2::Client::enable_ebs_encryption_by_default)
+        .match_requests(|r| r.dry_run() != Some(true))
+        .then_output(|| {
+            EnableEbsEncryptionByDefaultOutput::builder()
+                .ebs_encryption_by_default(true)
+                .build()
+        });
+    let lock = mock!(aws_sdk_ec2::Client::lock_snapshot)
+        .match_requests(|r| {
+            r.snapshot_id() == Some("snap-new")
+                && r.lock_mode() == Some(&LockMode::Governance)
+                && r.lock_duration() == Some(7)
+                && r.cool_off_period().is_none()
+                && r.dry_run() != Some(true)
+        })
+        .then_output(|| {
+            LockSnapshotOutput::builder()
+                .snapshot_id("snap-new")
+                .lock_state(LockState::Governance)
+                .build()
+        });
+    let sent = SentOperations::new();
+    let report = remediate::apply_with_clients(
+        &opted_in,
+        &ApplyOptions::default(),
+        factory(
+            sent.ec2(&ec2(&[&held_other, &held_new, &off, &enable, &lock])),
+            rbin(&[]),
+        ),
+    );
+    assert!(report.all_ok(), "{report:#?}");
+    let states: Vec<(&str, &Outcome)> = report
+        .actions
+        .iter()
+        .map(|a| (a.target.as_str(), &a.outcome))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("ebs-encryption-by-default", &Outcome::Done),
+            ("snap-new", &Outcome::Done),
+            ("snap-held", &Outcome::AlreadyDone),
+        ]
+    );
+    assert!(
+        report.actions[2]
+            .detail
+            .as_deref()
+            .is_some_and(|d| d.contains("governance") && d.contains("never changed")),
+        "{report:#?}"
+    );
+    // Reported as opted in.
+    assert_eq!(
+        report.actions[0].opt_in,
+        Some(OptIn::EbsEncryptionByDefault)
+    );
+    assert_eq!(
+        report.actions[1].opt_in,
+        Some(OptIn::GovernanceSnapshotLock)
+    );
+    assert_eq!((enable.num_calls(), lock.num_calls()), (1, 1));
+    assert_eq!(
+        changes_sent(&sent.all()),
+        BTreeSet::from(["ec2:EnableEbsEncryptionByDefault", "ec2:LockSnapshot"])
+    );
+    sent.clear();
+
+    // Again, as after a crash right after both calls: both are found done; only reads go out.
+    let both_held = locks(vec![
+        ("snap-new", LockState::Governance),
+        ("snap-held", LockState::Compliance),
+    ]);
+    let on = encryption(true);
+    let enable_again = mock!(aws_sdk_ec2::Client::enable_ebs_encryption_by_default)
+        .then_output(|| EnableEbsEncryptionByDefaultOutput::builder().build());
+    let lock_again = mock!(aws_sdk_ec2::Client::lock_snapshot)
+        .then_output(|| LockSnapshotOutput::builder().build());
+    let report = remediate::apply_with_clients(
+        &opted_in,
+        &ApplyOptions::default(),
+        factory(
+            sent.ec2(&ec2(&[&both_held, &on, &enable_again, &lock_again])),
+            rbin(&[]),
+        ),
+    );
+    assert!(
+        report
+            .actions
+            .iter()
+            .all(|a| a.outcome == Outcome::AlreadyDone),
+        "{report:#?}"
+    );
+    assert_eq!((enable_again.num_calls(), lock_again.num_calls()), (0, 0));
+    assert!(sent.all().iter().all(|op| is_read(op)), "{:?}", sent.all());
+
+    // A dry run: the calls go out with DryRun, and EC2's verdict is the outcome.
+    let none_held = locks(Vec::new());
+    let off = encryption(false);
+    let enable_dry = mock!(aws_sdk_ec2::Client::enable_ebs_encryption_by_default)
+        .match_requests(|r| r.dry_run() == Some(true))
+        .then_error(|| {
+            aws_sdk_ec2::operation::enable_ebs_encryption_by_default::EnableEbsEncryptionByDefaultError::generic(
+                ErrorMetadata::builder().code("DryRunOperation").build(),
+            )
+        });
+    let lock_dry = mock!(aws_sdk_ec2::Client::lock_snapshot)
+        .match_requests(|r| r.dry_run() == Some(true))
+        .then_error(|| {
+            LockSnapshotError::generic(
+                ErrorMetadata::builder()
+                    .code("UnauthorizedOperation")
+                    .message("You are not authorized to perform this operation.")
+                    .build(),
+            )
+        });
+    let report = remediate::apply_with_clients(
+        &opted_in,
+        &ApplyOptions {
+            dry_run: true,
+            ..ApplyOptions::default()
+        },
+        factory(ec2(&[&none_held, &off, &enable_dry, &lock_dry]), rbin(&[])),
+    );
+    assert_eq!(report.actions[0].outcome, Outcome::WouldSucceed);
+    let Outcome::WouldFail(why) = &report.actions[1].outcome else {
+        panic!("{report:#?}");
+    };
+    assert!(why.contains("ec2:LockSnapshot: not permitted"), "{why}");
+}

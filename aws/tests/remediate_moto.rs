@@ -1,9 +1,9 @@
 //! The executor against the AWS emulator (moto): scan, plan, apply; snapshots and a
 //! multi-volume set taken, snapshot copies into another region and into the archive account
 //! (assumed role), an AMI copied into the DR region, tags added, snapshot and AMI sharing
-//! removed while the trusted shares stay; a run killed after each call in turn and re-run
-//! without duplicates; a dry run that changes nothing; then a rescan without the resolved
-//! findings.
+//! removed while the trusted shares stay, EBS encryption by default turned on (opted in); a
+//! run killed after each call in turn and re-run without duplicates; a dry run that changes
+//! nothing; then a rescan without the resolved findings.
 //!
 //! Where moto falls short of AWS (copying a snapshot another account shared with the caller;
 //! `TagSpecifications` on `CopyImage`), the server started here loads
@@ -17,7 +17,7 @@ use aws_sdk_ec2::types::{
     Filter, LaunchPermission, LaunchPermissionModifications, OperationType, PermissionGroup,
     SnapshotAttributeName, TagSpecification,
 };
-use rules::remediation::{Plan, PlanFilter, Step};
+use rules::remediation::{OptIn, Plan, PlanFilter, Step};
 use snapguard_aws::remediate::{self, ApplyOptions, ApplyReport, Outcome};
 use snapguard_test_support::sent::changes_sent;
 use snapguard_test_support::{
@@ -156,12 +156,13 @@ fn scan_options(url: &str) -> snapguard_aws::LiveOptions {
     }
 }
 
-const RULES: [&str; 10] = [
+const RULES: [&str; 11] = [
     "SG-PROT-001",
     "SG-PROT-002",
     "SG-PROT-003",
     "SG-PROT-004",
     "SG-PROT-007",
+    "SG-PROT-010",
     "SG-TAG-001",
     "SG-SHARE-001",
     "SG-SHARE-002",
@@ -175,6 +176,8 @@ fn scan_and_plan(url: &str, config: &rules::Config) -> (Vec<rules::Finding>, Pla
     let filter = PlanFilter {
         rules: RULES.iter().map(|r| r.to_string()).collect(),
         accounts: vec![SOURCE.into()],
+        // The emulator serves EBS encryption by default; snapshot locks are in the mocks.
+        opt_in: vec![OptIn::EbsEncryptionByDefault],
     };
     let plan = rules::remediation::plan(&findings, Some(&inventory), config, &filter);
     // What `remediate plan` writes, `apply` reads: through the file format.
@@ -264,6 +267,7 @@ fn apply_takes_copies_tags_and_unshares_survives_a_kill_and_the_rescan_is_clean(
         "add_tags",
         "remove_snapshot_permissions",
         "remove_image_permissions",
+        "enable_ebs_encryption_by_default",
     ] {
         assert!(kinds.contains(kind), "no {kind} in {:#?}", plan.actions);
     }

@@ -22,6 +22,8 @@ pub const ALLOWED: &[&str] = &[
     "DescribeTags",
     "GetSnapshotBlockPublicAccessState",
     "GetImageBlockPublicAccessState",
+    "GetEbsEncryptionByDefault",
+    "DescribeLockedSnapshots",
     "ListRules",
     "GetRule",
     "ListTagsForResource",
@@ -37,6 +39,8 @@ pub const ALLOWED: &[&str] = &[
     "ModifyImageAttribute",
     "EnableSnapshotBlockPublicAccess",
     "EnableImageBlockPublicAccess",
+    "EnableEbsEncryptionByDefault",
+    "LockSnapshot",
     "CreateRule",
     "LockRule",
 ];

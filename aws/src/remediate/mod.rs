@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_config::{Region, SdkConfig};
-use rules::remediation::{Action, Plan, Step};
+use rules::remediation::{Action, OptIn, Plan, Step};
 
 use crate::session::{base_config, Caller};
 use serde::Serialize;
@@ -182,6 +182,9 @@ pub struct ActionReport {
     /// What else a reader should know (a share removed on resume, a lock added, ...).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// The `--opt-in` the plan was made with that allowed this action, if it needed one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub opt_in: Option<OptIn>,
 }
 
 /// The result of `apply`, in plan order.
@@ -299,6 +302,7 @@ fn report(
         outcome,
         resources,
         detail,
+        opt_in: action.step.opt_in(),
     }
 }
 

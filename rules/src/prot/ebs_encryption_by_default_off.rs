@@ -18,6 +18,8 @@
 //! `aws ec2 enable-ebs-encryption-by-default --region eu-west-1` (per account and region; an
 //! SCP can deny `ec2:DisableEbsEncryptionByDefault`, see SG-IAM-008). Existing unencrypted
 //! volumes stay so: copy their snapshots with encryption and restore from the copies.
+//! `snapguard remediate plan --opt-in ebs-encryption-by-default` plans the call itself;
+//! without the opt-in the plan carries it as a manual review.
 
 use serde_json::json;
 

@@ -20,7 +20,10 @@
 //! ## Remediation
 //! `aws ec2 lock-snapshot --snapshot-id snap-... --lock-mode compliance --cool-off-period 24
 //! --lock-duration 2555` (days). Compliance mode is irreversible once the cooling-off period
-//! ends: test with governance mode first.
+//! ends: test with governance mode first. snapguard never puts a compliance-mode lock; with
+//! `snapguard remediate plan --opt-in governance-snapshot-lock` it puts a governance-mode lock
+//! for `backup.min_retention_days` days on each unlocked snapshot meanwhile, which does not
+//! clear this finding.
 
 use serde_json::json;
 

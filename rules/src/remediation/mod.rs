@@ -7,7 +7,7 @@
 pub mod plan;
 mod planners;
 
-pub use plan::{Action, Plan, PlanError, PlanFilter, SafetyClass, Step};
+pub use plan::{Action, OptIn, Plan, PlanError, PlanFilter, SafetyClass, Step};
 pub use planners::plan;
 
 use serde::{Deserialize, Serialize};

@@ -6,6 +6,8 @@
 //! classes do not match its actions.
 //!
 //! Nothing here deletes, deregisters, unlocks or disables anything: there is no such step.
+//! Two guardrails are changed only when the plan was made with `--opt-in` ([`OptIn`]), and a
+//! plan that holds such an action without it is refused.
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -25,7 +27,8 @@ pub const TAG_ACTION_ID: &str = "snapguard:action-id";
 /// Tag key -> value, sorted so the plan is byte-for-byte reproducible.
 pub type Tags = BTreeMap<String, String>;
 
-/// Which findings to plan for. Empty lists admit everything.
+/// Which findings to plan for (empty lists admit everything), and which opt-in guardrails the
+/// plan may change.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PlanFilter {
@@ -33,6 +36,45 @@ pub struct PlanFilter {
     pub rules: Vec<String>,
     /// Account ids.
     pub accounts: Vec<String>,
+    /// The guardrails `remediate plan --opt-in` allowed the plan to change; without one, its
+    /// findings get a manual review.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub opt_in: Vec<OptIn>,
+}
+
+/// A guardrail that a plan changes only when asked to (`remediate plan --opt-in NAME`), because
+/// the change affects more than the finding's resource. Serialized kebab-case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OptIn {
+    /// SG-PROT-010: `ec2:EnableEbsEncryptionByDefault` in the finding's account-region. Every
+    /// volume created there afterwards is encrypted, and instance types without EBS encryption
+    /// support no longer launch
+    /// (<https://docs.aws.amazon.com/ebs/latest/userguide/encryption-by-default.html>).
+    EbsEncryptionByDefault,
+    /// SG-PROT-011: `ec2:LockSnapshot` in governance mode on a snapshot that has no lock. It
+    /// stops `ec2:DeleteSnapshot` but whoever is allowed `ec2:UnlockSnapshot` can lift it, so
+    /// the compliance-mode lock the rule asks for stays a manual review
+    /// (<https://docs.aws.amazon.com/ebs/latest/userguide/snapshot-lock-concepts.html>).
+    GovernanceSnapshotLock,
+}
+
+impl OptIn {
+    /// Every opt-in, in the order `--help` lists them.
+    pub const ALL: [OptIn; 2] = [OptIn::EbsEncryptionByDefault, OptIn::GovernanceSnapshotLock];
+
+    /// The name `--opt-in` takes and the plan writes, e.g. `governance-snapshot-lock`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OptIn::EbsEncryptionByDefault => "ebs-encryption-by-default",
+            OptIn::GovernanceSnapshotLock => "governance-snapshot-lock",
+        }
+    }
+
+    /// The opt-in named `name`, as [`as_str`](Self::as_str) writes it.
+    pub fn from_name(name: &str) -> Option<OptIn> {
+        OptIn::ALL.into_iter().find(|o| o.as_str() == name)
+    }
 }
 
 impl PlanFilter {
@@ -113,7 +155,8 @@ pub enum SafetyClass {
     ModifiesTags,
     /// Removes grantees from a snapshot's or image's sharing.
     RestrictsAccess,
-    /// Creates or locks a Recycle Bin rule, or turns on block public access.
+    /// Creates or locks a Recycle Bin rule, turns on block public access or (opted in) EBS
+    /// encryption by default, or puts a governance-mode lock on an unlocked snapshot.
     ConfiguresGuardrail,
     /// Calls nothing: a person reviews and acts.
     ManualReview,
@@ -160,6 +203,10 @@ pub enum Step {
     EnableSnapshotBlockPublicAccess,
     /// AMI block public access to `block-new-sharing`.
     EnableImageBlockPublicAccess,
+    /// EBS encryption by default on; only with [`OptIn::EbsEncryptionByDefault`].
+    EnableEbsEncryptionByDefault,
+    /// A governance-mode EBS snapshot lock; only with [`OptIn::GovernanceSnapshotLock`].
+    LockSnapshot(LockSnapshot),
     /// Nothing automatic: a person reviews and acts.
     ManualReview(ManualReview),
 }
@@ -310,6 +357,18 @@ pub struct LockRetentionRule {
     pub unlock_delay_days: u64,
 }
 
+/// The parameters of a `lock_snapshot` step: lock a snapshot in governance mode
+/// (`ec2:LockSnapshot`, `LockMode=governance`). The executor never puts a compliance-mode lock
+/// and never changes an existing lock: a snapshot that has one is left as it is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LockSnapshot {
+    /// The snapshot, `snap-...`.
+    pub snapshot_id: String,
+    /// How long the lock lasts from when it is put, in days (`LockDuration`: 1 to 36,500).
+    pub lock_duration_days: u64,
+}
+
 /// The parameters of a `remove_snapshot_permissions` or `remove_image_permissions` step:
 /// remove grantees from a snapshot's `createVolumePermission` or an AMI's `launchPermission`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -407,6 +466,8 @@ impl Step {
             Step::RemoveImagePermissions(_) => "remove_image_permissions",
             Step::EnableSnapshotBlockPublicAccess => "enable_snapshot_block_public_access",
             Step::EnableImageBlockPublicAccess => "enable_image_block_public_access",
+            Step::EnableEbsEncryptionByDefault => "enable_ebs_encryption_by_default",
+            Step::LockSnapshot(_) => "lock_snapshot",
             Step::ManualReview(_) => "manual_review",
         }
     }
@@ -426,7 +487,9 @@ impl Step {
             Step::CreateRetentionRule(_)
             | Step::LockRetentionRule(_)
             | Step::EnableSnapshotBlockPublicAccess
-            | Step::EnableImageBlockPublicAccess => SafetyClass::ConfiguresGuardrail,
+            | Step::EnableImageBlockPublicAccess
+            | Step::EnableEbsEncryptionByDefault
+            | Step::LockSnapshot(_) => SafetyClass::ConfiguresGuardrail,
             Step::ManualReview(_) => SafetyClass::ManualReview,
         }
     }
@@ -452,9 +515,20 @@ impl Step {
             Step::RemoveImagePermissions(_) => &["ec2:ModifyImageAttribute"],
             Step::EnableSnapshotBlockPublicAccess => &["ec2:EnableSnapshotBlockPublicAccess"],
             Step::EnableImageBlockPublicAccess => &["ec2:EnableImageBlockPublicAccess"],
+            Step::EnableEbsEncryptionByDefault => &["ec2:EnableEbsEncryptionByDefault"],
+            Step::LockSnapshot(_) => &["ec2:LockSnapshot"],
             Step::ManualReview(_) => &[],
         };
         calls.iter().map(|c| c.to_string()).collect()
+    }
+
+    /// The opt-in a plan needs to hold this step, if any.
+    pub fn opt_in(&self) -> Option<OptIn> {
+        match self {
+            Step::EnableEbsEncryptionByDefault => Some(OptIn::EbsEncryptionByDefault),
+            Step::LockSnapshot(_) => Some(OptIn::GovernanceSnapshotLock),
+            _ => None,
+        }
     }
 
     /// What makes two steps the same action, besides account, region and target.
@@ -473,7 +547,10 @@ impl Step {
             Step::CopySnapshot(_) | Step::CopySnapshotToAccount(_) | Step::CopyImage(_) => 1,
             Step::AddTags(_) => 2,
             Step::CreateRetentionRule(_) | Step::LockRetentionRule(_) => 3,
-            Step::EnableSnapshotBlockPublicAccess | Step::EnableImageBlockPublicAccess => 4,
+            Step::EnableSnapshotBlockPublicAccess
+            | Step::EnableImageBlockPublicAccess
+            | Step::EnableEbsEncryptionByDefault
+            | Step::LockSnapshot(_) => 4,
             Step::RemoveSnapshotPermissions(_) | Step::RemoveImagePermissions(_) => 5,
             Step::ManualReview(_) => 6,
         }
@@ -577,6 +654,25 @@ impl Plan {
                     action.step.safety().as_str(),
                     action.step.kind()
                 )));
+            }
+            if let Some(opt_in) = action.step.opt_in() {
+                if !self.scope.opt_in.contains(&opt_in) {
+                    return Err(refuse(format!(
+                        "a {} action changes a guardrail only a plan made with `--opt-in {}` \
+                         may change, and the plan's scope has no such opt-in",
+                        action.step.kind(),
+                        opt_in.as_str()
+                    )));
+                }
+            }
+            if let Step::LockSnapshot(lock) = &action.step {
+                if !(1..=36_500).contains(&lock.lock_duration_days) {
+                    return Err(refuse(format!(
+                        "lock_duration_days is {}; expected 1 to 36500 days, the range \
+                         ec2:LockSnapshot accepts",
+                        lock.lock_duration_days
+                    )));
+                }
             }
             if let Some(missing) = action.depends_on.iter().find(|d| !seen.contains(*d)) {
                 return Err(refuse(format!(

@@ -1,12 +1,13 @@
 //! `snapguard remediate plan`: findings in (from a live scan, a recorded inventory or a JSON
 //! report), a reviewable plan out, with a summary table; `remediate apply` executes it.
 
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Subcommand};
 use reports::table::new_table;
 use std::path::{Path, PathBuf};
 
 use rules::registry::RULES;
-use rules::remediation::{Plan, PlanFilter};
+use rules::remediation::{OptIn, Plan, PlanFilter};
 use rules::time::Timestamp;
 use rules::Finding;
 
@@ -50,6 +51,17 @@ pub struct PlanArgs {
     /// Only these rules: ids or patterns, comma-separated (SG-PROT-001,SG-RBIN-*).
     #[arg(long, value_name = "IDS", value_delimiter = ',')]
     rules: Vec<String>,
+    /// Also change these guardrails, otherwise manual reviews (comma-separated):
+    /// ebs-encryption-by-default turns EBS encryption by default on (SG-PROT-010);
+    /// governance-snapshot-lock locks unlocked snapshots in governance mode (SG-PROT-011)
+    #[arg(
+        long,
+        value_name = "GUARDRAILS",
+        value_delimiter = ',',
+        value_parser = PossibleValuesParser::new(OptIn::ALL.map(OptIn::as_str))
+            .map(|name| OptIn::from_name(&name).expect("a possible value names an opt-in"))
+    )]
+    opt_in: Vec<OptIn>,
 }
 
 pub fn run(args: RemediateArgs) -> Result<u8, String> {
@@ -87,6 +99,7 @@ fn filter(args: &PlanArgs) -> Result<PlanFilter, String> {
         let filter = PlanFilter {
             rules: vec![pattern.clone()],
             accounts: Vec::new(),
+            ..PlanFilter::default()
         };
         if !RULES.iter().any(|r| filter.admits_rule(r.id)) {
             return Err(format!(
@@ -105,10 +118,22 @@ fn filter(args: &PlanArgs) -> Result<PlanFilter, String> {
             "--accounts: expected 12-digit AWS account ids, found {bad:?}"
         ));
     }
+    let mut opt_in = args.opt_in.clone();
+    opt_in.sort();
+    opt_in.dedup();
     Ok(PlanFilter {
         rules: args.rules.clone(),
         accounts: args.source.live.accounts.clone(),
+        opt_in,
     })
+}
+
+/// An action's kind for a table, marked when only an opt-in allowed it.
+fn kind_label(kind: &str, opt_in: Option<OptIn>) -> String {
+    match opt_in {
+        Some(_) => format!("{kind} (opt-in)"),
+        None => kind.to_owned(),
+    }
 }
 
 /// The findings of a JSON report, and when its inventory was collected.
@@ -136,7 +161,7 @@ fn summary(plan: &Plan, out: &Path) -> String {
         };
         table.add_row([
             action.id.as_str(),
-            action.step.kind(),
+            &kind_label(action.step.kind(), action.step.opt_in()),
             action.account_id.as_str(),
             action.region.as_str(),
             action.target.as_str(),
@@ -156,8 +181,18 @@ fn summary(plan: &Plan, out: &Path) -> String {
             skipped.reason
         ));
     }
+    let opted_in = plan
+        .actions
+        .iter()
+        .filter(|a| a.step.opt_in().is_some())
+        .count();
+    let opt_ins: Vec<&str> = plan.scope.opt_in.iter().map(|o| o.as_str()).collect();
+    let by_opt_in = match opted_in {
+        0 => String::new(),
+        n => format!(" ({n} by --opt-in {})", opt_ins.join(",")),
+    };
     text.push_str(&format!(
-        "{} actions, {} findings not planned; wrote {}\n",
+        "{} actions{by_opt_in}, {} findings not planned; wrote {}\n",
         plan.actions.len(),
         plan.not_planned.len(),
         out.display()

@@ -32,6 +32,7 @@ mod copy_snapshot_to_account;
 mod create_retention_rule;
 mod create_snapshot;
 mod create_snapshots;
+mod ebs_guardrails;
 mod lock_retention_rule;
 mod remove_permissions;
 
@@ -59,6 +60,10 @@ pub(crate) async fn execute(run: &Run, action: &Action) -> StepResult {
         Step::EnableImageBlockPublicAccess => {
             block_public_access::enable_image_block_public_access(run, action).await
         }
+        Step::EnableEbsEncryptionByDefault => {
+            ebs_guardrails::enable_ebs_encryption_by_default(run, action).await
+        }
+        Step::LockSnapshot(s) => ebs_guardrails::lock_snapshot(run, action, s).await,
         Step::ManualReview(_) => Ok(StepOk::AlreadyDone(Made::default())),
     }
 }

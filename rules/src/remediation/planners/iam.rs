@@ -1,9 +1,8 @@
 //! IAM findings (SG-IAM-*) carry no remediation: they become reviews, the missing SCP
 //! guardrail with the SCP to attach. So do the vault findings (SG-BACKUP-001 with the exact
 //! Vault Lock call, SG-BACKUP-002 with the merged access policy): snapguard never applies a
-//! lock or a resource policy, and so are SG-PROT-010 (turning EBS encryption by default on) and
-//! SG-PROT-011 (a compliance-mode snapshot lock, irreversible). Other findings without a
-//! remediation are listed as not planned.
+//! lock or a resource policy. SG-PROT-010 and SG-PROT-011 go to `ebs_guardrails`. Other
+//! findings without a remediation are listed as not planned.
 
 use super::Planner;
 use crate::backup::backup_vault_allows_recovery_point_deletion::{
@@ -12,7 +11,6 @@ use crate::backup::backup_vault_allows_recovery_point_deletion::{
 use crate::backup::backup_vault_not_locked;
 use crate::finding::Finding;
 use crate::iam::no_scp_guardrail;
-use crate::prot::{ebs_encryption_by_default_off, snapshot_not_locked};
 use crate::registry::{self, Family};
 use crate::remediation::plan::{ManualReview, ReviewTopic, Step};
 
@@ -20,6 +18,9 @@ impl Planner<'_> {
     /// Findings that only a person should act on become reviews; other rules without a
     /// remediation are listed as such.
     pub(super) fn plan_without_remediation(&mut self, finding: &Finding) {
+        if self.ebs_guardrail(finding) {
+            return;
+        }
         match self.review_for(finding) {
             Some((target, review)) => {
                 self.add(finding, &target, Step::ManualReview(review), None);
@@ -52,33 +53,6 @@ impl Planner<'_> {
             on_resource(self.vault_lock_review(finding))
         } else if rule == vault_policy::RULE.id {
             on_resource(self.vault_policy_review(finding))
-        } else if rule == ebs_encryption_by_default_off::RULE.id {
-            on_resource(ManualReview {
-                topic: ReviewTopic::EbsEncryptionByDefault,
-                items: vec![format!(
-                    "{}: turn it on with `aws ec2 enable-ebs-encryption-by-default --region {}` \
-                     in account {} (existing volumes stay as they are)",
-                    finding.message, finding.region, finding.account_id
-                )],
-                document: None,
-            })
-        } else if rule == snapshot_not_locked::RULE.id {
-            let days = self.config.backup.min_retention_days;
-            on_resource(ManualReview {
-                topic: ReviewTopic::SnapshotLock,
-                items: vec![
-                    format!(
-                        "{}: lock it with `aws ec2 lock-snapshot --region {} --snapshot-id {} \
-                         --lock-mode compliance --cool-off-period 24 --lock-duration {days}`",
-                        finding.message, finding.region, finding.resource_id
-                    ),
-                    "what it commits to: after the 24-hour cooling-off period nobody (the root \
-                     user and AWS included) can delete the snapshot or shorten the lock until \
-                     it ends; try --lock-mode governance first, which ec2:UnlockSnapshot can undo"
-                        .to_owned(),
-                ],
-                document: None,
-            })
         } else if registry::rule(rule).is_some_and(|r| r.family == Family::Iam) {
             on_resource(ManualReview {
                 topic: ReviewTopic::PrincipalPermissions,
@@ -247,23 +221,6 @@ mod tests {
                 .unwrap()
                 .len(),
             1
-        );
-    }
-
-    #[test]
-    fn encryption_by_default_and_snapshot_locks_are_reviews_with_the_exact_call() {
-        let review = review_of("SG-PROT-010", json!({}));
-        assert_eq!(review.topic, ReviewTopic::EbsEncryptionByDefault);
-        assert!(
-            review.items[0].contains("aws ec2 enable-ebs-encryption-by-default --region us-east-1")
-        );
-        let review = review_of("SG-PROT-011", json!({}));
-        assert_eq!(review.topic, ReviewTopic::SnapshotLock);
-        assert!(
-            review.items[0]
-                .contains("--lock-mode compliance --cool-off-period 24 --lock-duration 7"),
-            "{:?}",
-            review.items
         );
     }
 }

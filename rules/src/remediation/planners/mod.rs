@@ -21,6 +21,7 @@ mod archive;
 mod block_public_access;
 mod copy_image;
 mod copy_snapshot;
+mod ebs_guardrails;
 mod iam;
 mod recycle_bin;
 mod sharing;
@@ -397,6 +398,7 @@ mod tests {
         let by_rule = PlanFilter {
             rules: vec!["sg-share-*".into()],
             accounts: Vec::new(),
+            ..PlanFilter::default()
         };
         let narrowed = plan(&findings, None, &config(), &by_rule);
         assert_eq!(narrowed.actions.len(), 1);
@@ -404,6 +406,7 @@ mod tests {
         let by_account = PlanFilter {
             rules: Vec::new(),
             accounts: vec!["222222222222".into()],
+            ..PlanFilter::default()
         };
         let narrowed = plan(&findings, None, &config(), &by_account);
         assert_eq!(narrowed.actions.len(), 1);
@@ -498,9 +501,23 @@ mod tests {
                     json!({ "resource_type": "EC2_IMAGE", "volume_id": "vol-a" }),
                 )
             })
+            .chain(
+                // The opt-in guardrails, opted in.
+                ["SG-PROT-010", "SG-PROT-011"]
+                    .map(|rule| finding(rule, "res-opt-in", None, json!({}))),
+            )
             .collect();
-        let plan = plan_all(&findings, &config);
+        let all_opt_ins = PlanFilter {
+            opt_in: crate::remediation::OptIn::ALL.to_vec(),
+            ..PlanFilter::default()
+        };
+        let plan = plan(&findings, None, &config, &all_opt_ins);
         assert!(plan.not_planned.is_empty(), "{:#?}", plan.not_planned);
+        let kinds: BTreeSet<&str> = plan.actions.iter().map(|a| a.step.kind()).collect();
+        assert!(
+            kinds.contains("lock_snapshot") && kinds.contains("enable_ebs_encryption_by_default"),
+            "{kinds:?}"
+        );
         for call in plan.actions.iter().flat_map(|a| &a.calls) {
             let operation = call.split(':').nth(1).unwrap_or_default();
             assert!(

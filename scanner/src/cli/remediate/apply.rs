@@ -164,7 +164,7 @@ fn summary(plan: &Plan, report: &ApplyReport, journal: Option<&std::path::Path>)
         }
         table.add_row([
             a.id.as_str(),
-            a.kind.as_str(),
+            &super::kind_label(&a.kind, a.opt_in),
             a.account_id.as_str(),
             a.region.as_str(),
             a.target.as_str(),
