@@ -55,6 +55,14 @@ pub struct TagsConfig {
     pub allowed: BTreeMap<String, TagPattern>,
 }
 
+impl TagsConfig {
+    /// Whether `value` may be the value of tag `key`: its `[tags.allowed]` pattern matches, or
+    /// the key has none.
+    pub fn allows(&self, key: &str, value: &str) -> bool {
+        self.allowed.get(key).is_none_or(|p| p.0.is_match(value))
+    }
+}
+
 /// `[protection]`: how recent and where a volume's backups must be.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -475,6 +483,19 @@ impl Config {
                     self.remediation.unlock_delay_days
                 ),
             ));
+        }
+        for (key, value) in &self.remediation.tag_defaults {
+            if !self.tags.allows(key, value) {
+                return Err((
+                    format!("remediation.tag_defaults.{key}"),
+                    format!(
+                        "the default {value:?} does not match tags.allowed.{key} ({}), so every \
+                         backup snapguard tagged with it would be an SG-TAG-004 finding; \
+                         expected a value the pattern accepts",
+                        self.tags.allowed[key].0.as_str()
+                    ),
+                ));
+            }
         }
         for (i, w) in self.waivers.iter().enumerate() {
             if crate::registry::rule(&w.rule).is_none() {

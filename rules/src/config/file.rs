@@ -64,10 +64,40 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, String> {
             .collect()
     });
     config.validate().map_err(|(key, problem)| {
-        let place = waiver_line(text, &key).map_or_else(String::new, |line| format!(":{line}:1"));
+        let place = match waiver_line(text, &key) {
+            Some(line) => format!(":{line}:1"),
+            None => key_position(text, &key)
+                .map_or_else(String::new, |(line, column)| format!(":{line}:{column}")),
+        };
         format!("{}{place}: {key}: {problem}", path.display())
     })?;
     Ok(config)
+}
+
+/// Where the value of a dotted key such as `remediation.tag_defaults.Retention` is written:
+/// 1-based line and column (in characters). The key is matched against the keys the file
+/// has, so a part with a dot of its own (a tag key `app.kubernetes.io/name`) is one part.
+fn key_position(text: &str, key: &str) -> Option<(usize, usize)> {
+    let document = toml_edit::ImDocument::parse(text).ok()?;
+    let mut item = document.as_item();
+    let mut rest = key;
+    while !rest.is_empty() {
+        let table = item.as_table_like()?;
+        let (next, remaining) = table.iter().find_map(|(name, value)| {
+            let after = rest.strip_prefix(name)?;
+            match after.strip_prefix('.') {
+                Some(deeper) => Some((value, deeper)),
+                None => after.is_empty().then_some((value, after)),
+            }
+        })?;
+        item = next;
+        rest = remaining;
+    }
+    let offset = item.span()?.start;
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    Some((line, before[line_start..].chars().count() + 1))
 }
 
 /// The 1-based line of the `[[waivers]]` header of the waiver a key such as `waivers[2]` or
@@ -220,6 +250,17 @@ expires = 2027-03-01
         let e = error("[tags.allowed]\nRetention = \"(7d\"\n");
         assert!(e.contains("expected a regular expression"), "{e}");
 
+        // A default that its own pattern rejects would tag every backup out of policy.
+        let e = error(
+            "[tags.allowed]\nRetention = \"^7d$\"\n[remediation]\ntag_defaults = { Retention = \"forever\" }\n",
+        );
+        assert!(e.starts_with("snapguard.toml:4:30: "), "{e}");
+        assert!(
+            e.contains("remediation.tag_defaults.Retention")
+                && e.contains("does not match tags.allowed.Retention (^7d$)"),
+            "{e}"
+        );
+
         let e = error("[sharing]\ntrusted_accounts = [\"1234\"]\n");
         assert!(e.contains("expected a 12-digit AWS account id"), "{e}");
 
@@ -231,7 +272,7 @@ expires = 2027-03-01
         assert!(e.contains("expected a non-empty reason"), "{e}");
 
         let e = error("[rules.SG-NOPE-001]\nenabled = false\n");
-        assert_eq!(e, "snapguard.toml: rules.SG-NOPE-001: no rule has the id \"SG-NOPE-001\"; `snapguard rules` lists them");
+        assert_eq!(e, "snapguard.toml:1:1: rules.SG-NOPE-001: no rule has the id \"SG-NOPE-001\"; `snapguard rules` lists them");
 
         let e = error("[rules.SG-TAG-001]\nseverity = \"urgent\"\n");
         assert!(e.contains("urgent"), "{e}");
@@ -475,7 +516,7 @@ expires = 2027-03-01
             ),
             (
                 "[rules.SG-TAG-01]\nenabled = false\n",
-                "snapguard.toml: rules.SG-TAG-01: ",
+                "snapguard.toml:1:1: rules.SG-TAG-01: ",
                 "no rule has the id \"SG-TAG-01\"; did you mean \"SG-TAG-001\"?",
             ),
         ];

@@ -219,9 +219,6 @@ pub struct CreateSnapshot {
     pub volume_id: String,
     /// Set at creation (`TagSpecifications`), the action id among them.
     pub tags: Tags,
-    /// Required tag keys for which neither the volume nor a config default gives a value.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub tags_without_value: Vec<String>,
 }
 
 /// The parameters of a `create_snapshots` step: snapshot all EBS volumes of an instance at
@@ -241,9 +238,6 @@ pub struct CreateSnapshots {
     /// between is found and finished on the next run).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tags_by_volume: BTreeMap<String, Tags>,
-    /// Required tag keys for which no volume nor config default gives a value.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub tags_without_value: Vec<String>,
 }
 
 /// The snapshot a copy starts from.
@@ -317,9 +311,6 @@ pub struct CopyImage {
     /// Set at creation on the new AMI and on its snapshots: the action id, the source markers
     /// the copy recogniser reads, and the required tags of the source AMI.
     pub tags: Tags,
-    /// Required tag keys for which neither the source AMI nor a config default gives a value.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub tags_without_value: Vec<String>,
 }
 
 /// The parameters of an `add_tags` step: add missing tags to an existing resource.

@@ -79,10 +79,16 @@ pub(crate) fn no_copy(snapshot: &str, volume: &str, region: &str) -> Finding {
 pub(crate) fn config() -> Config {
     let mut config = Config::default();
     config.tags.required = vec!["Owner".into(), "Retention".into()];
-    config
-        .remediation
-        .tag_defaults
-        .insert("Owner".into(), "backup-team".into());
+    config.tags.allowed.insert(
+        "Retention".into(),
+        crate::config::TagPattern(regex::Regex::new("^(7d|30d|1y)$").unwrap()),
+    );
+    for (key, value) in [("Owner", "backup-team"), ("Retention", "30d")] {
+        config
+            .remediation
+            .tag_defaults
+            .insert(key.into(), value.into());
+    }
     config
 }
 

@@ -27,7 +27,13 @@ impl Planner<'_> {
             .or(finding.evidence["image_name"].as_str())
             .unwrap_or("AMI");
         let image_tags = image.map(|i| i.tags.as_slice()).unwrap_or_default();
-        let (mut tags, tags_without_value) = self.required_tags(&[image_tags]);
+        let mut tags = match self.backup_tags(&[image_tags], &format!("copy of {image_id}")) {
+            Ok(tags) => tags,
+            Err(keys) => {
+                let backup = format!("the copy of {image_id} into {destination}");
+                return self.untagged_backup_review(finding, image_id, &backup, &keys);
+            }
+        };
         tags.insert(TAG_SOURCE_IMAGE.into(), image_id.to_owned());
         tags.insert(TAG_SOURCE_REGION.into(), region.to_owned());
         let step = Step::CopyImage(CopyImage {
@@ -36,7 +42,6 @@ impl Planner<'_> {
             name: copy_image_name(source_name, image_id, region),
             kms_key_id: self.config.remediation.copy_kms_key_id.clone(),
             tags,
-            tags_without_value,
         });
         let account = account.to_owned();
         self.insert(&account, destination, image_id, step, Some(finding), None);
@@ -92,7 +97,8 @@ mod tests {
             assert_eq!(copy.tags[TAG_SOURCE_IMAGE], "ami-0abc");
             assert_eq!(copy.tags[TAG_SOURCE_REGION], REGION);
             assert_eq!(copy.tags["Owner"], "backup-team");
-            assert_eq!(copy.tags_without_value, ["Retention"]);
+            assert_eq!(copy.tags["Retention"], "30d");
+            assert_eq!(copy.tags.get("Name"), None, "Name is not required here");
         }
         assert_ne!(plan.actions[0].id, plan.actions[1].id);
     }

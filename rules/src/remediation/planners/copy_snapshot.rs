@@ -38,7 +38,13 @@ impl Planner<'_> {
         let source = SnapshotSource::Existing {
             snapshot_id: snapshot_id.to_owned(),
         };
-        let tags = self.snapshot_tags(account, region, snapshot_id).0;
+        let tags = match self.snapshot_tags(account, region, snapshot_id) {
+            Ok(tags) => tags,
+            Err(keys) => {
+                let backup = format!("the encrypted copy of {snapshot_id}");
+                return self.untagged_backup_review(finding, snapshot_id, &backup, &keys);
+            }
+        };
         self.copy(
             finding,
             source,
@@ -52,15 +58,21 @@ impl Planner<'_> {
         );
     }
 
-    /// Required tags for a copy of an existing snapshot: the snapshot's, then its volume's.
-    fn snapshot_tags(&self, account: &str, region: &str, snapshot_id: &str) -> (Tags, Vec<String>) {
+    /// Required tags for a copy of an existing snapshot: the snapshot's, then its volume's
+    /// ([`Planner::backup_tags`]).
+    fn snapshot_tags(
+        &self,
+        account: &str,
+        region: &str,
+        snapshot_id: &str,
+    ) -> Result<Tags, Vec<String>> {
         let snapshot = self.lookup.snapshots.get(&(account, region, snapshot_id));
         let own = snapshot.map(|s| s.tags.as_slice()).unwrap_or_default();
         let volume = snapshot
             .and_then(|s| s.volume_id.as_deref())
             .and_then(|v| self.lookup.volume_tags(account, region, v))
             .unwrap_or_default();
-        self.required_tags(&[own, volume])
+        self.backup_tags(&[own, volume], &format!("copy of {snapshot_id}"))
     }
 
     /// A copy for SG-PROT-002/003: of the snapshot the plan creates for the volume, when it
@@ -78,12 +90,18 @@ impl Planner<'_> {
                 },
                 tags.clone(),
             ),
-            None => (
-                SnapshotSource::Existing {
-                    snapshot_id: snapshot_id.to_owned(),
-                },
-                self.snapshot_tags(account, region, snapshot_id).0,
-            ),
+            None => match self.snapshot_tags(account, region, snapshot_id) {
+                Ok(tags) => (
+                    SnapshotSource::Existing {
+                        snapshot_id: snapshot_id.to_owned(),
+                    },
+                    tags,
+                ),
+                Err(keys) => {
+                    let backup = format!("a copy of {snapshot_id}");
+                    return self.untagged_backup_review(finding, snapshot_id, &backup, &keys);
+                }
+            },
         };
         self.copy(finding, source, destination, tags, None);
     }

@@ -12,8 +12,8 @@ use crate::config::Config;
 use crate::finding::Finding;
 use crate::inventory::{Image, Instance, Inventory, Snapshot, Tag, Volume};
 use crate::remediation::plan::{
-    action_id, Action, CopySnapshot, CopySnapshotToAccount, NotPlanned, Plan, PlanFilter,
-    SnapshotSource, Step, Tags, SCHEMA_VERSION, TAG_ACTION_ID,
+    action_id, Action, CopySnapshot, CopySnapshotToAccount, ManualReview, NotPlanned, Plan,
+    PlanFilter, ReviewTopic, SnapshotSource, Step, Tags, SCHEMA_VERSION, TAG_ACTION_ID,
 };
 use crate::remediation::Remediation;
 
@@ -61,6 +61,10 @@ pub fn plan(
         not_planned: planner.not_planned,
     }
 }
+
+/// The tag AWS consoles show as a resource's name; the only required key snapguard derives a
+/// value for (docs/remediation.md, "Tags").
+const NAME_TAG: &str = "Name";
 
 /// Resources of the inventory by (account, region, id).
 #[derive(Default)]
@@ -218,21 +222,39 @@ impl<'a> Planner<'a> {
         });
     }
 
-    /// The required tags a new resource gets: from the first source carrying each key, else
-    /// from the config defaults. Also the keys nothing gives a value for.
-    fn required_tags(&self, sources: &[&[Tag]]) -> (Tags, Vec<String>) {
-        self.tag_values(&self.config.tags.required, sources)
+    /// The required tags a new backup gets, each with a value `[tags.allowed]` accepts: from the
+    /// first source carrying such a value, else from `[remediation] tag_defaults` (which config
+    /// validation holds to the patterns), else, for `Name` only, `derived_name`. `Err` with the
+    /// keys none of them gives a value for: snapguard creates no backup that breaks `[tags]`.
+    fn backup_tags(&self, sources: &[&[Tag]], derived_name: &str) -> Result<Tags, Vec<String>> {
+        let (mut tags, without_value) = self.tag_values(&self.config.tags.required, sources);
+        let mut missing = Vec::new();
+        for key in without_value {
+            if key == NAME_TAG && self.config.tags.allows(&key, derived_name) {
+                tags.insert(key, derived_name.to_owned());
+            } else {
+                missing.push(key);
+            }
+        }
+        if missing.is_empty() {
+            Ok(tags)
+        } else {
+            Err(missing)
+        }
     }
 
-    /// Values for `keys`: from the first source carrying each key, else from the config
-    /// defaults. Also the keys nothing gives a value for.
+    /// Values for `keys` that `[tags.allowed]` accepts: from the first source carrying such a
+    /// value, else from the config defaults. Also the keys nothing gives a value for.
     fn tag_values(&self, keys: &[String], sources: &[&[Tag]]) -> (Tags, Vec<String>) {
         let mut tags = Tags::new();
         let mut without_value = Vec::new();
         for key in keys {
             let value = sources
                 .iter()
-                .find_map(|tags| tags.iter().find(|t| t.key == *key))
+                .find_map(|tags| {
+                    tags.iter()
+                        .find(|t| t.key == *key && self.config.tags.allows(key, &t.value))
+                })
                 .map(|t| t.value.to_string())
                 .or_else(|| self.config.remediation.tag_defaults.get(key).cloned());
             match value {
@@ -243,6 +265,29 @@ impl<'a> Planner<'a> {
             }
         }
         (tags, without_value)
+    }
+
+    /// Instead of a backup that would lack required tags: a review naming them.
+    fn untagged_backup_review(
+        &mut self,
+        finding: &Finding,
+        target: &str,
+        backup: &str,
+        keys: &[String],
+    ) {
+        let review = ManualReview {
+            topic: ReviewTopic::TagValues,
+            items: vec![format!(
+                "{}: {backup} is not planned, as it would lack {}: neither its source nor \
+                 [remediation] tag_defaults gives a value that [tags] allows. Add the keys to \
+                 tag_defaults (or tag the source) and plan again; snapguard creates only \
+                 backups that meet [tags]",
+                finding.message,
+                keys.join(", ")
+            )],
+            document: None,
+        };
+        self.add(finding, target, Step::ManualReview(review), None);
     }
 
     /// Adds an action for one finding, in the finding's account and region.
@@ -379,6 +424,145 @@ mod tests {
             .actions
             .iter()
             .all(|a| a.id == a.expected_id() && a.id.len() == "act-".len() + 16));
+    }
+
+    /// What snapguard creates meets `[tags]`: planned from a scan, "applied" by adding the
+    /// snapshots the plan's steps describe, and scanned again, no tag rule fires on them. A
+    /// volume value the pattern rejects gives way to the default; `Name` is the volume's, or
+    /// derived; a key nothing gives a value for turns the backup into a review.
+    #[test]
+    fn backups_meet_the_tag_rules_by_construction() {
+        use crate::inventory::{Account, Region, Snapshot, Tag, Volume};
+        use crate::remediation::testing::{ACCOUNT, REGION};
+        use crate::time::Timestamp;
+
+        let tagged = |pairs: &[(&str, &str)]| -> Vec<Tag> {
+            pairs
+                .iter()
+                .map(|(k, v)| Tag {
+                    key: (*k).into(),
+                    value: (*v).into(),
+                })
+                .collect()
+        };
+        let volume = |id: &str, tags: Vec<Tag>| Volume {
+            volume_id: id.into(),
+            tags,
+            ..Volume::default()
+        };
+        let inventory = |snapshots: Vec<Snapshot>| Inventory {
+            collected_at: Timestamp::parse("2026-05-01T12:00:00Z").unwrap(),
+            accounts: vec![Account {
+                id: ACCOUNT.into(),
+                iam: None,
+                regions: vec![Region {
+                    name: REGION.into(),
+                    volumes: Some(vec![
+                        volume(
+                            "vol-a",
+                            tagged(&[("Name", "db"), ("Owner", "alice"), ("Retention", "forever")]),
+                        ),
+                        volume("vol-b", Vec::new()),
+                    ]),
+                    snapshots: Some(snapshots),
+                    ..Region::default()
+                }],
+            }],
+            ..Inventory::default()
+        };
+        let mut config = config();
+        config.tags.required = vec!["Name".into(), "Owner".into(), "Retention".into()];
+        let before = inventory(Vec::new());
+        let findings = crate::evaluate(&before, &config).findings;
+        let planned = plan(&findings, Some(&before), &config, &PlanFilter::default());
+        let created: Vec<Snapshot> = planned
+            .actions
+            .iter()
+            .filter_map(|a| match &a.step {
+                Step::CreateSnapshot(s) => Some(Snapshot {
+                    snapshot_id: format!("snap-new-{}", s.volume_id).into(),
+                    volume_id: Some(s.volume_id.as_str().into()),
+                    state: Some("completed".into()),
+                    start_time: before.collected_at,
+                    owner_id: Some(ACCOUNT.into()),
+                    tags: s
+                        .tags
+                        .iter()
+                        .map(|(k, v)| Tag {
+                            key: k.as_str().into(),
+                            value: v.as_str().into(),
+                        })
+                        .collect(),
+                    ..Snapshot::default()
+                }),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(created.len(), 2, "{:#?}", planned.actions);
+        let tags_of = |id: &str| -> BTreeMap<String, String> {
+            let s = created.iter().find(|s| &*s.snapshot_id == id).unwrap();
+            s.tags
+                .iter()
+                .filter(|t| !t.key.starts_with("snapguard:"))
+                .map(|t| (t.key.to_string(), t.value.to_string()))
+                .collect()
+        };
+        let expected = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect()
+        };
+        assert_eq!(
+            tags_of("snap-new-vol-a"),
+            expected(&[("Name", "db"), ("Owner", "alice"), ("Retention", "30d")])
+        );
+        assert_eq!(
+            tags_of("snap-new-vol-b"),
+            expected(&[
+                ("Name", "backup of vol-b"),
+                ("Owner", "backup-team"),
+                ("Retention", "30d")
+            ])
+        );
+        let after = crate::evaluate(&inventory(created), &config).findings;
+        let on_created: Vec<&Finding> = after
+            .iter()
+            .filter(|f| f.resource_id.starts_with("snap-new-") && f.rule_id.starts_with("SG-TAG-"))
+            .collect();
+        assert!(on_created.is_empty(), "{on_created:#?}");
+        assert!(
+            !after.iter().any(|f| f.rule_id == "SG-PROT-001"),
+            "the snapshots resolve SG-PROT-001"
+        );
+
+        // A required key that neither the volume nor the defaults give: no backup, a review.
+        config.tags.required.push("CostCenter".into());
+        let findings = crate::evaluate(&before, &config).findings;
+        let planned = plan(&findings, Some(&before), &config, &PlanFilter::default());
+        assert!(!planned
+            .actions
+            .iter()
+            .any(|a| a.step.kind() == "create_snapshot"));
+        let reviews: Vec<&Action> = planned
+            .actions
+            .iter()
+            .filter(|a| a.rules.iter().any(|r| r == "SG-PROT-001"))
+            .collect();
+        assert_eq!(reviews.len(), 2);
+        for review in reviews {
+            let Step::ManualReview(r) = &review.step else {
+                panic!("{review:#?}");
+            };
+            // Merged with the volume's own tag review (SG-TAG-003), when it has one.
+            assert!(
+                r.items
+                    .iter()
+                    .any(|i| i.contains("would lack CostCenter") && i.contains("tag_defaults")),
+                "{:?}",
+                r.items
+            );
+        }
     }
 
     #[test]

@@ -83,11 +83,16 @@ impl Planner<'_> {
             .lookup
             .volume_tags(account, region, volume_id)
             .unwrap_or_default();
-        let (tags, tags_without_value) = self.required_tags(&[volume_tags]);
+        let tags = match self.backup_tags(&[volume_tags], &backup_name(volume_id)) {
+            Ok(tags) => tags,
+            Err(keys) => {
+                let backup = format!("a snapshot of {volume_id}");
+                return self.untagged_backup_review(finding, volume_id, &backup, &keys);
+            }
+        };
         let step = Step::CreateSnapshot(CreateSnapshot {
             volume_id: volume_id.to_owned(),
             tags: tags.clone(),
-            tags_without_value,
         });
         let id = self.add(finding, volume_id, step, None);
         let key = (account.to_owned(), region.to_owned(), volume_id.to_owned());
@@ -103,9 +108,17 @@ impl Planner<'_> {
                 .lookup
                 .volume_tags(account, region, v)
                 .unwrap_or_default();
-            let (tags, missing) = self.required_tags(&[volume_tags]);
-            without_value.extend(missing);
-            by_volume.insert(v.clone(), tags);
+            match self.backup_tags(&[volume_tags], &backup_name(v)) {
+                Ok(tags) => {
+                    by_volume.insert(v.clone(), tags);
+                }
+                Err(keys) => without_value.extend(keys),
+            }
+        }
+        if !without_value.is_empty() {
+            let keys: Vec<String> = without_value.into_iter().collect();
+            let backup = format!("the snapshot set of {instance_id}");
+            return self.untagged_backup_review(finding, instance_id, &backup, &keys);
         }
         // A tag with one value across the set is set at creation; the rest per snapshot.
         let mut common = Tags::new();
@@ -136,7 +149,6 @@ impl Planner<'_> {
             volume_ids: volumes.to_vec(),
             tags: common,
             tags_by_volume,
-            tags_without_value: without_value.into_iter().collect(),
         });
         let id = self.add(finding, instance_id, step, None);
         for (volume, tags) in created {
@@ -144,6 +156,11 @@ impl Planner<'_> {
             self.created.insert(key, (id.clone(), tags));
         }
     }
+}
+
+/// The `Name` a new snapshot of `volume_id` gets when the volume has none.
+fn backup_name(volume_id: &str) -> String {
+    format!("backup of {volume_id}")
 }
 
 fn instance_volumes(instance: &Instance) -> Vec<String> {
@@ -194,6 +211,6 @@ mod tests {
         assert_eq!(step.volume_ids, ["vol-a", "vol-b"]);
         assert_eq!(step.tags["Owner"], "backup-team");
         assert_eq!(step.tags[TAG_ACTION_ID], action.id);
-        assert_eq!(step.tags_without_value, ["Retention"]);
+        assert_eq!(step.tags["Retention"], "30d");
     }
 }

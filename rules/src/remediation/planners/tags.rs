@@ -57,7 +57,7 @@ mod tests {
     fn tags_without_a_known_value_go_to_a_person() {
         let add = Remediation::AddTags {
             resource_id: "vol-a".into(),
-            keys: vec!["Owner".into(), "Retention".into()],
+            keys: vec!["Owner".into(), "CostCenter".into()],
         };
         let plan = plan_all(
             &[finding("SG-TAG-003", "vol-a", Some(add), json!({}))],
@@ -67,7 +67,7 @@ mod tests {
             panic!("expected a manual review, got {:?}", plan.actions[0].step);
         };
         assert_eq!(review.topic, ReviewTopic::TagValues);
-        assert!(review.items[0].contains("Retention"), "{:?}", review.items);
+        assert!(review.items[0].contains("CostCenter"), "{:?}", review.items);
         assert!(plan.actions[0].calls.is_empty());
     }
 }
