@@ -235,6 +235,70 @@ fn opt_in_guardrails_are_planned_only_when_asked_for() {
     );
 }
 
+/// `[remediation] schedule_tags` tags a volume on no schedule only where the tags put it on one
+/// and the volume has none of their keys; the others get one review per account-region with a
+/// ready DLM policy that targets those tags.
+#[test]
+fn schedule_tags_put_untagged_volumes_on_the_schedule_that_selects_them() {
+    use rules::remediation::Step;
+    let case = root().join("fixtures/cases/SG-PROT-008/fail-no-policy-targets-its-tag");
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("snapguard.toml");
+    let base = fs::read_to_string(case.join("snapguard.toml")).unwrap();
+    fs::write(
+        &config,
+        format!("{base}\n[remediation]\nschedule_tags = {{ Backup = \"daily\" }}\n"),
+    )
+    .unwrap();
+    let out = dir.path().join("plan.json");
+    let run = snapguard(&[
+        "remediate",
+        "plan",
+        "--inventory",
+        case.join("inventory").to_str().unwrap(),
+        "--config",
+        config.to_str().unwrap(),
+        "--rules",
+        "SG-PROT-008",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let plan = Plan::from_json(&fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(plan.actions.len(), 2, "{:#?}", plan.actions);
+    let Step::AddTags(tags) = &plan.actions[0].step else {
+        panic!("{:#?}", plan.actions);
+    };
+    assert_eq!(
+        tags.resource_id, "vol-066ca9e844ff714af",
+        "the untagged volume"
+    );
+    assert_eq!(tags.tags["Backup"], "daily");
+    assert!(plan.actions[0]
+        .note
+        .as_deref()
+        .unwrap()
+        .contains("DLM policy"));
+    let Step::ManualReview(review) = &plan.actions[1].step else {
+        panic!("{:#?}", plan.actions);
+    };
+    assert!(
+        review.items[0].contains("vol-0b85fa05f5629bee9")
+            && review.items[0].contains("already has Backup=\"weekly\""),
+        "{:?}",
+        review.items
+    );
+    assert_eq!(
+        review.document.as_ref().unwrap()["PolicyDetails"]["TargetTags"][0]["Value"],
+        "daily"
+    );
+}
+
 #[test]
 fn plans_from_a_findings_report_with_config_defaults() {
     let dir = tempfile::tempdir().unwrap();

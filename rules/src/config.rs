@@ -223,6 +223,12 @@ pub struct RemediationConfig {
     /// `tag_defaults = { Owner = "backup-team" }`.
     #[serde(deserialize_with = "tag_defaults")]
     pub tag_defaults: BTreeMap<String, String>,
+    /// The tags the organization's backup schedules select volumes by:
+    /// `schedule_tags = { Backup = "daily" }`. A volume on no schedule (SG-PROT-008) that these
+    /// tags would put on one gets them; empty: such volumes get a review with a ready DLM
+    /// policy.
+    #[serde(deserialize_with = "tag_defaults")]
+    pub schedule_tags: BTreeMap<String, String>,
     /// The KMS key that encrypts copies made in the same account; the account's default EBS
     /// key when absent.
     #[serde(deserialize_with = "checked::optional::<_, KmsKey>")]
@@ -238,6 +244,7 @@ impl Default for RemediationConfig {
     fn default() -> Self {
         RemediationConfig {
             tag_defaults: BTreeMap::new(),
+            schedule_tags: BTreeMap::new(),
             copy_kms_key_id: None,
             archive_kms_key_id: None,
             unlock_delay_days: 7,
@@ -282,7 +289,8 @@ pub struct Waiver {
     pub owner: Option<String>,
 }
 
-/// `remediation.tag_defaults`: tag keys and the values EC2 accepts.
+/// `remediation.tag_defaults` and `remediation.schedule_tags`: tag keys and the values EC2
+/// accepts.
 fn tag_defaults<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, String>, D::Error> {
     Ok(
         BTreeMap::<checked::Checked<TagKey>, checked::Checked<TagValue>>::deserialize(d)?

@@ -19,14 +19,23 @@
 //! evidence lists both, each with why it does not cover the volume.
 //!
 //! ## Remediation
-//! Tag the volume (or its instance) with the tag the organization's schedules select
-//! (`[remediation] schedule_tags` lets `snapguard remediate` plan that), or add it to a DLM
-//! policy or an AWS Backup selection.
+//! Tag the volume (or its instance) with the tag the organization's schedules select, or add it
+//! to a DLM policy or an AWS Backup selection. With `[remediation] schedule_tags = { Backup =
+//! "daily" }`, `snapguard remediate` adds those tags to a volume that has none of their keys
+//! when a schedule of its region then selects it (the evidence's `schedule_tags` says which,
+//! or why not); otherwise the plan carries one review per account-region with a ready DLM
+//! policy (`aws dlm create-lifecycle-policy --cli-input-json`) that snapshots volumes with
+//! those tags (`Backup=daily` without them) as often as `protection.max_snapshot_age` asks,
+//! keeps them `backup.min_retention_days` days, and copies them to `protection.copy_regions`
+//! and shares them with `protection.archive_account`.
 
 use serde_json::json;
 
 use crate::finding::Severity;
+use crate::inventory::{Tag, Tagged, Volume};
 use crate::registry::{Check, Family, Rule};
+use crate::remediation::Remediation;
+use crate::schedules;
 use crate::scope::{Draft, Emitter, RegionScope};
 
 /// The rule's registry entry; its documentation is this module's.
@@ -54,9 +63,61 @@ fn check(scope: &RegionScope, out: &mut Emitter) {
             volume.volume_id,
             found.considered.len()
         );
-        out.emit(
-            Draft::new(scope.volume(&volume.volume_id), message)
-                .evidence(json!({ "schedules_considered": found.considered })),
+        let (schedule_tags, remediation) = tagging_for_schedule(scope, volume);
+        let mut draft = Draft::new(scope.volume(&volume.volume_id), message).evidence(json!({
+            "schedules_considered": found.considered,
+            "schedule_tags": schedule_tags,
+        }));
+        if let Some(remediation) = remediation {
+            draft = draft.remediation(remediation);
+        }
+        out.emit(draft);
+    }
+}
+
+/// What `[remediation] schedule_tags` would do for the volume, for the evidence, and the
+/// remediation when the tags put it on a schedule: only when the volume has none of their keys
+/// (changing a tag a person set is a person's call) and a schedule of the region selects the
+/// volume once tagged.
+fn tagging_for_schedule(
+    scope: &RegionScope,
+    volume: &Volume,
+) -> (serde_json::Value, Option<Remediation>) {
+    let tags = &scope.config().remediation.schedule_tags;
+    if tags.is_empty() {
+        return (serde_json::Value::Null, None);
+    }
+    if let Some(key) = tags.keys().find(|k| volume.tag(k).is_some()) {
+        let why = format!(
+            "the volume already has {key}={:?}; snapguard does not change a tag a person set",
+            volume.tag(key).unwrap_or_default()
+        );
+        return (
+            json!({ "tags": tags, "selects_into": [], "why_not": why }),
+            None,
         );
     }
+    let mut tagged = volume.clone();
+    tagged.tags.extend(tags.iter().map(|(key, value)| Tag {
+        key: key.as_str().into(),
+        value: value.as_str().into(),
+    }));
+    let found = schedules::for_volume(scope.region, &scope.account.id, &tagged);
+    let selects_into: Vec<String> = found.covering.iter().map(|s| s.id.label.clone()).collect();
+    if selects_into.is_empty() {
+        let why = "no schedule of the region selects a volume with these tags".to_owned();
+        return (
+            json!({ "tags": tags, "selects_into": [], "why_not": why }),
+            None,
+        );
+    }
+    let remediation = Remediation::TagForSchedule {
+        volume_id: volume.volume_id.to_string(),
+        tags: tags.clone(),
+        schedules: selects_into.clone(),
+    };
+    (
+        json!({ "tags": tags, "selects_into": selects_into }),
+        Some(remediation),
+    )
 }

@@ -101,6 +101,17 @@ pub enum Remediation {
         /// Each an account id, an organization or OU ARN, or `all`.
         grantees: Vec<String>,
     },
+    /// Add the tags `[remediation] schedule_tags` names to a volume on no backup schedule; the
+    /// rule checked that they put it on one and that the volume has none of the keys.
+    TagForSchedule {
+        /// The volume, `vol-...`.
+        volume_id: String,
+        /// The tags to add: `[remediation] schedule_tags`.
+        tags: std::collections::BTreeMap<String, String>,
+        /// The schedules the tags put the volume on, as [`crate::schedules::ScheduleId`]
+        /// labels them.
+        schedules: Vec<String>,
+    },
     /// Turn on snapshot block public access (`block-all-sharing`).
     EnableSnapshotBlockPublicAccess,
     /// Turn on AMI block public access (`block-new-sharing`).

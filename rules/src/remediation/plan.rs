@@ -406,6 +406,8 @@ pub enum ReviewTopic {
     EbsEncryptionByDefault,
     /// An EBS snapshot lock: irreversible in compliance mode.
     SnapshotLock,
+    /// Volumes on no backup schedule, with a Data Lifecycle Manager policy to create.
+    BackupSchedule,
 }
 
 impl ReviewTopic {
@@ -419,6 +421,7 @@ impl ReviewTopic {
             ReviewTopic::VaultAccessPolicy => "vault-access-policy",
             ReviewTopic::EbsEncryptionByDefault => "ebs-encryption-by-default",
             ReviewTopic::SnapshotLock => "snapshot-lock",
+            ReviewTopic::BackupSchedule => "backup-schedule",
         }
     }
 }
@@ -564,6 +567,11 @@ impl Step {
                 a.items.sort();
                 a.items.dedup();
                 a.document = a.document.take().or(b.document);
+            }
+            (Step::AddTags(a), Step::AddTags(b)) => {
+                for (key, value) in b.tags {
+                    a.tags.entry(key).or_insert(value);
+                }
             }
             (Step::CreateRetentionRule(a), Step::CreateRetentionRule(b)) => {
                 a.retention_days = a.retention_days.max(b.retention_days);

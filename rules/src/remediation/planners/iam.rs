@@ -11,6 +11,7 @@ use crate::backup::backup_vault_allows_recovery_point_deletion::{
 use crate::backup::backup_vault_not_locked;
 use crate::finding::Finding;
 use crate::iam::no_scp_guardrail;
+use crate::prot::volume_without_backup_schedule;
 use crate::registry::{self, Family};
 use crate::remediation::plan::{ManualReview, ReviewTopic, Step};
 
@@ -20,6 +21,9 @@ impl Planner<'_> {
     pub(super) fn plan_without_remediation(&mut self, finding: &Finding) {
         if self.ebs_guardrail(finding) {
             return;
+        }
+        if finding.rule_id == volume_without_backup_schedule::RULE.id {
+            return self.schedule_review(finding);
         }
         match self.review_for(finding) {
             Some((target, review)) => {

@@ -24,6 +24,7 @@ mod copy_snapshot;
 mod ebs_guardrails;
 mod iam;
 mod recycle_bin;
+mod schedule;
 mod sharing;
 mod snapshot;
 mod tags;
@@ -202,6 +203,11 @@ impl<'a> Planner<'a> {
             Remediation::RemoveImagePermissions { image_id, grantees } => {
                 self.remove_permissions(finding, image_id, grantees, Step::RemoveImagePermissions)
             }
+            Remediation::TagForSchedule {
+                volume_id,
+                tags,
+                schedules,
+            } => self.tag_for_schedule(finding, volume_id, tags, schedules),
             Remediation::EnableSnapshotBlockPublicAccess => {
                 self.enable_block_public_access(finding, Step::EnableSnapshotBlockPublicAccess)
             }
@@ -670,6 +676,11 @@ mod tests {
             Remediation::CopyImageToRegions {
                 image_id: "ami-1".into(),
                 regions: vec!["us-west-2".into()],
+            },
+            Remediation::TagForSchedule {
+                volume_id: "vol-b".into(),
+                tags: [("Backup".to_owned(), "daily".to_owned())].into(),
+                schedules: vec!["DLM policy policy-1 schedule daily".into()],
             },
             Remediation::EnableSnapshotBlockPublicAccess,
             Remediation::EnableImageBlockPublicAccess,
