@@ -202,8 +202,9 @@ fn the_scan_role_grants_only_the_reads_the_scan_needs() {
 }
 
 /// Every operation the remediation executor may send (its guard's list) is granted by the
-/// shipped roles, and the roles grant nothing else but the KMS use encrypted copies need and
-/// the tagging of the Recycle Bin rules they create. The calls of the opt-in guardrails are
+/// shipped roles, and the roles grant nothing else but the KMS use encrypted copies need, the
+/// tagging of the Recycle Bin rules and recovery points they create, and passing the backup
+/// selection's role to AWS Backup. The calls of the opt-in guardrails are
 /// granted only by policies the stack creates when a parameter, `false` by default, says so.
 #[test]
 fn the_remediation_roles_grant_what_the_executor_calls_and_no_more() {
@@ -281,6 +282,7 @@ fn the_remediation_roles_grant_what_the_executor_calls_and_no_more() {
     let archive = actions_of("SnapguardArchiveRole");
     let service = |operation: &str| match operation {
         "ListRules" | "GetRule" | "ListTagsForResource" | "CreateRule" | "LockRule" => "rbin",
+        "ListBackupJobs" | "ListCopyJobs" | "StartBackupJob" | "StartCopyJob" => "backup",
         "AssumeRole" | "GetCallerIdentity" => "sts",
         _ => "ec2",
     };
@@ -299,7 +301,11 @@ fn the_remediation_roles_grant_what_the_executor_calls_and_no_more() {
     assert!(missing.is_empty(), "the remediation role lacks {missing:?}");
     let extra: Vec<&String> = remediation
         .iter()
-        .filter(|a| !executor.contains(*a) && !a.starts_with("kms:") && *a != "rbin:TagResource")
+        .filter(|a| {
+            !executor.contains(*a)
+                && !a.starts_with("kms:")
+                && !["rbin:TagResource", "backup:TagResource", "iam:PassRole"].contains(&a.as_str())
+        })
         .collect();
     assert!(
         extra.is_empty(),

@@ -299,6 +299,73 @@ fn schedule_tags_put_untagged_volumes_on_the_schedule_that_selects_them() {
     );
 }
 
+/// A volume an AWS Backup plan rule covers gets its missing backup and copy through AWS
+/// Backup: a job into the rule's vault with the selection's role and the rule's lifecycle, and
+/// a copy job of the recovery point to the copy action's vault.
+#[test]
+fn volumes_on_aws_backup_plans_are_remediated_through_aws_backup() {
+    use rules::remediation::Step;
+    let plan_case = |case: &str, rules: &str| -> Plan {
+        let case = root().join("fixtures/cases").join(case);
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("plan.json");
+        let run = snapguard(&[
+            "remediate",
+            "plan",
+            "--inventory",
+            case.join("inventory").to_str().unwrap(),
+            "--config",
+            case.join("snapguard.toml").to_str().unwrap(),
+            "--rules",
+            rules,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(
+            run.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        Plan::from_json(&fs::read_to_string(&out).unwrap()).unwrap()
+    };
+    let role = "arn:aws:iam::111111111111:role/service-role/AWSBackupDefaultServiceRole";
+    let plan = plan_case(
+        "SG-PROT-001/fail-backup-plan-missed-its-runs",
+        "SG-PROT-001",
+    );
+    assert_eq!(plan.actions.len(), 1, "{:#?}", plan.actions);
+    let Step::StartBackupJob(job) = &plan.actions[0].step else {
+        panic!("{:#?}", plan.actions);
+    };
+    assert!(job.resource_arn.ends_with(":volume/vol-07544532ce000336f"));
+    assert_eq!(
+        (job.backup_vault_name.as_str(), job.iam_role_arn.as_str()),
+        ("Default", role)
+    );
+    assert_eq!(job.lifecycle.as_ref().unwrap().delete_after_days, Some(35));
+    assert_eq!(plan.actions[0].calls, ["backup:StartBackupJob"]);
+
+    let plan = plan_case(
+        "SG-PROT-002/fail-backup-copy-action-did-not-run",
+        "SG-PROT-002",
+    );
+    assert_eq!(plan.actions.len(), 1, "{:#?}", plan.actions);
+    let Step::StartCopyJob(copy) = &plan.actions[0].step else {
+        panic!("{:#?}", plan.actions);
+    };
+    assert_eq!(copy.source_backup_vault_name, "Default");
+    assert_eq!(
+        copy.destination_backup_vault_arn,
+        "arn:aws:backup:us-west-2:111111111111:backup-vault:dr"
+    );
+    assert_eq!(copy.iam_role_arn, role);
+    assert_eq!(
+        plan.actions[0].region, "us-east-1",
+        "copy jobs start in the source region"
+    );
+}
+
 #[test]
 fn plans_from_a_findings_report_with_config_defaults() {
     let dir = tempfile::tempdir().unwrap();

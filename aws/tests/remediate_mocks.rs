@@ -1,6 +1,7 @@
 //! What the emulator lacks, through `aws-smithy-mocks`: Recycle Bin rules created (locked),
-//! found again by their action-id tag, and locked; snapshot and AMI block public access; a
-//! dry run's verdicts; and the guard that refuses every destructive operation.
+//! found again by their action-id tag, and locked; snapshot and AMI block public access;
+//! snapshot locks; AWS Backup backup and copy jobs; a dry run's verdicts; and the guard that
+//! refuses every destructive operation.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -27,7 +28,7 @@ use aws_smithy_mocks::{create_mock_http_client, mock, MockResponseInterceptor, R
 use aws_smithy_types::error::ErrorMetadata;
 use rules::remediation::plan::{CreateRetentionRule, LockRetentionRule, TAG_ACTION_ID};
 use rules::remediation::{Action, Plan, PlanFilter, Step};
-use snapguard_aws::remediate::{self, ApplyOptions, ClientFactory, Outcome};
+use snapguard_aws::remediate::{self, ApplyOptions, ClientFactory, Clients, Outcome};
 use snapguard_test_support::sent::{changes_sent, is_read, SentOperations};
 
 const ACCOUNT: &str = "123456789012";
@@ -64,8 +65,32 @@ fn rbin(rules: &[&Rule]) -> aws_sdk_rbin::Client {
     aws_sdk_rbin::Client::from_conf(conf)
 }
 
+fn backup(rules: &[&Rule]) -> aws_sdk_backup::Client {
+    let conf = aws_sdk_backup::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(REGION))
+        .credentials_provider(Credentials::new("a", "b", None, None, "test"))
+        .retry_config(RetryConfig::disabled())
+        .http_client(create_mock_http_client())
+        .interceptor(interceptor(rules))
+        .build();
+    aws_sdk_backup::Client::from_conf(conf)
+}
+
 fn factory(ec2: aws_sdk_ec2::Client, rbin: aws_sdk_rbin::Client) -> ClientFactory {
-    Arc::new(move |_account: &str, _region: &str| (ec2.clone(), rbin.clone()))
+    with_backup(ec2, rbin, backup(&[]))
+}
+
+fn with_backup(
+    ec2: aws_sdk_ec2::Client,
+    rbin: aws_sdk_rbin::Client,
+    backup: aws_sdk_backup::Client,
+) -> ClientFactory {
+    Arc::new(move |_account: &str, _region: &str| Clients {
+        ec2: ec2.clone(),
+        rbin: rbin.clone(),
+        backup: backup.clone(),
+    })
 }
 
 fn action(id: &str, step: Step, target: &str) -> Action {
@@ -547,13 +572,18 @@ fn the_temporary_archive_share_is_removed_even_when_the_copy_fails() {
     let source_ec2 = ec2(&[&completed, &not_shared, &share, &unshare]);
     let archive_ec2 = ec2(&[&none_yet, &copy_fails]);
     let rbin_client = rbin(&[]);
+    let backup_client = backup(&[]);
     let factory: ClientFactory = Arc::new(move |account: &str, _region: &str| {
         let ec2 = if account == ARCHIVE {
             archive_ec2.clone()
         } else {
             source_ec2.clone()
         };
-        (ec2, rbin_client.clone())
+        Clients {
+            ec2,
+            rbin: rbin_client.clone(),
+            backup: backup_client.clone(),
+        }
     });
     let step = Step::CopySnapshotToAccount(CopySnapshotToAccount {
         source: SnapshotSource::Existing {
@@ -781,4 +811,191 @@ fn opt_in_guardrails_are_set_once_and_an_existing_lock_is_never_changed() {
         panic!("{report:#?}");
     };
     assert!(why.contains("ec2:LockSnapshot: not permitted"), "{why}");
+}
+
+/// AWS Backup jobs (the emulator has none): started once, with the plan rule's vault, role and
+/// lifecycle, the action id as idempotency token and on the recovery point's tags; found on a
+/// re-run (as after a crash right after the calls) and not started again; a failed job of
+/// earlier is no backup, so it does not count; a dry run starts nothing.
+#[test]
+fn backup_and_copy_jobs_are_started_once_through_aws_backup() {
+    use aws_sdk_backup::operation::list_backup_jobs::ListBackupJobsOutput;
+    use aws_sdk_backup::operation::list_copy_jobs::ListCopyJobsOutput;
+    use aws_sdk_backup::operation::start_backup_job::StartBackupJobOutput;
+    use aws_sdk_backup::operation::start_copy_job::StartCopyJobOutput;
+    use aws_sdk_backup::types::{BackupJob, BackupJobState, CopyJob, CopyJobState};
+    use rules::remediation::plan::{JobLifecycle, StartBackupJob, StartCopyJob};
+
+    const VOLUME: &str = "arn:aws:ec2:us-east-1:123456789012:volume/vol-1";
+    const POINT: &str = "arn:aws:ec2:us-east-1::snapshot/snap-1";
+    const DR: &str = "arn:aws:backup:us-west-2:123456789012:backup-vault:dr";
+    const ROLE: &str = "arn:aws:iam::123456789012:role/service-role/AWSBackupDefaultServiceRole";
+    const BACKUP_ACTION: &str = "act-00000000000000d1";
+    let jobs_plan = plan(vec![
+        action(
+            BACKUP_ACTION,
+            Step::StartBackupJob(StartBackupJob {
+                resource_arn: VOLUME.into(),
+                backup_vault_name: "prod".into(),
+                iam_role_arn: ROLE.into(),
+                lifecycle: Some(JobLifecycle {
+                    move_to_cold_storage_after_days: None,
+                    delete_after_days: Some(35),
+                }),
+                tags: [
+                    (TAG_ACTION_ID.to_owned(), BACKUP_ACTION.to_owned()),
+                    ("Owner".to_owned(), "backup-team".to_owned()),
+                ]
+                .into(),
+            }),
+            VOLUME,
+        ),
+        action(
+            "act-00000000000000d2",
+            Step::StartCopyJob(StartCopyJob {
+                recovery_point_arn: POINT.into(),
+                source_backup_vault_name: "prod".into(),
+                destination_backup_vault_arn: DR.into(),
+                iam_role_arn: ROLE.into(),
+                lifecycle: None,
+            }),
+            POINT,
+        ),
+    ]);
+    let backup_jobs = |state: Option<BackupJobState>| {
+        mock!(aws_sdk_backup::Client::list_backup_jobs)
+            .match_requests(|r| {
+                r.by_resource_arn() == Some(VOLUME)
+                    && r.by_backup_vault_name() == Some("prod")
+                    && r.by_created_after().is_some()
+            })
+            .then_output(move || {
+                ListBackupJobsOutput::builder()
+                    .set_backup_jobs(state.clone().map(|s| {
+                        vec![BackupJob::builder()
+                            .backup_job_id("job-old")
+                            .state(s)
+                            .build()]
+                    }))
+                    .build()
+            })
+    };
+    let copy_jobs = |state: Option<CopyJobState>| {
+        mock!(aws_sdk_backup::Client::list_copy_jobs)
+            .match_requests(|r| r.by_destination_vault_arn() == Some(DR))
+            .then_output(move || {
+                ListCopyJobsOutput::builder()
+                    .set_copy_jobs(state.clone().map(|s| {
+                        vec![CopyJob::builder()
+                            .copy_job_id("copy-old")
+                            .source_recovery_point_arn(POINT)
+                            .state(s)
+                            .build()]
+                    }))
+                    .build()
+            })
+    };
+    let start_backup = mock!(aws_sdk_backup::Client::start_backup_job)
+        .match_requests(|r| {
+            r.backup_vault_name() == Some("prod")
+                && r.resource_arn() == Some(VOLUME)
+                && r.iam_role_arn() == Some(ROLE)
+                && r.idempotency_token() == Some(BACKUP_ACTION)
+                && r.lifecycle().and_then(|l| l.delete_after_days()) == Some(35)
+                && r.recovery_point_tags().is_some_and(|t| {
+                    t.get(TAG_ACTION_ID).map(String::as_str) == Some(BACKUP_ACTION)
+                })
+        })
+        .then_output(|| {
+            StartBackupJobOutput::builder()
+                .backup_job_id("job-new")
+                .build()
+        });
+    let start_copy = mock!(aws_sdk_backup::Client::start_copy_job)
+        .match_requests(|r| {
+            r.recovery_point_arn() == Some(POINT)
+                && r.source_backup_vault_name() == Some("prod")
+                && r.destination_backup_vault_arn() == Some(DR)
+                && r.idempotency_token() == Some("act-00000000000000d2")
+        })
+        .then_output(|| {
+            StartCopyJobOutput::builder()
+                .copy_job_id("copy-new")
+                .build()
+        });
+
+    // First run: only a failed backup job and a failed copy since the plan's data.
+    let failed_backup = backup_jobs(Some(BackupJobState::Failed));
+    let failed_copy = copy_jobs(Some(CopyJobState::Failed));
+    let sent = SentOperations::new();
+    let clients = with_backup(
+        ec2(&[]),
+        rbin(&[]),
+        sent.backup(&backup(&[
+            &failed_backup,
+            &failed_copy,
+            &start_backup,
+            &start_copy,
+        ])),
+    );
+    let report = remediate::apply_with_clients(&jobs_plan, &ApplyOptions::default(), clients);
+    assert!(report.all_ok(), "{report:#?}");
+    assert!(report.actions.iter().all(|a| a.outcome == Outcome::Done));
+    assert_eq!(report.actions[0].resources, ["job-new"]);
+    assert_eq!(report.actions[1].resources, ["copy-new"]);
+    assert_eq!((start_backup.num_calls(), start_copy.num_calls()), (1, 1));
+    assert_eq!(
+        changes_sent(&sent.all()),
+        BTreeSet::from(["backup:StartBackupJob", "backup:StartCopyJob"])
+    );
+    sent.clear();
+
+    // Again, as after a crash right after both calls: the jobs are found; only reads go out.
+    let running = backup_jobs(Some(BackupJobState::Running));
+    let completed = copy_jobs(Some(CopyJobState::Completed));
+    let start_again = mock!(aws_sdk_backup::Client::start_backup_job)
+        .then_output(|| StartBackupJobOutput::builder().build());
+    let copy_again = mock!(aws_sdk_backup::Client::start_copy_job)
+        .then_output(|| StartCopyJobOutput::builder().build());
+    let report = remediate::apply_with_clients(
+        &jobs_plan,
+        &ApplyOptions::default(),
+        with_backup(
+            ec2(&[]),
+            rbin(&[]),
+            sent.backup(&backup(&[&running, &completed, &start_again, &copy_again])),
+        ),
+    );
+    assert!(
+        report
+            .actions
+            .iter()
+            .all(|a| a.outcome == Outcome::AlreadyDone),
+        "{report:#?}"
+    );
+    assert_eq!(report.actions[0].resources, ["job-old"]);
+    assert_eq!((start_again.num_calls(), copy_again.num_calls()), (0, 0));
+    assert!(sent.all().iter().all(|op| is_read(op)), "{:?}", sent.all());
+
+    // A dry run: no job starts, and the report says the permissions were not checked.
+    let none = backup_jobs(None);
+    let no_copy = copy_jobs(None);
+    let start_dry = mock!(aws_sdk_backup::Client::start_backup_job)
+        .then_output(|| StartBackupJobOutput::builder().build());
+    let report = remediate::apply_with_clients(
+        &jobs_plan,
+        &ApplyOptions {
+            dry_run: true,
+            ..ApplyOptions::default()
+        },
+        with_backup(ec2(&[]), rbin(&[]), backup(&[&none, &no_copy, &start_dry])),
+    );
+    assert!(
+        report
+            .actions
+            .iter()
+            .all(|a| matches!(&a.outcome, Outcome::NotChecked(w) if w.contains("no DryRun"))),
+        "{report:#?}"
+    );
+    assert_eq!(start_dry.num_calls(), 0);
 }

@@ -106,6 +106,26 @@ pub struct Schedule<'a> {
     pub retention: Retention,
     /// How long each of its copies is kept: (destination, retention).
     pub copy_retention: Vec<(String, Retention)>,
+    /// For an AWS Backup plan rule whose selection names its IAM role: how to take a backup
+    /// like the rule's on demand. `None` for DLM schedules.
+    pub backup_job: Option<BackupJobTarget<'a>>,
+}
+
+/// What an on-demand AWS Backup job like a plan rule's needs (`StartBackupJob`,
+/// <https://docs.aws.amazon.com/aws-backup/latest/devguide/API_StartBackupJob.html>), and the
+/// rule's copy actions for `StartCopyJob`.
+#[derive(Debug, Clone)]
+pub struct BackupJobTarget<'a> {
+    /// The volume's or instance's ARN, whichever the selection takes.
+    pub resource_arn: String,
+    /// The rule's vault (`TargetBackupVaultName`).
+    pub backup_vault_name: &'a str,
+    /// The selection's role (`IamRoleArn`).
+    pub iam_role_arn: &'a str,
+    /// The rule's lifecycle.
+    pub lifecycle: Option<&'a crate::inventory::BackupLifecycle>,
+    /// The rule's copy actions.
+    pub copy_actions: &'a [CopyAction],
 }
 
 /// A schedule or source of schedules that was looked at for a volume, and why it does or
@@ -210,6 +230,7 @@ fn dlm_schedules<'a>(policy: &'a LifecyclePolicy, label: &str) -> Vec<Schedule<'
                 .retain_interval
                 .map_or(Retention::Unknown, Retention::Days),
             copy_retention: Vec::new(),
+            backup_job: None,
         }];
     }
     details
@@ -241,6 +262,7 @@ fn dlm_schedules<'a>(policy: &'a LifecyclePolicy, label: &str) -> Vec<Schedule<'
                         )
                     })
                     .collect(),
+                backup_job: None,
             }
         })
         .collect()
@@ -415,7 +437,12 @@ fn backup_retention(lifecycle: Option<&crate::inventory::BackupLifecycle>) -> Re
     }
 }
 
-fn backup_schedule<'a>(plan: &'a BackupPlan, rule: &'a BackupRule) -> Schedule<'a> {
+/// A plan rule's schedule; `taken` is the ARN the selection takes and its role, when known.
+fn backup_schedule<'a>(
+    plan: &'a BackupPlan,
+    rule: &'a BackupRule,
+    taken: Option<&(String, &'a str)>,
+) -> Schedule<'a> {
     // (region, account) of each copy action's destination vault.
     let destinations: Vec<(&str, &str)> = rule
         .copy_actions
@@ -446,6 +473,13 @@ fn backup_schedule<'a>(plan: &'a BackupPlan, rule: &'a BackupRule) -> Schedule<'
                 )
             })
             .collect(),
+        backup_job: taken.map(|(resource_arn, role)| BackupJobTarget {
+            resource_arn: resource_arn.clone(),
+            backup_vault_name: &rule.target_backup_vault_name,
+            iam_role_arn: role,
+            lifecycle: rule.lifecycle.as_ref(),
+            copy_actions: &rule.copy_actions,
+        }),
     }
 }
 
@@ -505,6 +539,8 @@ pub fn for_volume<'a>(region: &'a Region, account: &str, volume: &Volume) -> Vol
             continue;
         };
         let mut how = None;
+        // The ARN the selection takes, and its role when recorded.
+        let mut taken: Option<(String, &str)> = None;
         let mut unknown = 0;
         for selection in selections {
             let name = selection
@@ -515,14 +551,20 @@ pub fn for_volume<'a>(region: &'a Region, account: &str, volume: &Volume) -> Vol
                 unknown += 1;
                 continue;
             };
+            let role = details
+                .iam_role_arn
+                .as_deref()
+                .or(selection.iam_role_arn.as_deref());
             if selects(details, &volume_arn, &volume.tags) {
                 how = Some(format!("its selection {name} takes the volume"));
+                taken = role.map(|r| (volume_arn.clone(), r));
             } else if let (Some(arn), Some(instance)) = (&instance_arn, instance) {
                 if selects(details, arn, &instance.tags) {
                     how = Some(format!(
                         "its selection {name} takes the volume's instance {}",
                         instance.instance_id
                     ));
+                    taken = role.map(|r| (arn.clone(), r));
                 }
             }
             if how.is_some() {
@@ -567,8 +609,11 @@ pub fn for_volume<'a>(region: &'a Region, account: &str, volume: &Volume) -> Vol
             covers: true,
             why: how,
         });
-        out.covering
-            .extend(scheduled.into_iter().map(|r| backup_schedule(plan, r)));
+        out.covering.extend(
+            scheduled
+                .into_iter()
+                .map(|r| backup_schedule(plan, r, taken.as_ref())),
+        );
     }
     out
 }

@@ -12,7 +12,8 @@ use aws_smithy_types::config_bag::ConfigBag;
 /// Verbs no remediation ever calls.
 pub const FORBIDDEN_PREFIXES: &[&str] = &["Delete", "Deregister", "Unlock", "Disable"];
 
-/// Every operation the executor may call (service-less names; EC2, Recycle Bin and STS).
+/// Every operation the executor may call (service-less names; EC2, Recycle Bin, AWS Backup
+/// and STS).
 pub const ALLOWED: &[&str] = &[
     // Reads for look-before-acting and waiters.
     "DescribeSnapshots",
@@ -27,6 +28,8 @@ pub const ALLOWED: &[&str] = &[
     "ListRules",
     "GetRule",
     "ListTagsForResource",
+    "ListBackupJobs",
+    "ListCopyJobs",
     "GetCallerIdentity",
     "AssumeRole",
     // Writes: each creates, adds, restricts or guards.
@@ -43,6 +46,8 @@ pub const ALLOWED: &[&str] = &[
     "LockSnapshot",
     "CreateRule",
     "LockRule",
+    "StartBackupJob",
+    "StartCopyJob",
 ];
 
 /// Whether the executor may send `operation`.
@@ -84,27 +89,26 @@ impl Intercept for NoDestructiveCalls {
     }
 }
 
-/// The EC2 client with the guard added (whatever else it was built with stays).
-pub fn ec2(client: &aws_sdk_ec2::Client) -> aws_sdk_ec2::Client {
-    aws_sdk_ec2::Client::from_conf(
-        client
-            .config()
-            .to_builder()
-            .interceptor(NoDestructiveCalls)
-            .build(),
-    )
+/// `guard::$name(client)`: the client with the guard added (whatever else it was built with
+/// stays).
+macro_rules! guarded {
+    ($name:ident, $sdk:ident, $service:literal) => {
+        #[doc = concat!("The ", $service, " client with the guard added (whatever else it was built with stays).")]
+        pub fn $name(client: &$sdk::Client) -> $sdk::Client {
+            $sdk::Client::from_conf(
+                client
+                    .config()
+                    .to_builder()
+                    .interceptor(NoDestructiveCalls)
+                    .build(),
+            )
+        }
+    };
 }
 
-/// The Recycle Bin client with the guard added (whatever else it was built with stays).
-pub fn rbin(client: &aws_sdk_rbin::Client) -> aws_sdk_rbin::Client {
-    aws_sdk_rbin::Client::from_conf(
-        client
-            .config()
-            .to_builder()
-            .interceptor(NoDestructiveCalls)
-            .build(),
-    )
-}
+guarded!(ec2, aws_sdk_ec2, "EC2");
+guarded!(rbin, aws_sdk_rbin, "Recycle Bin");
+guarded!(backup, aws_sdk_backup, "AWS Backup");
 
 #[cfg(test)]
 mod tests {
@@ -122,6 +126,9 @@ mod tests {
             "UpdateRule",
             "ResetSnapshotAttribute",
             "TerminateInstances",
+            "DeleteRecoveryPoint",
+            "UpdateRecoveryPointLifecycle",
+            "DeleteBackupVaultLockConfiguration",
         ] {
             assert!(!permitted(op), "{op}");
         }

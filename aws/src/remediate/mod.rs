@@ -254,11 +254,21 @@ pub fn apply(plan: &Plan, options: &ApplyOptions) -> ApplyReport {
     })
 }
 
-/// Clients for an account and region: `(ec2, rbin)`. Archive-account clients are asked for
-/// with the archive account's id.
+/// The clients of one account and region, as a [`ClientFactory`] gives them.
 #[doc(hidden)]
-pub type ClientFactory =
-    Arc<dyn Fn(&str, &str) -> (aws_sdk_ec2::Client, aws_sdk_rbin::Client) + Send + Sync>;
+pub struct Clients {
+    /// EC2.
+    pub ec2: aws_sdk_ec2::Client,
+    /// Recycle Bin.
+    pub rbin: aws_sdk_rbin::Client,
+    /// AWS Backup.
+    pub backup: aws_sdk_backup::Client,
+}
+
+/// Clients for an account and region. Archive-account clients are asked for with the archive
+/// account's id.
+#[doc(hidden)]
+pub type ClientFactory = Arc<dyn Fn(&str, &str) -> Clients + Send + Sync>;
 
 /// [`apply`] with clients the caller builds (tests: `aws-smithy-mocks`). The guard is added
 /// to every client all the same.
@@ -396,7 +406,7 @@ impl Connect {
         archive: bool,
     ) -> Result<aws_sdk_ec2::Client, String> {
         match self {
-            Connect::Given(factory) => Ok(guard::ec2(&factory(account, region).0)),
+            Connect::Given(factory) => Ok(guard::ec2(&factory(account, region).ec2)),
             Connect::Live { .. } => {
                 let sdk = self.config(account, archive)?;
                 let conf = aws_sdk_ec2::config::Builder::from(sdk)
@@ -410,7 +420,7 @@ impl Connect {
 
     fn rbin(&self, account: &str, region: &str) -> Result<aws_sdk_rbin::Client, String> {
         match self {
-            Connect::Given(factory) => Ok(guard::rbin(&factory(account, region).1)),
+            Connect::Given(factory) => Ok(guard::rbin(&factory(account, region).rbin)),
             Connect::Live { .. } => {
                 let sdk = self.config(account, false)?;
                 let conf = aws_sdk_rbin::config::Builder::from(sdk)
@@ -418,6 +428,20 @@ impl Connect {
                     .interceptor(guard::NoDestructiveCalls)
                     .build();
                 Ok(aws_sdk_rbin::Client::from_conf(conf))
+            }
+        }
+    }
+
+    fn backup(&self, account: &str, region: &str) -> Result<aws_sdk_backup::Client, String> {
+        match self {
+            Connect::Given(factory) => Ok(guard::backup(&factory(account, region).backup)),
+            Connect::Live { .. } => {
+                let sdk = self.config(account, false)?;
+                let conf = aws_sdk_backup::config::Builder::from(sdk)
+                    .region(Region::new(region.to_owned()))
+                    .interceptor(guard::NoDestructiveCalls)
+                    .build();
+                Ok(aws_sdk_backup::Client::from_conf(conf))
             }
         }
     }

@@ -10,5 +10,6 @@ pub mod snapshot_not_locked;
 pub mod snapshot_unencrypted;
 pub mod snapshot_without_cross_account_copy;
 pub mod snapshot_without_cross_region_copy;
+mod through_backup;
 pub mod volume_without_backup_schedule;
 pub mod volume_without_recent_snapshot;

@@ -17,6 +17,9 @@
 //! Share the snapshot with the archive account, copy it from there and remove the share
 //! (`snapguard remediate` does all three), then configure a DLM cross-account copy policy or
 //! an AWS Backup copy to a vault in the archive account.
+//! When the snapshot is a recovery point of an AWS Backup plan rule that covers the volume
+//! and has a copy action to a vault of the archive account, `snapguard remediate` copies it
+//! with `StartCopyJob` there instead.
 
 use serde_json::json;
 
@@ -25,6 +28,8 @@ use crate::inventory::{Snapshot, Volume};
 use crate::registry::{Check, Family, Rule};
 use crate::remediation::Remediation;
 use crate::scope::{Draft, Emitter, RegionScope};
+
+use super::through_backup;
 
 pub static RULE: Rule = Rule {
     id: "SG-PROT-003",
@@ -50,13 +55,15 @@ fn check(scope: &RegionScope, out: &mut Emitter) {
             "the latest snapshot of volume {}, {}, has no copy in archive account {archive}",
             volume.volume_id, snapshot.snapshot_id
         );
+        let remediation = through_backup::copy_job(scope, volume, snapshot, |_, to| to == archive)
+            .unwrap_or_else(|| Remediation::CopySnapshotToAccount {
+                snapshot_id: snapshot.snapshot_id.to_string(),
+                account_id: archive.to_owned(),
+            });
         out.emit(
             Draft::new(scope.snapshot(snapshot), message)
                 .evidence(json!({ "volume_id": volume.volume_id, "archive_account": archive }))
-                .remediation(Remediation::CopySnapshotToAccount {
-                    snapshot_id: snapshot.snapshot_id.to_string(),
-                    account_id: archive.to_owned(),
-                }),
+                .remediation(remediation),
         );
     }
 }

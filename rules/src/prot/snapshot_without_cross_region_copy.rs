@@ -21,6 +21,9 @@
 //! Copy it (`aws ec2 copy-snapshot --region us-west-2 --source-region us-east-1
 //! --source-snapshot-id snap-0abc --encrypted`) or let `snapguard remediate` do so; then add a
 //! cross-region copy rule to the DLM policy or AWS Backup plan.
+//! When the snapshot is a recovery point of an AWS Backup plan rule that covers the volume
+//! and has a copy action to a `copy_regions` region, `snapguard remediate` copies it with
+//! `StartCopyJob` to that vault instead, under the copy action's lifecycle.
 
 use serde_json::json;
 
@@ -29,6 +32,8 @@ use crate::inventory::{Snapshot, Volume};
 use crate::registry::{Check, Family, Rule};
 use crate::remediation::Remediation;
 use crate::scope::{Draft, Emitter, RegionScope};
+
+use super::through_backup;
 
 pub static RULE: Rule = Rule {
     id: "SG-PROT-002",
@@ -52,13 +57,18 @@ fn check(scope: &RegionScope, out: &mut Emitter) {
             snapshot.snapshot_id,
             targets.join(" or ")
         );
+        let account = scope.account.id.as_str();
+        let remediation = through_backup::copy_job(scope, volume, snapshot, |region, to| {
+            to == account && targets.contains(&region)
+        })
+        .unwrap_or_else(|| Remediation::CopySnapshotToRegions {
+            snapshot_id: snapshot.snapshot_id.to_string(),
+            regions: targets.iter().map(|r| r.to_string()).collect(),
+        });
         out.emit(
             Draft::new(scope.snapshot(snapshot), message)
                 .evidence(json!({ "volume_id": volume.volume_id, "copy_regions": targets }))
-                .remediation(Remediation::CopySnapshotToRegions {
-                    snapshot_id: snapshot.snapshot_id.to_string(),
-                    regions: targets.iter().map(|r| r.to_string()).collect(),
-                }),
+                .remediation(remediation),
         );
     }
 }

@@ -18,7 +18,10 @@
 //! ## Remediation
 //! Take a snapshot now (`aws ec2 create-snapshot --volume-id vol-...`, or
 //! `snapguard remediate`), then fix the schedule: a DLM policy or an AWS Backup plan that
-//! selects the volume.
+//! selects the volume. When an AWS Backup plan rule covers the volume (its selection naming
+//! its role), `snapguard remediate` takes the backup through AWS Backup instead
+//! (`StartBackupJob` into the rule's vault, with its role and lifecycle), so that it is kept
+//! under the vault's lock.
 
 use serde_json::json;
 
@@ -27,6 +30,8 @@ use crate::inventory::{Snapshot, Volume};
 use crate::registry::{Check, Family, Rule};
 use crate::remediation::Remediation;
 use crate::scope::{Draft, Emitter, RegionScope};
+
+use super::through_backup;
 
 pub static RULE: Rule = Rule {
     id: "SG-PROT-001",
@@ -59,12 +64,15 @@ fn check(scope: &RegionScope, out: &mut Emitter) {
                 json!({ "latest_snapshot_id": null, "max_snapshot_age": max_age }),
             ),
         };
+        let remediation = through_backup::backup_job(scope, volume).unwrap_or_else(|| {
+            Remediation::CreateSnapshot {
+                volume_id: volume.volume_id.to_string(),
+            }
+        });
         out.emit(
             Draft::new(scope.volume(&volume.volume_id), message)
                 .evidence(evidence)
-                .remediation(Remediation::CreateSnapshot {
-                    volume_id: volume.volume_id.to_string(),
-                }),
+                .remediation(remediation),
         );
     }
 }

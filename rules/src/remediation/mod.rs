@@ -101,6 +101,38 @@ pub enum Remediation {
         /// Each an account id, an organization or OU ARN, or `all`.
         grantees: Vec<String>,
     },
+    /// Take a backup through AWS Backup like the plan rule that covers the volume
+    /// (`StartBackupJob`), so that it is kept under the vault's lock and the rule's lifecycle.
+    StartBackupJob {
+        /// The volume, `vol-...`, whose finding this is.
+        volume_id: String,
+        /// The ARN the rule's selection takes: the volume's or its instance's.
+        resource_arn: String,
+        /// The rule's vault (`TargetBackupVaultName`).
+        backup_vault_name: String,
+        /// The selection's role (`IamRoleArn`).
+        iam_role_arn: String,
+        /// The rule's lifecycle, if it has one.
+        lifecycle: Option<plan::JobLifecycle>,
+        /// The plan rule, as [`crate::schedules::ScheduleId`] labels it.
+        schedule: String,
+    },
+    /// Copy a recovery point into another vault through AWS Backup (`StartCopyJob`), as a copy
+    /// action of the plan rule that covers the volume does.
+    StartCopyJob {
+        /// The recovery point, `arn:aws:ec2:REGION::snapshot/snap-...`.
+        recovery_point_arn: String,
+        /// The vault holding it.
+        source_backup_vault_name: String,
+        /// The copy action's destination vault ARN.
+        destination_backup_vault_arn: String,
+        /// The role of the selection that takes the volume.
+        iam_role_arn: String,
+        /// The copy action's lifecycle, if it has one.
+        lifecycle: Option<plan::JobLifecycle>,
+        /// The plan rule, as [`crate::schedules::ScheduleId`] labels it.
+        schedule: String,
+    },
     /// Add the tags `[remediation] schedule_tags` names to a volume on no backup schedule; the
     /// rule checked that they put it on one and that the volume has none of the keys.
     TagForSchedule {

@@ -189,6 +189,10 @@ pub enum Step {
     CopySnapshotToAccount(CopySnapshotToAccount),
     /// `ec2:CopyImage`, encrypted, into the action's region of the same account.
     CopyImage(CopyImage),
+    /// `backup:StartBackupJob` into a plan rule's vault, like the rule.
+    StartBackupJob(StartBackupJob),
+    /// `backup:StartCopyJob` of a recovery point into another vault, like a copy action.
+    StartCopyJob(StartCopyJob),
     /// `ec2:CreateTags` for keys the resource lacks.
     AddTags(AddTags),
     /// `rbin:CreateRule`: a region-level rule, locked at creation when configured.
@@ -348,6 +352,66 @@ pub struct LockRetentionRule {
     pub unlock_delay_days: u64,
 }
 
+/// When an AWS Backup job's recovery point moves to cold storage and expires
+/// (<https://docs.aws.amazon.com/aws-backup/latest/devguide/API_Lifecycle.html>).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobLifecycle {
+    /// Days after creation it moves to cold storage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub move_to_cold_storage_after_days: Option<u64>,
+    /// Days after creation it is deleted; kept when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delete_after_days: Option<u64>,
+}
+
+impl From<&crate::inventory::BackupLifecycle> for JobLifecycle {
+    fn from(l: &crate::inventory::BackupLifecycle) -> JobLifecycle {
+        JobLifecycle {
+            move_to_cold_storage_after_days: l.move_to_cold_storage_after_days,
+            delete_after_days: l.delete_after_days,
+        }
+    }
+}
+
+/// The parameters of a `start_backup_job` step: an on-demand AWS Backup job like a plan
+/// rule's (`StartBackupJob`). Its idempotency token is the action id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StartBackupJob {
+    /// The volume's or instance's ARN, as the rule's selection takes it.
+    pub resource_arn: String,
+    /// The rule's vault, in the action's account and region.
+    pub backup_vault_name: String,
+    /// The selection's role, which AWS Backup assumes (the executor needs `iam:PassRole` on it).
+    pub iam_role_arn: String,
+    /// The rule's lifecycle.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifecycle: Option<JobLifecycle>,
+    /// Set on the recovery point at creation (`RecoveryPointTags`): the action id and the
+    /// required tags.
+    pub tags: Tags,
+}
+
+/// The parameters of a `start_copy_job` step: copy a recovery point into another vault
+/// (`StartCopyJob`), as the plan rule's copy action does. Its idempotency token is the action
+/// id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StartCopyJob {
+    /// The recovery point, `arn:aws:ec2:REGION::snapshot/snap-...`.
+    pub recovery_point_arn: String,
+    /// The vault holding it, in the action's account and region.
+    pub source_backup_vault_name: String,
+    /// Where the copy goes: `arn:aws:backup:REGION:ACCOUNT:backup-vault:NAME`.
+    pub destination_backup_vault_arn: String,
+    /// The role AWS Backup assumes for the copy.
+    pub iam_role_arn: String,
+    /// The copy's lifecycle.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifecycle: Option<JobLifecycle>,
+}
+
 /// The parameters of a `lock_snapshot` step: lock a snapshot in governance mode
 /// (`ec2:LockSnapshot`, `LockMode=governance`). The executor never puts a compliance-mode lock
 /// and never changes an existing lock: a snapshot that has one is left as it is.
@@ -453,6 +517,8 @@ impl Step {
             Step::CopySnapshot(_) => "copy_snapshot",
             Step::CopySnapshotToAccount(_) => "copy_snapshot_to_account",
             Step::CopyImage(_) => "copy_image",
+            Step::StartBackupJob(_) => "start_backup_job",
+            Step::StartCopyJob(_) => "start_copy_job",
             Step::AddTags(_) => "add_tags",
             Step::CreateRetentionRule(_) => "create_retention_rule",
             Step::LockRetentionRule(_) => "lock_retention_rule",
@@ -473,7 +539,9 @@ impl Step {
             | Step::CreateSnapshots(_)
             | Step::CopySnapshot(_)
             | Step::CopySnapshotToAccount(_)
-            | Step::CopyImage(_) => SafetyClass::Creates,
+            | Step::CopyImage(_)
+            | Step::StartBackupJob(_)
+            | Step::StartCopyJob(_) => SafetyClass::Creates,
             Step::AddTags(_) => SafetyClass::ModifiesTags,
             Step::RemoveSnapshotPermissions(_) | Step::RemoveImagePermissions(_) => {
                 SafetyClass::RestrictsAccess
@@ -502,6 +570,8 @@ impl Step {
                 "ec2:CopySnapshot",
             ],
             Step::CopyImage(_) => &["ec2:CopyImage"],
+            Step::StartBackupJob(_) => &["backup:StartBackupJob"],
+            Step::StartCopyJob(_) => &["backup:StartCopyJob"],
             Step::AddTags(_) => &["ec2:CreateTags"],
             Step::CreateRetentionRule(_) => &["rbin:CreateRule"],
             Step::LockRetentionRule(_) => &["rbin:LockRule"],
@@ -529,6 +599,8 @@ impl Step {
     pub(super) fn identity(&self) -> String {
         match self {
             Step::ManualReview(r) => format!("manual_review:{}", r.topic.as_str()),
+            // One recovery point, several destinations.
+            Step::StartCopyJob(c) => format!("start_copy_job:{}", c.destination_backup_vault_arn),
             other => other.kind().to_owned(),
         }
     }
@@ -537,8 +609,11 @@ impl Step {
     /// reconfigures, and reviews last.
     pub(super) fn rank(&self) -> u8 {
         match self {
-            Step::CreateSnapshot(_) | Step::CreateSnapshots(_) => 0,
-            Step::CopySnapshot(_) | Step::CopySnapshotToAccount(_) | Step::CopyImage(_) => 1,
+            Step::CreateSnapshot(_) | Step::CreateSnapshots(_) | Step::StartBackupJob(_) => 0,
+            Step::CopySnapshot(_)
+            | Step::CopySnapshotToAccount(_)
+            | Step::CopyImage(_)
+            | Step::StartCopyJob(_) => 1,
             Step::AddTags(_) => 2,
             Step::CreateRetentionRule(_) | Step::LockRetentionRule(_) => 3,
             Step::EnableSnapshotBlockPublicAccess

@@ -18,6 +18,21 @@ use aws_smithy_types::config_bag::ConfigBag;
 #[derive(Debug, Clone, Default)]
 pub struct SentOperations(Arc<Mutex<Vec<String>>>);
 
+/// `SentOperations::$name(client)`: the client, recording what it sends.
+macro_rules! recording {
+    ($name:ident, $sdk:ident, $service:literal) => {
+        #[doc = concat!("`client` (", $service, "), recording what it sends.")]
+        pub fn $name(&self, client: &$sdk::Client) -> $sdk::Client {
+            let conf = client
+                .config()
+                .to_builder()
+                .interceptor(self.clone())
+                .build();
+            $sdk::Client::from_conf(conf)
+        }
+    };
+}
+
 impl SentOperations {
     /// An empty record.
     pub fn new() -> Self {
@@ -34,25 +49,9 @@ impl SentOperations {
         self.0.lock().unwrap().clear();
     }
 
-    /// `client` (EC2), recording what it sends.
-    pub fn ec2(&self, client: &aws_sdk_ec2::Client) -> aws_sdk_ec2::Client {
-        let conf = client
-            .config()
-            .to_builder()
-            .interceptor(self.clone())
-            .build();
-        aws_sdk_ec2::Client::from_conf(conf)
-    }
-
-    /// `client` (Recycle Bin), recording what it sends.
-    pub fn rbin(&self, client: &aws_sdk_rbin::Client) -> aws_sdk_rbin::Client {
-        let conf = client
-            .config()
-            .to_builder()
-            .interceptor(self.clone())
-            .build();
-        aws_sdk_rbin::Client::from_conf(conf)
-    }
+    recording!(ec2, aws_sdk_ec2, "EC2");
+    recording!(rbin, aws_sdk_rbin, "Recycle Bin");
+    recording!(backup, aws_sdk_backup, "AWS Backup");
 }
 
 impl Intercept for SentOperations {

@@ -25,6 +25,7 @@ macro_rules! or_dry {
 }
 
 mod add_tags;
+mod backup_jobs;
 mod block_public_access;
 mod copy_image;
 mod copy_snapshot;
@@ -45,6 +46,8 @@ pub(crate) async fn execute(run: &Run, action: &Action) -> StepResult {
             copy_snapshot_to_account::copy_to_account(run, action, s).await
         }
         Step::CopyImage(s) => copy_image::copy_image(run, action, s).await,
+        Step::StartBackupJob(s) => backup_jobs::start_backup_job(run, action, s).await,
+        Step::StartCopyJob(s) => backup_jobs::start_copy_job(run, action, s).await,
         Step::AddTags(s) => add_tags::add_tags(run, action, s).await,
         Step::CreateRetentionRule(s) => create_retention_rule::create_rule(run, action, s).await,
         Step::LockRetentionRule(s) => lock_retention_rule::lock_rule(run, action, s).await,

@@ -13,11 +13,13 @@ use crate::finding::Finding;
 use crate::inventory::{Image, Instance, Inventory, Snapshot, Tag, Volume};
 use crate::remediation::plan::{
     action_id, Action, CopySnapshot, CopySnapshotToAccount, ManualReview, NotPlanned, Plan,
-    PlanFilter, ReviewTopic, SnapshotSource, Step, Tags, SCHEMA_VERSION, TAG_ACTION_ID,
+    PlanFilter, ReviewTopic, SnapshotSource, StartCopyJob, Step, Tags, SCHEMA_VERSION,
+    TAG_ACTION_ID,
 };
 use crate::remediation::Remediation;
 
 mod archive;
+mod backup_jobs;
 mod block_public_access;
 mod copy_image;
 mod copy_snapshot;
@@ -208,6 +210,42 @@ impl<'a> Planner<'a> {
                 tags,
                 schedules,
             } => self.tag_for_schedule(finding, volume_id, tags, schedules),
+            Remediation::StartBackupJob {
+                volume_id,
+                resource_arn,
+                backup_vault_name,
+                iam_role_arn,
+                lifecycle,
+                schedule,
+            } => self.start_backup_job(
+                finding,
+                backup_jobs::BackupJobRequest {
+                    volume_id,
+                    resource_arn,
+                    backup_vault_name,
+                    iam_role_arn,
+                    lifecycle,
+                    schedule,
+                },
+            ),
+            Remediation::StartCopyJob {
+                recovery_point_arn,
+                source_backup_vault_name,
+                destination_backup_vault_arn,
+                iam_role_arn,
+                lifecycle,
+                schedule,
+            } => self.start_copy_job(
+                finding,
+                StartCopyJob {
+                    recovery_point_arn: recovery_point_arn.clone(),
+                    source_backup_vault_name: source_backup_vault_name.clone(),
+                    destination_backup_vault_arn: destination_backup_vault_arn.clone(),
+                    iam_role_arn: iam_role_arn.clone(),
+                    lifecycle: lifecycle.clone(),
+                },
+                schedule,
+            ),
             Remediation::EnableSnapshotBlockPublicAccess => {
                 self.enable_block_public_access(finding, Step::EnableSnapshotBlockPublicAccess)
             }
@@ -391,6 +429,7 @@ fn creation_tags(step: &mut Step) -> Option<&mut Tags> {
         Step::CopySnapshotToAccount(s) => Some(&mut s.tags),
         Step::CopyImage(s) => Some(&mut s.tags),
         Step::CreateRetentionRule(s) => Some(&mut s.tags),
+        Step::StartBackupJob(s) => Some(&mut s.tags),
         _ => None,
     }
 }
@@ -676,6 +715,23 @@ mod tests {
             Remediation::CopyImageToRegions {
                 image_id: "ami-1".into(),
                 regions: vec!["us-west-2".into()],
+            },
+            Remediation::StartBackupJob {
+                volume_id: "vol-c".into(),
+                resource_arn: "arn:aws:ec2:us-east-1:111111111111:volume/vol-c".into(),
+                backup_vault_name: "prod".into(),
+                iam_role_arn: "arn:aws:iam::111111111111:role/backup".into(),
+                lifecycle: None,
+                schedule: "AWS Backup plan prod rule daily".into(),
+            },
+            Remediation::StartCopyJob {
+                recovery_point_arn: "arn:aws:ec2:us-east-1::snapshot/snap-2".into(),
+                source_backup_vault_name: "prod".into(),
+                destination_backup_vault_arn:
+                    "arn:aws:backup:us-west-2:111111111111:backup-vault:dr".into(),
+                iam_role_arn: "arn:aws:iam::111111111111:role/backup".into(),
+                lifecycle: None,
+                schedule: "AWS Backup plan prod rule daily".into(),
             },
             Remediation::TagForSchedule {
                 volume_id: "vol-b".into(),

@@ -1,0 +1,71 @@
+//! Remediation through AWS Backup: when an AWS Backup plan rule covers a volume, its missing
+//! backup is taken, and its missing copies made, by AWS Backup jobs like the rule's own, so
+//! that they are kept under the vault's lock and the rule's lifecycle (SG-PROT-001, -002,
+//! -003). Without such a rule, or without the role or the copy action a job needs, the EC2
+//! remediation stands.
+
+use crate::inventory::{Snapshot, Volume};
+use crate::remediation::plan::JobLifecycle;
+use crate::remediation::Remediation;
+use crate::schedules::{BackupJobTarget, Schedule};
+use crate::scope::RegionScope;
+
+/// The first AWS Backup plan rule covering `volume` whose selection names its role.
+fn covering_rule<'s, 'a>(
+    scope: &'s RegionScope<'a>,
+    volume: &Volume,
+) -> Option<(&'s Schedule<'a>, &'s BackupJobTarget<'a>)> {
+    let (_, found) = scope
+        .volume_schedules()?
+        .iter()
+        .find(|(v, _)| v.volume_id == volume.volume_id)?;
+    found
+        .covering
+        .iter()
+        .find_map(|s| Some((s, s.backup_job.as_ref()?)))
+}
+
+/// `StartBackupJob` like the covering plan rule's, when there is one.
+pub(crate) fn backup_job(scope: &RegionScope, volume: &Volume) -> Option<Remediation> {
+    let (schedule, job) = covering_rule(scope, volume)?;
+    Some(Remediation::StartBackupJob {
+        volume_id: volume.volume_id.to_string(),
+        resource_arn: job.resource_arn.clone(),
+        backup_vault_name: job.backup_vault_name.to_owned(),
+        iam_role_arn: job.iam_role_arn.to_owned(),
+        lifecycle: job.lifecycle.map(JobLifecycle::from),
+        schedule: schedule.id.label.clone(),
+    })
+}
+
+/// `StartCopyJob` of `snapshot` when it is a completed recovery point in a vault of this
+/// account-region, and a copy action of the covering plan rule goes to a destination (region,
+/// account) that `wanted` accepts.
+pub(crate) fn copy_job(
+    scope: &RegionScope,
+    volume: &Volume,
+    snapshot: &Snapshot,
+    wanted: impl Fn(&str, &str) -> bool,
+) -> Option<Remediation> {
+    let (schedule, job) = covering_rule(scope, volume)?;
+    let suffix = format!(":snapshot/{}", snapshot.snapshot_id);
+    let point = scope
+        .region
+        .backup
+        .recovery_points
+        .iter()
+        .flatten()
+        .find(|p| p.is_completed() && p.recovery_point_arn.ends_with(&suffix))?;
+    let copy = job.copy_actions.iter().find(|c| {
+        c.destination()
+            .is_some_and(|(region, account)| wanted(region, account))
+    })?;
+    Some(Remediation::StartCopyJob {
+        recovery_point_arn: point.recovery_point_arn.to_string(),
+        source_backup_vault_name: point.backup_vault_name.to_string(),
+        destination_backup_vault_arn: copy.destination_backup_vault_arn.to_string(),
+        iam_role_arn: job.iam_role_arn.to_owned(),
+        lifecycle: copy.lifecycle.as_ref().map(JobLifecycle::from),
+        schedule: schedule.id.label.clone(),
+    })
+}
