@@ -20,6 +20,8 @@
 mod counting;
 mod error;
 mod iam;
+#[cfg(test)]
+mod mock_clients;
 mod options;
 mod org;
 mod progress;

@@ -1,11 +1,11 @@
 //! The organization: its accounts, the tree of roots and OUs, and the service control policies
-//! with their content and targets. Filled exactly as the recorded `organizations/` folder is.
+//! and backup policies with their content and targets. Filled exactly as the recorded `organizations/` folder is.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use futures_util::stream::{self, StreamExt};
 use rules::inventory::{
-    Gap, OrgAccount, OrgNode, Organization, OrganizationDescription, ServiceControlPolicy, Str,
+    Gap, OrgAccount, OrgNode, Organization, OrganizationDescription, OrganizationPolicy, Str,
 };
 
 use crate::{explain, Ctx, ScanError};
@@ -148,7 +148,10 @@ pub(crate) async fn collect(
         level = next;
     }
 
-    let service_control_policies = scps(&client, &mut gaps).await;
+    use aws_sdk_organizations::types::PolicyType;
+    let service_control_policies =
+        policies(&client, &mut gaps, PolicyType::ServiceControlPolicy).await;
+    let backup_policies = policies(&client, &mut gaps, PolicyType::BackupPolicy).await;
 
     let org = Organization {
         description,
@@ -157,6 +160,7 @@ pub(crate) async fn collect(
         units: units_by_parent.into_values().flatten().collect(),
         parents,
         service_control_policies,
+        backup_policies,
     };
     let owner = org
         .management_account_id()
@@ -183,14 +187,18 @@ fn org_account(a: &aws_sdk_organizations::types::Account) -> OrgAccount {
     }
 }
 
-async fn scps(
+/// The organization's policies of one type with their content and targets. An SCP's content
+/// is an IAM policy; a backup policy's is JSON in its own syntax.
+async fn policies(
     client: &aws_sdk_organizations::Client,
     gaps: &mut Vec<(String, String)>,
-) -> Option<Vec<ServiceControlPolicy>> {
-    use aws_sdk_organizations::types::PolicyType;
+    kind: aws_sdk_organizations::types::PolicyType,
+) -> Option<Vec<OrganizationPolicy>> {
+    let is_scp = kind == aws_sdk_organizations::types::PolicyType::ServiceControlPolicy;
+    let filter = format!("--filter {}", kind.as_str());
     let listed = match client
         .list_policies()
-        .filter(PolicyType::ServiceControlPolicy)
+        .filter(kind)
         .max_results(MAX_PAGE)
         .into_paginator()
         .send()
@@ -199,7 +207,10 @@ async fn scps(
     {
         Ok(pages) => pages,
         Err(e) => {
-            gaps.push(("organizations:ListPolicies".into(), explain(&e)));
+            gaps.push((
+                "organizations:ListPolicies".into(),
+                format!("{filter}: {}", explain(&e)),
+            ));
             return None;
         }
     };
@@ -238,7 +249,12 @@ async fn scps(
         let content = match content {
             Ok(out) => {
                 let text = out.policy().and_then(|p| p.content()).unwrap_or_default();
-                match iam::parse_policy_text(text) {
+                let parsed = if is_scp {
+                    iam::parse_policy_text(text).map_err(|e| e.to_string())
+                } else {
+                    serde_json::from_str(text).map_err(|e| format!("not JSON ({e})"))
+                };
+                match parsed {
                     Ok(v) => v,
                     Err(e) => {
                         gaps.push((
@@ -271,7 +287,7 @@ async fn scps(
                 continue;
             }
         };
-        policies.push(ServiceControlPolicy {
+        policies.push(OrganizationPolicy {
             id: id.as_str().into(),
             name: name.as_str().into(),
             content,
@@ -279,4 +295,92 @@ async fn scps(
         });
     }
     Some(policies)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use aws_sdk_organizations::operation::describe_policy::DescribePolicyOutput;
+    use aws_sdk_organizations::operation::list_policies::ListPoliciesOutput;
+    use aws_sdk_organizations::operation::list_targets_for_policy::ListTargetsForPolicyOutput;
+    use aws_sdk_organizations::types::{Policy, PolicySummary, PolicyTargetSummary, PolicyType};
+    use aws_smithy_mocks::mock;
+
+    use super::*;
+    use crate::counting::Counters;
+    use crate::mock_clients;
+
+    fn summary(id: &str) -> PolicySummary {
+        PolicySummary::builder()
+            .id(id)
+            .name(format!("{id} name"))
+            .r#type(PolicyType::BackupPolicy)
+            .build()
+    }
+
+    /// The emulator does not serve backup policies: read through mocks, in their own syntax
+    /// (JSON, not an IAM policy); one whose content is not JSON is a gap naming it.
+    #[tokio::test]
+    async fn backup_policies_are_read_as_json_and_bad_content_is_a_gap() {
+        let listed = mock!(aws_sdk_organizations::Client::list_policies)
+            .match_requests(|r| r.filter() == Some(&PolicyType::BackupPolicy))
+            .then_output(|| {
+                ListPoliciesOutput::builder()
+                    .policies(summary("p-good"))
+                    .policies(summary("p-bad"))
+                    .build()
+            });
+        let good = mock!(aws_sdk_organizations::Client::describe_policy)
+            .match_requests(|r| r.policy_id() == Some("p-good"))
+            .then_output(|| {
+                DescribePolicyOutput::builder()
+                    .policy(
+                        Policy::builder()
+                            .policy_summary(summary("p-good"))
+                            .content(
+                                r#"{"plans":{"daily":{"regions":{"@@assign":["us-east-1"]}}}}"#,
+                            )
+                            .build(),
+                    )
+                    .build()
+            });
+        let bad = mock!(aws_sdk_organizations::Client::describe_policy)
+            .match_requests(|r| r.policy_id() == Some("p-bad"))
+            .then_output(|| {
+                DescribePolicyOutput::builder()
+                    .policy(
+                        Policy::builder()
+                            .policy_summary(summary("p-bad"))
+                            .content("{\"plans\": ")
+                            .build(),
+                    )
+                    .build()
+            });
+        let targets =
+            mock!(aws_sdk_organizations::Client::list_targets_for_policy).then_output(|| {
+                ListTargetsForPolicyOutput::builder()
+                    .targets(PolicyTargetSummary::builder().target_id("ou-prod").build())
+                    .build()
+            });
+        let counters = Arc::new(Counters::default());
+        let client = mock_clients::organizations(&[&listed, &good, &bad, &targets], &counters);
+        let mut gaps = Vec::new();
+        let read = policies(&client, &mut gaps, PolicyType::BackupPolicy)
+            .await
+            .expect("listed");
+        assert_eq!(read.len(), 1);
+        assert_eq!(read[0].id, "p-good");
+        assert_eq!(
+            read[0].content["plans"]["daily"]["regions"]["@@assign"][0],
+            "us-east-1"
+        );
+        assert_eq!(read[0].target_ids, ["ou-prod"]);
+        assert_eq!(gaps.len(), 1, "{gaps:?}");
+        assert_eq!(gaps[0].0, "organizations:DescribePolicy");
+        assert!(
+            gaps[0].1.starts_with("p-bad: Policy.Content: not JSON"),
+            "{gaps:?}"
+        );
+    }
 }

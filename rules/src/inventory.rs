@@ -111,7 +111,11 @@ pub struct Organization {
     /// `list-organizational-units-for-parent` and `list-accounts-for-parent`.
     pub parents: BTreeMap<Str, Str>,
     /// Service control policies with their content and targets; `None` when not collected.
-    pub service_control_policies: Option<Vec<ServiceControlPolicy>>,
+    pub service_control_policies: Option<Vec<OrganizationPolicy>>,
+    /// Backup policies (`BACKUP_POLICY`) with their content and targets: the AWS Backup plans
+    /// the organization mandates. `None` when not collected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backup_policies: Option<Vec<OrganizationPolicy>>,
 }
 
 /// A root or an organizational unit.
@@ -128,11 +132,12 @@ pub struct OrgNode {
     pub name: Option<Str>,
 }
 
-/// A service control policy: `ListPolicies --filter SERVICE_CONTROL_POLICY`, then
-/// `DescribePolicy` for its content and `ListTargetsForPolicy` for where it is attached.
+/// A service control policy or a backup policy: `ListPolicies --filter SERVICE_CONTROL_POLICY`
+/// (or `BACKUP_POLICY`), then `DescribePolicy` for its content and `ListTargetsForPolicy` for
+/// where it is attached.
 /// <https://docs.aws.amazon.com/organizations/latest/APIReference/API_DescribePolicy.html>
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct ServiceControlPolicy {
+pub struct OrganizationPolicy {
     /// The policy id, `p-...` (`PolicySummary.Id`).
     pub id: Str,
     /// The policy name (`PolicySummary.Name`).
@@ -184,7 +189,60 @@ impl OrgAccount {
     }
 }
 
+/// An AWS Backup plan an organization backup policy mandates in an account-region.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MandatedPlan {
+    /// The plan's name: the key under `plans`, which becomes the `BackupPlanName` in the
+    /// account.
+    pub plan: String,
+    /// The backup policy's id, `p-...`.
+    pub policy_id: String,
+    /// The backup policy's name.
+    pub policy_name: String,
+}
+
 impl Organization {
+    /// The AWS Backup plans the backup policies attached to `account_id`, or to a root or OU
+    /// above it, mandate in `region`: each plan under `plans` whose `regions` (`@@assign`,
+    /// `@@append`) name the region, or that names none
+    /// (<https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_backup_syntax.html>).
+    /// `None` when the backup policies, or the account's place in the tree, were not recorded.
+    pub fn mandated_backup_plans(
+        &self,
+        account_id: &str,
+        region: &str,
+    ) -> Option<Vec<MandatedPlan>> {
+        let policies = self.backup_policies.as_ref()?;
+        let path = self.path_to(account_id);
+        if path.is_empty() {
+            return None;
+        }
+        let mut plans = Vec::new();
+        for policy in policies {
+            if !path.iter().any(|(id, _)| policy.target_ids.contains(id)) {
+                continue;
+            }
+            let Some(declared) = policy.content["plans"].as_object() else {
+                continue;
+            };
+            for (name, plan) in declared.iter().filter(|(name, _)| !name.starts_with("@@")) {
+                let regions: Vec<&str> = ["@@assign", "@@append"]
+                    .iter()
+                    .flat_map(|op| plan["regions"][op].as_array().into_iter().flatten())
+                    .filter_map(|r| r.as_str())
+                    .collect();
+                if regions.is_empty() || regions.contains(&region) {
+                    plans.push(MandatedPlan {
+                        plan: name.clone(),
+                        policy_id: policy.id.to_string(),
+                        policy_name: policy.name.to_string(),
+                    });
+                }
+            }
+        }
+        Some(plans)
+    }
+
     /// The path from the root down to `account_id`: root, OUs, the account itself, each as
     /// (id, name). Empty when the account's place in the tree was not recorded.
     pub fn path_to(&self, account_id: &str) -> Vec<(Str, Str)> {

@@ -263,6 +263,16 @@ impl<'a> RegionScope<'a> {
         }))
     }
 
+    /// The AWS Backup plans the organization's backup policies mandate in this account-region;
+    /// `None` when they were not recorded (see [`Organization::mandated_backup_plans`]).
+    pub fn mandated_backup_plans(&self) -> Option<Vec<crate::inventory::MandatedPlan>> {
+        self.ctx
+            .inventory
+            .organization
+            .as_ref()?
+            .mandated_backup_plans(&self.account.id, &self.region.name)
+    }
+
     /// The config in force.
     pub fn config(&self) -> &'a Config {
         self.ctx.config

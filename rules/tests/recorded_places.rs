@@ -495,3 +495,85 @@ fn a_disabled_ami_keeps_its_snapshots_and_its_state_is_evidence() {
     );
     assert_eq!(untagged.evidence["missing_tags"][0], "Owner");
 }
+
+/// Backup policies are optional (without their listing, unknown and no gap), read with their
+/// own syntax (content that is not JSON is an input error naming the file), and a listed one
+/// whose content or targets are missing, or whose file describes another type, is a gap.
+#[test]
+fn backup_policies_are_read_in_their_own_syntax_and_missing_parts_are_gaps() {
+    let (_tmp, dir) = copy_fixture(ORG_CASE);
+    let inventory = load(&dir);
+    assert!(inventory
+        .organization
+        .as_ref()
+        .unwrap()
+        .backup_policies
+        .is_none());
+    assert!(!inventory
+        .not_scanned
+        .iter()
+        .any(|g| g.error.contains("BACKUP_POLICY")));
+
+    let org = dir.join("organizations");
+    let summary =
+        |id: &str, kind: &str| format!(r#"{{"Id":"{id}","Name":"{id}","Type":"{kind}"}}"#);
+    write(
+        &org.join("list-policies-BACKUP_POLICY.json"),
+        &format!(
+            r#"{{"Policies":[{},{},{}]}}"#,
+            summary("p-bk1", "BACKUP_POLICY"),
+            summary("p-bk2", "BACKUP_POLICY"),
+            summary("p-bk3", "BACKUP_POLICY")
+        ),
+    );
+    let described = |id: &str, kind: &str, content: &str| {
+        let content = serde_json::to_string(content).unwrap();
+        write(
+            &org.join("policies").join(format!("{id}.json")),
+            &format!(
+                r#"{{"Policy":{{"PolicySummary":{},"Content":{content}}}}}"#,
+                summary(id, kind)
+            ),
+        );
+        write(
+            &org.join("policy-targets").join(format!("{id}.json")),
+            r#"{"Targets":[{"TargetId":"r-aaaa"}]}"#,
+        );
+    };
+    let plans = r#"{"plans":{"org-daily":{"regions":{"@@assign":["us-east-1"]}},"org-eu":{"regions":{"@@assign":["eu-west-1"]}}}}"#;
+    described("p-bk1", "BACKUP_POLICY", plans);
+    described(
+        "p-bk3",
+        "SERVICE_CONTROL_POLICY",
+        r#"{"Version":"2012-10-17","Statement":[]}"#,
+    );
+    let inventory = load(&dir);
+    let organization = inventory.organization.as_ref().unwrap();
+    let read = organization.backup_policies.as_ref().unwrap();
+    assert_eq!(read.len(), 1, "{read:#?}");
+    let mandated = organization
+        .mandated_backup_plans("222222222222", "us-east-1")
+        .unwrap();
+    let names: Vec<&str> = mandated.iter().map(|m| m.plan.as_str()).collect();
+    assert_eq!(names, ["org-daily"]);
+    gap(
+        &inventory,
+        None,
+        "organizations:DescribePolicy",
+        "the content of backup policy p-bk2 is unknown",
+    );
+    gap(
+        &inventory,
+        None,
+        "organizations:DescribePolicy",
+        "describes a SERVICE_CONTROL_POLICY, but p-bk3 is listed as a BACKUP_POLICY",
+    );
+
+    described("p-bk2", "BACKUP_POLICY", "{\"plans\": ");
+    let errors = load_err(&dir);
+    assert!(
+        errors.iter().any(|e| e.to_string().contains("p-bk2.json")
+            && e.to_string().contains("expected a backup policy document")),
+        "{errors:#?}"
+    );
+}

@@ -19,9 +19,9 @@ use serde_json::{json, Value};
 use rules::inventory::{
     Account, AttachedPolicy, AuthorizationDetails, BlockDeviceMapping, EbsBlockDevice, Gap,
     GroupDetail, Image, InlinePolicy, Instance, InstanceState, Inventory, ManagedPolicyDetail,
-    OrgAccount, OrgNode, Organization, OrganizationDescription, Permission, PermissionsBoundary,
-    PolicyVersion, Region, RetentionPeriod, RetentionRule, RetentionRuleTag, RoleDetail,
-    ServiceControlPolicy, Snapshot, Str, Tag, UserDetail, Volume, VolumeAttachment,
+    OrgAccount, OrgNode, Organization, OrganizationDescription, OrganizationPolicy, Permission,
+    PermissionsBoundary, PolicyVersion, Region, RetentionPeriod, RetentionRule, RetentionRuleTag,
+    RoleDetail, Snapshot, Str, Tag, UserDetail, Volume, VolumeAttachment,
 };
 use rules::inventory::{
     BackupCondition, BackupConditions, BackupLifecycle, BackupPlan, BackupRule, BackupSelection,
@@ -904,6 +904,13 @@ fn organization(members: Vec<String>) -> impl Strategy<Value = Organization> {
             }
         });
     let scp = (id("p-"), text(), policy_document(), vec(id("r-"), 0..3));
+    // Another id shape than the SCPs': both kinds share policies/<id>.json.
+    let backup_policy = (
+        id("p-b"),
+        text(),
+        text().prop_map(|plan| serde_json::json!({ "plans": { plan.as_str(): { "regions": { "@@assign": ["us-east-1"] } } } })),
+        vec(id("ou-"), 0..3),
+    );
     (
         option::of(description),
         vec(member, 0..6),
@@ -911,44 +918,50 @@ fn organization(members: Vec<String>) -> impl Strategy<Value = Organization> {
         vec(org_node("ou-"), 0..5),
         vec(any::<prop::sample::Index>(), 8),
         collected(vec(scp, 0..4)),
+        collected(vec(backup_policy, 0..3)),
     )
-        .prop_map(|(description, accounts, roots, units, picks, scps)| {
-            let mut org = Organization {
-                description,
-                accounts,
-                roots,
-                ..Organization::default()
-            };
-            // Every OU hangs under a root or an earlier OU; each listed account may too.
-            let mut placed: Vec<Str> = org.roots.iter().map(|r| r.id.clone()).collect();
-            let mut pick = picks.iter().cycle();
-            for unit in units {
-                if placed.is_empty() {
-                    break;
-                }
-                let parent = pick.next().unwrap().get(&placed).clone();
-                org.parents.insert(unit.id.clone(), parent);
-                placed.push(unit.id.clone());
-                org.units.push(unit);
-            }
-            if !placed.is_empty() {
-                for account in org.accounts.iter().step_by(2) {
+        .prop_map(
+            |(description, accounts, roots, units, picks, scps, backup)| {
+                let mut org = Organization {
+                    description,
+                    accounts,
+                    roots,
+                    ..Organization::default()
+                };
+                // Every OU hangs under a root or an earlier OU; each listed account may too.
+                let mut placed: Vec<Str> = org.roots.iter().map(|r| r.id.clone()).collect();
+                let mut pick = picks.iter().cycle();
+                for unit in units {
+                    if placed.is_empty() {
+                        break;
+                    }
                     let parent = pick.next().unwrap().get(&placed).clone();
-                    org.parents.insert(account.id.clone(), parent);
+                    org.parents.insert(unit.id.clone(), parent);
+                    placed.push(unit.id.clone());
+                    org.units.push(unit);
                 }
-            }
-            org.service_control_policies = scps.map(|scps| {
-                scps.into_iter()
-                    .map(|(id, name, content, target_ids)| ServiceControlPolicy {
-                        id,
-                        name,
-                        content,
-                        target_ids,
-                    })
-                    .collect()
-            });
-            org
-        })
+                if !placed.is_empty() {
+                    for account in org.accounts.iter().step_by(2) {
+                        let parent = pick.next().unwrap().get(&placed).clone();
+                        org.parents.insert(account.id.clone(), parent);
+                    }
+                }
+                let policies = |listed: Vec<(Str, Str, serde_json::Value, Vec<Str>)>| {
+                    listed
+                        .into_iter()
+                        .map(|(id, name, content, target_ids)| OrganizationPolicy {
+                            id,
+                            name,
+                            content,
+                            target_ids,
+                        })
+                        .collect()
+                };
+                org.service_control_policies = scps.map(policies);
+                org.backup_policies = backup.map(policies);
+                org
+            },
+        )
 }
 
 fn gap() -> impl Strategy<Value = Gap> {

@@ -370,7 +370,7 @@ mod tests {
 
     use super::*;
     use crate::counting::Counters;
-    use crate::region::mock_clients;
+    use crate::mock_clients;
 
     fn vault(name: &str) -> b::BackupVaultListMember {
         b::BackupVaultListMember::builder()

@@ -35,7 +35,7 @@ mod tests {
 
     use super::*;
     use crate::counting::Counters;
-    use crate::region::mock_clients::{self, ec2};
+    use crate::mock_clients::{self, ec2};
 
     #[tokio::test]
     async fn block_public_access_states_and_their_errors() {

@@ -79,7 +79,7 @@ mod tests {
 
     use super::*;
     use crate::counting::Counters;
-    use crate::region::mock_clients;
+    use crate::mock_clients;
 
     fn lock(id: &str, state: LockState) -> LockedSnapshotsInfo {
         LockedSnapshotsInfo::builder()

@@ -136,7 +136,7 @@ mod tests {
 
     use super::*;
     use crate::counting::Counters;
-    use crate::region::mock_clients::ec2;
+    use crate::mock_clients::ec2;
 
     /// What both listings must ask: the account's own AMIs, disabled and deprecated ones too.
     fn asks_for_every_owned_image(input: &DescribeImagesInput) -> bool {

@@ -214,7 +214,7 @@ mod tests {
 
     use super::*;
     use crate::counting::Counters;
-    use crate::region::mock_clients;
+    use crate::mock_clients;
 
     fn summary(id: &str) -> d::LifecyclePolicySummary {
         d::LifecyclePolicySummary::builder()

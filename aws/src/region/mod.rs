@@ -16,8 +16,6 @@ mod ebs_guardrails;
 mod images;
 mod instances;
 mod lifecycle_policies;
-#[cfg(test)]
-mod mock_clients;
 mod permissions;
 mod recycle_bin;
 mod snapshots;

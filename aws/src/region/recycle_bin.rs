@@ -105,7 +105,7 @@ mod tests {
 
     use super::*;
     use crate::counting::Counters;
-    use crate::region::mock_clients::{self, rbin};
+    use crate::mock_clients::{self, rbin};
 
     fn summary(id: &str, days: i32, locked: bool) -> RuleSummary {
         RuleSummary::builder()

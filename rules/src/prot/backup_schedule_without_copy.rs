@@ -5,6 +5,10 @@
 //! shares them to that account: a DLM cross-region copy rule or share rule, or an AWS Backup
 //! copy action whose destination vault is in that region or account. Silent when neither is
 //! configured; volumes on no schedule are SG-PROT-008's.
+//! The evidence lists the AWS Backup plans the organization's backup policies mandate in the
+//! account-region (`org_mandated_plans`; `null` when the backup policies were not recorded)
+//! and, for each covering schedule, the policy that mandates it (`mandated_by`): such a plan's
+//! copy actions are changed in the policy, not in the account.
 //!
 //! ## Why it matters
 //! SG-PROT-002 and SG-PROT-003 find the latest backup without a copy after the fact. This rule
@@ -40,6 +44,7 @@ pub static RULE: Rule = Rule {
 
 fn check(scope: &RegionScope, out: &mut Emitter) {
     let protection = &scope.config().protection;
+    let mandated = scope.mandated_backup_plans();
     let here = scope.region.name.as_str();
     let copy_regions: Vec<&str> = protection
         .copy_regions
@@ -90,8 +95,14 @@ fn check(scope: &RegionScope, out: &mut Emitter) {
             .covering
             .iter()
             .map(|s| {
+                // The plan an organization backup policy mandates: its copies are changed
+                // in the policy, not in the account.
+                let mandated_by = mandated.iter().flatten().find(|m| {
+                    s.id.label
+                        .starts_with(&format!("AWS Backup plan {} rule ", m.plan))
+                });
                 json!({ "schedule": s.id.label, "copy_regions": s.copy_regions,
-                        "copy_accounts": s.copy_accounts })
+                        "copy_accounts": s.copy_accounts, "mandated_by": mandated_by })
             })
             .collect();
         out.emit(
@@ -100,6 +111,7 @@ fn check(scope: &RegionScope, out: &mut Emitter) {
                 "copy_regions": copy_regions,
                 "archive_account": archive,
                 "schedules_considered": found.considered,
+                "org_mandated_plans": mandated,
             })),
         );
     }

@@ -7,6 +7,9 @@
 //! Volumes tagged with `protection.skip_volumes_tagged` are out of scope. A policy or plan
 //! whose details were not recorded covers nothing, and the evidence says so; so does a region
 //! recorded without the backup layer.
+//! The evidence also lists the AWS Backup plans the organization's backup policies mandate
+//! in the account-region (`org_mandated_plans`; `null` when the backup policies were not
+//! recorded): their selections are where the volume most likely belongs.
 //!
 //! ## Why it matters
 //! A recent snapshot says nothing about tomorrow. A volume on no schedule is backed up only
@@ -67,6 +70,7 @@ fn check(scope: &RegionScope, out: &mut Emitter) {
         let mut draft = Draft::new(scope.volume(&volume.volume_id), message).evidence(json!({
             "schedules_considered": found.considered,
             "schedule_tags": schedule_tags,
+            "org_mandated_plans": scope.mandated_backup_plans(),
         }));
         if let Some(remediation) = remediation {
             draft = draft.remediation(remediation);

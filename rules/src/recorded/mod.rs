@@ -84,15 +84,20 @@ pub enum OrgFile {
     /// `list-policies-SERVICE_CONTROL_POLICY.json`:
     /// `aws organizations list-policies --filter SERVICE_CONTROL_POLICY`.
     Policies,
+    /// `list-policies-BACKUP_POLICY.json`: `aws organizations list-policies --filter
+    /// BACKUP_POLICY`. Optional: without it, the backup policies are unknown, which no rule
+    /// passes on.
+    BackupPolicies,
 }
 
 impl OrgFile {
     /// Every variant, in declaration order.
-    pub const ALL: [OrgFile; 4] = [
+    pub const ALL: [OrgFile; 5] = [
         OrgFile::DescribeOrganization,
         OrgFile::Accounts,
         OrgFile::Roots,
         OrgFile::Policies,
+        OrgFile::BackupPolicies,
     ];
 
     /// The file's name inside `organizations/`.
@@ -102,6 +107,7 @@ impl OrgFile {
             OrgFile::Accounts => "list-accounts.json",
             OrgFile::Roots => "list-roots.json",
             OrgFile::Policies => "list-policies-SERVICE_CONTROL_POLICY.json",
+            OrgFile::BackupPolicies => "list-policies-BACKUP_POLICY.json",
         }
     }
 
@@ -111,7 +117,7 @@ impl OrgFile {
             OrgFile::DescribeOrganization => "organizations:DescribeOrganization",
             OrgFile::Accounts => "organizations:ListAccounts",
             OrgFile::Roots => "organizations:ListRoots",
-            OrgFile::Policies => "organizations:ListPolicies",
+            OrgFile::Policies | OrgFile::BackupPolicies => "organizations:ListPolicies",
         }
     }
 

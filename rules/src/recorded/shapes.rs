@@ -165,8 +165,18 @@ pub(super) struct PolicySummary<'a> {
     pub r#type: &'static str,
 }
 
-/// The type of every policy the layout holds.
+/// The types of the policies the layout holds.
 pub(super) const SERVICE_CONTROL_POLICY: &str = "SERVICE_CONTROL_POLICY";
+pub(super) const BACKUP_POLICY: &str = "BACKUP_POLICY";
+
+/// A described policy's summary as the reader needs it: its type says how to read the content.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct DescribedSummary {
+    /// `SERVICE_CONTROL_POLICY` when absent (recordings made before backup policies were).
+    #[serde(default)]
+    pub r#type: Option<String>,
+}
 
 /// `aws organizations describe-policy`.
 #[derive(Deserialize, Serialize)]

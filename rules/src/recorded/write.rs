@@ -9,8 +9,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::inventory::{
-    Account, Image, Instance, Inventory, OrgAccount, OrgNode, Organization, Region, RetentionRule,
-    RetentionRuleTag, ServiceControlPolicy, Snapshot,
+    Account, Image, Instance, Inventory, OrgAccount, OrgNode, Organization, OrganizationPolicy,
+    Region, RetentionRule, RetentionRuleTag, Snapshot,
 };
 use serde::Serialize;
 
@@ -18,7 +18,8 @@ use super::shapes::{
     DescribeImages, DescribeInstances, DescribeOrganization, DescribePolicy, DescribeSnapshots,
     DescribeVolumes, ImageAttribute, ImageBlockPublicAccess, ListAccounts, ListPolicies, ListRoots,
     ListRules, ListTargets, ListUnits, PolicySummary, PolicyWithContent, Reservation, RuleDetails,
-    RuleSummary, SnapshotAttribute, SnapshotBlockPublicAccess, Target, SERVICE_CONTROL_POLICY,
+    RuleSummary, SnapshotAttribute, SnapshotBlockPublicAccess, Target, BACKUP_POLICY,
+    SERVICE_CONTROL_POLICY,
 };
 use super::{Manifest, OrgFile, OrgFolder, RegionFile, IAM, IAM_FILE, MANIFEST, ORGANIZATIONS};
 
@@ -191,53 +192,76 @@ fn write_organization(org: &Organization, dir: &Path) -> Result<(), WriteError> 
         )?;
     }
 
-    if let Some(policies) = &org.service_control_policies {
-        put(
-            &dir.join(OrgFile::Policies.file_name()),
-            &ListPolicies {
-                policies: policies.iter().map(policy_summary).collect::<Vec<_>>(),
-            },
-        )?;
-        for p in policies {
-            let content = serde_json::to_string(&p.content).map_err(|source| {
-                WriteError::SerializePolicy {
-                    id: p.id.to_string(),
-                    source,
-                }
-            })?;
-            put(
-                &dir.join(OrgFolder::Policies.dir_name())
-                    .join(OrgFolder::file_name(&p.id)),
-                &DescribePolicy {
-                    policy: PolicyWithContent {
-                        policy_summary: policy_summary(p),
-                        content,
-                    },
-                },
-            )?;
-            let targets: Vec<_> = p
-                .target_ids
-                .iter()
-                .map(|t| Target {
-                    target_id: t.clone(),
-                })
-                .collect();
-            put(
-                &dir.join(OrgFolder::PolicyTargets.dir_name())
-                    .join(OrgFolder::file_name(&p.id)),
-                &ListTargets { targets },
-            )?;
+    let kinds = [
+        (
+            OrgFile::Policies,
+            SERVICE_CONTROL_POLICY,
+            &org.service_control_policies,
+        ),
+        (OrgFile::BackupPolicies, BACKUP_POLICY, &org.backup_policies),
+    ];
+    for (file, kind, policies) in kinds {
+        if let Some(policies) = policies {
+            write_policies(dir, file, kind, policies)?;
         }
     }
     Ok(())
 }
 
-fn policy_summary(p: &ServiceControlPolicy) -> PolicySummary<'_> {
+fn policy_summary<'p>(kind: &'static str, policy: &'p OrganizationPolicy) -> PolicySummary<'p> {
     PolicySummary {
-        id: &p.id,
-        name: &p.name,
-        r#type: SERVICE_CONTROL_POLICY,
+        id: &policy.id,
+        name: &policy.name,
+        r#type: kind,
     }
+}
+
+/// One kind of policy: its listing, and each policy's content and targets.
+fn write_policies(
+    dir: &Path,
+    file: OrgFile,
+    kind: &'static str,
+    policies: &[OrganizationPolicy],
+) -> Result<(), WriteError> {
+    put(
+        &dir.join(file.file_name()),
+        &ListPolicies {
+            policies: policies
+                .iter()
+                .map(|p| policy_summary(kind, p))
+                .collect::<Vec<_>>(),
+        },
+    )?;
+    for p in policies {
+        let content =
+            serde_json::to_string(&p.content).map_err(|source| WriteError::SerializePolicy {
+                id: p.id.to_string(),
+                source,
+            })?;
+        put(
+            &dir.join(OrgFolder::Policies.dir_name())
+                .join(OrgFolder::file_name(&p.id)),
+            &DescribePolicy {
+                policy: PolicyWithContent {
+                    policy_summary: policy_summary(kind, p),
+                    content,
+                },
+            },
+        )?;
+        let targets: Vec<_> = p
+            .target_ids
+            .iter()
+            .map(|t| Target {
+                target_id: t.clone(),
+            })
+            .collect();
+        put(
+            &dir.join(OrgFolder::PolicyTargets.dir_name())
+                .join(OrgFolder::file_name(&p.id)),
+            &ListTargets { targets },
+        )?;
+    }
+    Ok(())
 }
 
 fn write_account(account: &Account, dir: &Path) -> Result<(), WriteError> {

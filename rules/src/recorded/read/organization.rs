@@ -1,5 +1,5 @@
 //! `organizations/`: the organization's accounts, its tree of roots and OUs, and its service
-//! control policies with their attachments.
+//! control policies and backup policies with their attachments.
 //!
 //! ```text
 //! organizations/describe-organization.json              aws organizations describe-organization
@@ -9,6 +9,7 @@
 //! organizations/accounts-for-parent/<parent-id>.json    aws organizations list-accounts-for-parent --parent-id <parent-id>
 //! organizations/list-policies-SERVICE_CONTROL_POLICY.json
 //!                                                       aws organizations list-policies --filter SERVICE_CONTROL_POLICY
+//! organizations/list-policies-BACKUP_POLICY.json        aws organizations list-policies --filter BACKUP_POLICY
 //! organizations/policies/<policy-id>.json               aws organizations describe-policy --policy-id <policy-id>
 //! organizations/policy-targets/<policy-id>.json         aws organizations list-targets-for-policy --policy-id <policy-id>
 //! ```
@@ -17,15 +18,15 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use crate::inventory::{
-    Gap, OrgAccount, OrgNode, Organization, OrganizationDescription, ServiceControlPolicy, Str,
+    Gap, OrgAccount, OrgNode, Organization, OrganizationDescription, OrganizationPolicy, Str,
 };
 
 use ::iam::parse_policy_text;
 
 use super::{ignorable, is_account_id, list_dir, read_json, InputError};
 use crate::recorded::shapes::{
-    DescribeOrganization, DescribePolicy, ListAccounts, ListPolicies, ListRoots, ListTargets,
-    ListUnits,
+    DescribeOrganization, DescribePolicy, DescribedSummary, ListAccounts, ListPolicies, ListRoots,
+    ListTargets, ListUnits, BACKUP_POLICY, SERVICE_CONTROL_POLICY,
 };
 use crate::recorded::{OrgFile, OrgFolder, ORGANIZATIONS};
 
@@ -38,7 +39,9 @@ struct Files {
     units_by_parent: BTreeMap<String, Vec<OrgNode>>,
     accounts_by_parent: BTreeMap<String, Vec<OrgAccount>>,
     policy_list: Option<Vec<OrgNode>>,
-    policies: BTreeMap<String, (OrgNode, serde_json::Value)>,
+    backup_policy_list: Option<Vec<OrgNode>>,
+    /// Policy id -> its type and content.
+    policies: BTreeMap<String, (String, serde_json::Value)>,
     targets: BTreeMap<String, Vec<Str>>,
 }
 
@@ -60,6 +63,8 @@ pub(super) fn load(dir: &Path) -> Result<(Organization, Vec<Gap>), Vec<InputErro
             (Some(OrgFile::Policies), _) => {
                 read_json::<ListPolicies>(&path).map(|l| files.policy_list = Some(l.policies))
             }
+            (Some(OrgFile::BackupPolicies), _) => read_json::<ListPolicies>(&path)
+                .map(|l| files.backup_policy_list = Some(l.policies)),
             (_, Some(OrgFolder::UnitsForParent)) => read_per_id(&path, &mut errors, |id, p| {
                 let units = read_json::<ListUnits>(p)?.organizational_units;
                 files.units_by_parent.insert(id.to_owned(), units);
@@ -71,12 +76,20 @@ pub(super) fn load(dir: &Path) -> Result<(Organization, Vec<Gap>), Vec<InputErro
                 Ok(())
             }),
             (_, Some(OrgFolder::Policies)) => read_per_id(&path, &mut errors, |id, p| {
-                let policy = read_json::<DescribePolicy>(p)?.policy;
-                let content = parse_policy_text(&policy.content)
-                    .map_err(|e| InputError::new(p, format!("Policy.Content: {e}")))?;
-                files
-                    .policies
-                    .insert(id.to_owned(), (policy.policy_summary, content));
+                let policy = read_json::<DescribePolicy<DescribedSummary>>(p)?.policy;
+                let kind = policy
+                    .policy_summary
+                    .r#type
+                    .unwrap_or_else(|| SERVICE_CONTROL_POLICY.to_owned());
+                // An SCP is an IAM policy; a backup policy is JSON in its own syntax.
+                let content = match kind.as_str() {
+                    BACKUP_POLICY => serde_json::from_str(&policy.content).map_err(|e| {
+                        format!("is not JSON ({e}); expected a backup policy document")
+                    }),
+                    _ => parse_policy_text(&policy.content).map_err(|e| e.to_string()),
+                }
+                .map_err(|e| InputError::new(p, format!("Policy.Content: {e}")))?;
+                files.policies.insert(id.to_owned(), (kind, content));
                 Ok(())
             }),
             (_, Some(OrgFolder::PolicyTargets)) => read_per_id(&path, &mut errors, |id, p| {
@@ -91,12 +104,13 @@ pub(super) fn load(dir: &Path) -> Result<(Organization, Vec<Gap>), Vec<InputErro
             _ => Err(InputError::new(
                 &path,
                 format!(
-                    "unexpected entry: {ORGANIZATIONS}/ holds {}, {}, {}, {} and the folders \
-                     {}/, {}/, {}/ and {}/",
+                    "unexpected entry: {ORGANIZATIONS}/ holds {}, {}, {}, {}, {} and the \
+                     folders {}/, {}/, {}/ and {}/",
                     OrgFile::DescribeOrganization.file_name(),
                     OrgFile::Accounts.file_name(),
                     OrgFile::Roots.file_name(),
                     OrgFile::Policies.file_name(),
+                    OrgFile::BackupPolicies.file_name(),
                     OrgFolder::UnitsForParent.dir_name(),
                     OrgFolder::AccountsForParent.dir_name(),
                     OrgFolder::Policies.dir_name(),
@@ -289,46 +303,64 @@ fn assemble(files: Files) -> (Organization, Vec<Gap>) {
             );
         }
     }
-    let Some(listed) = files.policy_list else {
-        gap(
+    let (mut described, mut targets) = (files.policies, files.targets);
+    let mut policies_of = |listed: Vec<OrgNode>, kind: &str, label: &str| {
+        let mut policies = Vec::new();
+        for summary in listed {
+            let id = summary.id.to_string();
+            let Some((found, content)) = described.remove(&id) else {
+                gap(
+                    OrgFolder::Policies.operation(),
+                    format!(
+                        "{} is absent: the content of {label} {id} is unknown",
+                        per_id(OrgFolder::Policies, &id)
+                    ),
+                );
+                continue;
+            };
+            if found != kind {
+                gap(
+                    OrgFolder::Policies.operation(),
+                    format!(
+                        "{} describes a {found}, but {id} is listed as a {kind}: its content \
+                         is not read",
+                        per_id(OrgFolder::Policies, &id)
+                    ),
+                );
+                continue;
+            }
+            let Some(target_ids) = targets.remove(&id) else {
+                gap(
+                    OrgFolder::PolicyTargets.operation(),
+                    format!(
+                        "{} is absent: where {label} {id} applies is unknown",
+                        per_id(OrgFolder::PolicyTargets, &id)
+                    ),
+                );
+                continue;
+            };
+            let name = summary.name.clone().unwrap_or_else(|| summary.id.clone());
+            policies.push(OrganizationPolicy {
+                id: summary.id,
+                name,
+                content,
+                target_ids,
+            });
+        }
+        policies
+    };
+    org.backup_policies = files
+        .backup_policy_list
+        .map(|listed| policies_of(listed, BACKUP_POLICY, "backup policy"));
+    match files.policy_list {
+        Some(listed) => {
+            org.service_control_policies = Some(policies_of(listed, SERVICE_CONTROL_POLICY, "SCP"))
+        }
+        None => gap(
             OrgFile::Policies.operation(),
             absent(OrgFile::Policies, "service control policies not collected"),
-        );
-        return (org, gaps);
-    };
-    let mut policies = Vec::new();
-    let (mut described, mut targets) = (files.policies, files.targets);
-    for summary in listed {
-        let id = summary.id.to_string();
-        let Some((_, content)) = described.remove(&id) else {
-            gap(
-                OrgFolder::Policies.operation(),
-                format!(
-                    "{} is absent: the content of SCP {id} is unknown",
-                    per_id(OrgFolder::Policies, &id)
-                ),
-            );
-            continue;
-        };
-        let Some(target_ids) = targets.remove(&id) else {
-            gap(
-                OrgFolder::PolicyTargets.operation(),
-                format!(
-                    "{} is absent: where SCP {id} applies is unknown",
-                    per_id(OrgFolder::PolicyTargets, &id)
-                ),
-            );
-            continue;
-        };
-        let name = summary.name.clone().unwrap_or_else(|| summary.id.clone());
-        policies.push(ServiceControlPolicy {
-            id: summary.id,
-            name,
-            content,
-            target_ids,
-        });
+        ),
     }
-    org.service_control_policies = Some(policies);
     (org, gaps)
 }
 

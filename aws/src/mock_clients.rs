@@ -1,5 +1,6 @@
 //! Clients that answer from mocked responses and count their calls, for what the emulator does
-//! not serve: Recycle Bin, block public access, Data Lifecycle Manager, and parts of AWS Backup.
+//! not serve: Recycle Bin, block public access, Data Lifecycle Manager, parts of AWS Backup, and
+//! Organizations backup policies.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -31,7 +32,7 @@ fn counting(prefix: &'static str, counters: &Arc<Counters>) -> CountingIntercept
 /// A client of `$sdk` that answers from `rules` and counts its calls under `$prefix`.
 macro_rules! mock_client {
     ($name:ident, $sdk:ident, $prefix:literal, $attempts:literal) => {
-        pub(super) fn $name(rules: &[&Rule], counters: &Arc<Counters>) -> $sdk::Client {
+        pub(crate) fn $name(rules: &[&Rule], counters: &Arc<Counters>) -> $sdk::Client {
             let conf = $sdk::Config::builder()
                 .behavior_version(BehaviorVersion::latest())
                 .region(SdkRegion::new("us-east-1"))
@@ -54,9 +55,10 @@ mock_client!(rbin, aws_sdk_rbin, "rbin", 3);
 mock_client!(ec2, aws_sdk_ec2, "ec2", 2);
 mock_client!(dlm, aws_sdk_dlm, "dlm", 2);
 mock_client!(backup, aws_sdk_backup, "backup", 2);
+mock_client!(organizations, aws_sdk_organizations, "organizations", 2);
 
 /// A JSON-protocol error response (Recycle Bin, DLM, AWS Backup): `{"__type": code}`.
-pub(super) fn json_error(status: u16, code: &str) -> aws_smithy_runtime_api::http::Response {
+pub(crate) fn json_error(status: u16, code: &str) -> aws_smithy_runtime_api::http::Response {
     aws_smithy_runtime_api::http::Response::new(
         status.try_into().unwrap(),
         aws_smithy_types::body::SdkBody::from(format!(
@@ -66,7 +68,7 @@ pub(super) fn json_error(status: u16, code: &str) -> aws_smithy_runtime_api::htt
 }
 
 /// An EC2 (query protocol) error response with this code.
-pub(super) fn ec2_error(status: u16, code: &str) -> aws_smithy_runtime_api::http::Response {
+pub(crate) fn ec2_error(status: u16, code: &str) -> aws_smithy_runtime_api::http::Response {
     aws_smithy_runtime_api::http::Response::new(
         status.try_into().unwrap(),
         aws_smithy_types::body::SdkBody::from(format!(
