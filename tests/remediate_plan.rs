@@ -51,6 +51,32 @@ fn plan_text(extra: &[&str]) -> String {
     fs::read_to_string(&out).unwrap()
 }
 
+/// Plans `fixtures/cases/<case>/inventory` with `config` for `rules`; the plan it wrote.
+fn plan_case(case: &str, config: &Path, rules: &str) -> Plan {
+    let inventory = root().join("fixtures/cases").join(case).join("inventory");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("plan.json");
+    let run = snapguard(&[
+        "remediate",
+        "plan",
+        "--inventory",
+        inventory.to_str().unwrap(),
+        "--config",
+        config.to_str().unwrap(),
+        "--rules",
+        rules,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{case}: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    Plan::from_json(&fs::read_to_string(&out).unwrap()).unwrap()
+}
+
 fn demo_findings() -> Vec<Value> {
     let run = snapguard(&[
         "scan",
@@ -241,35 +267,22 @@ fn opt_in_guardrails_are_planned_only_when_asked_for() {
 #[test]
 fn schedule_tags_put_untagged_volumes_on_the_schedule_that_selects_them() {
     use rules::remediation::Step;
-    let case = root().join("fixtures/cases/SG-PROT-008/fail-no-policy-targets-its-tag");
+    let case = "SG-PROT-008/fail-no-policy-targets-its-tag";
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("snapguard.toml");
-    let base = fs::read_to_string(case.join("snapguard.toml")).unwrap();
+    let base = fs::read_to_string(
+        root()
+            .join("fixtures/cases")
+            .join(case)
+            .join("snapguard.toml"),
+    )
+    .unwrap();
     fs::write(
         &config,
         format!("{base}\n[remediation]\nschedule_tags = {{ Backup = \"daily\" }}\n"),
     )
     .unwrap();
-    let out = dir.path().join("plan.json");
-    let run = snapguard(&[
-        "remediate",
-        "plan",
-        "--inventory",
-        case.join("inventory").to_str().unwrap(),
-        "--config",
-        config.to_str().unwrap(),
-        "--rules",
-        "SG-PROT-008",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(
-        run.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let plan = Plan::from_json(&fs::read_to_string(&out).unwrap()).unwrap();
+    let plan = plan_case(case, &config, "SG-PROT-008");
     assert_eq!(plan.actions.len(), 2, "{:#?}", plan.actions);
     let Step::AddTags(tags) = &plan.actions[0].step else {
         panic!("{:#?}", plan.actions);
@@ -305,29 +318,12 @@ fn schedule_tags_put_untagged_volumes_on_the_schedule_that_selects_them() {
 #[test]
 fn volumes_on_aws_backup_plans_are_remediated_through_aws_backup() {
     use rules::remediation::Step;
-    let plan_case = |case: &str, rules: &str| -> Plan {
-        let case = root().join("fixtures/cases").join(case);
-        let dir = tempfile::tempdir().unwrap();
-        let out = dir.path().join("plan.json");
-        let run = snapguard(&[
-            "remediate",
-            "plan",
-            "--inventory",
-            case.join("inventory").to_str().unwrap(),
-            "--config",
-            case.join("snapguard.toml").to_str().unwrap(),
-            "--rules",
-            rules,
-            "--out",
-            out.to_str().unwrap(),
-        ]);
-        assert_eq!(
-            run.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&run.stderr)
-        );
-        Plan::from_json(&fs::read_to_string(&out).unwrap()).unwrap()
+    let plan_case = |case: &str, rules: &str| {
+        let config = root()
+            .join("fixtures/cases")
+            .join(case)
+            .join("snapguard.toml");
+        plan_case(case, &config, rules)
     };
     let role = "arn:aws:iam::111111111111:role/service-role/AWSBackupDefaultServiceRole";
     let plan = plan_case(

@@ -41,41 +41,26 @@ fn interceptor(rules: &[&Rule]) -> MockResponseInterceptor {
     )
 }
 
-fn ec2(rules: &[&Rule]) -> aws_sdk_ec2::Client {
-    let conf = aws_sdk_ec2::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new(REGION))
-        .credentials_provider(Credentials::new("a", "b", None, None, "test"))
-        .retry_config(RetryConfig::disabled())
-        .http_client(create_mock_http_client())
-        .interceptor(interceptor(rules))
-        .build();
-    aws_sdk_ec2::Client::from_conf(conf)
+/// `$name(rules)`: a client of `$sdk` answering from `rules`, without retries.
+macro_rules! mock_client {
+    ($name:ident, $sdk:ident) => {
+        fn $name(rules: &[&Rule]) -> $sdk::Client {
+            let conf = $sdk::Config::builder()
+                .behavior_version(BehaviorVersion::latest())
+                .region(Region::new(REGION))
+                .credentials_provider(Credentials::new("a", "b", None, None, "test"))
+                .retry_config(RetryConfig::disabled())
+                .http_client(create_mock_http_client())
+                .interceptor(interceptor(rules))
+                .build();
+            $sdk::Client::from_conf(conf)
+        }
+    };
 }
 
-fn rbin(rules: &[&Rule]) -> aws_sdk_rbin::Client {
-    let conf = aws_sdk_rbin::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new(REGION))
-        .credentials_provider(Credentials::new("a", "b", None, None, "test"))
-        .retry_config(RetryConfig::disabled())
-        .http_client(create_mock_http_client())
-        .interceptor(interceptor(rules))
-        .build();
-    aws_sdk_rbin::Client::from_conf(conf)
-}
-
-fn backup(rules: &[&Rule]) -> aws_sdk_backup::Client {
-    let conf = aws_sdk_backup::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new(REGION))
-        .credentials_provider(Credentials::new("a", "b", None, None, "test"))
-        .retry_config(RetryConfig::disabled())
-        .http_client(create_mock_http_client())
-        .interceptor(interceptor(rules))
-        .build();
-    aws_sdk_backup::Client::from_conf(conf)
-}
+mock_client!(ec2, aws_sdk_ec2);
+mock_client!(rbin, aws_sdk_rbin);
+mock_client!(backup, aws_sdk_backup);
 
 fn factory(ec2: aws_sdk_ec2::Client, rbin: aws_sdk_rbin::Client) -> ClientFactory {
     with_backup(ec2, rbin, backup(&[]))

@@ -30,6 +30,16 @@ pub struct Tag {
     pub value: Str,
 }
 
+impl Tag {
+    /// The tag `key` = `value`.
+    pub fn new(key: &str, value: &str) -> Tag {
+        Tag {
+            key: key.into(),
+            value: value.into(),
+        }
+    }
+}
+
 /// `aws iam get-account-authorization-details`: every user, group, role and managed policy.
 ///
 /// The four lists are required: the command prints each of them (empty when there is nothing)

@@ -641,13 +641,7 @@ mod tests {
     use crate::inventory::{BackupCondition, BackupConditions, ConditionParameter};
 
     fn tags(pairs: &[(&str, &str)]) -> Vec<Tag> {
-        pairs
-            .iter()
-            .map(|(k, v)| Tag {
-                key: (*k).into(),
-                value: (*v).into(),
-            })
-            .collect()
+        pairs.iter().map(|(k, v)| Tag::new(k, v)).collect()
     }
 
     const VOLUME: &str = "arn:aws:ec2:us-east-1:111111111111:volume/vol-1";

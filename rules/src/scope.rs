@@ -228,6 +228,8 @@ pub struct RegionScope<'a> {
     pub region: &'a Region,
     latest: OnceLock<HashMap<&'a str, &'a Snapshot>>,
     schedules: OnceLock<Vec<VolumeAndSchedules<'a>>>,
+    /// Volume id -> its place in `schedules`.
+    schedule_index: OnceLock<HashMap<&'a str, usize>>,
 }
 
 /// A volume in scope and the schedules that cover it (see [`crate::schedules`]).
@@ -245,6 +247,7 @@ impl<'a> RegionScope<'a> {
             region,
             latest: OnceLock::new(),
             schedules: OnceLock::new(),
+            schedule_index: OnceLock::new(),
         }
     }
 
@@ -261,6 +264,22 @@ impl<'a> RegionScope<'a> {
                 })
                 .collect()
         }))
+    }
+
+    /// The schedules that cover one volume in scope ([`Self::volume_schedules`]); `None` when
+    /// the volume is not in scope or the region's volumes were not read.
+    pub fn schedules_of(
+        &self,
+        volume: &crate::inventory::Volume,
+    ) -> Option<&crate::schedules::VolumeSchedules<'a>> {
+        let all = self.volume_schedules()?;
+        let index = self.schedule_index.get_or_init(|| {
+            all.iter()
+                .enumerate()
+                .map(|(i, (v, _))| (v.volume_id.as_str(), i))
+                .collect()
+        });
+        index.get(volume.volume_id.as_str()).map(|&i| &all[i].1)
     }
 
     /// The AWS Backup plans the organization's backup policies mandate in this account-region;

@@ -5,8 +5,8 @@
 //! remediation stands.
 
 use crate::inventory::{Snapshot, Volume};
-use crate::remediation::plan::JobLifecycle;
-use crate::remediation::Remediation;
+use crate::remediation::plan::{JobLifecycle, StartCopyJob};
+use crate::remediation::{BackupJobRequest, Remediation};
 use crate::schedules::{BackupJobTarget, Schedule};
 use crate::scope::RegionScope;
 
@@ -15,11 +15,8 @@ fn covering_rule<'s, 'a>(
     scope: &'s RegionScope<'a>,
     volume: &Volume,
 ) -> Option<(&'s Schedule<'a>, &'s BackupJobTarget<'a>)> {
-    let (_, found) = scope
-        .volume_schedules()?
-        .iter()
-        .find(|(v, _)| v.volume_id == volume.volume_id)?;
-    found
+    scope
+        .schedules_of(volume)?
         .covering
         .iter()
         .find_map(|s| Some((s, s.backup_job.as_ref()?)))
@@ -28,14 +25,14 @@ fn covering_rule<'s, 'a>(
 /// `StartBackupJob` like the covering plan rule's, when there is one.
 pub(crate) fn backup_job(scope: &RegionScope, volume: &Volume) -> Option<Remediation> {
     let (schedule, job) = covering_rule(scope, volume)?;
-    Some(Remediation::StartBackupJob {
+    Some(Remediation::StartBackupJob(BackupJobRequest {
         volume_id: volume.volume_id.to_string(),
         resource_arn: job.resource_arn.clone(),
         backup_vault_name: job.backup_vault_name.to_owned(),
         iam_role_arn: job.iam_role_arn.to_owned(),
         lifecycle: job.lifecycle.map(JobLifecycle::from),
         schedule: schedule.id.label.clone(),
-    })
+    }))
 }
 
 /// `StartCopyJob` of `snapshot` when it is a completed recovery point in a vault of this
@@ -61,11 +58,13 @@ pub(crate) fn copy_job(
             .is_some_and(|(region, account)| wanted(region, account))
     })?;
     Some(Remediation::StartCopyJob {
-        recovery_point_arn: point.recovery_point_arn.to_string(),
-        source_backup_vault_name: point.backup_vault_name.to_string(),
-        destination_backup_vault_arn: copy.destination_backup_vault_arn.to_string(),
-        iam_role_arn: job.iam_role_arn.to_owned(),
-        lifecycle: copy.lifecycle.as_ref().map(JobLifecycle::from),
+        job: StartCopyJob {
+            recovery_point_arn: point.recovery_point_arn.to_string(),
+            source_backup_vault_name: point.backup_vault_name.to_string(),
+            destination_backup_vault_arn: copy.destination_backup_vault_arn.to_string(),
+            iam_role_arn: job.iam_role_arn.to_owned(),
+            lifecycle: copy.lifecycle.as_ref().map(JobLifecycle::from),
+        },
         schedule: schedule.id.label.clone(),
     })
 }

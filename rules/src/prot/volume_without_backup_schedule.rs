@@ -102,10 +102,9 @@ fn tagging_for_schedule(
         );
     }
     let mut tagged = volume.clone();
-    tagged.tags.extend(tags.iter().map(|(key, value)| Tag {
-        key: key.as_str().into(),
-        value: value.as_str().into(),
-    }));
+    tagged
+        .tags
+        .extend(tags.iter().map(|(key, value)| Tag::new(key, value)));
     let found = schedules::for_volume(scope.region, &scope.account.id, &tagged);
     let selects_into: Vec<String> = found.covering.iter().map(|s| s.id.label.clone()).collect();
     if selects_into.is_empty() {

@@ -103,33 +103,12 @@ pub enum Remediation {
     },
     /// Take a backup through AWS Backup like the plan rule that covers the volume
     /// (`StartBackupJob`), so that it is kept under the vault's lock and the rule's lifecycle.
-    StartBackupJob {
-        /// The volume, `vol-...`, whose finding this is.
-        volume_id: String,
-        /// The ARN the rule's selection takes: the volume's or its instance's.
-        resource_arn: String,
-        /// The rule's vault (`TargetBackupVaultName`).
-        backup_vault_name: String,
-        /// The selection's role (`IamRoleArn`).
-        iam_role_arn: String,
-        /// The rule's lifecycle, if it has one.
-        lifecycle: Option<plan::JobLifecycle>,
-        /// The plan rule, as [`crate::schedules::ScheduleId`] labels it.
-        schedule: String,
-    },
+    StartBackupJob(BackupJobRequest),
     /// Copy a recovery point into another vault through AWS Backup (`StartCopyJob`), as a copy
     /// action of the plan rule that covers the volume does.
     StartCopyJob {
-        /// The recovery point, `arn:aws:ec2:REGION::snapshot/snap-...`.
-        recovery_point_arn: String,
-        /// The vault holding it.
-        source_backup_vault_name: String,
-        /// The copy action's destination vault ARN.
-        destination_backup_vault_arn: String,
-        /// The role of the selection that takes the volume.
-        iam_role_arn: String,
-        /// The copy action's lifecycle, if it has one.
-        lifecycle: Option<plan::JobLifecycle>,
+        /// The copy, as the plan's step holds it.
+        job: plan::StartCopyJob,
         /// The plan rule, as [`crate::schedules::ScheduleId`] labels it.
         schedule: String,
     },
@@ -148,6 +127,24 @@ pub enum Remediation {
     EnableSnapshotBlockPublicAccess,
     /// Turn on AMI block public access (`block-new-sharing`).
     EnableImageBlockPublicAccess,
+}
+
+/// What a backup through AWS Backup needs: the covering plan rule's vault, its selection's
+/// role and its lifecycle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackupJobRequest {
+    /// The volume, `vol-...`, whose finding this is.
+    pub volume_id: String,
+    /// The ARN the rule's selection takes: the volume's or its instance's.
+    pub resource_arn: String,
+    /// The rule's vault (`TargetBackupVaultName`).
+    pub backup_vault_name: String,
+    /// The selection's role (`IamRoleArn`).
+    pub iam_role_arn: String,
+    /// The rule's lifecycle, if it has one.
+    pub lifecycle: Option<plan::JobLifecycle>,
+    /// The plan rule, as [`crate::schedules::ScheduleId`] labels it.
+    pub schedule: String,
 }
 
 #[cfg(test)]

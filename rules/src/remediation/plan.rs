@@ -396,7 +396,7 @@ pub struct StartBackupJob {
 /// The parameters of a `start_copy_job` step: copy a recovery point into another vault
 /// (`StartCopyJob`), as the plan rule's copy action does. Its idempotency token is the action
 /// id.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StartCopyJob {
     /// The recovery point, `arn:aws:ec2:REGION::snapshot/snap-...`.

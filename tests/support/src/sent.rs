@@ -20,15 +20,15 @@ pub struct SentOperations(Arc<Mutex<Vec<String>>>);
 
 /// `SentOperations::$name(client)`: the client, recording what it sends.
 macro_rules! recording {
-    ($name:ident, $sdk:ident, $service:literal) => {
+    ($name:ident, $client:ty, $service:literal) => {
         #[doc = concat!("`client` (", $service, "), recording what it sends.")]
-        pub fn $name(&self, client: &$sdk::Client) -> $sdk::Client {
+        pub fn $name(&self, client: &$client) -> $client {
             let conf = client
                 .config()
                 .to_builder()
                 .interceptor(self.clone())
                 .build();
-            $sdk::Client::from_conf(conf)
+            <$client>::from_conf(conf)
         }
     };
 }
@@ -49,9 +49,9 @@ impl SentOperations {
         self.0.lock().unwrap().clear();
     }
 
-    recording!(ec2, aws_sdk_ec2, "EC2");
-    recording!(rbin, aws_sdk_rbin, "Recycle Bin");
-    recording!(backup, aws_sdk_backup, "AWS Backup");
+    recording!(ec2, aws_sdk_ec2::Client, "EC2");
+    recording!(rbin, aws_sdk_rbin::Client, "Recycle Bin");
+    recording!(backup, aws_sdk_backup::Client, "AWS Backup");
 }
 
 impl Intercept for SentOperations {

@@ -4,38 +4,29 @@
 
 use super::Planner;
 use crate::finding::Finding;
-use crate::remediation::plan::{JobLifecycle, StartBackupJob, StartCopyJob, Step};
-
-/// What a `start_backup_job` needs from the finding's remediation.
-pub(super) struct BackupJobRequest<'r> {
-    pub volume_id: &'r str,
-    pub resource_arn: &'r str,
-    pub backup_vault_name: &'r str,
-    pub iam_role_arn: &'r str,
-    pub lifecycle: &'r Option<JobLifecycle>,
-    pub schedule: &'r str,
-}
+use crate::remediation::plan::{StartBackupJob, StartCopyJob, Step};
+use crate::remediation::BackupJobRequest;
 
 impl Planner<'_> {
     /// A backup job into the rule's vault; its recovery point gets the required tags.
-    pub(super) fn start_backup_job(&mut self, finding: &Finding, job: BackupJobRequest) {
+    pub(super) fn start_backup_job(&mut self, finding: &Finding, job: &BackupJobRequest) {
         let (account, region) = (finding.account_id.as_str(), finding.region.as_str());
         let volume_tags = self
             .lookup
-            .volume_tags(account, region, job.volume_id)
+            .volume_tags(account, region, &job.volume_id)
             .unwrap_or_default();
         let name = format!("backup of {}", job.volume_id);
         let tags = match self.backup_tags(&[volume_tags], &name) {
             Ok(tags) => tags,
             Err(keys) => {
                 let backup = format!("a recovery point of {}", job.volume_id);
-                return self.untagged_backup_review(finding, job.resource_arn, &backup, &keys);
+                return self.untagged_backup_review(finding, &job.resource_arn, &backup, &keys);
             }
         };
         let step = Step::StartBackupJob(StartBackupJob {
-            resource_arn: job.resource_arn.to_owned(),
-            backup_vault_name: job.backup_vault_name.to_owned(),
-            iam_role_arn: job.iam_role_arn.to_owned(),
+            resource_arn: job.resource_arn.clone(),
+            backup_vault_name: job.backup_vault_name.clone(),
+            iam_role_arn: job.iam_role_arn.clone(),
             lifecycle: job.lifecycle.clone(),
             tags,
         });
@@ -45,7 +36,7 @@ impl Planner<'_> {
              once the job has completed)",
             job.schedule
         );
-        self.add(finding, job.resource_arn, step, Some(note));
+        self.add(finding, &job.resource_arn, step, Some(note));
     }
 
     /// A copy job of the recovery point, to the copy action's vault.
@@ -60,9 +51,9 @@ impl Planner<'_> {
 mod tests {
     use serde_json::json;
 
-    use crate::remediation::plan::{JobLifecycle, Step, TAG_ACTION_ID};
+    use crate::remediation::plan::{JobLifecycle, StartCopyJob, Step, TAG_ACTION_ID};
     use crate::remediation::testing::{config, finding, plan_all};
-    use crate::remediation::Remediation;
+    use crate::remediation::{BackupJobRequest, Remediation};
 
     const ROLE: &str = "arn:aws:iam::111111111111:role/service-role/AWSBackupDefaultServiceRole";
 
@@ -72,20 +63,22 @@ mod tests {
             move_to_cold_storage_after_days: None,
             delete_after_days: Some(35),
         });
-        let backup = Remediation::StartBackupJob {
+        let backup = Remediation::StartBackupJob(BackupJobRequest {
             volume_id: "vol-a".into(),
             resource_arn: "arn:aws:ec2:us-east-1:111111111111:volume/vol-a".into(),
             backup_vault_name: "prod".into(),
             iam_role_arn: ROLE.into(),
             lifecycle: lifecycle.clone(),
             schedule: "AWS Backup plan prod rule daily".into(),
-        };
+        });
         let copy = |destination: &str| Remediation::StartCopyJob {
-            recovery_point_arn: "arn:aws:ec2:us-east-1::snapshot/snap-1".into(),
-            source_backup_vault_name: "prod".into(),
-            destination_backup_vault_arn: destination.into(),
-            iam_role_arn: ROLE.into(),
-            lifecycle: None,
+            job: StartCopyJob {
+                recovery_point_arn: "arn:aws:ec2:us-east-1::snapshot/snap-1".into(),
+                source_backup_vault_name: "prod".into(),
+                destination_backup_vault_arn: destination.into(),
+                iam_role_arn: ROLE.into(),
+                lifecycle: None,
+            },
             schedule: "AWS Backup plan prod rule daily".into(),
         };
         let dr = "arn:aws:backup:us-west-2:111111111111:backup-vault:dr";

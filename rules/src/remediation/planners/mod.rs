@@ -13,8 +13,7 @@ use crate::finding::Finding;
 use crate::inventory::{Image, Instance, Inventory, Snapshot, Tag, Volume};
 use crate::remediation::plan::{
     action_id, Action, CopySnapshot, CopySnapshotToAccount, ManualReview, NotPlanned, Plan,
-    PlanFilter, ReviewTopic, SnapshotSource, StartCopyJob, Step, Tags, SCHEMA_VERSION,
-    TAG_ACTION_ID,
+    PlanFilter, ReviewTopic, SnapshotSource, Step, Tags, SCHEMA_VERSION, TAG_ACTION_ID,
 };
 use crate::remediation::Remediation;
 
@@ -210,42 +209,10 @@ impl<'a> Planner<'a> {
                 tags,
                 schedules,
             } => self.tag_for_schedule(finding, volume_id, tags, schedules),
-            Remediation::StartBackupJob {
-                volume_id,
-                resource_arn,
-                backup_vault_name,
-                iam_role_arn,
-                lifecycle,
-                schedule,
-            } => self.start_backup_job(
-                finding,
-                backup_jobs::BackupJobRequest {
-                    volume_id,
-                    resource_arn,
-                    backup_vault_name,
-                    iam_role_arn,
-                    lifecycle,
-                    schedule,
-                },
-            ),
-            Remediation::StartCopyJob {
-                recovery_point_arn,
-                source_backup_vault_name,
-                destination_backup_vault_arn,
-                iam_role_arn,
-                lifecycle,
-                schedule,
-            } => self.start_copy_job(
-                finding,
-                StartCopyJob {
-                    recovery_point_arn: recovery_point_arn.clone(),
-                    source_backup_vault_name: source_backup_vault_name.clone(),
-                    destination_backup_vault_arn: destination_backup_vault_arn.clone(),
-                    iam_role_arn: iam_role_arn.clone(),
-                    lifecycle: lifecycle.clone(),
-                },
-                schedule,
-            ),
+            Remediation::StartBackupJob(job) => self.start_backup_job(finding, job),
+            Remediation::StartCopyJob { job, schedule } => {
+                self.start_copy_job(finding, job.clone(), schedule)
+            }
             Remediation::EnableSnapshotBlockPublicAccess => {
                 self.enable_block_public_access(finding, Step::EnableSnapshotBlockPublicAccess)
             }
@@ -482,13 +449,7 @@ mod tests {
         use crate::time::Timestamp;
 
         let tagged = |pairs: &[(&str, &str)]| -> Vec<Tag> {
-            pairs
-                .iter()
-                .map(|(k, v)| Tag {
-                    key: (*k).into(),
-                    value: (*v).into(),
-                })
-                .collect()
+            pairs.iter().map(|(k, v)| Tag::new(k, v)).collect()
         };
         let volume = |id: &str, tags: Vec<Tag>| Volume {
             volume_id: id.into(),
@@ -530,14 +491,7 @@ mod tests {
                     state: Some("completed".into()),
                     start_time: before.collected_at,
                     owner_id: Some(ACCOUNT.into()),
-                    tags: s
-                        .tags
-                        .iter()
-                        .map(|(k, v)| Tag {
-                            key: k.as_str().into(),
-                            value: v.as_str().into(),
-                        })
-                        .collect(),
+                    tags: s.tags.iter().map(|(k, v)| Tag::new(k, v)).collect(),
                     ..Snapshot::default()
                 }),
                 _ => None,
@@ -716,21 +670,23 @@ mod tests {
                 image_id: "ami-1".into(),
                 regions: vec!["us-west-2".into()],
             },
-            Remediation::StartBackupJob {
+            Remediation::StartBackupJob(crate::remediation::BackupJobRequest {
                 volume_id: "vol-c".into(),
                 resource_arn: "arn:aws:ec2:us-east-1:111111111111:volume/vol-c".into(),
                 backup_vault_name: "prod".into(),
                 iam_role_arn: "arn:aws:iam::111111111111:role/backup".into(),
                 lifecycle: None,
                 schedule: "AWS Backup plan prod rule daily".into(),
-            },
+            }),
             Remediation::StartCopyJob {
-                recovery_point_arn: "arn:aws:ec2:us-east-1::snapshot/snap-2".into(),
-                source_backup_vault_name: "prod".into(),
-                destination_backup_vault_arn:
-                    "arn:aws:backup:us-west-2:111111111111:backup-vault:dr".into(),
-                iam_role_arn: "arn:aws:iam::111111111111:role/backup".into(),
-                lifecycle: None,
+                job: crate::remediation::plan::StartCopyJob {
+                    recovery_point_arn: "arn:aws:ec2:us-east-1::snapshot/snap-2".into(),
+                    source_backup_vault_name: "prod".into(),
+                    destination_backup_vault_arn:
+                        "arn:aws:backup:us-west-2:111111111111:backup-vault:dr".into(),
+                    iam_role_arn: "arn:aws:iam::111111111111:role/backup".into(),
+                    lifecycle: None,
+                },
                 schedule: "AWS Backup plan prod rule daily".into(),
             },
             Remediation::TagForSchedule {
