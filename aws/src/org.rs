@@ -223,6 +223,7 @@ async fn policies(
             (id, name)
         })
         .collect();
+    let listed_count = summaries.len();
     let results: Vec<_> = stream::iter(summaries.into_iter().enumerate())
         .map(|(i, (id, name))| {
             let client = client.clone();
@@ -294,6 +295,11 @@ async fn policies(
             target_ids,
         });
     }
+    // A backup policy not read could mandate any plan: then which plans are mandated is
+    // unknown. (Fewer SCPs only make the IAM rules report more, so those read are kept.)
+    if !is_scp && policies.len() < listed_count {
+        return None;
+    }
     Some(policies)
 }
 
@@ -320,7 +326,8 @@ mod tests {
     }
 
     /// The emulator does not serve backup policies: read through mocks, in their own syntax
-    /// (JSON, not an IAM policy); one whose content is not JSON is a gap naming it.
+    /// (JSON, not an IAM policy); one whose content is not JSON is a gap naming it, and makes
+    /// the backup policies unknown.
     #[tokio::test]
     async fn backup_policies_are_read_as_json_and_bad_content_is_a_gap() {
         let listed = mock!(aws_sdk_organizations::Client::list_policies)
@@ -366,21 +373,33 @@ mod tests {
         let counters = Arc::new(Counters::default());
         let client = mock_clients::organizations(&[&listed, &good, &bad, &targets], &counters);
         let mut gaps = Vec::new();
-        let read = policies(&client, &mut gaps, PolicyType::BackupPolicy)
-            .await
-            .expect("listed");
-        assert_eq!(read.len(), 1);
-        assert_eq!(read[0].id, "p-good");
-        assert_eq!(
-            read[0].content["plans"]["daily"]["regions"]["@@assign"][0],
-            "us-east-1"
-        );
-        assert_eq!(read[0].target_ids, ["ou-prod"]);
+        // One of them not read: which plans are mandated is unknown, not those of the other.
+        let read = policies(&client, &mut gaps, PolicyType::BackupPolicy).await;
+        assert!(read.is_none(), "{read:?}");
         assert_eq!(gaps.len(), 1, "{gaps:?}");
         assert_eq!(gaps[0].0, "organizations:DescribePolicy");
         assert!(
             gaps[0].1.starts_with("p-bad: Policy.Content: not JSON"),
             "{gaps:?}"
         );
+
+        // Both read: their content as JSON, with their targets.
+        let listed_good = mock!(aws_sdk_organizations::Client::list_policies).then_output(|| {
+            ListPoliciesOutput::builder()
+                .policies(summary("p-good"))
+                .build()
+        });
+        let client = mock_clients::organizations(&[&listed_good, &good, &targets], &counters);
+        let mut gaps = Vec::new();
+        let read = policies(&client, &mut gaps, PolicyType::BackupPolicy)
+            .await
+            .expect("read");
+        assert!(gaps.is_empty(), "{gaps:?}");
+        assert_eq!(read[0].id, "p-good");
+        assert_eq!(
+            read[0].content["plans"]["daily"]["regions"]["@@assign"][0],
+            "us-east-1"
+        );
+        assert_eq!(read[0].target_ids, ["ou-prod"]);
     }
 }

@@ -628,6 +628,11 @@ fn opt_in_guardrails_are_set_once_and_an_existing_lock_is_never_changed() {
         ),
         action("act-00000000000000c2", lock_of("snap-new"), "snap-new"),
         action("act-00000000000000c3", lock_of("snap-held"), "snap-held"),
+        action(
+            "act-00000000000000c4",
+            lock_of("snap-expired"),
+            "snap-expired",
+        ),
     ]);
     opted_in.scope.opt_in = OptIn::ALL.to_vec();
     let locks = |held: Vec<(&'static str, LockState)>| {
@@ -667,6 +672,19 @@ fn opt_in_guardrails_are_set_once_and_an_existing_lock_is_never_changed() {
                 )
                 .build()
         });
+    // An expired lock protects nothing: that snapshot is locked anew.
+    let held_expired = mock!(aws_sdk_ec2::Client::describe_locked_snapshots)
+        .match_requests(|r| r.snapshot_ids() == ["snap-expired"])
+        .then_output(|| {
+            DescribeLockedSnapshotsOutput::builder()
+                .snapshots(
+                    LockedSnapshotsInfo::builder()
+                        .snapshot_id("snap-expired")
+                        .lock_state(LockState::Expired)
+                        .build(),
+                )
+                .build()
+        });
     let off = encryption(false);
     let enable = mock!(aws_sdk_ec2::Client::enable_ebs_encryption_by_default)
         .match_requests(|r| r.dry_run() != Some(true))
@@ -677,7 +695,7 @@ fn opt_in_guardrails_are_set_once_and_an_existing_lock_is_never_changed() {
         });
     let lock = mock!(aws_sdk_ec2::Client::lock_snapshot)
         .match_requests(|r| {
-            r.snapshot_id() == Some("snap-new")
+            matches!(r.snapshot_id(), Some("snap-new" | "snap-expired"))
                 && r.lock_mode() == Some(&LockMode::Governance)
                 && r.lock_duration() == Some(7)
                 && r.cool_off_period().is_none()
@@ -694,7 +712,14 @@ fn opt_in_guardrails_are_set_once_and_an_existing_lock_is_never_changed() {
         &opted_in,
         &ApplyOptions::default(),
         factory(
-            sent.ec2(&ec2(&[&held_other, &held_new, &off, &enable, &lock])),
+            sent.ec2(&ec2(&[
+                &held_other,
+                &held_expired,
+                &held_new,
+                &off,
+                &enable,
+                &lock,
+            ])),
             rbin(&[]),
         ),
     );
@@ -710,6 +735,7 @@ fn opt_in_guardrails_are_set_once_and_an_existing_lock_is_never_changed() {
             ("ebs-encryption-by-default", &Outcome::Done),
             ("snap-new", &Outcome::Done),
             ("snap-held", &Outcome::AlreadyDone),
+            ("snap-expired", &Outcome::Done),
         ]
     );
     assert!(
@@ -728,7 +754,7 @@ fn opt_in_guardrails_are_set_once_and_an_existing_lock_is_never_changed() {
         report.actions[1].opt_in,
         Some(OptIn::GovernanceSnapshotLock)
     );
-    assert_eq!((enable.num_calls(), lock.num_calls()), (1, 1));
+    assert_eq!((enable.num_calls(), lock.num_calls()), (1, 2));
     assert_eq!(
         changes_sent(&sent.all()),
         BTreeSet::from(["ec2:EnableEbsEncryptionByDefault", "ec2:LockSnapshot"])
@@ -739,6 +765,7 @@ fn opt_in_guardrails_are_set_once_and_an_existing_lock_is_never_changed() {
     let both_held = locks(vec![
         ("snap-new", LockState::Governance),
         ("snap-held", LockState::Compliance),
+        ("snap-expired", LockState::Governance),
     ]);
     let on = encryption(true);
     let enable_again = mock!(aws_sdk_ec2::Client::enable_ebs_encryption_by_default)
@@ -824,8 +851,9 @@ fn backup_and_copy_jobs_are_started_once_through_aws_backup() {
                 backup_vault_name: "prod".into(),
                 iam_role_arn: ROLE.into(),
                 lifecycle: Some(JobLifecycle {
-                    move_to_cold_storage_after_days: None,
+                    move_to_cold_storage_after_days: Some(7),
                     delete_after_days: Some(35),
+                    opt_in_to_archive_for_supported_resources: Some(true),
                 }),
                 tags: [
                     (TAG_ACTION_ID.to_owned(), BACKUP_ACTION.to_owned()),
@@ -885,8 +913,12 @@ fn backup_and_copy_jobs_are_started_once_through_aws_backup() {
             r.backup_vault_name() == Some("prod")
                 && r.resource_arn() == Some(VOLUME)
                 && r.iam_role_arn() == Some(ROLE)
-                && r.idempotency_token() == Some(BACKUP_ACTION)
+                // A failed job was found: a token AWS has not seen, so a new job starts.
+                && r.idempotency_token() == Some(&format!("{BACKUP_ACTION}-0-1"))
                 && r.lifecycle().and_then(|l| l.delete_after_days()) == Some(35)
+                && r.lifecycle()
+                    .and_then(|l| l.opt_in_to_archive_for_supported_resources())
+                    == Some(true)
                 && r.recovery_point_tags().is_some_and(|t| {
                     t.get(TAG_ACTION_ID).map(String::as_str) == Some(BACKUP_ACTION)
                 })
@@ -901,7 +933,7 @@ fn backup_and_copy_jobs_are_started_once_through_aws_backup() {
             r.recovery_point_arn() == Some(POINT)
                 && r.source_backup_vault_name() == Some("prod")
                 && r.destination_backup_vault_arn() == Some(DR)
-                && r.idempotency_token() == Some("act-00000000000000d2")
+                && r.idempotency_token() == Some("act-00000000000000d2-0-1")
         })
         .then_output(|| {
             StartCopyJobOutput::builder()

@@ -492,6 +492,34 @@ impl Config {
                 ),
             ));
         }
+        for (key, value) in &self.remediation.schedule_tags {
+            let place = format!("remediation.schedule_tags.{key}");
+            if !self.tags.allows(key, value) {
+                return Err((
+                    place,
+                    format!(
+                        "{value:?} does not match tags.allowed.{key} ({}): the volumes tagged \
+                         with it would be SG-TAG-004 findings; expected a value the pattern \
+                         accepts",
+                        self.tags.allowed[key].0.as_str()
+                    ),
+                ));
+            }
+            if let Some(default) = self
+                .remediation
+                .tag_defaults
+                .get(key)
+                .filter(|d| *d != value)
+            {
+                return Err((
+                    place,
+                    format!(
+                        "{value:?} differs from remediation.tag_defaults.{key} ({default:?}): a \
+                         volume lacking {key} would be given both; expected one value"
+                    ),
+                ));
+            }
+        }
         for (key, value) in &self.remediation.tag_defaults {
             if !self.tags.allows(key, value) {
                 return Err((

@@ -6,7 +6,7 @@
 //! reason is in [`Inventory::not_scanned`]. Rules skip what is missing; reports say so.
 
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::time::Timestamp;
 
@@ -202,11 +202,17 @@ pub struct MandatedPlan {
 }
 
 impl Organization {
-    /// The AWS Backup plans the backup policies attached to `account_id`, or to a root or OU
-    /// above it, mandate in `region`: each plan under `plans` whose `regions` (`@@assign`,
-    /// `@@append`) name the region, or that names none
-    /// (<https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_backup_syntax.html>).
-    /// `None` when the backup policies, or the account's place in the tree, were not recorded.
+    /// The AWS Backup plans the organization's backup policies mandate in `account_id`'s
+    /// `region`, as AWS merges them from the root down to the account: along the path, each
+    /// attached policy's `plans.<name>.regions` operators apply in turn (`@@assign` replaces
+    /// what is inherited, `@@append` adds, `@@remove` takes away), and a plan is mandated where
+    /// the merged regions name the region
+    /// (<https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_inheritance_mgmt.html>,
+    /// <https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_backup_syntax.html>).
+    /// Each plan names the closest policy that declares it. `None` when the backup policies or
+    /// the account's place in the tree were not recorded, or when a policy on the path has
+    /// content this does not understand (no `plans` object, `regions` that are not lists of
+    /// names under known operators): then what is mandated is unknown.
     pub fn mandated_backup_plans(
         &self,
         account_id: &str,
@@ -217,30 +223,52 @@ impl Organization {
         if path.is_empty() {
             return None;
         }
-        let mut plans = Vec::new();
-        for policy in policies {
-            if !path.iter().any(|(id, _)| policy.target_ids.contains(id)) {
-                continue;
-            }
-            let Some(declared) = policy.content["plans"].as_object() else {
-                continue;
-            };
-            for (name, plan) in declared.iter().filter(|(name, _)| !name.starts_with("@@")) {
-                let regions: Vec<&str> = ["@@assign", "@@append"]
-                    .iter()
-                    .flat_map(|op| plan["regions"][op].as_array().into_iter().flatten())
-                    .filter_map(|r| r.as_str())
-                    .collect();
-                if regions.is_empty() || regions.contains(&region) {
-                    plans.push(MandatedPlan {
-                        plan: name.clone(),
-                        policy_id: policy.id.to_string(),
-                        policy_name: policy.name.to_string(),
-                    });
+        // Plan -> (its merged regions, the closest policy declaring it).
+        let mut merged: BTreeMap<String, (BTreeSet<String>, &OrganizationPolicy)> = BTreeMap::new();
+        for (node, _) in &path {
+            let mut attached: Vec<&OrganizationPolicy> = policies
+                .iter()
+                .filter(|p| p.target_ids.contains(node))
+                .collect();
+            attached.sort_by(|a, b| a.id.cmp(&b.id));
+            for policy in attached {
+                let plans = policy.content.get("plans")?.as_object()?;
+                for (name, plan) in plans.iter().filter(|(name, _)| !name.starts_with("@@")) {
+                    let entry = merged
+                        .entry(name.clone())
+                        .or_insert_with(|| (BTreeSet::new(), policy));
+                    entry.1 = policy;
+                    let Some(regions) = plan.get("regions") else {
+                        continue;
+                    };
+                    for (operator, value) in regions.as_object()? {
+                        let names = value
+                            .as_array()?
+                            .iter()
+                            .map(|r| r.as_str().map(str::to_owned))
+                            .collect::<Option<Vec<String>>>()?;
+                        match operator.as_str() {
+                            "@@assign" => entry.0 = names.into_iter().collect(),
+                            "@@append" => entry.0.extend(names),
+                            "@@remove" => entry.0.retain(|r| !names.contains(r)),
+                            "@@operators_allowed_for_child_policies" => {}
+                            _ => return None,
+                        }
+                    }
                 }
             }
         }
-        Some(plans)
+        Some(
+            merged
+                .into_iter()
+                .filter(|(_, (regions, _))| regions.contains(region))
+                .map(|(plan, (_, policy))| MandatedPlan {
+                    plan,
+                    policy_id: policy.id.to_string(),
+                    policy_name: policy.name.to_string(),
+                })
+                .collect(),
+        )
     }
 
     /// The path from the root down to `account_id`: root, OUs, the account itself, each as
@@ -1007,5 +1035,88 @@ impl RetentionRuleTag {
             (Some(_), None) => true,
             (Some(v), Some(want)) => want.is_empty() || v == want,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    /// Root -> ou-prod -> account 111111111111, with one backup policy at each level.
+    fn organization(account_policy: serde_json::Value) -> Organization {
+        let policy = |id: &str, target: &str, content: serde_json::Value| OrganizationPolicy {
+            id: id.into(),
+            name: format!("{id} name").into(),
+            content,
+            target_ids: vec![target.into()],
+        };
+        Organization {
+            roots: vec![OrgNode {
+                id: "r-root".into(),
+                ..OrgNode::default()
+            }],
+            parents: [
+                ("ou-prod".into(), "r-root".into()),
+                ("111111111111".into(), "ou-prod".into()),
+            ]
+            .into(),
+            backup_policies: Some(vec![
+                policy(
+                    "p-root",
+                    "r-root",
+                    json!({ "plans": { "daily": { "regions": { "@@assign": ["us-east-1", "eu-west-1"] } } } }),
+                ),
+                policy(
+                    "p-ou",
+                    "ou-prod",
+                    json!({ "plans": { "daily": { "regions": { "@@remove": ["eu-west-1"], "@@append": ["us-west-2"] } } } }),
+                ),
+                policy("p-account", "111111111111", account_policy),
+            ]),
+            ..Organization::default()
+        }
+    }
+
+    #[test]
+    fn mandated_plans_follow_the_inheritance_operators_down_the_tree() {
+        // The account's own policy names a plan without regions: mandated nowhere.
+        let org = organization(json!({ "plans": { "weekly": { "rules": {} } } }));
+        let plans = |region: &str| -> Vec<(String, String)> {
+            org.mandated_backup_plans("111111111111", region)
+                .unwrap()
+                .into_iter()
+                .map(|m| (m.plan, m.policy_id))
+                .collect()
+        };
+        assert_eq!(plans("us-east-1"), [("daily".into(), "p-ou".into())]);
+        assert_eq!(plans("us-west-2"), [("daily".into(), "p-ou".into())]);
+        assert!(plans("eu-west-1").is_empty(), "removed below the root");
+        // An assign lower down replaces what is inherited.
+        let org = organization(
+            json!({ "plans": { "daily": { "regions": { "@@assign": ["ap-south-1"] } } } }),
+        );
+        let mandated = org
+            .mandated_backup_plans("111111111111", "us-east-1")
+            .unwrap();
+        assert!(mandated.is_empty(), "{mandated:?}");
+        // Content not understood: unknown, not "nothing mandated".
+        for bad in [
+            json!({ "plans": [] }),
+            json!({ "plans": { "daily": { "regions": ["us-east-1"] } } }),
+            json!({ "plans": { "daily": { "regions": { "@@prepend": ["us-east-1"] } } } }),
+        ] {
+            assert!(
+                organization(bad.clone())
+                    .mandated_backup_plans("111111111111", "us-east-1")
+                    .is_none(),
+                "{bad}"
+            );
+        }
+        // Not in the tree: unknown.
+        assert!(organization(json!({ "plans": {} }))
+            .mandated_backup_plans("999999999999", "us-east-1")
+            .is_none());
     }
 }

@@ -260,6 +260,16 @@ expires = 2027-03-01
                 && e.contains("does not match tags.allowed.Retention (^7d$)"),
             "{e}"
         );
+        // The tags that put a volume on a schedule, and a default for the same key: one value.
+        let e = error(
+            "[remediation]\ntag_defaults = { Backup = \"weekly\" }\nschedule_tags = { Backup = \"daily\" }\n",
+        );
+        assert!(
+            e.starts_with(
+                "snapguard.toml:3:28: remediation.schedule_tags.Backup: \"daily\" differs"
+            ),
+            "{e}"
+        );
 
         let e = error("[sharing]\ntrusted_accounts = [\"1234\"]\n");
         assert!(e.contains("expected a 12-digit AWS account id"), "{e}");

@@ -363,6 +363,10 @@ pub struct JobLifecycle {
     /// Days after creation it is deleted; kept when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delete_after_days: Option<u64>,
+    /// Whether it moves to the archive tier (for EBS, what makes `move_to_cold_storage_after_days`
+    /// take effect).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opt_in_to_archive_for_supported_resources: Option<bool>,
 }
 
 impl From<&crate::inventory::BackupLifecycle> for JobLifecycle {
@@ -370,12 +374,13 @@ impl From<&crate::inventory::BackupLifecycle> for JobLifecycle {
         JobLifecycle {
             move_to_cold_storage_after_days: l.move_to_cold_storage_after_days,
             delete_after_days: l.delete_after_days,
+            opt_in_to_archive_for_supported_resources: l.opt_in_to_archive_for_supported_resources,
         }
     }
 }
 
 /// The parameters of a `start_backup_job` step: an on-demand AWS Backup job like a plan
-/// rule's (`StartBackupJob`). Its idempotency token is the action id.
+/// rule's (`StartBackupJob`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StartBackupJob {
@@ -394,8 +399,7 @@ pub struct StartBackupJob {
 }
 
 /// The parameters of a `start_copy_job` step: copy a recovery point into another vault
-/// (`StartCopyJob`), as the plan rule's copy action does. Its idempotency token is the action
-/// id.
+/// (`StartCopyJob`), as the plan rule's copy action does.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StartCopyJob {
@@ -683,6 +687,44 @@ impl Action {
     }
 }
 
+impl Action {
+    /// What is wrong with an AWS Backup job's ARNs for where the action runs: the resource
+    /// backed up must be in the action's account and region, the recovery point copied in its
+    /// region, and a copy's destination must be a backup vault's ARN.
+    fn backup_job_problem(&self) -> Option<String> {
+        let part = |arn: &str, i: usize| arn.split(':').nth(i).unwrap_or_default().to_owned();
+        match &self.step {
+            Step::StartBackupJob(job) => {
+                let (region, account) = (part(&job.resource_arn, 3), part(&job.resource_arn, 4));
+                (region != self.region || account != self.account_id).then(|| {
+                    format!(
+                        "resource_arn {} is not in the action's account and region ({}/{})",
+                        job.resource_arn, self.account_id, self.region
+                    )
+                })
+            }
+            Step::StartCopyJob(job) => {
+                if part(&job.recovery_point_arn, 3) != self.region {
+                    return Some(format!(
+                        "recovery_point_arn {} is not in the action's region {}",
+                        job.recovery_point_arn, self.region
+                    ));
+                }
+                let vault =
+                    crate::inventory::vault_region_account(&job.destination_backup_vault_arn);
+                vault.is_none().then(|| {
+                    format!(
+                        "destination_backup_vault_arn {} is not a backup vault's ARN \
+                         (arn:PARTITION:backup:REGION:ACCOUNT:backup-vault:NAME)",
+                        job.destination_backup_vault_arn
+                    )
+                })
+            }
+            _ => None,
+        }
+    }
+}
+
 impl Plan {
     /// The plan as pretty-printed JSON with a final newline, as `remediate plan` writes it.
     pub fn to_json(&self) -> String {
@@ -738,6 +780,9 @@ impl Plan {
                         opt_in.as_str()
                     )));
                 }
+            }
+            if let Some(problem) = action.backup_job_problem() {
+                return Err(refuse(problem));
             }
             if let Step::LockSnapshot(lock) = &action.step {
                 if !(1..=36_500).contains(&lock.lock_duration_days) {

@@ -1,6 +1,7 @@
 //! The opt-in EBS guardrails: encryption by default turned on unless it is, and a
-//! governance-mode lock put on a snapshot that has none. An existing lock, of either mode, is
-//! never changed: `LockSnapshot` on a locked snapshot can shorten a governance-mode lock.
+//! governance-mode lock put on a snapshot that has none (or only an expired one). An existing
+//! lock, of either mode, is never changed: `LockSnapshot` on a locked snapshot can shorten a
+//! governance-mode lock.
 
 use aws_sdk_ec2::types::LockMode;
 use rules::remediation::plan::LockSnapshot;
@@ -45,11 +46,11 @@ pub(super) async fn lock_snapshot(run: &Run, action: &Action, step: &LockSnapsho
         .send()
         .await
         .map_err(|e| read_error("ec2:DescribeLockedSnapshots", &e))?;
-    if let Some(lock) = locks
-        .snapshots()
-        .iter()
-        .find(|l| l.snapshot_id() == Some(step.snapshot_id.as_str()))
-    {
+    // An expired lock protects nothing: the snapshot is locked anew.
+    if let Some(lock) = locks.snapshots().iter().find(|l| {
+        l.snapshot_id() == Some(step.snapshot_id.as_str())
+            && l.lock_state() != Some(&aws_sdk_ec2::types::LockState::Expired)
+    }) {
         let state = lock.lock_state().map_or("unknown", |s| s.as_str());
         return Ok(StepOk::AlreadyDone(Made {
             detail: Some(format!(

@@ -304,8 +304,10 @@ fn assemble(files: Files) -> (Organization, Vec<Gap>) {
         }
     }
     let (mut described, mut targets) = (files.policies, files.targets);
+    // The policies read, and whether every listed one was.
     let mut policies_of = |listed: Vec<OrgNode>, kind: &str, label: &str| {
         let mut policies = Vec::new();
+        let listed_count = listed.len();
         for summary in listed {
             let id = summary.id.to_string();
             let Some((found, content)) = described.remove(&id) else {
@@ -347,14 +349,19 @@ fn assemble(files: Files) -> (Organization, Vec<Gap>) {
                 target_ids,
             });
         }
-        policies
+        let complete = policies.len() == listed_count;
+        (policies, complete)
     };
+    // A backup policy not read could mandate any plan: then which plans are mandated is
+    // unknown. (Fewer SCPs only make the IAM rules report more, so those read are kept.)
     org.backup_policies = files
         .backup_policy_list
-        .map(|listed| policies_of(listed, BACKUP_POLICY, "backup policy"));
+        .map(|listed| policies_of(listed, BACKUP_POLICY, "backup policy"))
+        .and_then(|(policies, complete)| complete.then_some(policies));
     match files.policy_list {
         Some(listed) => {
-            org.service_control_policies = Some(policies_of(listed, SERVICE_CONTROL_POLICY, "SCP"))
+            org.service_control_policies =
+                Some(policies_of(listed, SERVICE_CONTROL_POLICY, "SCP").0)
         }
         None => gap(
             OrgFile::Policies.operation(),

@@ -8,14 +8,49 @@ use crate::remediation::plan::{StartBackupJob, StartCopyJob, Step};
 use crate::remediation::BackupJobRequest;
 
 impl Planner<'_> {
+    /// A copy of a volume whose new backup the plan takes through AWS Backup would leave that
+    /// backup uncopied, and the on-demand job does not run the rule's copy actions: the copy
+    /// is planned again once the job has completed. Says so and returns `true` then.
+    pub(super) fn copy_follows_backup_job(&mut self, finding: &Finding) -> bool {
+        let volume = finding.evidence["volume_id"].as_str().unwrap_or_default();
+        let key = (
+            finding.account_id.clone(),
+            finding.region.clone(),
+            volume.to_owned(),
+        );
+        if !self.backup_jobs.contains(&key) {
+            return false;
+        }
+        self.skip(
+            finding,
+            format!(
+                "this plan takes volume {volume}'s new backup through AWS Backup; copy that \
+                 one: plan again once the job has completed"
+            ),
+        );
+        true
+    }
+
     /// A backup job into the rule's vault; its recovery point gets the required tags.
     pub(super) fn start_backup_job(&mut self, finding: &Finding, job: &BackupJobRequest) {
         let (account, region) = (finding.account_id.as_str(), finding.region.as_str());
+        let key = (account.to_owned(), region.to_owned(), job.volume_id.clone());
+        if job.resource_arn.contains(":volume/") && self.instance_sets.contains_key(&key) {
+            // One volume of an instance with several: a job per volume is not consistent
+            // across them, so the instance's volumes are snapshotted together instead.
+            return self.create_snapshot(finding, &job.volume_id);
+        }
         let volume_tags = self
             .lookup
             .volume_tags(account, region, &job.volume_id)
             .unwrap_or_default();
-        let name = format!("backup of {}", job.volume_id);
+        // The volume's, or the instance's whose AMI the job makes.
+        let backed_up = job
+            .resource_arn
+            .rsplit('/')
+            .next()
+            .unwrap_or(&job.volume_id);
+        let name = format!("backup of {backed_up}");
         let tags = match self.backup_tags(&[volume_tags], &name) {
             Ok(tags) => tags,
             Err(keys) => {
@@ -37,10 +72,14 @@ impl Planner<'_> {
             job.schedule
         );
         self.add(finding, &job.resource_arn, step, Some(note));
+        self.backup_jobs.insert(key);
     }
 
     /// A copy job of the recovery point, to the copy action's vault.
     pub(super) fn start_copy_job(&mut self, finding: &Finding, step: StartCopyJob, schedule: &str) {
+        if self.copy_follows_backup_job(finding) {
+            return;
+        }
         let target = step.recovery_point_arn.clone();
         let note = format!("through AWS Backup, like the copy action of {schedule}");
         self.add(finding, &target, Step::StartCopyJob(step), Some(note));
@@ -51,7 +90,7 @@ impl Planner<'_> {
 mod tests {
     use serde_json::json;
 
-    use crate::remediation::plan::{JobLifecycle, StartCopyJob, Step, TAG_ACTION_ID};
+    use crate::remediation::plan::{JobLifecycle, Plan, StartCopyJob, Step, TAG_ACTION_ID};
     use crate::remediation::testing::{config, finding, plan_all};
     use crate::remediation::{BackupJobRequest, Remediation};
 
@@ -62,6 +101,7 @@ mod tests {
         let lifecycle = Some(JobLifecycle {
             move_to_cold_storage_after_days: None,
             delete_after_days: Some(35),
+            opt_in_to_archive_for_supported_resources: None,
         });
         let backup = Remediation::StartBackupJob(BackupJobRequest {
             volume_id: "vol-a".into(),
@@ -116,5 +156,72 @@ mod tests {
         assert!(destinations.contains(&dr) && destinations.contains(&archive));
         assert!(plan.actions[1..].iter().all(|a| a.region == "us-east-1"));
         assert_ne!(plan.actions[1].id, plan.actions[2].id);
+
+        // An edited plan cannot move a job's resource or a copy's destination elsewhere.
+        let text = plan.to_json();
+        assert!(Plan::from_json(&text).is_ok());
+        let moved = text.replacen(
+            "\"resource_arn\": \"arn:aws:ec2:us-east-1:111111111111:",
+            "\"resource_arn\": \"arn:aws:ec2:us-east-1:222222222222:",
+            1,
+        );
+        assert_ne!(moved, text);
+        let e = Plan::from_json(&moved).unwrap_err().to_string();
+        assert!(e.contains("not in the action's account and region"), "{e}");
+        // The destination is part of the id: edited, the id no longer matches.
+        let elsewhere = text.replacen(":backup-vault:dr\"", ":backup-vault:other\"", 1);
+        assert_ne!(elsewhere, text);
+        let e = Plan::from_json(&elsewhere).unwrap_err().to_string();
+        assert!(e.contains("the id does not match"), "{e}");
+    }
+
+    #[test]
+    fn copies_wait_for_the_new_backup_and_instance_sets_stay_consistent() {
+        let job = |volume: &str| {
+            Remediation::StartBackupJob(BackupJobRequest {
+                volume_id: volume.into(),
+                resource_arn: format!("arn:aws:ec2:us-east-1:111111111111:volume/{volume}"),
+                backup_vault_name: "prod".into(),
+                iam_role_arn: ROLE.into(),
+                lifecycle: None,
+                schedule: "AWS Backup plan prod rule daily".into(),
+            })
+        };
+        // The copy finding of a volume whose new backup the plan takes through AWS Backup
+        // waits for it (copying the old one would leave the new one uncopied).
+        let copy = Remediation::CopySnapshotToRegions {
+            snapshot_id: "snap-old".into(),
+            regions: vec!["us-west-2".into()],
+        };
+        let plan = plan_all(
+            &[
+                finding(
+                    "SG-PROT-002",
+                    "snap-old",
+                    Some(copy),
+                    json!({ "volume_id": "vol-a" }),
+                ),
+                finding("SG-PROT-001", "vol-a", Some(job("vol-a")), json!({})),
+            ],
+            &config(),
+        );
+        let kinds: Vec<&str> = plan.actions.iter().map(|a| a.step.kind()).collect();
+        assert_eq!(kinds, ["start_backup_job"]);
+        assert_eq!(plan.not_planned.len(), 1);
+        assert!(plan.not_planned[0]
+            .reason
+            .contains("once the job has completed"));
+
+        // A volume of an instance with several: one crash-consistent set, no job per volume.
+        let plan = plan_all(
+            &[
+                finding("SG-PROT-001", "vol-a", Some(job("vol-a")), json!({})),
+                crate::remediation::testing::not_crash_consistent("i-1", &["vol-a", "vol-b"]),
+            ],
+            &config(),
+        );
+        let kinds: Vec<&str> = plan.actions.iter().map(|a| a.step.kind()).collect();
+        assert_eq!(kinds, ["create_snapshots"], "{:#?}", plan.actions);
+        assert_eq!(plan.actions[0].resolves.len(), 2);
     }
 }

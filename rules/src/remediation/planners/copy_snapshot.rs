@@ -79,6 +79,9 @@ impl Planner<'_> {
     /// creates one (the copy of the older one would leave the new latest snapshot uncopied),
     /// else of the latest snapshot the finding names.
     fn copy_latest(&mut self, finding: &Finding, snapshot_id: &str, destination: Destination) {
+        if self.copy_follows_backup_job(finding) {
+            return;
+        }
         let (account, region) = (finding.account_id.as_str(), finding.region.as_str());
         let volume = finding.evidence["volume_id"].as_str().unwrap_or_default();
         let key = (account.to_owned(), region.to_owned(), volume.to_owned());

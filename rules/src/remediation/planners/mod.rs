@@ -42,13 +42,14 @@ pub fn plan(
     let created_at = inventory.map(|i| i.collected_at).unwrap_or_default();
     let mut planner = Planner::new(inventory, config, filter, findings);
     let in_scope: Vec<&Finding> = findings.iter().filter(|f| filter.admits(f)).collect();
-    // Snapshots first: copies of a volume's latest snapshot are made from a snapshot the plan
-    // creates, when it creates one.
+    // Backups first: copies of a volume's latest snapshot are made from a snapshot the plan
+    // creates, when it creates one, and wait for one an AWS Backup job of the plan takes.
     let (copies, rest): (Vec<&Finding>, Vec<&Finding>) = in_scope.into_iter().partition(|f| {
         matches!(
             f.remediation,
             Some(Remediation::CopySnapshotToRegions { .. })
                 | Some(Remediation::CopySnapshotToAccount { .. })
+                | Some(Remediation::StartCopyJob { .. })
         )
     });
     for finding in rest.into_iter().chain(copies) {
@@ -126,6 +127,8 @@ struct Planner<'a> {
     instance_sets: HashMap<VolumeKey, (String, Vec<String>)>,
     /// Volume -> the action that snapshots it, and the tags the new snapshot gets.
     created: BTreeMap<VolumeKey, (String, Tags)>,
+    /// Volumes whose new backup an AWS Backup job of the plan takes.
+    backup_jobs: BTreeSet<VolumeKey>,
     actions: BTreeMap<String, Action>,
     not_planned: Vec<NotPlanned>,
 }
@@ -145,6 +148,7 @@ impl<'a> Planner<'a> {
             lookup,
             instance_sets,
             created: BTreeMap::new(),
+            backup_jobs: BTreeSet::new(),
             actions: BTreeMap::new(),
             not_planned: Vec::new(),
         }

@@ -15,6 +15,10 @@ const SCHEDULE_REVIEW_TARGET: &str = "volumes-without-backup-schedule";
 /// (<https://docs.aws.amazon.com/dlm/latest/APIReference/API_CreateRule.html>).
 const DLM_INTERVAL_HOURS: [i64; 8] = [1, 2, 3, 4, 6, 8, 12, 24];
 
+/// The cross-Region copy rules a DLM schedule takes
+/// (<https://docs.aws.amazon.com/dlm/latest/APIReference/API_Schedule.html>).
+const DLM_MAX_COPY_RULES: usize = 3;
+
 impl Planner<'_> {
     /// The schedule tags, added to a volume that has none of their keys.
     pub(super) fn tag_for_schedule(
@@ -66,7 +70,7 @@ impl Planner<'_> {
                     finding.region, finding.account_id
                 ),
             ],
-            document: Some(self.dlm_policy(&finding.account_id, &tags)),
+            document: Some(self.dlm_policy(finding, &tags)),
         };
         self.add(
             finding,
@@ -78,16 +82,22 @@ impl Planner<'_> {
 
     /// A `CreateLifecyclePolicy` request
     /// (<https://docs.aws.amazon.com/dlm/latest/APIReference/API_CreateLifecyclePolicy.html>)
-    /// for volumes tagged `tags`: snapshots as often as `protection.max_snapshot_age` asks,
-    /// kept `backup.min_retention_days` days, copied encrypted to each
-    /// `protection.copy_regions` region and shared with `protection.archive_account`.
+    /// for volumes tagged `tags`: snapshots as often as `protection.max_snapshot_age` asks (an
+    /// hour to spare for DLM's start window), kept `backup.min_retention_days` days, copied
+    /// encrypted to the first three `protection.copy_regions` regions (DLM's limit; with
+    /// `remediation.copy_kms_key_id` when it is a key ARN) and shared with
+    /// `protection.archive_account`.
     fn dlm_policy(
         &self,
-        account: &str,
+        finding: &Finding,
         tags: &std::collections::BTreeMap<String, String>,
     ) -> serde_json::Value {
         let config = self.config;
-        let hours = config.protection.max_snapshot_age.0 / 3600;
+        let account = &finding.account_id;
+        // The partition of the finding's ARN (`aws`, `aws-us-gov`, `aws-cn`).
+        let partition = finding.resource_arn.split(':').nth(1).unwrap_or("aws");
+        // DLM starts a snapshot within an hour of its time: keep that hour in hand.
+        let hours = config.protection.max_snapshot_age.0 / 3600 - 1;
         let interval = DLM_INTERVAL_HOURS
             .iter()
             .rev()
@@ -108,9 +118,20 @@ impl Planner<'_> {
             .protection
             .copy_regions
             .iter()
+            .take(DLM_MAX_COPY_RULES)
             .map(|region| {
-                json!({ "Target": region, "Encrypted": true, "CopyTags": true,
-                        "RetainRule": retain })
+                let mut rule = json!({ "Target": region, "Encrypted": true, "CopyTags": true,
+                                       "RetainRule": retain });
+                // CmkArn takes a key ARN only, not an alias or a bare key id.
+                if let Some(key) = config
+                    .remediation
+                    .copy_kms_key_id
+                    .as_deref()
+                    .filter(|k| k.starts_with("arn:") && k.contains(":key/"))
+                {
+                    rule["CmkArn"] = key.into();
+                }
+                rule
             })
             .collect();
         if !copies.is_empty() {
@@ -125,10 +146,11 @@ impl Planner<'_> {
             .map(|(k, v)| json!({ "Key": k, "Value": v }))
             .collect();
         json!({
-            "Description": "snapguard: volumes on no backup schedule",
+            // DLM takes letters, digits, spaces, `_` and `-` here.
+            "Description": "snapguard - volumes on no backup schedule",
             "State": "ENABLED",
             "ExecutionRoleArn":
-                format!("arn:aws:iam::{account}:role/AWSDataLifecycleManagerDefaultRole"),
+                format!("arn:{partition}:iam::{account}:role/AWSDataLifecycleManagerDefaultRole"),
             "PolicyDetails": {
                 "PolicyType": "EBS_SNAPSHOT_MANAGEMENT",
                 "ResourceTypes": ["VOLUME"],
@@ -208,8 +230,13 @@ mod tests {
             json!([{ "Key": "Backup", "Value": "daily" }])
         );
         let schedule = &details["Schedules"][0];
-        // At most 5 hours between snapshots: DLM's 4-hour interval.
+        // At most 5 hours between snapshots, DLM starting within the hour: every 4 hours.
         assert_eq!(schedule["CreateRule"]["Interval"], 4);
+        // What DLM's API model accepts as a description.
+        let description = policy["Description"].as_str().unwrap();
+        assert!(description
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || " _-".contains(c)));
         assert_eq!(schedule["RetainRule"]["Interval"], 7);
         assert_eq!(schedule["CrossRegionCopyRules"][0]["Target"], "us-west-2");
         assert_eq!(schedule["CrossRegionCopyRules"][0]["Encrypted"], true);
