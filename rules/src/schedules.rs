@@ -90,6 +90,10 @@ pub struct ScheduleId {
     pub arn: Option<String>,
     /// `dlm-policy` or `backup-plan`.
     pub kind: &'static str,
+    /// For an AWS Backup plan that AWS Organizations created from a backup policy
+    /// (`CreatorRequestId` `OrgPolicy-...`): the plan's name, the key under the policy's
+    /// `plans`.
+    pub org_plan_name: Option<String>,
 }
 
 /// One schedule that takes backups: where it copies them and how long it keeps them.
@@ -213,6 +217,7 @@ fn dlm_schedules<'a>(policy: &'a LifecyclePolicy, label: &str) -> Vec<Schedule<'
         id: format!("{}/{part}", policy.policy_id),
         arn: policy.policy_arn.as_ref().map(|a| a.to_string()),
         kind: "dlm-policy",
+        org_plan_name: None,
     };
     let Some(details) = &policy.policy_details else {
         return Vec::new();
@@ -459,6 +464,12 @@ fn backup_schedule<'a>(
             id: format!("{}/{}", plan.backup_plan_id, rule.rule_name),
             arn: plan.backup_plan_arn.as_ref().map(|a| a.to_string()),
             kind: "backup-plan",
+            org_plan_name: plan
+                .creator_request_id
+                .as_deref()
+                .filter(|c| c.starts_with("OrgPolicy-"))
+                .and(plan.backup_plan_name.as_ref())
+                .map(|n| n.to_string()),
         },
         copy_regions: destinations.iter().map(|(region, _)| *region).collect(),
         copy_accounts: destinations.iter().map(|(_, account)| *account).collect(),

@@ -7,8 +7,9 @@
 //! configured; volumes on no schedule are SG-PROT-008's.
 //! The evidence lists the AWS Backup plans the organization's backup policies mandate in the
 //! account-region (`org_mandated_plans`; `null` when the backup policies were not recorded)
-//! and, for each covering schedule, the policy that mandates it (`mandated_by`): such a plan's
-//! copy actions are changed in the policy, not in the account.
+//! and, for each covering schedule that AWS Organizations created from a backup policy
+//! (`CreatorRequestId` `OrgPolicy-...`) under a mandated name, that plan (`mandated_by`): such a
+//! plan's copy actions are changed in the policy, not in the account.
 //!
 //! ## Why it matters
 //! SG-PROT-002 and SG-PROT-003 find the latest backup without a copy after the fact. This rule
@@ -97,10 +98,10 @@ fn check(scope: &RegionScope, out: &mut Emitter) {
             .map(|s| {
                 // The plan an organization backup policy mandates: its copies are changed
                 // in the policy, not in the account.
-                let mandated_by = mandated.iter().flatten().find(|m| {
-                    s.id.label
-                        .starts_with(&format!("AWS Backup plan {} rule ", m.plan))
-                });
+                let mandated_by = mandated
+                    .iter()
+                    .flatten()
+                    .find(|m| s.id.org_plan_name.as_deref() == Some(m.plan.as_str()));
                 json!({ "schedule": s.id.label, "copy_regions": s.copy_regions,
                         "copy_accounts": s.copy_accounts, "mandated_by": mandated_by })
             })
