@@ -655,7 +655,9 @@ impl Step {
             (Step::CreateRetentionRule(a), Step::CreateRetentionRule(b)) => {
                 a.retention_days = a.retention_days.max(b.retention_days);
             }
-            // The other kinds are fully determined by their key.
+            // The other kinds are determined by their key, but for a start_backup_job of an
+            // instance that several volumes' findings ask for: the first volume's recovery
+            // point tags stand (the volumes of one instance mostly share them).
             _ => {}
         }
     }

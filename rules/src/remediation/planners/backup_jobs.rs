@@ -224,4 +224,25 @@ mod tests {
         assert_eq!(kinds, ["create_snapshots"], "{:#?}", plan.actions);
         assert_eq!(plan.actions[0].resolves.len(), 2);
     }
+
+    /// A copy job whose destination is no backup vault is refused, even with an id that matches.
+    #[test]
+    fn a_copy_to_something_other_than_a_backup_vault_is_refused() {
+        let copy = Remediation::StartCopyJob {
+            job: StartCopyJob {
+                recovery_point_arn: "arn:aws:ec2:us-east-1::snapshot/snap-1".into(),
+                source_backup_vault_name: "prod".into(),
+                destination_backup_vault_arn: "arn:aws:s3:::exfiltration-bucket".into(),
+                iam_role_arn: ROLE.into(),
+                lifecycle: None,
+            },
+            schedule: "AWS Backup plan prod rule daily".into(),
+        };
+        let plan = plan_all(
+            &[finding("SG-PROT-002", "snap-1", Some(copy), json!({}))],
+            &config(),
+        );
+        let e = Plan::from_json(&plan.to_json()).unwrap_err().to_string();
+        assert!(e.contains("is not a backup vault's ARN"), "{e}");
+    }
 }
