@@ -6,6 +6,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use rules::registry::Remediable;
 use rules::remediation::{plan, PlanFilter, SafetyClass};
 use rules::{Finding, Rule, RULES};
 
@@ -162,12 +163,17 @@ fn remediable_is_what_the_planner_does() {
                 .collect();
             assert!(!of_rule.is_empty(), "{}: no finding", case.display());
             let fixed_count = of_rule.iter().filter(|f| fixed(f)).count();
-            let expected = if rule.remediable { of_rule.len() } else { 0 };
+            // The cases' configs set none of the conditions of `Remediable::With`.
+            let expected = if rule.remediable == Remediable::Always {
+                of_rule.len()
+            } else {
+                0
+            };
             if fixed_count != expected {
                 wrong.push(format!(
                     "{} (remediable: {}): {}: remediate fixes {fixed_count} of {} findings",
                     rule.id,
-                    rule.remediable,
+                    rule.remediable.label(),
                     case.strip_prefix(root()).unwrap().display(),
                     of_rule.len()
                 ));
@@ -188,7 +194,7 @@ fn rules_and_explain_say_whether_remediate_fixes_a_rule() {
             .find(|l| l.contains(&format!(" {} ", rule.id)))
             .unwrap_or_else(|| panic!("rules lacks {}", rule.id));
         let cells: Vec<&str> = row.split('┆').map(str::trim).collect();
-        let expected = if rule.remediable { "yes" } else { "no" };
+        let expected = rule.remediable.label();
         assert_eq!(cells[4], expected, "{row}");
         let explained = stdout(&snapguard(&["explain", rule.id]));
         let line = format!("Remediable: {expected} (");

@@ -60,6 +60,29 @@ pub enum Check {
     Account(fn(&AccountScope, &mut Emitter)),
 }
 
+/// Whether `snapguard remediate` fixes a rule's findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Remediable {
+    /// Always: each finding gets an action that changes AWS.
+    Always,
+    /// Only with this config key or flag, named briefly (`schedule_tags`, `--opt-in`; the
+    /// rule's Remediation section says more); without it, a manual review at most.
+    With(&'static str),
+    /// Never: a manual review at most.
+    Never,
+}
+
+impl Remediable {
+    /// `yes`, `no`, or `with` and the condition: the `remediable` column of `snapguard rules`.
+    pub fn label(self) -> String {
+        match self {
+            Remediable::Always => "yes".to_owned(),
+            Remediable::With(condition) => format!("with {condition}"),
+            Remediable::Never => "no".to_owned(),
+        }
+    }
+}
+
 /// One rule of the registry, with its metadata and its check.
 pub struct Rule {
     /// The stable id, `SG-FAMILY-NNN`; never reused.
@@ -73,7 +96,7 @@ pub struct Rule {
     /// Whether `snapguard remediate` fixes its findings: the plan has an action that changes
     /// AWS for each of them, not only a manual review. tests/registry.rs holds it to the
     /// planner.
-    pub remediable: bool,
+    pub remediable: Remediable,
     /// One line: when the rule fires.
     pub summary: &'static str,
     /// The rule's own source file; its `//!` lines are its documentation.

@@ -23,7 +23,7 @@
 use serde_json::json;
 
 use crate::finding::{Resource, Severity};
-use crate::registry::{Check, Family, Rule};
+use crate::registry::{Check, Family, Remediable, Rule};
 use crate::schedules::{covering_schedules, Retention};
 use crate::scope::{Draft, Emitter, RegionScope};
 
@@ -33,7 +33,7 @@ pub static RULE: Rule = Rule {
     name: "backup-retention-too-short",
     family: Family::Backup,
     severity: Severity::Medium,
-    remediable: false,
+    remediable: Remediable::Never,
     summary: "a schedule covering volumes (or a copy it makes) keeps backups less than backup.min_retention_days",
     source: include_str!("backup_retention_too_short.rs"),
     check: Check::Region(check),

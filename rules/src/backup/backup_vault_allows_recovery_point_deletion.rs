@@ -31,7 +31,7 @@ use serde_json::json;
 use super::backup_vault_not_locked::vault_resource;
 use crate::finding::Severity;
 use crate::iam::account_principals::{full_permissions, principal, request_context};
-use crate::registry::{Check, Family, Rule};
+use crate::registry::{Check, Family, Remediable, Rule};
 use crate::scope::{Draft, Emitter, RegionScope};
 use iam::{
     evaluate_principal, parse_policy_text, LabelledPolicy, PolicyDocument, PolicyLayers, Verdict,
@@ -43,7 +43,7 @@ pub static RULE: Rule = Rule {
     name: "backup-vault-allows-recovery-point-deletion",
     family: Family::Backup,
     severity: Severity::High,
-    remediable: false,
+    remediable: Remediable::Never,
     summary: "a vault's access policy does not deny recovery point deletion, lifecycle changes and policy changes to non-exempt principals",
     source: include_str!("backup_vault_allows_recovery_point_deletion.rs"),
     check: Check::Region(check),

@@ -30,7 +30,7 @@ use serde_json::json;
 
 use crate::finding::{Resource, Severity};
 use crate::inventory::BackupVault;
-use crate::registry::{Check, Family, Rule};
+use crate::registry::{Check, Family, Remediable, Rule};
 use crate::scope::{Draft, Emitter, RegionScope};
 
 /// The rule's registry entry; its documentation is this module's.
@@ -39,7 +39,7 @@ pub static RULE: Rule = Rule {
     name: "backup-vault-not-locked",
     family: Family::Backup,
     severity: Severity::High,
-    remediable: false,
+    remediable: Remediable::Never,
     summary: "a vault holding EBS or EC2 recovery points has no Vault Lock, a lock whose minimum retention is under backup.min_retention_days, or (when required) no compliance-mode lock",
     source: include_str!("backup_vault_not_locked.rs"),
     check: Check::Region(check),

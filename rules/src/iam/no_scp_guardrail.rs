@@ -37,7 +37,7 @@ use super::account_principals::{
     full_permissions, management_account, principal, request_context, scp_levels,
 };
 use crate::finding::{Resource, Severity};
-use crate::registry::{Check, Family, Rule};
+use crate::registry::{Check, Family, Remediable, Rule};
 use crate::scope::{AccountScope, Draft, Emitter};
 use iam::{
     evaluate_principal, principal_tag_keys, scp_exemption, self_tagging, ActionVerdict,
@@ -50,7 +50,7 @@ pub static RULE: Rule = Rule {
     name: "no-scp-guardrail",
     family: Family::Iam,
     severity: Severity::Medium,
-    remediable: false,
+    remediable: Remediable::Never,
     summary: "no SCP on an account's path (root, OUs, account) denies the protected actions to non-exempt principals",
     source: include_str!("no_scp_guardrail.rs"),
     check: Check::Account(check),

@@ -31,7 +31,7 @@
 
 use super::account_principals::report_principals;
 use crate::finding::Severity;
-use crate::registry::{Check, Family, Rule};
+use crate::registry::{Check, Family, Remediable, Rule};
 use crate::scope::{AccountScope, Emitter};
 
 /// The rule's registry entry; its documentation is this module's.
@@ -40,7 +40,7 @@ pub static RULE: Rule = Rule {
     name: "principal-can-delete-recovery-points",
     family: Family::Iam,
     severity: Severity::High,
-    remediable: false,
+    remediable: Remediable::Never,
     summary: "a non-exempt principal is effectively allowed backup:DeleteRecoveryPoint or backup:UpdateRecoveryPointLifecycle",
     source: include_str!("principal_can_delete_recovery_points.rs"),
     check: Check::Account(check),

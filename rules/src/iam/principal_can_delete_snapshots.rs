@@ -24,7 +24,7 @@
 
 use super::account_principals::report_principals;
 use crate::finding::Severity;
-use crate::registry::{Check, Family, Rule};
+use crate::registry::{Check, Family, Remediable, Rule};
 use crate::scope::{AccountScope, Emitter};
 
 /// The rule's registry entry; its documentation is this module's.
@@ -33,7 +33,7 @@ pub static RULE: Rule = Rule {
     name: "principal-can-delete-snapshots",
     family: Family::Iam,
     severity: Severity::High,
-    remediable: false,
+    remediable: Remediable::Never,
     summary: "a non-exempt principal is effectively allowed ec2:DeleteSnapshot",
     source: include_str!("principal_can_delete_snapshots.rs"),
     check: Check::Account(check),

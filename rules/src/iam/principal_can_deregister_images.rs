@@ -18,7 +18,7 @@
 
 use super::account_principals::report_principals;
 use crate::finding::Severity;
-use crate::registry::{Check, Family, Rule};
+use crate::registry::{Check, Family, Remediable, Rule};
 use crate::scope::{AccountScope, Emitter};
 
 /// The rule's registry entry; its documentation is this module's.
@@ -27,7 +27,7 @@ pub static RULE: Rule = Rule {
     name: "principal-can-deregister-images",
     family: Family::Iam,
     severity: Severity::Medium,
-    remediable: false,
+    remediable: Remediable::Never,
     summary: "a non-exempt principal is effectively allowed ec2:DeregisterImage",
     source: include_str!("principal_can_deregister_images.rs"),
     check: Check::Account(check),

@@ -22,7 +22,7 @@
 
 use super::account_principals::report_principals;
 use crate::finding::Severity;
-use crate::registry::{Check, Family, Rule};
+use crate::registry::{Check, Family, Remediable, Rule};
 use crate::scope::{AccountScope, Emitter};
 
 /// The rule's registry entry; its documentation is this module's.
@@ -31,7 +31,7 @@ pub static RULE: Rule = Rule {
     name: "principal-can-perform-protected-action",
     family: Family::Iam,
     severity: Severity::High,
-    remediable: false,
+    remediable: Remediable::Never,
     summary:
         "a non-exempt principal is effectively allowed an action added to iam.protected_actions",
     source: include_str!("principal_can_perform_protected_action.rs"),

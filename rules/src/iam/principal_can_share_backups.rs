@@ -20,7 +20,7 @@
 
 use super::account_principals::report_principals;
 use crate::finding::Severity;
-use crate::registry::{Check, Family, Rule};
+use crate::registry::{Check, Family, Remediable, Rule};
 use crate::scope::{AccountScope, Emitter};
 
 /// The rule's registry entry; its documentation is this module's.
@@ -29,7 +29,7 @@ pub static RULE: Rule = Rule {
     name: "principal-can-share-backups",
     family: Family::Iam,
     severity: Severity::High,
-    remediable: false,
+    remediable: Remediable::Never,
     summary: "a non-exempt principal is effectively allowed ec2:ModifySnapshotAttribute or ec2:ModifyImageAttribute",
     source: include_str!("principal_can_share_backups.rs"),
     check: Check::Account(check),

@@ -37,7 +37,7 @@
 
 use super::account_principals::report_principals;
 use crate::finding::Severity;
-use crate::registry::{Check, Family, Rule};
+use crate::registry::{Check, Family, Remediable, Rule};
 use crate::scope::{AccountScope, Emitter};
 
 /// The rule's registry entry; its documentation is this module's.
@@ -46,7 +46,7 @@ pub static RULE: Rule = Rule {
     name: "principal-can-weaken-backup-guardrails",
     family: Family::Iam,
     severity: Severity::High,
-    remediable: false,
+    remediable: Remediable::Never,
     summary: "a non-exempt principal is effectively allowed an action that removes a backup guardrail (vault lock or policy, plan, lifecycle policy, snapshot lock, block public access, encryption by default)",
     source: include_str!("principal_can_weaken_backup_guardrails.rs"),
     check: Check::Account(check),

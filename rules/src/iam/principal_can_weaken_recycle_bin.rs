@@ -18,7 +18,7 @@
 
 use super::account_principals::report_principals;
 use crate::finding::Severity;
-use crate::registry::{Check, Family, Rule};
+use crate::registry::{Check, Family, Remediable, Rule};
 use crate::scope::{AccountScope, Emitter};
 
 /// The rule's registry entry; its documentation is this module's.
@@ -27,7 +27,7 @@ pub static RULE: Rule = Rule {
     name: "principal-can-weaken-recycle-bin",
     family: Family::Iam,
     severity: Severity::High,
-    remediable: false,
+    remediable: Remediable::Never,
     summary: "a non-exempt principal is effectively allowed rbin:DeleteRule, rbin:UpdateRule or rbin:UnlockRule",
     source: include_str!("principal_can_weaken_recycle_bin.rs"),
     check: Check::Account(check),

@@ -34,7 +34,7 @@ use std::collections::HashSet;
 
 use crate::copies::image_of_snapshot;
 use crate::finding::Severity;
-use crate::registry::{Check, Family, Rule};
+use crate::registry::{Check, Family, Remediable, Rule};
 use crate::remediation::Remediation;
 use crate::scope::{Draft, Emitter, RegionScope};
 
@@ -43,7 +43,7 @@ pub static RULE: Rule = Rule {
     name: "archive-candidate-snapshot",
     family: Family::Prot,
     severity: Severity::Info,
-    remediable: false,
+    remediable: Remediable::Never,
     summary: "a standard-tier snapshot older than 90 days whose volume is gone and no AMI uses it",
     source: include_str!("archive_candidate_snapshot.rs"),
     check: Check::Region(check),

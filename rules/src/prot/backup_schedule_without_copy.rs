@@ -28,7 +28,7 @@
 use serde_json::json;
 
 use crate::finding::Severity;
-use crate::registry::{Check, Family, Rule};
+use crate::registry::{Check, Family, Remediable, Rule};
 use crate::scope::{Draft, Emitter, RegionScope};
 
 /// The rule's registry entry; its documentation is this module's.
@@ -37,7 +37,7 @@ pub static RULE: Rule = Rule {
     name: "backup-schedule-without-copy",
     family: Family::Prot,
     severity: Severity::Medium,
-    remediable: false,
+    remediable: Remediable::Never,
     summary: "no schedule covering a volume copies to a protection.copy_regions region or to protection.archive_account",
     source: include_str!("backup_schedule_without_copy.rs"),
     check: Check::Region(check),

@@ -24,7 +24,7 @@
 use serde_json::json;
 
 use crate::finding::Severity;
-use crate::registry::{Check, Family, Rule};
+use crate::registry::{Check, Family, Remediable, Rule};
 use crate::scope::{Draft, Emitter, RegionScope};
 
 /// The rule's registry entry; its documentation is this module's.
@@ -33,7 +33,7 @@ pub static RULE: Rule = Rule {
     name: "ebs-encryption-by-default-off",
     family: Family::Prot,
     severity: Severity::Medium,
-    remediable: false,
+    remediable: Remediable::With("--opt-in"),
     summary: "EBS encryption by default is off (or was not recorded) in an account-region",
     source: include_str!("ebs_encryption_by_default_off.rs"),
     check: Check::Region(check),

@@ -30,7 +30,7 @@ use serde_json::json;
 use crate::copies::{image_copy_source, CopySource};
 use crate::finding::Severity;
 use crate::inventory::Tagged;
-use crate::registry::{Check, Family, Rule};
+use crate::registry::{Check, Family, Remediable, Rule};
 use crate::remediation::Remediation;
 use crate::scope::{Draft, Emitter, RegionScope};
 
@@ -39,7 +39,7 @@ pub static RULE: Rule = Rule {
     name: "image-without-cross-region-copy",
     family: Family::Prot,
     severity: Severity::Medium,
-    remediable: true,
+    remediable: Remediable::Always,
     summary: "an owned AMI has no copy in any of protection.image_copy_regions",
     source: include_str!("image_without_cross_region_copy.rs"),
     check: Check::Region(check),

@@ -21,7 +21,7 @@
 use serde_json::json;
 
 use crate::finding::Severity;
-use crate::registry::{Check, Family, Rule};
+use crate::registry::{Check, Family, Remediable, Rule};
 use crate::remediation::Remediation;
 use crate::scope::{Draft, Emitter, RegionScope};
 
@@ -30,7 +30,7 @@ pub static RULE: Rule = Rule {
     name: "multi-volume-snapshots-not-crash-consistent",
     family: Family::Prot,
     severity: Severity::Medium,
-    remediable: true,
+    remediable: Remediable::Always,
     summary: "an instance's volumes' latest snapshots were not started together",
     source: include_str!("multi_volume_snapshots_not_crash_consistent.rs"),
     check: Check::Region(check),

@@ -29,7 +29,7 @@ use serde_json::json;
 
 use crate::finding::Severity;
 use crate::inventory::Tagged;
-use crate::registry::{Check, Family, Rule};
+use crate::registry::{Check, Family, Remediable, Rule};
 use crate::scope::{Draft, Emitter, RegionScope};
 
 /// The rule's registry entry; its documentation is this module's.
@@ -38,7 +38,7 @@ pub static RULE: Rule = Rule {
     name: "snapshot-not-locked",
     family: Family::Prot,
     severity: Severity::High,
-    remediable: false,
+    remediable: Remediable::Never,
     summary: "a snapshot tagged as protection.lock_snapshots_tagged says has no compliance-mode lock lasting backup.min_retention_days",
     source: include_str!("snapshot_not_locked.rs"),
     check: Check::Region(check),

@@ -17,7 +17,7 @@
 //! the encrypted copy and never deletes the original.
 
 use crate::finding::Severity;
-use crate::registry::{Check, Family, Rule};
+use crate::registry::{Check, Family, Remediable, Rule};
 use crate::remediation::Remediation;
 use crate::scope::{Draft, Emitter, RegionScope};
 
@@ -26,7 +26,7 @@ pub static RULE: Rule = Rule {
     name: "snapshot-unencrypted",
     family: Family::Prot,
     severity: Severity::Medium,
-    remediable: true,
+    remediable: Remediable::Always,
     summary: "an owned snapshot is not encrypted",
     source: include_str!("snapshot_unencrypted.rs"),
     check: Check::Region(check),

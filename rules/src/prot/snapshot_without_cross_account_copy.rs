@@ -25,7 +25,7 @@ use serde_json::json;
 
 use crate::finding::Severity;
 use crate::inventory::{Snapshot, Volume};
-use crate::registry::{Check, Family, Rule};
+use crate::registry::{Check, Family, Remediable, Rule};
 use crate::remediation::Remediation;
 use crate::scope::{Draft, Emitter, RegionScope};
 
@@ -36,7 +36,7 @@ pub static RULE: Rule = Rule {
     name: "snapshot-without-cross-account-copy",
     family: Family::Prot,
     severity: Severity::Medium,
-    remediable: true,
+    remediable: Remediable::Always,
     summary: "a volume's latest snapshot has no copy in protection.archive_account",
     source: include_str!("snapshot_without_cross_account_copy.rs"),
     check: Check::Region(check),

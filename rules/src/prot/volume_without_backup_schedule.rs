@@ -36,7 +36,7 @@ use serde_json::json;
 
 use crate::finding::Severity;
 use crate::inventory::{Tag, Tagged, Volume};
-use crate::registry::{Check, Family, Rule};
+use crate::registry::{Check, Family, Remediable, Rule};
 use crate::remediation::Remediation;
 use crate::schedules;
 use crate::scope::{Draft, Emitter, RegionScope};
@@ -47,7 +47,7 @@ pub static RULE: Rule = Rule {
     name: "volume-without-backup-schedule",
     family: Family::Prot,
     severity: Severity::High,
-    remediable: false,
+    remediable: Remediable::With("schedule_tags"),
     summary: "no enabled DLM policy and no scheduled AWS Backup plan rule covers a volume in scope",
     source: include_str!("volume_without_backup_schedule.rs"),
     check: Check::Region(check),

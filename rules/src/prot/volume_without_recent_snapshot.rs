@@ -27,7 +27,7 @@ use serde_json::json;
 
 use crate::finding::Severity;
 use crate::inventory::{Snapshot, Volume};
-use crate::registry::{Check, Family, Rule};
+use crate::registry::{Check, Family, Remediable, Rule};
 use crate::remediation::Remediation;
 use crate::scope::{Draft, Emitter, RegionScope};
 
@@ -38,7 +38,7 @@ pub static RULE: Rule = Rule {
     name: "volume-without-recent-snapshot",
     family: Family::Prot,
     severity: Severity::High,
-    remediable: true,
+    remediable: Remediable::Always,
     summary: "a volume in scope has no completed snapshot newer than protection.max_snapshot_age",
     source: include_str!("volume_without_recent_snapshot.rs"),
     check: Check::Region(check),

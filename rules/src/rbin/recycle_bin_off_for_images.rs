@@ -17,7 +17,7 @@
 //! `snapguard remediate` do it.
 
 use crate::finding::Severity;
-use crate::registry::{Check, Family, Rule};
+use crate::registry::{Check, Family, Remediable, Rule};
 use crate::scope::{Emitter, RegionScope};
 
 pub static RULE: Rule = Rule {
@@ -25,7 +25,7 @@ pub static RULE: Rule = Rule {
     name: "recycle-bin-off-for-images",
     family: Family::Rbin,
     severity: Severity::Medium,
-    remediable: true,
+    remediable: Remediable::Always,
     summary: "no Recycle Bin retention rule covers AMIs in an account-region",
     source: include_str!("recycle_bin_off_for_images.rs"),
     check: Check::Region(check),

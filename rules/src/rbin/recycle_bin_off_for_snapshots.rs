@@ -19,7 +19,7 @@
 //! `snapguard remediate` do it with the configured retention.
 
 use crate::finding::Severity;
-use crate::registry::{Check, Family, Rule};
+use crate::registry::{Check, Family, Remediable, Rule};
 use crate::scope::{Emitter, RegionScope};
 
 pub static RULE: Rule = Rule {
@@ -27,7 +27,7 @@ pub static RULE: Rule = Rule {
     name: "recycle-bin-off-for-snapshots",
     family: Family::Rbin,
     severity: Severity::High,
-    remediable: true,
+    remediable: Remediable::Always,
     summary: "no Recycle Bin retention rule covers EBS snapshots in an account-region",
     source: include_str!("recycle_bin_off_for_snapshots.rs"),
     check: Check::Region(check),

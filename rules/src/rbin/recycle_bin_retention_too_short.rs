@@ -22,7 +22,7 @@ use serde_json::json;
 
 use crate::finding::Severity;
 use crate::inventory::RetentionRule;
-use crate::registry::{Check, Family, Rule};
+use crate::registry::{Check, Family, Remediable, Rule};
 use crate::remediation::Remediation;
 use crate::scope::{Draft, Emitter, RegionScope};
 
@@ -31,7 +31,7 @@ pub static RULE: Rule = Rule {
     name: "recycle-bin-retention-too-short",
     family: Family::Rbin,
     severity: Severity::Medium,
-    remediable: true,
+    remediable: Remediable::Always,
     summary: "a covering rule keeps resources fewer days than recycle_bin.min_retention_days",
     source: include_str!("recycle_bin_retention_too_short.rs"),
     check: Check::Region(check),

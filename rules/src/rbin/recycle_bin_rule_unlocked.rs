@@ -18,7 +18,7 @@
 use serde_json::json;
 
 use crate::finding::Severity;
-use crate::registry::{Check, Family, Rule};
+use crate::registry::{Check, Family, Remediable, Rule};
 use crate::remediation::Remediation;
 use crate::scope::{Draft, Emitter, RegionScope};
 
@@ -27,7 +27,7 @@ pub static RULE: Rule = Rule {
     name: "recycle-bin-rule-unlocked",
     family: Family::Rbin,
     severity: Severity::Medium,
-    remediable: true,
+    remediable: Remediable::Always,
     summary: "a covering rule is not locked",
     source: include_str!("recycle_bin_rule_unlocked.rs"),
     check: Check::Region(check),

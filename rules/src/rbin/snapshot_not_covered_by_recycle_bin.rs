@@ -23,7 +23,7 @@ use serde_json::json;
 
 use crate::finding::Severity;
 use crate::inventory::{RetentionRule, Snapshot};
-use crate::registry::{Check, Family, Rule};
+use crate::registry::{Check, Family, Remediable, Rule};
 use crate::scope::{Draft, Emitter, RegionScope};
 
 pub static RULE: Rule = Rule {
@@ -31,7 +31,7 @@ pub static RULE: Rule = Rule {
     name: "snapshot-not-covered-by-recycle-bin",
     family: Family::Rbin,
     severity: Severity::Medium,
-    remediable: true,
+    remediable: Remediable::Always,
     summary: "only tag-level rules exist and this snapshot lacks their tags, or a region rule excludes it",
     source: include_str!("snapshot_not_covered_by_recycle_bin.rs"),
     check: Check::Region(check),

@@ -16,7 +16,7 @@
 use serde_json::json;
 
 use crate::finding::Severity;
-use crate::registry::{Check, Family, Rule};
+use crate::registry::{Check, Family, Remediable, Rule};
 use crate::remediation::Remediation;
 use crate::scope::{Draft, Emitter, RegionScope};
 
@@ -25,7 +25,7 @@ pub static RULE: Rule = Rule {
     name: "image-block-public-access-off",
     family: Family::Share,
     severity: Severity::Medium,
-    remediable: true,
+    remediable: Remediable::Always,
     summary: "AMI block public access is not block-new-sharing in an account-region",
     source: include_str!("image_block_public_access_off.rs"),
     check: Check::Region(check),

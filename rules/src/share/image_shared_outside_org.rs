@@ -26,7 +26,7 @@
 //! the share is intended.
 
 use crate::finding::Severity;
-use crate::registry::{Check, Family, Rule};
+use crate::registry::{Check, Family, Remediable, Rule};
 use crate::scope::{Emitter, RegionScope};
 
 pub static RULE: Rule = Rule {
@@ -34,7 +34,7 @@ pub static RULE: Rule = Rule {
     name: "image-shared-outside-org",
     family: Family::Share,
     severity: Severity::High,
-    remediable: true,
+    remediable: Remediable::Always,
     summary: "an AMI is shared with an account, org or OU outside the org and the trusted ones",
     source: include_str!("image_shared_outside_org.rs"),
     check: Check::Region(check),

@@ -18,7 +18,7 @@
 
 use crate::finding::Severity;
 use crate::inventory::Permission;
-use crate::registry::{Check, Family, Rule};
+use crate::registry::{Check, Family, Remediable, Rule};
 use crate::scope::{Emitter, RegionScope};
 
 pub static RULE: Rule = Rule {
@@ -26,7 +26,7 @@ pub static RULE: Rule = Rule {
     name: "public-image",
     family: Family::Share,
     severity: Severity::Critical,
-    remediable: true,
+    remediable: Remediable::Always,
     summary: "an AMI's launchPermission includes all",
     source: include_str!("public_image.rs"),
     check: Check::Region(check),

@@ -17,7 +17,7 @@
 //! block public access (SG-SHARE-005).
 
 use crate::finding::Severity;
-use crate::registry::{Check, Family, Rule};
+use crate::registry::{Check, Family, Remediable, Rule};
 use crate::scope::{Emitter, RegionScope};
 
 pub static RULE: Rule = Rule {
@@ -25,7 +25,7 @@ pub static RULE: Rule = Rule {
     name: "public-snapshot",
     family: Family::Share,
     severity: Severity::Critical,
-    remediable: true,
+    remediable: Remediable::Always,
     summary: "a snapshot's createVolumePermission includes all",
     source: include_str!("public_snapshot.rs"),
     check: Check::Region(check),

@@ -19,7 +19,7 @@
 use serde_json::json;
 
 use crate::finding::Severity;
-use crate::registry::{Check, Family, Rule};
+use crate::registry::{Check, Family, Remediable, Rule};
 use crate::remediation::Remediation;
 use crate::scope::{Draft, Emitter, RegionScope};
 
@@ -28,7 +28,7 @@ pub static RULE: Rule = Rule {
     name: "snapshot-block-public-access-off",
     family: Family::Share,
     severity: Severity::Medium,
-    remediable: true,
+    remediable: Remediable::Always,
     summary: "snapshot block public access is unblocked in an account-region",
     source: include_str!("snapshot_block_public_access_off.rs"),
     check: Check::Region(check),

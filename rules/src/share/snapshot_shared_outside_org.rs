@@ -25,7 +25,7 @@
 //! account in `sharing.trusted_accounts` if the share is intended.
 
 use crate::finding::Severity;
-use crate::registry::{Check, Family, Rule};
+use crate::registry::{Check, Family, Remediable, Rule};
 use crate::scope::{Emitter, RegionScope};
 
 pub static RULE: Rule = Rule {
@@ -33,7 +33,7 @@ pub static RULE: Rule = Rule {
     name: "snapshot-shared-outside-org",
     family: Family::Share,
     severity: Severity::High,
-    remediable: true,
+    remediable: Remediable::Always,
     summary: "a snapshot is shared with an account outside the org and the trusted list",
     source: include_str!("snapshot_shared_outside_org.rs"),
     check: Check::Region(check),

@@ -14,7 +14,7 @@
 //! tags at creation in the image pipeline (`TagSpecifications` on `CreateImage`).
 
 use crate::finding::Severity;
-use crate::registry::{Check, Family, Rule};
+use crate::registry::{Check, Family, Remediable, Rule};
 use crate::scope::{Emitter, RegionScope};
 
 pub static RULE: Rule = Rule {
@@ -22,7 +22,7 @@ pub static RULE: Rule = Rule {
     name: "image-missing-required-tags",
     family: Family::Tag,
     severity: Severity::Low,
-    remediable: true,
+    remediable: Remediable::Always,
     summary: "an owned AMI lacks a required key",
     source: include_str!("image_missing_required_tags.rs"),
     check: Check::Region(check),

@@ -16,7 +16,7 @@
 //! creation time in DLM or AWS Backup plans so new snapshots are born compliant.
 
 use crate::finding::Severity;
-use crate::registry::{Check, Family, Rule};
+use crate::registry::{Check, Family, Remediable, Rule};
 use crate::scope::{Emitter, RegionScope};
 
 pub static RULE: Rule = Rule {
@@ -24,7 +24,7 @@ pub static RULE: Rule = Rule {
     name: "snapshot-missing-required-tags",
     family: Family::Tag,
     severity: Severity::Low,
-    remediable: true,
+    remediable: Remediable::Always,
     summary: "an owned snapshot lacks a key from tags.required",
     source: include_str!("snapshot_missing_required_tags.rs"),
     check: Check::Region(check),

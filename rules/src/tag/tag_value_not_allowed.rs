@@ -21,7 +21,7 @@ use serde_json::json;
 
 use crate::finding::{Resource, Severity};
 use crate::inventory::Tagged;
-use crate::registry::{Check, Family, Rule};
+use crate::registry::{Check, Family, Remediable, Rule};
 use crate::scope::{Draft, Emitter, RegionScope};
 
 pub static RULE: Rule = Rule {
@@ -29,7 +29,7 @@ pub static RULE: Rule = Rule {
     name: "tag-value-not-allowed",
     family: Family::Tag,
     severity: Severity::Low,
-    remediable: false,
+    remediable: Remediable::Never,
     summary: "a required tag's value fails its configured pattern",
     source: include_str!("tag_value_not_allowed.rs"),
     check: Check::Region(check),

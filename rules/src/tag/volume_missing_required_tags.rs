@@ -15,7 +15,7 @@
 //! enforce tags at launch with an SCP or tag policy.
 
 use crate::finding::Severity;
-use crate::registry::{Check, Family, Rule};
+use crate::registry::{Check, Family, Remediable, Rule};
 use crate::scope::{Emitter, RegionScope};
 
 pub static RULE: Rule = Rule {
@@ -23,7 +23,7 @@ pub static RULE: Rule = Rule {
     name: "volume-missing-required-tags",
     family: Family::Tag,
     severity: Severity::Low,
-    remediable: true,
+    remediable: Remediable::Always,
     summary: "a volume lacks a required key",
     source: include_str!("volume_missing_required_tags.rs"),
     check: Check::Region(check),

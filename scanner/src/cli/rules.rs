@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use clap::{Args, ValueEnum};
-use rules::registry::{self, RULES};
+use rules::registry::{self, Remediable, RULES};
 
 use crate::print;
 
@@ -44,7 +44,7 @@ fn table() -> String {
             r.name,
             r.family.as_str(),
             r.severity.as_str(),
-            yes_no(r.remediable),
+            r.remediable.label().as_str(),
             r.summary,
         ]);
     }
@@ -57,12 +57,13 @@ fn markdown() -> String {
         "| id | name | family | severity | remediable | fires when |\n|---|---|---|---|---|---|\n",
     );
     for r in RULES {
+        let remediable = r.remediable.label();
         let cells = [
             r.id,
             r.name,
             r.family.as_str(),
             r.severity.as_str(),
-            yes_no(r.remediable),
+            remediable.as_str(),
             r.summary,
         ];
         let cells: Vec<String> = cells.iter().map(|c| c.replace('|', "\\|")).collect();
@@ -75,10 +76,16 @@ pub fn explain(id: &str) -> Result<u8, String> {
     let rule = registry::rule(id).ok_or_else(|| {
         format!("no rule has the id or name {id:?}; `snapguard rules` lists them")
     })?;
-    let remediable = if rule.remediable {
-        "yes (`snapguard remediate plan` plans the fix)"
-    } else {
-        "no (`snapguard remediate` does not fix it; see Remediation)"
+    let remediable = match rule.remediable {
+        Remediable::Always => "yes (`snapguard remediate plan` plans the fix)".to_owned(),
+        Remediable::With(condition) => {
+            format!(
+                "with {condition} (see Remediation: `snapguard remediate plan` then plans the fix)"
+            )
+        }
+        Remediable::Never => {
+            "no (`snapguard remediate` does not fix it; see Remediation)".to_owned()
+        }
     };
     let text = format!(
         "# {} {}\n\nFamily: {}. Default severity: {}.\nRemediable: {remediable}.\n\n{}",
@@ -90,12 +97,4 @@ pub fn explain(id: &str) -> Result<u8, String> {
     );
     print(&text)?;
     Ok(0)
-}
-
-fn yes_no(flag: bool) -> &'static str {
-    if flag {
-        "yes"
-    } else {
-        "no"
-    }
 }
