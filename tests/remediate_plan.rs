@@ -360,6 +360,23 @@ fn volumes_on_aws_backup_plans_are_remediated_through_aws_backup() {
         plan.actions[0].region, "us-east-1",
         "copy jobs start in the source region"
     );
+
+    // A selection that takes the instance: one job of the whole instance for its
+    // crash-consistency finding, not a set of EC2 snapshots beside it.
+    let plan = plan_case(
+        "SG-PROT-004/fail-backup-plan-takes-the-instance",
+        "SG-PROT-004",
+    );
+    assert_eq!(plan.actions.len(), 1, "{:#?}", plan.actions);
+    let Step::StartBackupJob(job) = &plan.actions[0].step else {
+        panic!("{:#?}", plan.actions);
+    };
+    assert!(
+        job.resource_arn.contains(":instance/i-"),
+        "{}",
+        job.resource_arn
+    );
+    assert_eq!(plan.actions[0].rules, ["SG-PROT-004"]);
 }
 
 #[test]

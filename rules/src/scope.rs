@@ -268,10 +268,7 @@ impl<'a> RegionScope<'a> {
 
     /// The schedules that cover one volume in scope ([`Self::volume_schedules`]); `None` when
     /// the volume is not in scope or the region's volumes were not read.
-    pub fn schedules_of(
-        &self,
-        volume: &crate::inventory::Volume,
-    ) -> Option<&crate::schedules::VolumeSchedules<'a>> {
+    pub fn schedules_of(&self, volume_id: &str) -> Option<&crate::schedules::VolumeSchedules<'a>> {
         let all = self.volume_schedules()?;
         let index = self.schedule_index.get_or_init(|| {
             all.iter()
@@ -279,7 +276,7 @@ impl<'a> RegionScope<'a> {
                 .map(|(i, (v, _))| (v.volume_id.as_str(), i))
                 .collect()
         });
-        index.get(volume.volume_id.as_str()).map(|&i| &all[i].1)
+        index.get(volume_id).map(|&i| &all[i].1)
     }
 
     /// The AWS Backup plans the organization's backup policies mandate in this account-region;

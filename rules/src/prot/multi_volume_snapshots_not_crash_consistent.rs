@@ -16,13 +16,18 @@
 //! ## Remediation
 //! Snapshot the whole instance with `aws ec2 create-snapshots --instance-specification
 //! InstanceId=i-...` (or `snapguard remediate`), and switch the DLM policy to an instance
-//! target (`ResourceTypes = ["INSTANCE"]`) or use AWS Backup on the instance.
+//! target (`ResourceTypes = ["INSTANCE"]`) or use AWS Backup on the instance. When an AWS
+//! Backup plan rule's selection takes the instance, `snapguard remediate` backs the instance up
+//! through AWS Backup instead (`StartBackupJob` on the instance: an AMI of all its volumes at
+//! one moment), as it does for the instance's volumes without a recent backup.
 
 use serde_json::json;
 
 use crate::finding::Severity;
 use crate::registry::{Check, Family, Remediable, Rule};
 use crate::remediation::Remediation;
+
+use super::through_backup;
 use crate::scope::{Draft, Emitter, RegionScope};
 
 pub static RULE: Rule = Rule {
@@ -94,12 +99,17 @@ fn check(scope: &RegionScope, out: &mut Emitter) {
             .iter()
             .map(|(v, s)| json!({ "volume_id": v, "snapshot_id": s.snapshot_id, "start_time": s.start_time }))
             .collect();
+        // A plan rule that backs the instance up takes all its volumes at one moment.
+        let remediation =
+            through_backup::instance_backup_job(scope, &volumes).unwrap_or_else(|| {
+                Remediation::CreateSnapshots {
+                    instance_id: instance.instance_id.to_string(),
+                }
+            });
         out.emit(
             Draft::new(scope.instance(&instance.instance_id), message)
                 .evidence(json!({ "spread_seconds": spread, "snapshots": evidence }))
-                .remediation(Remediation::CreateSnapshots {
-                    instance_id: instance.instance_id.to_string(),
-                }),
+                .remediation(remediation),
         );
     }
 }

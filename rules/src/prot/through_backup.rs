@@ -13,26 +13,35 @@ use crate::scope::RegionScope;
 /// The first AWS Backup plan rule covering `volume` whose selection names its role.
 fn covering_rule<'s, 'a>(
     scope: &'s RegionScope<'a>,
-    volume: &Volume,
+    volume_id: &str,
 ) -> Option<(&'s Schedule<'a>, &'s BackupJobTarget<'a>)> {
     scope
-        .schedules_of(volume)?
+        .schedules_of(volume_id)?
         .covering
         .iter()
         .find_map(|s| Some((s, s.backup_job.as_ref()?)))
 }
 
 /// `StartBackupJob` like the covering plan rule's, when there is one.
-pub(crate) fn backup_job(scope: &RegionScope, volume: &Volume) -> Option<Remediation> {
-    let (schedule, job) = covering_rule(scope, volume)?;
+pub(crate) fn backup_job(scope: &RegionScope, volume_id: &str) -> Option<Remediation> {
+    let (schedule, job) = covering_rule(scope, volume_id)?;
     Some(Remediation::StartBackupJob(BackupJobRequest {
-        volume_id: volume.volume_id.to_string(),
+        volume_id: volume_id.to_owned(),
         resource_arn: job.resource_arn.clone(),
         backup_vault_name: job.backup_vault_name.to_owned(),
         iam_role_arn: job.iam_role_arn.to_owned(),
         lifecycle: job.lifecycle.map(JobLifecycle::from),
         schedule: schedule.id.label.clone(),
     }))
+}
+
+/// `StartBackupJob` of the whole instance when a plan rule's selection takes the instance
+/// that `volume_ids` are attached to: one AMI of all its volumes at one moment (SG-PROT-004).
+pub(crate) fn instance_backup_job(scope: &RegionScope, volume_ids: &[&str]) -> Option<Remediation> {
+    volume_ids
+        .iter()
+        .filter_map(|v| backup_job(scope, v))
+        .find(|r| matches!(r, Remediation::StartBackupJob(job) if job.resource_arn.contains(":instance/")))
 }
 
 /// `StartCopyJob` of `snapshot` when it is a completed recovery point in a vault of this
@@ -44,7 +53,7 @@ pub(crate) fn copy_job(
     snapshot: &Snapshot,
     wanted: impl Fn(&str, &str) -> bool,
 ) -> Option<Remediation> {
-    let (schedule, job) = covering_rule(scope, volume)?;
+    let (schedule, job) = covering_rule(scope, &volume.volume_id)?;
     let suffix = format!(":snapshot/{}", snapshot.snapshot_id);
     let point = scope
         .region

@@ -64,11 +64,12 @@ fn check(scope: &RegionScope, out: &mut Emitter) {
                 json!({ "latest_snapshot_id": null, "max_snapshot_age": max_age }),
             ),
         };
-        let remediation = through_backup::backup_job(scope, volume).unwrap_or_else(|| {
-            Remediation::CreateSnapshot {
-                volume_id: volume.volume_id.to_string(),
-            }
-        });
+        let remediation =
+            through_backup::backup_job(scope, &volume.volume_id).unwrap_or_else(|| {
+                Remediation::CreateSnapshot {
+                    volume_id: volume.volume_id.to_string(),
+                }
+            });
         out.emit(
             Draft::new(scope.volume(&volume.volume_id), message)
                 .evidence(evidence)
