@@ -57,6 +57,8 @@ fn check(scope: &RegionScope, out: &mut Emitter) {
     let Some(volumes) = scope.volume_schedules() else {
         return;
     };
+    // The same for every volume of the account-region.
+    let mandated = scope.mandated_backup_plans();
     for (volume, found) in volumes {
         if !found.covering.is_empty() {
             continue;
@@ -70,7 +72,7 @@ fn check(scope: &RegionScope, out: &mut Emitter) {
         let mut draft = Draft::new(scope.volume(&volume.volume_id), message).evidence(json!({
             "schedules_considered": found.considered,
             "schedule_tags": schedule_tags,
-            "org_mandated_plans": scope.mandated_backup_plans(),
+            "org_mandated_plans": mandated,
         }));
         if let Some(remediation) = remediation {
             draft = draft.remediation(remediation);
