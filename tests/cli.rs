@@ -465,6 +465,27 @@ fn a_missing_inventory_or_config_is_a_clear_error() {
         "{}",
         stderr(&out)
     );
+
+    // A [[consistency]] entry that would freeze without a way back names its own header.
+    fs::write(
+        &config,
+        "[tags]\nrequired = [\"Owner\"]\n\n[[consistency]]\nselect = { Role = \"db\" }\n\
+         pre = { document = \"AWS-RunShellScript\" }\n",
+    )
+    .unwrap();
+    let out = snapguard(&[
+        "scan",
+        "--inventory",
+        "fixtures/demo-org",
+        "--config",
+        config.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("snapguard.toml:4:1: consistency[0].post: an entry needs both"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 /// The demo org's backup coverage, exactly: each account-region's figures.

@@ -1,5 +1,6 @@
 //! The deployment files in deploy/: the Kubernetes indexed job and the AWS Batch array job run
-//! one shard per index, and the CloudFormation roles grant what snapguard calls and no more.
+//! one shard per index, the CloudFormation roles grant what snapguard calls and no more, and
+//! the example `[[consistency]]` documents thaw the host by themselves.
 
 use rules::remediation::plan::LockSnapshot;
 use rules::remediation::Step;
@@ -284,14 +285,30 @@ fn the_remediation_roles_grant_what_the_executor_calls_and_no_more() {
         "ListRules" | "GetRule" | "ListTagsForResource" | "CreateRule" | "LockRule" => "rbin",
         "ListBackupJobs" | "ListCopyJobs" | "StartBackupJob" | "StartCopyJob" => "backup",
         "AssumeRole" | "GetCallerIdentity" => "sts",
+        "SendCommand" | "GetCommandInvocation" => "ssm",
         _ => "ec2",
     };
-    // The remediator's own sts calls need no grant in these roles.
+    // The remediator's own sts calls need no grant in these roles; the Systems Manager calls
+    // of [[consistency]] come from the policy `remediate consistency-policy` generates,
+    // attached only when its name is given (tests/remediate_plan.rs checks that policy).
     let executor: BTreeSet<String> = snapguard_aws::remediate::guard::ALLOWED
         .iter()
-        .filter(|op| service(op) != "sts")
+        .filter(|op| !["sts", "ssm"].contains(&service(op)))
         .map(|op| format!("{}:{op}", service(op)))
         .collect();
+    let role = &template["Resources"]["SnapguardRemediationRole"]["Properties"];
+    let attached = role["ManagedPolicyArns"]["Fn::If"].as_vec().unwrap();
+    assert_eq!(attached[0].as_str(), Some("HasConsistencyPolicy"));
+    assert_eq!(
+        attached[1][0]["Fn::Sub"].as_str(),
+        Some("arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/${ConsistencyPolicyName}")
+    );
+    assert_eq!(attached[2]["Ref"].as_str(), Some("AWS::NoValue"));
+    assert_eq!(
+        template["Parameters"]["ConsistencyPolicyName"]["Default"].as_str(),
+        Some("")
+    );
+    assert!(remediation.iter().all(|a| !a.starts_with("ssm:")));
     assert!(
         remediation.is_disjoint(&opt_in_calls),
         "the remediation role grants an opt-in call without its parameter"
@@ -326,4 +343,97 @@ fn the_remediation_roles_grant_what_the_executor_calls_and_no_more() {
         .cloned()
         .collect();
     assert_eq!(archive_ec2, archive_calls);
+}
+
+/// The shell script of an SSM Command document's `aws:runShellScript` step, with its
+/// `{{ Parameter }}`s replaced and its state directory moved to `state`.
+fn ssm_script(path: &str, parameters: &[(&str, &str)], state: &Path) -> String {
+    let document = yaml(path);
+    assert_eq!(document["schemaVersion"].as_str(), Some("2.2"), "{path}");
+    let step = &document["mainSteps"][0];
+    assert_eq!(
+        step["action"].as_str(),
+        Some("aws:runShellScript"),
+        "{path}"
+    );
+    let mut script = step["inputs"]["runCommand"]
+        .as_vec()
+        .unwrap()
+        .iter()
+        .map(|line| line.as_str().unwrap().to_owned())
+        .collect::<Vec<_>>()
+        .join("\n");
+    for (name, value) in parameters {
+        assert!(
+            document["parameters"][*name].as_hash().is_some(),
+            "{path} declares {name}"
+        );
+        script = script.replace(&format!("{{{{ {name} }}}}"), value);
+    }
+    assert!(
+        !script.contains("{{"),
+        "{path}: a parameter is left: {script}"
+    );
+    script.replace("/run/snapguard-freeze", &state.display().to_string())
+}
+
+#[test]
+fn the_example_freeze_thaws_by_itself_and_the_thaw_disarms_it() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::process::Command;
+    use std::time::Duration;
+
+    let dir = tempfile::tempdir().unwrap();
+    // fsfreeze, recording what it is asked instead of freezing anything.
+    let bin = dir.path().join("bin");
+    fs::create_dir(&bin).unwrap();
+    let log = dir.path().join("fsfreeze.log");
+    let stub = bin.join("fsfreeze");
+    fs::write(
+        &stub,
+        format!("#!/bin/sh\necho \"$@\" >> {}\n", log.display()),
+    )
+    .unwrap();
+    fs::set_permissions(&stub, fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let state = dir.path().join("state");
+    let parameters = [("Mountpoints", "/data /logs"), ("MaxFreezeSeconds", "1")];
+    let freeze = ssm_script(
+        "deploy/ssm-documents/snapguard-FreezeFilesystems.yaml",
+        &parameters,
+        &state,
+    );
+    let thaw = ssm_script(
+        "deploy/ssm-documents/snapguard-ThawFilesystems.yaml",
+        &parameters[..1],
+        &state,
+    );
+    let run = |script: &str| {
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(script)
+            .env("PATH", &path)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+    };
+    let calls = || fs::read_to_string(&log).unwrap_or_default();
+
+    // No post-step ever comes: the host thaws by itself after MaxFreezeSeconds.
+    run(&freeze);
+    assert_eq!(calls(), "-f /data\n-f /logs\n");
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!(calls(), "-f /data\n-f /logs\n-u /data\n-u /logs\n");
+
+    // The post-step thaws at once and disarms the timer; repeating it is harmless.
+    fs::remove_file(&log).unwrap();
+    run(&freeze);
+    run(&thaw);
+    run(&thaw);
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!(
+        calls(),
+        "-f /data\n-f /logs\n-u /data\n-u /logs\n-u /data\n-u /logs\n",
+        "the timer fired after the thaw"
+    );
 }

@@ -458,3 +458,142 @@ fn bad_input_is_a_clear_error() {
         assert!(stderr.contains(expected), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn instances_a_consistency_entry_selects_are_snapshotted_quiesced() {
+    use rules::remediation::plan::{Quiesce, ReviewTopic};
+    use rules::remediation::Step;
+    let case = |name: &str| format!("SG-PROT-012/{name}");
+    let own_config = |name: &str| {
+        root()
+            .join("fixtures/cases")
+            .join(case(name))
+            .join("snapguard.toml")
+    };
+    let quiesced = |plan: &Plan| -> Vec<(String, Option<Quiesce>)> {
+        plan.actions
+            .iter()
+            .map(|a| match &a.step {
+                Step::CreateSnapshots(s) => (a.target.clone(), s.quiesce.clone()),
+                other => panic!("{}: {other:#?}", a.target),
+            })
+            .collect()
+    };
+
+    let name = "fail-crash-consistent-or-failed-quiesce";
+    let plan = plan_case(&case(name), &own_config(name), "SG-PROT-012");
+    let actions = quiesced(&plan);
+    assert_eq!(actions.len(), 5, "{actions:#?}");
+    let vss = actions
+        .iter()
+        .filter(
+            |(_, q)| matches!(q, Some(Quiesce::Vss { consistency }) if consistency == "sql-server"),
+        )
+        .count();
+    assert_eq!(vss, 1, "{actions:#?}");
+    for (target, quiesce) in &actions {
+        match quiesce {
+            Some(Quiesce::Commands {
+                consistency,
+                pre,
+                post,
+                max_freeze_seconds,
+            }) => {
+                assert_eq!(consistency, "databases");
+                assert_eq!(pre.document, "snapguard-FreezeFilesystems");
+                assert_eq!(pre.parameters["MaxFreezeSeconds"], ["10"]);
+                assert_eq!(post.document, "snapguard-ThawFilesystems");
+                assert_eq!(*max_freeze_seconds, 10);
+            }
+            Some(Quiesce::Vss { .. }) => {}
+            None => panic!("{target} is not quiesced"),
+        }
+    }
+    assert!(plan
+        .actions
+        .iter()
+        .all(|a| a.calls.first().map(String::as_str) == Some("ssm:SendCommand")));
+
+    // An instance an AWS Backup plan takes is still snapshotted through Systems Manager: an
+    // on-demand job cannot quiesce it (and its plan does not enable VSS).
+    let name = "fail-backup-plan-without-vss";
+    let plan = plan_case(&case(name), &own_config(name), "SG-PROT-012");
+    let actions = quiesced(&plan);
+    assert_eq!(actions.len(), 2, "{actions:#?}");
+    assert!(actions
+        .iter()
+        .all(|(_, q)| matches!(q, Some(Quiesce::Vss { .. }))));
+
+    // Two entries that select one instance and quiesce it differently: a review, not a guess.
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("snapguard.toml");
+    let original =
+        fs::read_to_string(own_config("fail-crash-consistent-or-failed-quiesce")).unwrap();
+    fs::write(
+        &config,
+        format!(
+            "{original}\n[[consistency]]\nname = \"orders\"\nselect = {{ Role = \"db-orders\" }}\n\
+             pre = {{ document = \"orders-BackupMode\" }}\npost = {{ document = \"orders-EndBackupMode\" }}\n"
+        ),
+    )
+    .unwrap();
+    let plan = plan_case(&case(name), &config, "SG-PROT-012");
+    let plan_two = plan_case(
+        &case("fail-crash-consistent-or-failed-quiesce"),
+        &config,
+        "SG-PROT-012",
+    );
+    assert_eq!(plan.actions.len(), 2, "the other case has no db-orders");
+    let reviews: Vec<_> = plan_two
+        .actions
+        .iter()
+        .filter_map(|a| match &a.step {
+            Step::ManualReview(r) => Some(r),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(reviews.len(), 1, "{:#?}", plan_two.actions);
+    assert_eq!(reviews[0].topic, ReviewTopic::Consistency);
+    assert!(
+        reviews[0].items[0].contains("databases, orders"),
+        "{:?}",
+        reviews[0].items
+    );
+
+    // The role policy for those entries.
+    let run = snapguard(&[
+        "remediate",
+        "consistency-policy",
+        "--config",
+        own_config("fail-crash-consistent-or-failed-quiesce")
+            .to_str()
+            .unwrap(),
+    ]);
+    assert_eq!(run.status.code(), Some(0), "{run:?}");
+    let policy: Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(
+        policy["Statement"][0]["Resource"],
+        serde_json::json!([
+            "arn:aws:ssm:*:*:document/AWSEC2-CreateVssSnapshot",
+            "arn:aws:ssm:*:*:document/snapguard-FreezeFilesystems",
+            "arn:aws:ssm:*:*:document/snapguard-ThawFilesystems",
+        ])
+    );
+    assert_eq!(
+        policy["Statement"][1]["Condition"]["StringLike"]["aws:ResourceTag/Role"],
+        "db-*"
+    );
+    let run = snapguard(&["remediate", "consistency-policy", "--config", DEMO_CONFIG]);
+    assert_eq!(run.status.code(), Some(0));
+    let run = snapguard(&[
+        "remediate",
+        "consistency-policy",
+        "--config",
+        root()
+            .join("fixtures/cases/SG-PROT-012/pass-nothing-configured/snapguard.toml")
+            .to_str()
+            .unwrap(),
+    ]);
+    assert_eq!(run.status.code(), Some(2), "{run:?}");
+    assert!(String::from_utf8_lossy(&run.stderr).contains("no [[consistency]] entry"));
+}

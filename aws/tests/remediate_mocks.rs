@@ -61,6 +61,7 @@ macro_rules! mock_client {
 mock_client!(ec2, aws_sdk_ec2);
 mock_client!(rbin, aws_sdk_rbin);
 mock_client!(backup, aws_sdk_backup);
+mock_client!(ssm, aws_sdk_ssm);
 
 fn factory(ec2: aws_sdk_ec2::Client, rbin: aws_sdk_rbin::Client) -> ClientFactory {
     with_backup(ec2, rbin, backup(&[]))
@@ -71,10 +72,22 @@ fn with_backup(
     rbin: aws_sdk_rbin::Client,
     backup: aws_sdk_backup::Client,
 ) -> ClientFactory {
+    let ssm = ssm(&[]);
     Arc::new(move |_account: &str, _region: &str| Clients {
         ec2: ec2.clone(),
         rbin: rbin.clone(),
         backup: backup.clone(),
+        ssm: ssm.clone(),
+    })
+}
+
+fn with_ssm(ec2: aws_sdk_ec2::Client, ssm: aws_sdk_ssm::Client) -> ClientFactory {
+    let (rbin, backup) = (rbin(&[]), backup(&[]));
+    Arc::new(move |_account: &str, _region: &str| Clients {
+        ec2: ec2.clone(),
+        rbin: rbin.clone(),
+        backup: backup.clone(),
+        ssm: ssm.clone(),
     })
 }
 
@@ -558,6 +571,7 @@ fn the_temporary_archive_share_is_removed_even_when_the_copy_fails() {
     let archive_ec2 = ec2(&[&none_yet, &copy_fails]);
     let rbin_client = rbin(&[]);
     let backup_client = backup(&[]);
+    let ssm_client = ssm(&[]);
     let factory: ClientFactory = Arc::new(move |account: &str, _region: &str| {
         let ec2 = if account == ARCHIVE {
             archive_ec2.clone()
@@ -568,6 +582,7 @@ fn the_temporary_archive_share_is_removed_even_when_the_copy_fails() {
             ec2,
             rbin: rbin_client.clone(),
             backup: backup_client.clone(),
+            ssm: ssm_client.clone(),
         }
     });
     let step = Step::CopySnapshotToAccount(CopySnapshotToAccount {
@@ -1015,4 +1030,459 @@ fn backup_and_copy_jobs_are_started_once_through_aws_backup() {
         "{report:#?}"
     );
     assert_eq!(start_dry.num_calls(), 0);
+}
+
+/// How the mocked instance answers the `[[consistency]]` pre-step.
+#[derive(Clone, Copy, PartialEq)]
+enum PreStep {
+    Succeeds,
+    Fails,
+    NeverEnds,
+}
+
+/// One instance with two volumes, a quiesced set of it, and what was sent: (the plan, the
+/// client factory, the operations sent in order, the documents sent in order, the tags of
+/// each `CreateTags`).
+struct QuiescedWorld {
+    plan: Plan,
+    clients: ClientFactory,
+    sent: SentOperations,
+    documents: Arc<std::sync::Mutex<Vec<String>>>,
+    tagged: Arc<std::sync::Mutex<Vec<BTreeMap<String, String>>>>,
+}
+
+const QUIESCE_ACTION: &str = "act-00000000000000e1";
+const FREEZE: &str = "snapguard-FreezeFilesystems";
+const THAW: &str = "snapguard-ThawFilesystems";
+
+fn quiesced_world(pre: PreStep, snapshots_fail: bool, existing: bool) -> QuiescedWorld {
+    use aws_sdk_ec2::operation::create_snapshots::{CreateSnapshotsError, CreateSnapshotsOutput};
+    use aws_sdk_ec2::operation::create_tags::CreateTagsOutput;
+    use aws_sdk_ec2::operation::describe_snapshots::DescribeSnapshotsOutput;
+    use aws_sdk_ec2::types::{Snapshot, SnapshotInfo, SnapshotState, Tag};
+    use aws_sdk_ssm::operation::get_command_invocation::GetCommandInvocationOutput;
+    use aws_sdk_ssm::operation::send_command::SendCommandOutput;
+    use aws_sdk_ssm::types::{Command, CommandInvocationStatus};
+    use aws_smithy_mocks::MockResponse;
+    use rules::remediation::plan::{CreateSnapshots, Quiesce, SsmCommand, TAG_PRE_STEP};
+
+    let step = Step::CreateSnapshots(CreateSnapshots {
+        instance_id: "i-db".into(),
+        volume_ids: vec!["vol-1".into(), "vol-2".into()],
+        tags: [
+            (TAG_ACTION_ID.to_owned(), QUIESCE_ACTION.to_owned()),
+            ("Owner".to_owned(), "dba".to_owned()),
+        ]
+        .into(),
+        tags_by_volume: BTreeMap::new(),
+        quiesce: Some(Quiesce::Commands {
+            consistency: "databases".into(),
+            pre: SsmCommand {
+                document: FREEZE.into(),
+                parameters: [("MaxFreezeSeconds".to_owned(), vec!["1".to_owned()])].into(),
+            },
+            post: SsmCommand {
+                document: THAW.into(),
+                parameters: BTreeMap::new(),
+            },
+            max_freeze_seconds: 1,
+        }),
+    });
+    let documents = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let tagged = Arc::new(std::sync::Mutex::new(Vec::<BTreeMap<String, String>>::new()));
+    let seen = documents.clone();
+    let send = mock!(aws_sdk_ssm::Client::send_command).then_compute_output(move |r| {
+        let document = r.document_name().unwrap_or_default().to_owned();
+        assert_eq!(r.instance_ids(), ["i-db"]);
+        seen.lock().unwrap().push(document.clone());
+        SendCommandOutput::builder()
+            .command(
+                Command::builder()
+                    .command_id(format!("cmd-{document}"))
+                    .build(),
+            )
+            .build()
+    });
+    let invocation =
+        mock!(aws_sdk_ssm::Client::get_command_invocation).then_compute_output(move |r| {
+            let (status, error) = match (r.command_id() == Some(&format!("cmd-{FREEZE}")), pre) {
+                (true, PreStep::Fails) => (
+                    CommandInvocationStatus::Failed,
+                    "fsfreeze: /var/lib/postgresql: Device or resource busy",
+                ),
+                (true, PreStep::NeverEnds) => (CommandInvocationStatus::InProgress, ""),
+                _ => (CommandInvocationStatus::Success, ""),
+            };
+            GetCommandInvocationOutput::builder()
+                .status(status)
+                .standard_error_content(error)
+                .build()
+        });
+    let found = move || {
+        let snapshot = |id: &str, volume: &str| {
+            Snapshot::builder()
+                .snapshot_id(id)
+                .volume_id(volume)
+                .state(SnapshotState::Completed)
+                .start_time(aws_smithy_types::DateTime::from_secs(1))
+                .tags(
+                    Tag::builder()
+                        .key(TAG_ACTION_ID)
+                        .value(QUIESCE_ACTION)
+                        .build(),
+                )
+                .build()
+        };
+        DescribeSnapshotsOutput::builder()
+            .set_snapshots(
+                existing.then(|| vec![snapshot("snap-1", "vol-1"), snapshot("snap-2", "vol-2")]),
+            )
+            .build()
+    };
+    let describe = mock!(aws_sdk_ec2::Client::describe_snapshots).then_output(found);
+    let create = mock!(aws_sdk_ec2::Client::create_snapshots).then_compute_response(move |r| {
+        let tags: BTreeMap<&str, &str> = r
+            .tag_specifications()
+            .iter()
+            .flat_map(|t| t.tags())
+            .filter_map(|t| Some((t.key()?, t.value()?)))
+            .collect();
+        assert_eq!(tags.get(TAG_PRE_STEP), Some(&"SUCCESS"), "{tags:?}");
+        assert_eq!(tags.get("Owner"), Some(&"dba"));
+        if snapshots_fail {
+            return MockResponse::Error(CreateSnapshotsError::generic(
+                ErrorMetadata::builder()
+                    .code("SnapshotCreationPerVolumeRateExceeded")
+                    .message("too many snapshots")
+                    .build(),
+            ));
+        }
+        MockResponse::Output(
+            CreateSnapshotsOutput::builder()
+                .snapshots(
+                    SnapshotInfo::builder()
+                        .snapshot_id("snap-1")
+                        .volume_id("vol-1")
+                        .build(),
+                )
+                .snapshots(
+                    SnapshotInfo::builder()
+                        .snapshot_id("snap-2")
+                        .volume_id("vol-2")
+                        .build(),
+                )
+                .build(),
+        )
+    });
+    let seen_tags = tagged.clone();
+    let tag = mock!(aws_sdk_ec2::Client::create_tags).then_compute_output(move |r| {
+        seen_tags.lock().unwrap().push(
+            r.tags()
+                .iter()
+                .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
+                .collect(),
+        );
+        CreateTagsOutput::builder().build()
+    });
+    let sent = SentOperations::new();
+    let clients = with_ssm(
+        sent.ec2(&ec2(&[&describe, &create, &tag])),
+        sent.ssm(&ssm(&[&send, &invocation])),
+    );
+    QuiescedWorld {
+        plan: plan(vec![action(QUIESCE_ACTION, step, "i-db")]),
+        clients,
+        sent,
+        documents,
+        tagged,
+    }
+}
+
+impl QuiescedWorld {
+    /// Applies the plan; with a journal of its own when `options` has none (a quiesced set
+    /// needs one).
+    fn apply(&self, options: &ApplyOptions) -> remediate::ApplyReport {
+        let dir = tempfile::tempdir().unwrap();
+        let options = ApplyOptions {
+            journal: options
+                .journal
+                .clone()
+                .or_else(|| Some(dir.path().join("plan.json.journal"))),
+            ..options.clone()
+        };
+        remediate::apply_with_clients(&self.plan, &options, self.clients.clone())
+    }
+
+    fn documents(&self) -> Vec<String> {
+        self.documents.lock().unwrap().clone()
+    }
+
+    fn snapshots_taken(&self) -> usize {
+        self.sent
+            .all()
+            .iter()
+            .filter(|op| *op == "ec2:CreateSnapshots")
+            .count()
+    }
+
+    fn failure(report: &remediate::ApplyReport) -> String {
+        match &report.actions[0].outcome {
+            Outcome::Failed(why) => why.clone(),
+            other => panic!("expected a failure, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_quiesced_set_is_taken_between_pre_and_post_steps_and_tagged_with_their_outcome() {
+    use rules::remediation::plan::TAG_POST_STEP;
+    let world = quiesced_world(PreStep::Succeeds, false, false);
+    let report = world.apply(&ApplyOptions::default());
+    assert!(report.all_ok(), "{report:#?}");
+    assert_eq!(report.actions[0].outcome, Outcome::Done);
+    assert_eq!(world.documents(), [FREEZE, THAW]);
+    // The pre-step ended before the snapshots, which came before the post-step.
+    let changes: Vec<String> = world
+        .sent
+        .all()
+        .into_iter()
+        .filter(|op| !is_read(op))
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            "ssm:SendCommand",
+            "ec2:CreateSnapshots",
+            "ssm:SendCommand",
+            "ec2:CreateTags"
+        ]
+    );
+    let sent = world.sent.all();
+    let first_create = sent.iter().position(|op| op == "ec2:CreateSnapshots");
+    assert_eq!(sent[first_create.unwrap() - 1], "ssm:GetCommandInvocation");
+    let tagged = world.tagged.lock().unwrap().clone();
+    assert_eq!(
+        tagged,
+        [BTreeMap::from([(
+            TAG_POST_STEP.to_owned(),
+            "SUCCESS".to_owned()
+        )])]
+    );
+
+    // Without a journal nothing is sent: a crash would leave nothing to say "resume first".
+    let world = quiesced_world(PreStep::Succeeds, false, false);
+    let report =
+        remediate::apply_with_clients(&world.plan, &ApplyOptions::default(), world.clients.clone());
+    let why = QuiescedWorld::failure(&report);
+    assert!(why.contains("needs the journal"), "{why}");
+    assert!(world.documents().is_empty());
+
+    // A dry run sends nothing to the instance and says so.
+    let world = quiesced_world(PreStep::Succeeds, false, false);
+    let dry = world.apply(&ApplyOptions {
+        dry_run: true,
+        ..ApplyOptions::default()
+    });
+    assert!(world.documents().is_empty());
+    assert!(
+        matches!(&dry.actions[0].outcome, Outcome::NotChecked(why) if why.contains("no dry run")),
+        "{dry:#?}"
+    );
+}
+
+#[test]
+fn a_failed_or_late_pre_step_takes_no_snapshot_and_still_resumes_the_instance() {
+    for (pre, expected) in [
+        (PreStep::Fails, "Device or resource busy"),
+        (
+            PreStep::NeverEnds,
+            "did not end within 1 s (last status: InProgress)",
+        ),
+    ] {
+        let world = quiesced_world(pre, false, false);
+        let report = world.apply(&ApplyOptions::default());
+        let why = QuiescedWorld::failure(&report);
+        assert!(why.contains(expected), "{why}");
+        assert!(why.contains("no snapshot was taken"), "{why}");
+        assert!(
+            why.contains(&format!("the post-step ({THAW}) succeeded")),
+            "{why}"
+        );
+        assert_eq!(world.snapshots_taken(), 0);
+        assert_eq!(world.documents(), [FREEZE, THAW]);
+    }
+
+    // The snapshot call fails after a good pre-step: the post-step runs all the same.
+    let world = quiesced_world(PreStep::Succeeds, true, false);
+    let why = QuiescedWorld::failure(&world.apply(&ApplyOptions::default()));
+    assert!(
+        why.contains("SnapshotCreationPerVolumeRateExceeded"),
+        "{why}"
+    );
+    assert!(why.contains("succeeded"), "{why}");
+    assert_eq!(world.documents(), [FREEZE, THAW]);
+}
+
+#[test]
+fn a_run_killed_after_the_pre_step_resumes_the_instance_before_anything_else() {
+    use rules::remediation::plan::TAG_POST_STEP;
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("plan.json.journal");
+    let options = ApplyOptions {
+        journal: Some(journal.clone()),
+        ..ApplyOptions::default()
+    };
+    // Killed right after the pre-step was sent: the instance is frozen.
+    let world = quiesced_world(PreStep::Succeeds, false, false);
+    let killed = world.apply(&ApplyOptions {
+        interrupt_after_calls: Some(1),
+        ..options.clone()
+    });
+    assert!(killed.interrupted, "{killed:#?}");
+    assert_eq!(world.documents(), [FREEZE]);
+    assert!(std::fs::read_to_string(&journal)
+        .unwrap()
+        .contains("pre_step_started"));
+
+    // The next run thaws first, then takes the set in full.
+    let world = quiesced_world(PreStep::Succeeds, false, false);
+    let report = world.apply(&options);
+    assert!(report.all_ok(), "{report:#?}");
+    assert_eq!(world.documents(), [THAW, FREEZE, THAW]);
+    assert_eq!(
+        world.sent.all()[0],
+        "ssm:SendCommand",
+        "{:?}",
+        world.sent.all()
+    );
+
+    // Killed after the snapshots, before the post-step: the next run thaws and tags the set it
+    // finds, and takes no other.
+    let dir = tempfile::tempdir().unwrap();
+    let options = ApplyOptions {
+        journal: Some(dir.path().join("plan.json.journal")),
+        ..ApplyOptions::default()
+    };
+    let world = quiesced_world(PreStep::Succeeds, false, false);
+    let killed = world.apply(&ApplyOptions {
+        interrupt_after_calls: Some(2),
+        ..options.clone()
+    });
+    assert!(killed.interrupted);
+    assert_eq!(world.snapshots_taken(), 1);
+    let world = quiesced_world(PreStep::Succeeds, false, true);
+    let report = world.apply(&options);
+    assert_eq!(
+        report.actions[0].outcome,
+        Outcome::AlreadyDone,
+        "{report:#?}"
+    );
+    assert_eq!(world.documents(), [THAW]);
+    assert_eq!(world.snapshots_taken(), 0);
+    assert!(world
+        .tagged
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|t| t.get(TAG_POST_STEP).map(String::as_str) == Some("SUCCESS")));
+}
+
+#[test]
+fn a_vss_set_is_taken_by_the_vss_document_and_given_the_plan_tags() {
+    use aws_sdk_ec2::operation::create_tags::CreateTagsOutput;
+    use aws_sdk_ec2::operation::describe_snapshots::DescribeSnapshotsOutput;
+    use aws_sdk_ec2::types::{Snapshot, SnapshotState, Tag};
+    use aws_sdk_ssm::operation::get_command_invocation::GetCommandInvocationOutput;
+    use aws_sdk_ssm::operation::send_command::SendCommandOutput;
+    use aws_sdk_ssm::types::{Command, CommandInvocationStatus};
+    use rules::remediation::plan::{CreateSnapshots, Quiesce, VSS_DOCUMENT};
+
+    const VSS_ACTION: &str = "act-00000000000000e2";
+    let step = Step::CreateSnapshots(CreateSnapshots {
+        instance_id: "i-win".into(),
+        volume_ids: vec!["vol-c".into()],
+        tags: [
+            (TAG_ACTION_ID.to_owned(), VSS_ACTION.to_owned()),
+            ("Owner".to_owned(), "dba; ops".to_owned()),
+        ]
+        .into(),
+        tags_by_volume: BTreeMap::new(),
+        quiesce: Some(Quiesce::Vss {
+            consistency: "sql-server".into(),
+        }),
+    });
+    let sent_vss = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = sent_vss.clone();
+    let owner_set = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let owner_flag = owner_set.clone();
+    let send = mock!(aws_sdk_ssm::Client::send_command).then_compute_output(move |r| {
+        assert_eq!(r.document_name(), Some(VSS_DOCUMENT));
+        let parameters = r.parameters().unwrap();
+        assert_eq!(
+            parameters["tags"],
+            [format!("Key={TAG_ACTION_ID},Value={VSS_ACTION}")]
+        );
+        assert_eq!(parameters["ExcludeBootVolume"], ["False"]);
+        flag.store(true, std::sync::atomic::Ordering::SeqCst);
+        SendCommandOutput::builder()
+            .command(Command::builder().command_id("cmd-vss").build())
+            .build()
+    });
+    let invocation = mock!(aws_sdk_ssm::Client::get_command_invocation).then_output(|| {
+        GetCommandInvocationOutput::builder()
+            .status(CommandInvocationStatus::Success)
+            .build()
+    });
+    // The document's snapshots exist once it has run; the Owner tag once it was set.
+    let describe = mock!(aws_sdk_ec2::Client::describe_snapshots).then_compute_output(move |_| {
+        let made = sent_vss.load(std::sync::atomic::Ordering::SeqCst);
+        let owner = owner_set.load(std::sync::atomic::Ordering::SeqCst);
+        DescribeSnapshotsOutput::builder()
+            .set_snapshots(made.then(|| {
+                let mut snapshot = Snapshot::builder()
+                    .snapshot_id("snap-c")
+                    .volume_id("vol-c")
+                    .state(SnapshotState::Pending)
+                    .start_time(aws_smithy_types::DateTime::from_secs(1))
+                    .tags(Tag::builder().key(TAG_ACTION_ID).value(VSS_ACTION).build())
+                    .tags(Tag::builder().key("AppConsistent").value("true").build());
+                if owner {
+                    snapshot = snapshot.tags(Tag::builder().key("Owner").value("dba; ops").build());
+                }
+                vec![snapshot.build()]
+            }))
+            .build()
+    });
+    let tag = mock!(aws_sdk_ec2::Client::create_tags)
+        .match_requests(|r| {
+            r.resources() == ["snap-c"]
+                && r.tags()
+                    .iter()
+                    .any(|t| t.key() == Some("Owner") && t.value() == Some("dba; ops"))
+        })
+        .then_compute_output(move |_| {
+            owner_flag.store(true, std::sync::atomic::Ordering::SeqCst);
+            CreateTagsOutput::builder().build()
+        });
+    let sent = SentOperations::new();
+    let clients = with_ssm(
+        sent.ec2(&ec2(&[&describe, &tag])),
+        sent.ssm(&ssm(&[&send, &invocation])),
+    );
+    let vss_plan = plan(vec![action(VSS_ACTION, step, "i-win")]);
+    let report =
+        remediate::apply_with_clients(&vss_plan, &ApplyOptions::default(), clients.clone());
+    assert_eq!(report.actions[0].outcome, Outcome::Done, "{report:#?}");
+    assert_eq!(report.actions[0].resources, ["snap-c"]);
+    assert_eq!(tag.num_calls(), 1);
+    assert_eq!(
+        changes_sent(&sent.all()),
+        BTreeSet::from(["ssm:SendCommand", "ec2:CreateTags"])
+    );
+
+    // Run again: the set is found, nothing is sent.
+    sent.clear();
+    let again = remediate::apply_with_clients(&vss_plan, &ApplyOptions::default(), clients);
+    assert_eq!(again.actions[0].outcome, Outcome::AlreadyDone, "{again:#?}");
+    assert!(changes_sent(&sent.all()).is_empty(), "{:?}", sent.all());
 }

@@ -1,5 +1,6 @@
 //! The executor against the AWS emulator (moto): scan, plan, apply; snapshots and a
-//! multi-volume set taken, snapshot copies into another region and into the archive account
+//! multi-volume set taken (quiesced by a `[[consistency]]` pre-step and resumed by its
+//! post-step, through Systems Manager Run Command), snapshot copies into another region and into the archive account
 //! (assumed role), an AMI copied into the DR region, tags added, snapshot and AMI sharing
 //! removed while the trusted shares stay, EBS encryption by default turned on (opted in); a
 //! run killed after each call in turn and re-run without duplicates; a dry run that changes
@@ -17,7 +18,7 @@ use aws_sdk_ec2::types::{
     Filter, LaunchPermission, LaunchPermissionModifications, OperationType, PermissionGroup,
     SnapshotAttributeName, TagSpecification,
 };
-use rules::remediation::plan::TAG_ACTION_ID;
+use rules::remediation::plan::{Quiesce, TAG_ACTION_ID, TAG_POST_STEP, TAG_PRE_STEP};
 use rules::remediation::{OptIn, Plan, PlanFilter, Step};
 use snapguard_aws::remediate::{self, ApplyOptions, ApplyReport, Outcome};
 use snapguard_test_support::sent::changes_sent;
@@ -52,6 +53,13 @@ async fn populate(url: &str) -> World {
     let old_volume = new_volume(&ec2, &az, &[("Name", "old"), ("Owner", "bob")]).await;
     let data_volume = new_volume(&ec2, &az, &[("Name", "data"), ("Owner", "carol")]).await;
     let instance = run_instance(&ec2, &az).await;
+    // A database: [[consistency]] selects it.
+    ec2.create_tags()
+        .resources(&instance)
+        .tags(tag("Role", "db-orders"))
+        .send()
+        .await
+        .unwrap();
     ec2.attach_volume()
         .volume_id(&data_volume)
         .instance_id(&instance)
@@ -139,6 +147,13 @@ trusted_accounts = ["{TRUSTED}"]
 
 [remediation]
 tag_defaults = {{ Owner = "backup-team" }}
+
+[[consistency]]
+name = "databases"
+select = {{ Role = "db-*" }}
+pre = {{ document = "AWS-RunShellScript", parameters = {{ commands = ["fsfreeze -f /data"] }} }}
+post = {{ document = "AWS-RunShellScript", parameters = {{ commands = ["fsfreeze -u /data"] }} }}
+max_freeze_seconds = 10
 "#
     ))
     .expect("config");
@@ -158,8 +173,9 @@ fn scan_options(url: &str) -> snapguard_aws::LiveOptions {
     }
 }
 
-const RULES: [&str; 11] = [
+const RULES: [&str; 12] = [
     "SG-PROT-001",
+    "SG-PROT-012",
     "SG-PROT-002",
     "SG-PROT-003",
     "SG-PROT-004",
@@ -304,9 +320,11 @@ fn apply_takes_copies_tags_and_unshares_survives_a_kill_and_the_rescan_is_clean(
         .block_on(tagged(&moto.url, SOURCE, HOME, &create.id))
         .is_empty());
 
-    // Killed right after each mutating call in turn: every run makes one call and dies, so
-    // every point between two calls is a crash point of some run. Each next run finds what
-    // the killed ones made and goes on.
+    // Killed right after each mutating call in turn: a run makes one call and dies, so every
+    // point between two calls is a crash point of some run. Each next run finds what the
+    // killed ones made and goes on. A quiesced set is one exception: a run killed after its
+    // pre-step resumes the instance first and must start over, so a run that finished no
+    // action is allowed one call more than the one before it, until it gets through.
     let dir = tempfile::tempdir().unwrap();
     let journal = dir.path().join("plan.json.journal");
     let killed = |calls: usize| {
@@ -325,14 +343,20 @@ fn apply_takes_copies_tags_and_unshares_survives_a_kill_and_the_rescan_is_clean(
         outcomes(&first)
     );
     assert!(first.actions.iter().any(|a| a.outcome == Outcome::NotRun));
-    let mut runs = 1;
+    let (mut runs, mut calls) = (1, 1);
     let last = loop {
-        let run = killed(1);
+        let run = killed(calls);
         runs += 1;
         if !run.interrupted {
             break run;
         }
-        assert!(runs < 100, "no progress: {:#?}", outcomes(&run));
+        let finished_one = run.actions.iter().any(|a| a.outcome != Outcome::NotRun);
+        calls = if finished_one { 1 } else { calls + 1 };
+        assert!(
+            runs < 100 && calls < 5,
+            "no progress: {:#?}",
+            outcomes(&run)
+        );
     };
     // The checks below call sts:AssumeRole themselves: not recorded.
     moto.stop_recording();
@@ -371,6 +395,38 @@ fn apply_takes_copies_tags_and_unshares_survives_a_kill_and_the_rescan_is_clean(
     };
     assert_eq!(set.len(), step.volume_ids.len(), "{set:#?}");
     assert!(set.len() >= 2);
+    // Quiesced: taken after a pre-step that succeeded, and the post-step ran after it.
+    assert!(
+        matches!(step.quiesce, Some(Quiesce::Commands { .. })),
+        "{step:#?}"
+    );
+    for snapshot in &set {
+        let tags: BTreeMap<&str, &str> = snapshot
+            .tags()
+            .iter()
+            .map(|t| (t.key().unwrap(), t.value().unwrap()))
+            .collect();
+        assert_eq!(tags.get(TAG_PRE_STEP), Some(&"SUCCESS"), "{tags:?}");
+        assert_eq!(tags.get(TAG_POST_STEP), Some(&"SUCCESS"), "{tags:?}");
+    }
+    // Every pre-step the killed runs sent was followed by a post-step, the last command of all.
+    let ssm = aws_sdk_ssm::Client::new(&rt.block_on(management(&moto.url)));
+    let commands = rt
+        .block_on(ssm.list_commands().instance_id(&world.instance).send())
+        .unwrap()
+        .commands()
+        .to_vec();
+    let steps: Vec<&str> = commands
+        .iter()
+        .filter_map(|c| c.comment()?.rsplit(": ").next())
+        .collect();
+    let pre = steps.iter().filter(|s| **s == "pre-step").count();
+    assert!(pre >= 1, "{steps:?}");
+    assert!(
+        steps.iter().filter(|s| **s == "post-step").count() >= pre,
+        "{steps:?}"
+    );
+    assert_eq!(steps.last(), Some(&"post-step"), "{steps:?}");
     for copy in by_kind("copy_snapshot") {
         let copies = rt.block_on(tagged(&moto.url, SOURCE, &copy.region, &copy.id));
         assert_eq!(copies.len(), 1, "{}: {copies:#?}", copy.id);

@@ -11,6 +11,7 @@ use crate::finding::Severity;
 use crate::time::{Duration, Timestamp};
 
 mod checked;
+pub mod consistency;
 pub mod file;
 use checked::{ExemptPrincipal, KmsKey, Region, TagKey, TagValue};
 
@@ -37,6 +38,9 @@ pub struct Config {
     pub rules: BTreeMap<String, RuleOverride>,
     /// `[[waivers]]`, in file order.
     pub waivers: Vec<Waiver>,
+    /// `[[consistency]]`, in file order: instances whose backups must be
+    /// application-consistent (SG-PROT-012), and how to quiesce them.
+    pub consistency: Vec<consistency::ConsistencyEntry>,
     /// sha256 of the file's text (64 hex digits), set by [`file::parse`]; `None` for the
     /// defaults. Shard reports carry it, so that `merge` refuses shards of different configs.
     #[serde(skip)]
@@ -532,6 +536,9 @@ impl Config {
                     ),
                 ));
             }
+        }
+        for (i, entry) in self.consistency.iter().enumerate() {
+            entry.validate(i)?;
         }
         for (i, w) in self.waivers.iter().enumerate() {
             if crate::registry::rule(&w.rule).is_none() {

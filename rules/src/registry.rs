@@ -150,6 +150,7 @@ pub static RULES: &[&Rule] = &[
     &prot::backup_schedule_without_copy::RULE,
     &prot::ebs_encryption_by_default_off::RULE,
     &prot::snapshot_not_locked::RULE,
+    &prot::snapshot_not_application_consistent::RULE,
     &rbin::recycle_bin_off_for_snapshots::RULE,
     &rbin::recycle_bin_off_for_images::RULE,
     &rbin::recycle_bin_rule_unlocked::RULE,

@@ -4,9 +4,9 @@
 
 use aws_sdk_backup::types as b;
 use rules::inventory::{
-    BackupCondition, BackupConditions, BackupLifecycle, BackupPlan, BackupRule, BackupSelection,
-    BackupVault, BackupVaultAccessPolicy, ConditionParameter, CopyAction, RecoveryPoint,
-    SelectionDetails, Str,
+    AdvancedBackupSetting, BackupCondition, BackupConditions, BackupLifecycle, BackupPlan,
+    BackupRule, BackupSelection, BackupVault, BackupVaultAccessPolicy, ConditionParameter,
+    CopyAction, RecoveryPoint, SelectionDetails, Str,
 };
 
 use super::{failures_gap, non_negative, timestamp};
@@ -204,6 +204,17 @@ async fn plans(client: &aws_sdk_backup::Client) -> Result<Vec<BackupPlan>, Strin
             backup_plan_arn: p.backup_plan_arn().map(Str::from),
             version_id: p.version_id().map(Str::from),
             creator_request_id: p.creator_request_id().map(Str::from),
+            advanced_backup_settings: p
+                .advanced_backup_settings()
+                .iter()
+                .map(|a| AdvancedBackupSetting {
+                    resource_type: a.resource_type().map(Str::from),
+                    backup_options: a
+                        .backup_options()
+                        .map(|o| o.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                        .unwrap_or_default(),
+                })
+                .collect(),
             rules: None,
             selections: None,
         })

@@ -12,8 +12,8 @@ use aws_smithy_types::config_bag::ConfigBag;
 /// Verbs no remediation ever calls.
 pub const FORBIDDEN_PREFIXES: &[&str] = &["Delete", "Deregister", "Unlock", "Disable"];
 
-/// Every operation the executor may call (service-less names; EC2, Recycle Bin, AWS Backup
-/// and STS).
+/// Every operation the executor may call (service-less names; EC2, Recycle Bin, AWS Backup,
+/// Systems Manager and STS).
 pub const ALLOWED: &[&str] = &[
     // Reads for look-before-acting and waiters.
     "DescribeSnapshots",
@@ -30,6 +30,7 @@ pub const ALLOWED: &[&str] = &[
     "ListTagsForResource",
     "ListBackupJobs",
     "ListCopyJobs",
+    "GetCommandInvocation",
     "GetCallerIdentity",
     "AssumeRole",
     // Writes: each creates, adds, restricts or guards.
@@ -48,6 +49,8 @@ pub const ALLOWED: &[&str] = &[
     "LockRule",
     "StartBackupJob",
     "StartCopyJob",
+    // Runs the `[[consistency]]` pre- and post-steps (the role allows only their documents).
+    "SendCommand",
 ];
 
 /// Whether the executor may send `operation`.
@@ -109,6 +112,7 @@ macro_rules! guarded {
 guarded!(ec2, aws_sdk_ec2, "EC2");
 guarded!(rbin, aws_sdk_rbin, "Recycle Bin");
 guarded!(backup, aws_sdk_backup, "AWS Backup");
+guarded!(ssm, aws_sdk_ssm, "Systems Manager");
 
 #[cfg(test)]
 mod tests {

@@ -21,9 +21,10 @@ pub(crate) struct Entry {
     pub plan_created_at: i64,
     /// The action's id in the plan.
     pub action_id: String,
-    /// `started`, `shared` (the temporary archive share was added), `succeeded`,
-    /// `already_done`, `failed`, `skipped`, `manual_review`, `would_succeed`, `would_fail`,
-    /// `not_checked`.
+    /// `started`, `shared` (the temporary archive share was added), `pre_step_started` (a
+    /// `[[consistency]]` pre-step is about to be sent), `post_step_succeeded`,
+    /// `post_step_failed`, `succeeded`, `already_done`, `failed`, `skipped`, `manual_review`,
+    /// `would_succeed`, `would_fail`, `not_checked`.
     pub status: String,
     /// Ids of what the action created or changed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -109,6 +110,22 @@ impl Journal {
         })
     }
 
+    /// Whether an earlier run sent a `[[consistency]]` pre-step of `action_id` that no
+    /// successful post-step followed: the instance may still be quiesced.
+    pub fn earlier_pre_step_pending(&self, action_id: &str) -> bool {
+        self.earlier
+            .iter()
+            .rev()
+            .filter(|e| e.action_id == action_id)
+            .find(|e| {
+                matches!(
+                    e.status.as_str(),
+                    "pre_step_started" | "post_step_succeeded" | "post_step_failed"
+                )
+            })
+            .is_some_and(|e| e.status != "post_step_succeeded")
+    }
+
     /// Whether an earlier run added the temporary archive share of `action_id` and did not
     /// record the action's end.
     pub fn earlier_share(&self, action_id: &str) -> bool {
@@ -124,6 +141,45 @@ impl Journal {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pre_step_is_pending_until_a_post_step_succeeds() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("plan.json.journal");
+        let j = Journal::open(&path, 1).unwrap();
+        let log = |status: &str| {
+            j.append(&Entry {
+                time: now(),
+                plan_created_at: 1,
+                action_id: "act-q".into(),
+                status: status.into(),
+                resources: Vec::new(),
+                by_volume: BTreeMap::new(),
+                error: None,
+            })
+            .unwrap()
+        };
+        let pending = || {
+            Journal::open(&path, 1)
+                .unwrap()
+                .earlier_pre_step_pending("act-q")
+        };
+        log("started");
+        assert!(!pending());
+        log("pre_step_started");
+        log("failed");
+        assert!(
+            pending(),
+            "a run killed or failed after the pre-step leaves it pending"
+        );
+        log("post_step_failed");
+        assert!(pending());
+        log("post_step_succeeded");
+        log("already_done");
+        assert!(!pending());
+        log("pre_step_started");
+        assert!(pending());
+    }
 
     #[test]
     fn reads_its_own_plan_and_survives_a_torn_line() {
@@ -153,6 +209,7 @@ mod tests {
         assert!(j.earlier_success("act-a").is_some());
         assert!(j.earlier_success("act-c").is_none());
         assert!(j.earlier_share("act-b"));
+        assert!(!j.earlier_pre_step_pending("act-a"));
         j.append(&entry("act-d", "succeeded", 7)).unwrap();
         let j = Journal::open(&path, 7).unwrap();
         assert!(j.earlier_success("act-d").is_some());

@@ -263,6 +263,8 @@ pub struct Clients {
     pub rbin: aws_sdk_rbin::Client,
     /// AWS Backup.
     pub backup: aws_sdk_backup::Client,
+    /// Systems Manager.
+    pub ssm: aws_sdk_ssm::Client,
 }
 
 /// Clients for an account and region. Archive-account clients are asked for with the archive
@@ -442,6 +444,19 @@ impl Connect {
                     .interceptor(guard::NoDestructiveCalls)
                     .build();
                 Ok(aws_sdk_backup::Client::from_conf(conf))
+            }
+        }
+    }
+    fn ssm(&self, account: &str, region: &str) -> Result<aws_sdk_ssm::Client, String> {
+        match self {
+            Connect::Given(factory) => Ok(guard::ssm(&factory(account, region).ssm)),
+            Connect::Live { .. } => {
+                let sdk = self.config(account, false)?;
+                let conf = aws_sdk_ssm::config::Builder::from(sdk)
+                    .region(Region::new(region.to_owned()))
+                    .interceptor(guard::NoDestructiveCalls)
+                    .build();
+                Ok(aws_sdk_ssm::Client::from_conf(conf))
             }
         }
     }

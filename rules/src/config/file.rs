@@ -64,7 +64,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, String> {
             .collect()
     });
     config.validate().map_err(|(key, problem)| {
-        let place = match waiver_line(text, &key) {
+        let place = match array_entry_line(text, &key) {
             Some(line) => format!(":{line}:1"),
             None => key_position(text, &key)
                 .map_or_else(String::new, |(line, column)| format!(":{line}:{column}")),
@@ -100,22 +100,19 @@ fn key_position(text: &str, key: &str) -> Option<(usize, usize)> {
     Some((line, before[line_start..].chars().count() + 1))
 }
 
-/// The 1-based line of the `[[waivers]]` header of the waiver a key such as `waivers[2]` or
-/// `waivers[2].rule` names, so a problem with a waiver says where it is written.
-fn waiver_line(text: &str, key: &str) -> Option<usize> {
-    let index: usize = key
-        .strip_prefix("waivers[")?
-        .split_once(']')?
-        .0
-        .parse()
-        .ok()?;
+/// The 1-based line of the `[[waivers]]` or `[[consistency]]` header of the entry a key such
+/// as `waivers[2]` or `consistency[0].post` names, so a problem with an entry says where it is
+/// written.
+fn array_entry_line(text: &str, key: &str) -> Option<usize> {
+    let (array, rest) = key.split_once('[')?;
+    let index: usize = rest.split_once(']')?.0.parse().ok()?;
     text.lines()
         .enumerate()
         .filter(|(_, line)| {
             let line = line.trim_start();
             line.starts_with("[[")
-                && line[2..].trim_start().starts_with("waivers")
-                && line[2..].trim_start()["waivers".len()..]
+                && line[2..].trim_start().starts_with(array)
+                && line[2..].trim_start()[array.len()..]
                     .trim_start()
                     .starts_with("]]")
         })

@@ -468,6 +468,10 @@ pub struct BackupPlan {
     /// `OrgPolicy-...` (`CreatorRequestId`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creator_request_id: Option<Str>,
+    /// Options per resource type (`AdvancedBackupSettings`, in `ListBackupPlans` as in
+    /// `GetBackupPlan`): Windows VSS for EC2 instances is the only one AWS Backup has.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub advanced_backup_settings: Vec<AdvancedBackupSetting>,
     /// From `GetBackupPlan`: the plan's rules (`BackupPlan.Rules`). `None` when not recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rules: Option<Vec<BackupRule>>,
@@ -478,12 +482,34 @@ pub struct BackupPlan {
 }
 
 impl BackupPlan {
+    /// Whether the plan backs EC2 instances up with Windows VSS
+    /// (`AdvancedBackupSettings[].BackupOptions.WindowsVSS = enabled` for `EC2`).
+    pub fn windows_vss(&self) -> bool {
+        self.advanced_backup_settings.iter().any(|s| {
+            s.resource_type.as_deref() == Some("EC2")
+                && s.backup_options.get("WindowsVSS").map(String::as_str) == Some("enabled")
+        })
+    }
+
     /// The plan's name, or its id when the name is unknown.
     pub fn display_name(&self) -> &str {
         self.backup_plan_name
             .as_deref()
             .unwrap_or(&self.backup_plan_id)
     }
+}
+
+/// One of a plan's `AdvancedBackupSettings[]`.
+/// <https://docs.aws.amazon.com/aws-backup/latest/devguide/API_AdvancedBackupSetting.html>
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AdvancedBackupSetting {
+    /// `EC2` (`ResourceType`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_type: Option<Str>,
+    /// E.g. `{"WindowsVSS": "enabled"}` (`BackupOptions`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub backup_options: BTreeMap<String, String>,
 }
 
 /// One of a plan's `Rules[]`.

@@ -6,6 +6,7 @@ pub mod backup_schedule_without_copy;
 pub mod ebs_encryption_by_default_off;
 pub mod image_without_cross_region_copy;
 pub mod multi_volume_snapshots_not_crash_consistent;
+pub mod snapshot_not_application_consistent;
 pub mod snapshot_not_locked;
 pub mod snapshot_unencrypted;
 pub mod snapshot_without_cross_account_copy;

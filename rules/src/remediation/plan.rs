@@ -24,6 +24,13 @@ pub const SCHEMA_VERSION: u32 = 1;
 /// The tag the executor sets, at creation, on everything an action creates.
 pub const TAG_ACTION_ID: &str = "snapguard:action-id";
 
+/// The tag the executor sets on the snapshots it took after a `[[consistency]]` pre-step:
+/// `SUCCESS` (it never snapshots after a failed one). Named after DLM's `aws:dlm:pre-script`.
+pub const TAG_PRE_STEP: &str = "snapguard:pre-step";
+
+/// The tag the executor adds once the post-step has run: `SUCCESS` or `FAILED`.
+pub const TAG_POST_STEP: &str = "snapguard:post-step";
+
 /// Tag key -> value, sorted so the plan is byte-for-byte reproducible.
 pub type Tags = BTreeMap<String, String>;
 
@@ -242,7 +249,43 @@ pub struct CreateSnapshots {
     /// between is found and finished on the next run).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tags_by_volume: BTreeMap<String, Tags>,
+    /// How the instance is quiesced around the snapshots, when a `[[consistency]]` entry
+    /// selects it; crash-consistent snapshots when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quiesce: Option<Quiesce>,
 }
+
+/// How an application-consistent snapshot set is taken (`[[consistency]]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "with", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Quiesce {
+    /// Systems Manager commands: the pre-step, which must succeed within
+    /// `max_freeze_seconds`; `ec2:CreateSnapshots` then; the post-step always, also when the
+    /// pre-step or the snapshots fail. A started pre-step is journaled before it is sent, so a
+    /// run after a crash sends the post-step first.
+    Commands {
+        /// The `[[consistency]]` entry's name.
+        consistency: String,
+        /// Quiesces the instance (and arms the host's own undo).
+        pre: SsmCommand,
+        /// Resumes it.
+        post: SsmCommand,
+        /// Seconds, 1 to 60.
+        max_freeze_seconds: u64,
+    },
+    /// `AWSEC2-CreateVssSnapshot` on the instance: VSS freezes the writers, the document takes
+    /// the snapshots (tagged `AppConsistent=true` and with this action's tags) and thaws.
+    Vss {
+        /// The `[[consistency]]` entry's name.
+        consistency: String,
+    },
+}
+
+pub use crate::config::consistency::SsmCommand;
+
+/// The Systems Manager document that takes VSS snapshots of a Windows instance
+/// (<https://docs.aws.amazon.com/ebs/latest/userguide/create-vss-snapshots-ssm.html>).
+pub const VSS_DOCUMENT: &str = "AWSEC2-CreateVssSnapshot";
 
 /// The snapshot a copy starts from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -476,6 +519,9 @@ pub enum ReviewTopic {
     SnapshotLock,
     /// Volumes on no backup schedule, with a Data Lifecycle Manager policy to create.
     BackupSchedule,
+    /// An instance that several `[[consistency]]` entries select, each quiescing it
+    /// differently.
+    Consistency,
 }
 
 impl ReviewTopic {
@@ -490,6 +536,7 @@ impl ReviewTopic {
             ReviewTopic::EbsEncryptionByDefault => "ebs-encryption-by-default",
             ReviewTopic::SnapshotLock => "snapshot-lock",
             ReviewTopic::BackupSchedule => "backup-schedule",
+            ReviewTopic::Consistency => "consistency",
         }
     }
 }
@@ -565,8 +612,17 @@ impl Step {
     pub fn calls(&self) -> Vec<String> {
         let calls: &[&str] = match self {
             Step::CreateSnapshot(_) => &["ec2:CreateSnapshot"],
-            Step::CreateSnapshots(s) if s.tags_by_volume.is_empty() => &["ec2:CreateSnapshots"],
-            Step::CreateSnapshots(_) => &["ec2:CreateSnapshots", "ec2:CreateTags"],
+            Step::CreateSnapshots(s) => match (&s.quiesce, s.tags_by_volume.is_empty()) {
+                (None, true) => &["ec2:CreateSnapshots"],
+                (None, false) => &["ec2:CreateSnapshots", "ec2:CreateTags"],
+                // The post-step's outcome is tagged on the new snapshots.
+                (Some(Quiesce::Commands { .. }), _) => {
+                    &["ssm:SendCommand", "ec2:CreateSnapshots", "ec2:CreateTags"]
+                }
+                // The document snapshots and sets the action-id tag; the executor finds the
+                // set by it and adds the other tags.
+                (Some(Quiesce::Vss { .. }), _) => &["ssm:SendCommand", "ec2:CreateTags"],
+            },
             Step::CopySnapshot(_) => &["ec2:CopySnapshot"],
             Step::CopySnapshotToAccount(_) => &[
                 "ec2:ModifySnapshotAttribute",
@@ -792,6 +848,22 @@ impl Plan {
                         "lock_duration_days is {}; expected 1 to 36500 days, the range \
                          ec2:LockSnapshot accepts",
                         lock.lock_duration_days
+                    )));
+                }
+            }
+            if let Step::CreateSnapshots(CreateSnapshots {
+                quiesce:
+                    Some(Quiesce::Commands {
+                        max_freeze_seconds, ..
+                    }),
+                ..
+            }) = &action.step
+            {
+                let limit = crate::config::consistency::MAX_FREEZE_SECONDS;
+                if !(1..=limit).contains(max_freeze_seconds) {
+                    return Err(refuse(format!(
+                        "max_freeze_seconds is {max_freeze_seconds}; expected 1 to {limit} \
+                         seconds, as [[consistency]] allows"
                     )));
                 }
             }

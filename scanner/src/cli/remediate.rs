@@ -31,6 +31,20 @@ enum RemediateCommand {
     Plan(PlanArgs),
     /// Apply a reviewed plan: take and copy the backups, add the guardrails. Asks first.
     Apply(apply::ApplyArgs),
+    /// Print the IAM policy the remediation role needs for the `[[consistency]]` entries:
+    /// ssm:SendCommand on their documents and on the instances they select, and
+    /// ssm:GetCommandInvocation.
+    ConsistencyPolicy(ConsistencyPolicyArgs),
+}
+
+#[derive(Args)]
+pub struct ConsistencyPolicyArgs {
+    /// The config file [default: ./snapguard.toml when it exists].
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// The partition of the ARNs.
+    #[arg(long, default_value = "aws", value_parser = ["aws", "aws-cn", "aws-us-gov"])]
+    partition: String,
 }
 
 #[derive(Args)]
@@ -68,7 +82,26 @@ pub fn run(args: RemediateArgs) -> Result<u8, String> {
     match args.command {
         RemediateCommand::Plan(args) => plan(args),
         RemediateCommand::Apply(args) => apply::run(args),
+        RemediateCommand::ConsistencyPolicy(args) => consistency_policy(args),
     }
+}
+
+fn consistency_policy(args: ConsistencyPolicyArgs) -> Result<u8, String> {
+    let config = config_file::load(args.config.as_deref())?;
+    if config.consistency.is_empty() {
+        return Err(
+            "the config has no [[consistency]] entry, so the remediation role needs no Systems \
+             Manager permission; expected at least one entry (docs/remediation.md, \
+             \"Application-consistent backups\")"
+                .into(),
+        );
+    }
+    let policy = rules::config::consistency::role_policy(&config.consistency, &args.partition);
+    print(&format!(
+        "{}\n",
+        serde_json::to_string_pretty(&policy).expect("a policy serializes")
+    ))?;
+    Ok(0)
 }
 
 fn plan(args: PlanArgs) -> Result<u8, String> {

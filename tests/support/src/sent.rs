@@ -52,6 +52,7 @@ impl SentOperations {
     recording!(ec2, aws_sdk_ec2::Client, "EC2");
     recording!(rbin, aws_sdk_rbin::Client, "Recycle Bin");
     recording!(backup, aws_sdk_backup::Client, "AWS Backup");
+    recording!(ssm, aws_sdk_ssm::Client, "Systems Manager");
 }
 
 impl Intercept for SentOperations {

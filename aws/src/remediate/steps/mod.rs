@@ -35,6 +35,7 @@ mod create_snapshot;
 mod create_snapshots;
 mod ebs_guardrails;
 mod lock_retention_rule;
+mod quiesce;
 mod remove_permissions;
 
 pub(crate) async fn execute(run: &Run, action: &Action) -> StepResult {

@@ -35,10 +35,15 @@ impl Planner<'_> {
     pub(super) fn start_backup_job(&mut self, finding: &Finding, job: &BackupJobRequest) {
         let (account, region) = (finding.account_id.as_str(), finding.region.as_str());
         let key = (account.to_owned(), region.to_owned(), job.volume_id.clone());
-        if job.resource_arn.contains(":volume/") && self.instance_sets.contains_key(&key) {
+        if let Some((instance, _)) = self.instance_sets.get(&key) {
             // One volume of an instance with several: a job per volume is not consistent
-            // across them, so the instance's volumes are snapshotted together instead.
-            return self.create_snapshot(finding, &job.volume_id);
+            // across them, so the instance's volumes are snapshotted together instead. And an
+            // instance a [[consistency]] entry selects is quiesced, which an on-demand job
+            // cannot do.
+            let whole_instance = job.resource_arn.contains(":instance/");
+            if !whole_instance || !matches!(self.quiesce(account, region, instance), Ok(None)) {
+                return self.create_snapshot(finding, &job.volume_id);
+            }
         }
         let volume_tags = self
             .lookup

@@ -141,7 +141,7 @@ impl<'a> Planner<'a> {
         findings: &[Finding],
     ) -> Planner<'a> {
         let lookup = Lookup::new(inventory);
-        let instance_sets = snapshot::instance_sets(&lookup, findings);
+        let instance_sets = snapshot::instance_sets(&lookup, findings, config);
         Planner {
             config,
             filter,

@@ -1,19 +1,26 @@
 //! Snapshots of volumes that lack a recent one: one `CreateSnapshot` per volume, or one
-//! crash-consistent `CreateSnapshots` for all volumes of an instance with two or more. The
-//! snapshots a plan creates are remembered, so that their copies can start from them.
+//! crash-consistent `CreateSnapshots` for all volumes of an instance with two or more. An
+//! instance a `[[consistency]]` entry selects is always snapshotted whole, quiesced as the
+//! entry says. The snapshots a plan creates are remembered, so that their copies can start
+//! from them.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::{Lookup, Planner, VolumeKey};
+use crate::config::Config;
 use crate::finding::Finding;
 use crate::inventory::Instance;
-use crate::remediation::plan::{CreateSnapshot, CreateSnapshots, Step, Tags};
+use crate::remediation::plan::{
+    CreateSnapshot, CreateSnapshots, ManualReview, Quiesce, ReviewTopic, Step, Tags,
+};
 use crate::remediation::Remediation;
 
-/// Volume -> (instance, all its EBS volumes), for instances with two or more volumes.
+/// Volume -> (instance, all its EBS volumes), for instances with two or more volumes and
+/// those a `[[consistency]]` entry selects.
 pub(super) fn instance_sets(
     lookup: &Lookup,
     findings: &[Finding],
+    config: &Config,
 ) -> HashMap<VolumeKey, (String, Vec<String>)> {
     let mut instance_sets = HashMap::new();
     for (&(account, region, _), instance) in &lookup.instances {
@@ -22,7 +29,8 @@ pub(super) fn instance_sets(
             .as_ref()
             .is_some_and(|s| s.name == "terminated");
         let volumes = instance_volumes(instance);
-        if terminated || volumes.len() < 2 {
+        let selected = config.consistency.iter().any(|e| e.selects(&instance.tags));
+        if terminated || volumes.is_empty() || (volumes.len() < 2 && !selected) {
             continue;
         }
         for v in &volumes {
@@ -99,8 +107,84 @@ impl Planner<'_> {
         self.created.insert(key, (id, tags));
     }
 
+    /// How the `[[consistency]]` entries say to quiesce an instance: `None` when none selects
+    /// it, `Err` (the entries' names) when several do and disagree.
+    pub(super) fn quiesce(
+        &self,
+        account: &str,
+        region: &str,
+        instance_id: &str,
+    ) -> Result<Option<Quiesce>, Vec<String>> {
+        let Some(instance) = self.lookup.instances.get(&(account, region, instance_id)) else {
+            return Ok(None);
+        };
+        let mut chosen: Vec<(String, Quiesce)> = Vec::new();
+        for (i, entry) in self.config.consistency.iter().enumerate() {
+            if !entry.selects(&instance.tags) {
+                continue;
+            }
+            let consistency = entry.label(i);
+            let quiesce = match (entry.vss, &entry.pre, &entry.post) {
+                (false, Some(pre), Some(post)) => Quiesce::Commands {
+                    consistency: consistency.clone(),
+                    pre: pre.clone(),
+                    post: post.clone(),
+                    max_freeze_seconds: entry.max_freeze_seconds,
+                },
+                // Config::validate admits only these two shapes.
+                _ => Quiesce::Vss {
+                    consistency: consistency.clone(),
+                },
+            };
+            chosen.push((consistency, quiesce));
+        }
+        let same = |a: &Quiesce, b: &Quiesce| match (a, b) {
+            (
+                Quiesce::Commands {
+                    pre,
+                    post,
+                    max_freeze_seconds,
+                    ..
+                },
+                Quiesce::Commands {
+                    pre: p,
+                    post: q,
+                    max_freeze_seconds: m,
+                    ..
+                },
+            ) => pre == p && post == q && max_freeze_seconds == m,
+            (Quiesce::Vss { .. }, Quiesce::Vss { .. }) => true,
+            _ => false,
+        };
+        match chosen.split_first() {
+            None => Ok(None),
+            Some(((_, first), rest)) if rest.iter().all(|(_, q)| same(first, q)) => {
+                Ok(Some(first.clone()))
+            }
+            Some(_) => Err(chosen.into_iter().map(|(name, _)| name).collect()),
+        }
+    }
+
     fn snapshot_instance(&mut self, finding: &Finding, instance_id: &str, volumes: &[String]) {
         let (account, region) = (finding.account_id.as_str(), finding.region.as_str());
+        let quiesce = match self.quiesce(account, region, instance_id) {
+            Ok(quiesce) => quiesce,
+            Err(entries) => {
+                let review = ManualReview {
+                    topic: ReviewTopic::Consistency,
+                    items: vec![format!(
+                        "{}: the snapshot set of {instance_id} is not planned, as the \
+                         [[consistency]] entries {} all select it and quiesce it differently; \
+                         narrow their select so that one applies, and plan again",
+                        finding.message,
+                        entries.join(", ")
+                    )],
+                    document: None,
+                };
+                self.add(finding, instance_id, Step::ManualReview(review), None);
+                return;
+            }
+        };
         let mut by_volume: BTreeMap<String, Tags> = BTreeMap::new();
         let mut without_value = BTreeSet::new();
         for v in volumes {
@@ -149,6 +233,7 @@ impl Planner<'_> {
             volume_ids: volumes.to_vec(),
             tags: common,
             tags_by_volume,
+            quiesce,
         });
         let id = self.add(finding, instance_id, step, None);
         for (volume, tags) in created {
