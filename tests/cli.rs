@@ -446,14 +446,17 @@ fn a_missing_inventory_or_config_is_a_clear_error() {
 
     let tmp = tempfile::tempdir().unwrap();
     let config = tmp.path().join("snapguard.toml");
+    let scan_with = |config: &Path| {
+        snapguard(&[
+            "scan",
+            "--inventory",
+            "fixtures/demo-org",
+            "--config",
+            config.to_str().unwrap(),
+        ])
+    };
     fs::write(&config, "[protection]\nmax_snapshot_age = \"soon\"\n").unwrap();
-    let out = snapguard(&[
-        "scan",
-        "--inventory",
-        "fixtures/demo-org",
-        "--config",
-        config.to_str().unwrap(),
-    ]);
+    let out = scan_with(&config);
     assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).contains("snapguard.toml:2:"),
@@ -473,13 +476,7 @@ fn a_missing_inventory_or_config_is_a_clear_error() {
          pre = { document = \"AWS-RunShellScript\" }\n",
     )
     .unwrap();
-    let out = snapguard(&[
-        "scan",
-        "--inventory",
-        "fixtures/demo-org",
-        "--config",
-        config.to_str().unwrap(),
-    ]);
+    let out = scan_with(&config);
     assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).contains("snapguard.toml:4:1: consistency[0].post: an entry needs both"),

@@ -760,6 +760,20 @@ pub struct Instance {
     pub tags: Vec<Tag>,
 }
 
+impl Instance {
+    /// Whether it is gone: `State.Name` is `terminated`.
+    pub fn is_terminated(&self) -> bool {
+        self.state.as_ref().is_some_and(|s| s.name == "terminated")
+    }
+
+    /// The ids of its attached EBS volumes (`vol-...`), in device order.
+    pub fn ebs_volume_ids(&self) -> impl Iterator<Item = &str> {
+        self.block_device_mappings
+            .iter()
+            .filter_map(|m| m.ebs.as_ref()?.volume_id.as_deref())
+    }
+}
+
 /// An instance's `State`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]

@@ -552,7 +552,11 @@ mod tests {
         assert_eq!(ids, [Some("snap-1"), Some("snap-2")]);
         assert!(points[0].is_completed());
         let plans = plans.unwrap();
-        assert!(plans[0].windows_vss(), "{:?}", plans[0].advanced_backup_settings);
+        assert!(
+            plans[0].windows_vss(),
+            "{:?}",
+            plans[0].advanced_backup_settings
+        );
         let rules = plans[0].rules.as_ref().unwrap();
         assert_eq!(rules[0].target_backup_vault_name, "locked");
         let selections = plans[0].selections.as_ref().unwrap();

@@ -401,66 +401,60 @@ impl Connect {
         }
     }
 
-    fn ec2(
+    /// The guarded client of one service for an account (its archive role's with `archive`)
+    /// and region.
+    fn client<C>(
         &self,
         account: &str,
         region: &str,
         archive: bool,
-    ) -> Result<aws_sdk_ec2::Client, String> {
+        given: impl Fn(&Clients) -> C,
+        live: impl Fn(&SdkConfig, Region) -> C,
+    ) -> Result<C, String> {
         match self {
-            Connect::Given(factory) => Ok(guard::ec2(&factory(account, region).ec2)),
-            Connect::Live { .. } => {
-                let sdk = self.config(account, archive)?;
-                let conf = aws_sdk_ec2::config::Builder::from(sdk)
-                    .region(Region::new(region.to_owned()))
-                    .interceptor(guard::NoDestructiveCalls)
-                    .build();
-                Ok(aws_sdk_ec2::Client::from_conf(conf))
-            }
-        }
-    }
-
-    fn rbin(&self, account: &str, region: &str) -> Result<aws_sdk_rbin::Client, String> {
-        match self {
-            Connect::Given(factory) => Ok(guard::rbin(&factory(account, region).rbin)),
-            Connect::Live { .. } => {
-                let sdk = self.config(account, false)?;
-                let conf = aws_sdk_rbin::config::Builder::from(sdk)
-                    .region(Region::new(region.to_owned()))
-                    .interceptor(guard::NoDestructiveCalls)
-                    .build();
-                Ok(aws_sdk_rbin::Client::from_conf(conf))
-            }
-        }
-    }
-
-    fn backup(&self, account: &str, region: &str) -> Result<aws_sdk_backup::Client, String> {
-        match self {
-            Connect::Given(factory) => Ok(guard::backup(&factory(account, region).backup)),
-            Connect::Live { .. } => {
-                let sdk = self.config(account, false)?;
-                let conf = aws_sdk_backup::config::Builder::from(sdk)
-                    .region(Region::new(region.to_owned()))
-                    .interceptor(guard::NoDestructiveCalls)
-                    .build();
-                Ok(aws_sdk_backup::Client::from_conf(conf))
-            }
-        }
-    }
-    fn ssm(&self, account: &str, region: &str) -> Result<aws_sdk_ssm::Client, String> {
-        match self {
-            Connect::Given(factory) => Ok(guard::ssm(&factory(account, region).ssm)),
-            Connect::Live { .. } => {
-                let sdk = self.config(account, false)?;
-                let conf = aws_sdk_ssm::config::Builder::from(sdk)
-                    .region(Region::new(region.to_owned()))
-                    .interceptor(guard::NoDestructiveCalls)
-                    .build();
-                Ok(aws_sdk_ssm::Client::from_conf(conf))
-            }
+            Connect::Given(factory) => Ok(given(&factory(account, region))),
+            Connect::Live { .. } => Ok(live(
+                self.config(account, archive)?,
+                Region::new(region.to_owned()),
+            )),
         }
     }
 }
+
+/// `Connect::$name(account, region)`: the guarded `$sdk` client (for EC2 also `archive`).
+macro_rules! service_client {
+    ($name:ident, $sdk:ident $(, $archive:ident)?) => {
+        impl Connect {
+            fn $name(
+                &self,
+                account: &str,
+                region: &str,
+                $($archive: bool,)?
+            ) -> Result<$sdk::Client, String> {
+                let archive = false $(|| $archive)?;
+                self.client(
+                    account,
+                    region,
+                    archive,
+                    |given| guard::$name(&given.$name),
+                    |sdk, region| {
+                        $sdk::Client::from_conf(
+                            $sdk::config::Builder::from(sdk)
+                                .region(region)
+                                .interceptor(guard::NoDestructiveCalls)
+                                .build(),
+                        )
+                    },
+                )
+            }
+        }
+    };
+}
+
+service_client!(ec2, aws_sdk_ec2, archive);
+service_client!(rbin, aws_sdk_rbin);
+service_client!(backup, aws_sdk_backup);
+service_client!(ssm, aws_sdk_ssm);
 
 /// What a creating action made: ids, and for snapshots volume -> snapshot.
 #[derive(Debug, Clone, Default)]

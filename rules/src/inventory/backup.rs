@@ -77,6 +77,15 @@ pub struct LockedSnapshot {
 }
 
 impl RegionBackup {
+    /// The recovery points that hold their data ([`RecoveryPoint::is_completed`]); none when
+    /// they were not collected.
+    pub fn completed_recovery_points(&self) -> impl Iterator<Item = &RecoveryPoint> {
+        self.recovery_points
+            .iter()
+            .flatten()
+            .filter(|p| p.is_completed())
+    }
+
     /// Whether nothing of it was collected (a region read before this part existed, or
     /// whose backup reads all failed).
     pub fn is_empty(&self) -> bool {

@@ -53,18 +53,10 @@ fn check(scope: &RegionScope, out: &mut Emitter) {
     };
     let latest = scope.latest_snapshot_by_volume();
     for instance in instances {
-        if instance
-            .state
-            .as_ref()
-            .is_some_and(|s| s.name == "terminated")
-        {
+        if instance.is_terminated() {
             continue;
         }
-        let volumes: Vec<&str> = instance
-            .block_device_mappings
-            .iter()
-            .filter_map(|m| m.ebs.as_ref()?.volume_id.as_deref())
-            .collect();
+        let volumes: Vec<&str> = instance.ebs_volume_ids().collect();
         if volumes.len() < 2 {
             continue;
         }

@@ -91,11 +91,7 @@ fn check(scope: &RegionScope, out: &mut Emitter) {
     let latest = scope.latest_snapshot_by_volume();
     let backup = &scope.region.backup;
     for instance in instances {
-        if instance
-            .state
-            .as_ref()
-            .is_some_and(|s| s.name == "terminated")
-        {
+        if instance.is_terminated() {
             continue;
         }
         let selected: Vec<String> = entries
@@ -146,12 +142,7 @@ fn latest_set<'a>(
     instance: &Instance,
     latest: impl Fn(&str) -> Option<&'a Snapshot>,
 ) -> Vec<&'a Snapshot> {
-    let snapshots: Vec<&Snapshot> = instance
-        .block_device_mappings
-        .iter()
-        .filter_map(|m| m.ebs.as_ref()?.volume_id.as_deref())
-        .filter_map(latest)
-        .collect();
+    let snapshots: Vec<&Snapshot> = instance.ebs_volume_ids().filter_map(latest).collect();
     let Some(newest) = snapshots.iter().map(|s| s.start_time).max() else {
         return Vec::new();
     };
@@ -167,10 +158,8 @@ fn latest_recovery_point<'a>(
     instance_id: &str,
 ) -> Option<(&'a RecoveryPoint, Timestamp)> {
     backup
-        .recovery_points
-        .iter()
-        .flatten()
-        .filter(|p| p.is_completed() && p.resource_id() == Some(instance_id))
+        .completed_recovery_points()
+        .filter(|p| p.resource_id() == Some(instance_id))
         .filter(|p| p.resource_type.as_deref() == Some("EC2"))
         .filter_map(|p| Some((p, p.creation_date?)))
         .max_by_key(|(p, created)| (*created, p.recovery_point_arn.clone()))
@@ -250,18 +239,10 @@ fn snapshot_evidence(scope: &RegionScope, snapshot: &Snapshot) -> Result<String,
         return Ok(format!("tag {TAG_PRE_STEP}=SUCCESS"));
     }
     // A snapshot of the AMI an AWS Backup recovery point is.
-    let point = scope
-        .region
-        .backup
-        .recovery_points
-        .iter()
-        .flatten()
-        .find(|p| {
-            p.is_completed()
-                && image_of(scope, p).is_some_and(|image| {
-                    image_snapshots(image).any(|id| id == snapshot.snapshot_id)
-                })
-        });
+    let point = scope.region.backup.completed_recovery_points().find(|p| {
+        image_of(scope, p)
+            .is_some_and(|image| image_snapshots(image).any(|id| id == snapshot.snapshot_id))
+    });
     if let Some(plan) = point.and_then(|p| vss_plan(scope, p).ok()) {
         return Ok(format!(
             "AWS Backup recovery point of plan {plan}, with WindowsVSS enabled"

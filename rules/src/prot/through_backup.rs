@@ -58,10 +58,8 @@ pub(crate) fn copy_job(
     let point = scope
         .region
         .backup
-        .recovery_points
-        .iter()
-        .flatten()
-        .find(|p| p.is_completed() && p.recovery_point_arn.ends_with(&suffix))?;
+        .completed_recovery_points()
+        .find(|p| p.recovery_point_arn.ends_with(&suffix))?;
     let copy = job.copy_actions.iter().find(|c| {
         c.destination()
             .is_some_and(|(region, account)| wanted(region, account))

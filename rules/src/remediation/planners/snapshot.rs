@@ -24,10 +24,7 @@ pub(super) fn instance_sets(
 ) -> HashMap<VolumeKey, (String, Vec<String>)> {
     let mut instance_sets = HashMap::new();
     for (&(account, region, _), instance) in &lookup.instances {
-        let terminated = instance
-            .state
-            .as_ref()
-            .is_some_and(|s| s.name == "terminated");
+        let terminated = instance.is_terminated();
         let volumes = instance_volumes(instance);
         let selected = config.consistency.iter().any(|e| e.selects(&instance.tags));
         if terminated || volumes.is_empty() || (volumes.len() < 2 && !selected) {
@@ -249,12 +246,7 @@ fn backup_name(volume_id: &str) -> String {
 }
 
 fn instance_volumes(instance: &Instance) -> Vec<String> {
-    let mut volumes: Vec<String> = instance
-        .block_device_mappings
-        .iter()
-        .filter_map(|m| m.ebs.as_ref()?.volume_id.as_deref())
-        .map(str::to_owned)
-        .collect();
+    let mut volumes: Vec<String> = instance.ebs_volume_ids().map(str::to_owned).collect();
     volumes.sort();
     volumes
 }
