@@ -285,7 +285,7 @@ fn the_remediation_roles_grant_what_the_executor_calls_and_no_more() {
         "ListRules" | "GetRule" | "ListTagsForResource" | "CreateRule" | "LockRule" => "rbin",
         "ListBackupJobs" | "ListCopyJobs" | "StartBackupJob" | "StartCopyJob" => "backup",
         "AssumeRole" | "GetCallerIdentity" => "sts",
-        "SendCommand" | "GetCommandInvocation" => "ssm",
+        "SendCommand" | "GetCommandInvocation" | "ListCommands" => "ssm",
         _ => "ec2",
     };
     // The remediator's own sts calls need no grant in these roles; the Systems Manager calls
@@ -389,9 +389,18 @@ fn the_example_freeze_thaws_by_itself_and_the_thaw_disarms_it() {
     fs::create_dir(&bin).unwrap();
     let log = dir.path().join("fsfreeze.log");
     let stub = bin.join("fsfreeze");
+    // Thawing fails when told to (`fail-thaw`), and says "Invalid argument" for a file system
+    // that is not frozen, as util-linux's fsfreeze does.
+    let fail_thaw = dir.path().join("fail-thaw");
     fs::write(
         &stub,
-        format!("#!/bin/sh\necho \"$@\" >> {}\n", log.display()),
+        format!(
+            "#!/bin/sh\necho \"$@\" >> {log}\n\
+             if [ \"$1\" = -u ] && [ -f {fail} ]; then echo \"fsfreeze: $2: Operation not permitted\" >&2; exit 1; fi\n\
+             if [ \"$1\" = -u ] && [ \"$2\" = /not-frozen ]; then echo \"fsfreeze: $2: thaw failed: Invalid argument\" >&2; exit 1; fi\n",
+            log = log.display(),
+            fail = fail_thaw.display()
+        ),
     )
     .unwrap();
     fs::set_permissions(&stub, fs::Permissions::from_mode(0o755)).unwrap();
@@ -408,13 +417,16 @@ fn the_example_freeze_thaws_by_itself_and_the_thaw_disarms_it() {
         &parameters[..1],
         &state,
     );
-    let run = |script: &str| {
-        let out = Command::new("sh")
+    let try_run = |script: &str| {
+        Command::new("sh")
             .arg("-c")
             .arg(script)
             .env("PATH", &path)
             .output()
-            .unwrap();
+            .unwrap()
+    };
+    let run = |script: &str| {
+        let out = try_run(script);
         assert!(out.status.success(), "{out:?}");
     };
     let calls = || fs::read_to_string(&log).unwrap_or_default();
@@ -425,15 +437,55 @@ fn the_example_freeze_thaws_by_itself_and_the_thaw_disarms_it() {
     std::thread::sleep(Duration::from_millis(2500));
     assert_eq!(calls(), "-f /data\n-f /logs\n-u /data\n-u /logs\n");
 
-    // The post-step thaws at once and disarms the timer; repeating it is harmless.
+    // The post-step thaws at once (what the freeze recorded, whatever its own parameter
+    // says) and disarms the timer; repeating it is harmless.
     fs::remove_file(&log).unwrap();
     run(&freeze);
-    run(&thaw);
+    let thaw_other = ssm_script(
+        "deploy/ssm-documents/snapguard-ThawFilesystems.yaml",
+        &[("Mountpoints", "/not-frozen")],
+        &state,
+    );
+    run(&thaw_other);
     run(&thaw);
     std::thread::sleep(Duration::from_millis(2500));
     assert_eq!(
         calls(),
-        "-f /data\n-f /logs\n-u /data\n-u /logs\n-u /data\n-u /logs\n",
+        "-f /data\n-f /logs\n-u /data\n-u /logs\n-u /not-frozen\n-u /data\n-u /logs\n",
         "the timer fired after the thaw"
     );
+
+    // A thaw that fails says so and leaves the timer armed: the host still resumes by itself.
+    fs::remove_file(&log).unwrap();
+    run(&freeze);
+    fs::write(&fail_thaw, "").unwrap();
+    let out = try_run(&thaw);
+    assert!(!out.status.success(), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("could not thaw"),
+        "{out:?}"
+    );
+    fs::remove_file(&fail_thaw).unwrap();
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!(
+        calls().matches("-u /data").count(),
+        2,
+        "the timer did not fire: {}",
+        calls()
+    );
+
+    // Neither document freezes / itself.
+    for path in [
+        "deploy/ssm-documents/snapguard-FreezeFilesystems.yaml",
+        "deploy/ssm-documents/snapguard-ThawFilesystems.yaml",
+    ] {
+        let pattern = yaml(path)["parameters"]["Mountpoints"]["allowedPattern"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let pattern = regex::Regex::new(&pattern).unwrap();
+        assert!(pattern.is_match("/var/lib/postgresql /data"), "{path}");
+        assert!(!pattern.is_match("/"), "{path}");
+        assert!(!pattern.is_match("/data /"), "{path}");
+    }
 }

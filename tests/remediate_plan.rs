@@ -483,7 +483,7 @@ fn instances_a_consistency_entry_selects_are_snapshotted_quiesced() {
     let name = "fail-crash-consistent-or-failed-quiesce";
     let plan = plan_case(&case(name), &own_config(name), "SG-PROT-012");
     let actions = quiesced(&plan);
-    assert_eq!(actions.len(), 5, "{actions:#?}");
+    assert_eq!(actions.len(), 6, "{actions:#?}");
     let vss = actions
         .iter()
         .filter(
@@ -502,6 +502,7 @@ fn instances_a_consistency_entry_selects_are_snapshotted_quiesced() {
                 assert_eq!(consistency, "databases");
                 assert_eq!(pre.document, "snapguard-FreezeFilesystems");
                 assert_eq!(pre.parameters["MaxFreezeSeconds"], ["10"]);
+                assert_eq!(pre.parameters["Mountpoints"], ["/data"]);
                 assert_eq!(post.document, "snapguard-ThawFilesystems");
                 assert_eq!(*max_freeze_seconds, 10);
             }
@@ -519,10 +520,12 @@ fn instances_a_consistency_entry_selects_are_snapshotted_quiesced() {
     let name = "fail-backup-plan-without-vss";
     let plan = plan_case(&case(name), &own_config(name), "SG-PROT-012");
     let actions = quiesced(&plan);
-    assert_eq!(actions.len(), 2, "{actions:#?}");
-    assert!(actions
+    assert_eq!(actions.len(), 3, "{actions:#?}");
+    let vss = actions
         .iter()
-        .all(|(_, q)| matches!(q, Some(Quiesce::Vss { .. }))));
+        .filter(|(_, q)| matches!(q, Some(Quiesce::Vss { .. })))
+        .count();
+    assert_eq!(vss, 2, "{actions:#?}");
 
     // Two entries that select one instance and quiesce it differently: a review, not a guess.
     let dir = tempfile::tempdir().unwrap();
@@ -543,7 +546,14 @@ fn instances_a_consistency_entry_selects_are_snapshotted_quiesced() {
         &config,
         "SG-PROT-012",
     );
-    assert_eq!(plan.actions.len(), 2, "the other case has no db-orders");
+    // There the Linux database (Role=db-orders) is one of the two.
+    let kinds: Vec<&str> = plan.actions.iter().map(|a| a.step.kind()).collect();
+    assert_eq!(
+        kinds,
+        ["create_snapshots", "create_snapshots", "manual_review"],
+        "{:#?}",
+        plan.actions
+    );
     let reviews: Vec<_> = plan_two
         .actions
         .iter()

@@ -1037,7 +1037,8 @@ fn backup_and_copy_jobs_are_started_once_through_aws_backup() {
 enum PreStep {
     Succeeds,
     Fails,
-    NeverEnds,
+    /// Still running at the freeze limit (1 s), done half a second later.
+    EndsLate,
 }
 
 /// One instance with two volumes, a quiesced set of it, and what was sent: (the plan, the
@@ -1047,7 +1048,9 @@ struct QuiescedWorld {
     plan: Plan,
     clients: ClientFactory,
     sent: SentOperations,
-    documents: Arc<std::sync::Mutex<Vec<String>>>,
+    commands: Arc<std::sync::Mutex<Vec<SentCommand>>>,
+    /// The post-step fails from now on.
+    thaw_fails: Arc<std::sync::atomic::AtomicBool>,
     tagged: Arc<std::sync::Mutex<Vec<BTreeMap<String, String>>>>,
 }
 
@@ -1061,8 +1064,9 @@ fn quiesced_world(pre: PreStep, snapshots_fail: bool, existing: bool) -> Quiesce
     use aws_sdk_ec2::operation::describe_snapshots::DescribeSnapshotsOutput;
     use aws_sdk_ec2::types::{Snapshot, SnapshotInfo, SnapshotState, Tag};
     use aws_sdk_ssm::operation::get_command_invocation::GetCommandInvocationOutput;
+    use aws_sdk_ssm::operation::list_commands::ListCommandsOutput;
     use aws_sdk_ssm::operation::send_command::SendCommandOutput;
-    use aws_sdk_ssm::types::{Command, CommandInvocationStatus};
+    use aws_sdk_ssm::types::{Command, CommandStatus};
     use aws_smithy_mocks::MockResponse;
     use rules::remediation::plan::{CreateSnapshots, Quiesce, SsmCommand, TAG_PRE_STEP};
 
@@ -1088,34 +1092,69 @@ fn quiesced_world(pre: PreStep, snapshots_fail: bool, existing: bool) -> Quiesce
             max_freeze_seconds: 1,
         }),
     });
-    let documents = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let commands = Arc::new(std::sync::Mutex::new(Vec::<SentCommand>::new()));
+    let thaw_fails = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let tagged = Arc::new(std::sync::Mutex::new(Vec::<BTreeMap<String, String>>::new()));
-    let seen = documents.clone();
+    // What was sent, in order: (command id, document, comment); ids of commands an earlier
+    // run on another machine sent start with "seed".
+    let sent_commands = commands.clone();
     let send = mock!(aws_sdk_ssm::Client::send_command).then_compute_output(move |r| {
         let document = r.document_name().unwrap_or_default().to_owned();
         assert_eq!(r.instance_ids(), ["i-db"]);
-        seen.lock().unwrap().push(document.clone());
+        let mut sent = sent_commands.lock().unwrap();
+        let id = format!("cmd-{}-{document}", sent.len());
+        sent.push(SentCommand {
+            id: id.clone(),
+            document,
+            comment: r.comment().unwrap_or_default().to_owned(),
+            at: std::time::Instant::now(),
+        });
         SendCommandOutput::builder()
-            .command(
+            .command(Command::builder().command_id(id).build())
+            .build()
+    });
+    let thaw_failing = thaw_fails.clone();
+    let status_of = move |command: &SentCommand| match (command.document.as_str(), pre) {
+        (FREEZE, PreStep::Fails) => CommandStatus::Failed,
+        (FREEZE, PreStep::EndsLate) if command.at.elapsed().as_millis() < 1500 => {
+            CommandStatus::InProgress
+        }
+        (THAW, _) if thaw_failing.load(std::sync::atomic::Ordering::SeqCst) => {
+            CommandStatus::Failed
+        }
+        _ => CommandStatus::Success,
+    };
+    let listed_commands = commands.clone();
+    let list = mock!(aws_sdk_ssm::Client::list_commands).then_compute_output(move |r| {
+        let sent = listed_commands.lock().unwrap();
+        let listed = sent
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| r.command_id().is_none_or(|wanted| wanted == c.id))
+            .map(|(at, command)| {
                 Command::builder()
-                    .command_id(format!("cmd-{document}"))
-                    .build(),
-            )
+                    .command_id(&command.id)
+                    .document_name(&command.document)
+                    .comment(&command.comment)
+                    .status(status_of(command))
+                    .requested_date_time(aws_smithy_types::DateTime::from_secs(
+                        1_800_000_000 + at as i64,
+                    ))
+                    .build()
+            });
+        ListCommandsOutput::builder()
+            .set_commands(Some(listed.collect()))
             .build()
     });
     let invocation =
         mock!(aws_sdk_ssm::Client::get_command_invocation).then_compute_output(move |r| {
-            let (status, error) = match (r.command_id() == Some(&format!("cmd-{FREEZE}")), pre) {
-                (true, PreStep::Fails) => (
-                    CommandInvocationStatus::Failed,
-                    "fsfreeze: /var/lib/postgresql: Device or resource busy",
-                ),
-                (true, PreStep::NeverEnds) => (CommandInvocationStatus::InProgress, ""),
-                _ => (CommandInvocationStatus::Success, ""),
-            };
+            let failed =
+                r.command_id().is_some_and(|id| id.ends_with(FREEZE)) && pre == PreStep::Fails;
             GetCommandInvocationOutput::builder()
-                .status(status)
-                .standard_error_content(error)
+                .standard_error_content(match failed {
+                    true => "fsfreeze: /var/lib/postgresql: Device or resource busy",
+                    false => "",
+                })
                 .build()
         });
     let found = move || {
@@ -1131,6 +1170,7 @@ fn quiesced_world(pre: PreStep, snapshots_fail: bool, existing: bool) -> Quiesce
                         .value(QUIESCE_ACTION)
                         .build(),
                 )
+                .tags(Tag::builder().key(TAG_PRE_STEP).value("SUCCESS").build())
                 .build()
         };
         DescribeSnapshotsOutput::builder()
@@ -1187,15 +1227,24 @@ fn quiesced_world(pre: PreStep, snapshots_fail: bool, existing: bool) -> Quiesce
     let sent = SentOperations::new();
     let clients = with_ssm(
         sent.ec2(&ec2(&[&describe, &create, &tag])),
-        sent.ssm(&ssm(&[&send, &invocation])),
+        sent.ssm(&ssm(&[&send, &list, &invocation])),
     );
     QuiescedWorld {
         plan: plan(vec![action(QUIESCE_ACTION, step, "i-db")]),
         clients,
         sent,
-        documents,
+        commands,
+        thaw_fails,
         tagged,
     }
+}
+
+/// A command the mocked Systems Manager received.
+struct SentCommand {
+    id: String,
+    document: String,
+    comment: String,
+    at: std::time::Instant,
 }
 
 impl QuiescedWorld {
@@ -1213,8 +1262,25 @@ impl QuiescedWorld {
         remediate::apply_with_clients(&self.plan, &options, self.clients.clone())
     }
 
+    /// The documents this world's runs sent, in order.
     fn documents(&self) -> Vec<String> {
-        self.documents.lock().unwrap().clone()
+        self.commands
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|c| !c.id.starts_with("seed"))
+            .map(|c| c.document.clone())
+            .collect()
+    }
+
+    /// A command some other run sent to the instance earlier.
+    fn seed(&self, document: &str, comment: &str) {
+        self.commands.lock().unwrap().push(SentCommand {
+            id: "seed".into(),
+            document: document.into(),
+            comment: comment.into(),
+            at: std::time::Instant::now(),
+        });
     }
 
     fn snapshots_taken(&self) -> usize {
@@ -1259,7 +1325,8 @@ fn a_quiesced_set_is_taken_between_pre_and_post_steps_and_tagged_with_their_outc
     );
     let sent = world.sent.all();
     let first_create = sent.iter().position(|op| op == "ec2:CreateSnapshots");
-    assert_eq!(sent[first_create.unwrap() - 1], "ssm:GetCommandInvocation");
+    // The pre-step's status was read (it succeeded) right before the snapshots.
+    assert_eq!(sent[first_create.unwrap() - 1], "ssm:ListCommands");
     let tagged = world.tagged.lock().unwrap().clone();
     assert_eq!(
         tagged,
@@ -1269,13 +1336,25 @@ fn a_quiesced_set_is_taken_between_pre_and_post_steps_and_tagged_with_their_outc
         )])]
     );
 
-    // Without a journal nothing is sent: a crash would leave nothing to say "resume first".
+    // A run of another plan, on another machine, sent a pre-step and no post-step: the
+    // instance's history says so, and the post-step goes first, without any journal.
     let world = quiesced_world(PreStep::Succeeds, false, false);
+    world.seed(FREEZE, "snapguard act-0000000000000999: pre-step");
     let report =
         remediate::apply_with_clients(&world.plan, &ApplyOptions::default(), world.clients.clone());
-    let why = QuiescedWorld::failure(&report);
-    assert!(why.contains("needs the journal"), "{why}");
-    assert!(world.documents().is_empty());
+    assert!(report.all_ok(), "{report:#?}");
+    assert_eq!(world.documents(), [THAW, FREEZE, THAW]);
+
+    // The post-step that should resume it fails: nothing else is sent.
+    let world = quiesced_world(PreStep::Succeeds, false, false);
+    world.seed(FREEZE, "snapguard act-0000000000000999: pre-step");
+    world
+        .thaw_fails
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let why = QuiescedWorld::failure(&world.apply(&ApplyOptions::default()));
+    assert!(why.contains("may have left i-db quiesced"), "{why}");
+    assert_eq!(world.documents(), [THAW]);
+    assert_eq!(world.snapshots_taken(), 0);
 
     // A dry run sends nothing to the instance and says so.
     let world = quiesced_world(PreStep::Succeeds, false, false);
@@ -1295,8 +1374,8 @@ fn a_failed_or_late_pre_step_takes_no_snapshot_and_still_resumes_the_instance() 
     for (pre, expected) in [
         (PreStep::Fails, "Device or resource busy"),
         (
-            PreStep::NeverEnds,
-            "did not end within 1 s (last status: InProgress)",
+            PreStep::EndsLate,
+            "was still InProgress, and then succeeded",
         ),
     ] {
         let world = quiesced_world(pre, false, false);
@@ -1310,7 +1389,25 @@ fn a_failed_or_late_pre_step_takes_no_snapshot_and_still_resumes_the_instance() 
         );
         assert_eq!(world.snapshots_taken(), 0);
         assert_eq!(world.documents(), [FREEZE, THAW]);
+        // The post-step never overtakes the pre-step: it is sent once the pre-step ended.
+        let commands = world.commands.lock().unwrap();
+        if pre == PreStep::EndsLate {
+            assert!(commands[1].at.duration_since(commands[0].at).as_millis() >= 1500);
+        }
     }
+
+    // The post-step fails after the snapshots: the set says so and the action fails.
+    let world = quiesced_world(PreStep::Succeeds, false, false);
+    world
+        .thaw_fails
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let why = QuiescedWorld::failure(&world.apply(&ApplyOptions::default()));
+    assert!(why.contains("but the post-step"), "{why}");
+    assert!(world.tagged.lock().unwrap().iter().any(|t| {
+        t.get(rules::remediation::plan::TAG_POST_STEP)
+            .map(String::as_str)
+            == Some("FAILED")
+    }));
 
     // The snapshot call fails after a good pre-step: the post-step runs all the same.
     let world = quiesced_world(PreStep::Succeeds, true, false);
@@ -1349,11 +1446,11 @@ fn a_run_killed_after_the_pre_step_resumes_the_instance_before_anything_else() {
     let report = world.apply(&options);
     assert!(report.all_ok(), "{report:#?}");
     assert_eq!(world.documents(), [THAW, FREEZE, THAW]);
+    let sent = world.sent.all();
     assert_eq!(
-        world.sent.all()[0],
-        "ssm:SendCommand",
-        "{:?}",
-        world.sent.all()
+        sent.iter().find(|op| !is_read(op)).map(String::as_str),
+        Some("ssm:SendCommand"),
+        "{sent:?}"
     );
 
     // Killed after the snapshots, before the post-step: the next run thaws and tags the set it
@@ -1392,9 +1489,9 @@ fn a_vss_set_is_taken_by_the_vss_document_and_given_the_plan_tags() {
     use aws_sdk_ec2::operation::create_tags::CreateTagsOutput;
     use aws_sdk_ec2::operation::describe_snapshots::DescribeSnapshotsOutput;
     use aws_sdk_ec2::types::{Snapshot, SnapshotState, Tag};
-    use aws_sdk_ssm::operation::get_command_invocation::GetCommandInvocationOutput;
+    use aws_sdk_ssm::operation::list_commands::ListCommandsOutput;
     use aws_sdk_ssm::operation::send_command::SendCommandOutput;
-    use aws_sdk_ssm::types::{Command, CommandInvocationStatus};
+    use aws_sdk_ssm::types::{Command, CommandStatus};
     use rules::remediation::plan::{CreateSnapshots, Quiesce, VSS_DOCUMENT};
 
     const VSS_ACTION: &str = "act-00000000000000e2";
@@ -1428,11 +1525,18 @@ fn a_vss_set_is_taken_by_the_vss_document_and_given_the_plan_tags() {
             .command(Command::builder().command_id("cmd-vss").build())
             .build()
     });
-    let invocation = mock!(aws_sdk_ssm::Client::get_command_invocation).then_output(|| {
-        GetCommandInvocationOutput::builder()
-            .status(CommandInvocationStatus::Success)
-            .build()
-    });
+    let listed = mock!(aws_sdk_ssm::Client::list_commands)
+        .match_requests(|r| r.command_id() == Some("cmd-vss"))
+        .then_output(|| {
+            ListCommandsOutput::builder()
+                .commands(
+                    Command::builder()
+                        .command_id("cmd-vss")
+                        .status(CommandStatus::Success)
+                        .build(),
+                )
+                .build()
+        });
     // The document's snapshots exist once it has run; the Owner tag once it was set.
     let describe = mock!(aws_sdk_ec2::Client::describe_snapshots).then_compute_output(move |_| {
         let made = sent_vss.load(std::sync::atomic::Ordering::SeqCst);
@@ -1467,7 +1571,7 @@ fn a_vss_set_is_taken_by_the_vss_document_and_given_the_plan_tags() {
     let sent = SentOperations::new();
     let clients = with_ssm(
         sent.ec2(&ec2(&[&describe, &tag])),
-        sent.ssm(&ssm(&[&send, &invocation])),
+        sent.ssm(&ssm(&[&send, &listed])),
     );
     let vss_plan = plan(vec![action(VSS_ACTION, step, "i-win")]);
     let report =

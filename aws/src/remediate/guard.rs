@@ -31,6 +31,7 @@ pub const ALLOWED: &[&str] = &[
     "ListBackupJobs",
     "ListCopyJobs",
     "GetCommandInvocation",
+    "ListCommands",
     "GetCallerIdentity",
     "AssumeRole",
     // Writes: each creates, adds, restricts or guards.

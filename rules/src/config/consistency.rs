@@ -82,9 +82,26 @@ impl ConsistencyEntry {
         })
     }
 
-    /// Checks what the fields alone cannot: VSS or both steps. Returns the key and the problem.
+    /// Checks what the fields alone cannot: VSS or both steps, and a pre-step whose own freeze
+    /// limit (the example documents' `MaxFreezeSeconds`) is `max_freeze_seconds`. Returns the
+    /// key and the problem.
     pub fn validate(&self, index: usize) -> Result<(), (String, String)> {
         let place = format!("consistency[{index}]");
+        let host_limit = self
+            .pre
+            .as_ref()
+            .and_then(|p| p.parameters.get("MaxFreezeSeconds"));
+        if let Some(limit) = host_limit.filter(|l| **l != [self.max_freeze_seconds.to_string()]) {
+            return Err((
+                format!("{place}.pre"),
+                format!(
+                    "the pre-step's MaxFreezeSeconds is {limit:?} but max_freeze_seconds is {}: \
+                     the host would resume by itself before or after snapguard stops counting \
+                     on the freeze; expected [\"{}\"]",
+                    self.max_freeze_seconds, self.max_freeze_seconds
+                ),
+            ));
+        }
         match (self.vss, &self.pre, &self.post) {
             (true, None, None) | (false, Some(_), Some(_)) => Ok(()),
             (true, _, _) => Err((
@@ -116,7 +133,8 @@ impl ConsistencyEntry {
 /// `{"Version": "2012-10-17", "Statement": [...]}` granting `ssm:SendCommand` on the entries'
 /// documents (`AWSEC2-CreateVssSnapshot` for `vss`) and, per entry, on the instances its
 /// `select` matches (`aws:ResourceTag/KEY` `StringLike` the pattern, which uses `*` and `?` as
-/// IAM does), and `ssm:GetCommandInvocation` (no resource-level permissions). `partition` is
+/// IAM does), and `ssm:GetCommandInvocation` and `ssm:ListCommands` (no resource-level
+/// permissions). `partition` is
 /// `aws`, `aws-cn` or `aws-us-gov`. A `SendCommand` request is allowed only when both its
 /// document and its instance are
 /// (<https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssystemsmanager.html>).
@@ -162,10 +180,12 @@ pub fn role_policy(entries: &[ConsistencyEntry], partition: &str) -> serde_json:
             "Condition": { "StringLike": tags },
         }));
     }
+    // Reads of no resource type: how a command ended, and the instance's recent commands (a
+    // pre-step some other run left running).
     statements.push(json!({
         "Sid": "ReadTheCommandsOutcome",
         "Effect": "Allow",
-        "Action": "ssm:GetCommandInvocation",
+        "Action": ["ssm:GetCommandInvocation", "ssm:ListCommands"],
         "Resource": "*",
     }));
     json!({ "Version": "2012-10-17", "Statement": statements })
@@ -276,7 +296,10 @@ mod tests {
             statements[2]["Condition"]["StringLike"],
             serde_json::json!({ "aws:ResourceTag/Role": "mssql" })
         );
-        assert_eq!(statements[3]["Action"], "ssm:GetCommandInvocation");
+        assert_eq!(
+            statements[3]["Action"],
+            serde_json::json!(["ssm:GetCommandInvocation", "ssm:ListCommands"])
+        );
         // The policy is one the IAM engine reads.
         assert!(iam::PolicyDocument::parse(&policy.to_string()).is_ok());
     }
@@ -304,6 +327,14 @@ mod tests {
             .unwrap_err()
             .1
             .contains("expected no pre or post"));
+        let e = entry(
+            "select = { Role = \"db\" }\nmax_freeze_seconds = 20\npre = { document = \"Freeze\", \
+             parameters = { MaxFreezeSeconds = [\"10\"] } }\npost = { document = \"Thaw\" }",
+        )
+        .unwrap();
+        let (place, problem) = e.validate(0).unwrap_err();
+        assert_eq!(place, "consistency[0].pre");
+        assert!(problem.contains("expected [\"20\"]"), "{problem}");
         let err = entry("select = { Role = \"db\" }\nvss = true\nfreeze = 3").unwrap_err();
         assert!(err.contains("unknown field"), "{err}");
     }

@@ -14,7 +14,9 @@
 //!   `AdvancedBackupSettings` enable `WindowsVSS` for `EC2`
 //!   (<https://docs.aws.amazon.com/aws-backup/latest/devguide/windows-backups.html>).
 //!
-//! Every snapshot of the set needs evidence. Silent while `[[consistency]]` is empty; an
+//! Every attached volume needs a snapshot in the set, and every snapshot of the set needs
+//! evidence. The AWS Backup evidence counts only for an instance a `vss = true` entry selects:
+//! AWS Backup runs no commands of an entry's. Silent while `[[consistency]]` is empty; an
 //! instance with no backup at all is left to SG-PROT-001.
 //!
 //! ## Why it matters
@@ -103,16 +105,18 @@ fn check(scope: &RegionScope, out: &mut Emitter) {
         let Some(entry) = selected.first() else {
             continue;
         };
-        let set = latest_set(instance, |v| latest.get(v).copied());
+        // Only VSS is evidence from AWS Backup: it runs no commands of an entry's.
+        let vss = entries.iter().any(|e| e.vss && e.selects(&instance.tags));
+        let (set, left_out) = latest_set(instance, |v| latest.get(v).copied());
         let point = latest_recovery_point(backup, &instance.instance_id);
         let set_start = set.iter().map(|s| s.start_time).max();
         let judged = match (set_start, point) {
             (None, None) => continue,
             (Some(start), Some((point, created))) if created > start => {
-                judge_recovery_point(scope, point)
+                judge_recovery_point(scope, point, vss)
             }
-            (None, Some((point, _))) => judge_recovery_point(scope, point),
-            (Some(_), _) => judge_snapshots(scope, &set),
+            (None, Some((point, _))) => judge_recovery_point(scope, point, vss),
+            (Some(_), _) => judge_snapshots(scope, &set, &left_out, vss),
         };
         let Judged::Missing { what, evidence } = judged else {
             continue;
@@ -137,19 +141,30 @@ fn check(scope: &RegionScope, out: &mut Emitter) {
 }
 
 /// The latest completed snapshot of each attached volume, keeping those that started within
-/// a second of the newest: one backup of the instance.
-fn latest_set<'a>(
-    instance: &Instance,
+/// a second of the newest: one backup of the instance. And the volumes it leaves out (no
+/// completed snapshot, or an older one), which that backup does not cover.
+fn latest_set<'a, 'i>(
+    instance: &'i Instance,
     latest: impl Fn(&str) -> Option<&'a Snapshot>,
-) -> Vec<&'a Snapshot> {
-    let snapshots: Vec<&Snapshot> = instance.ebs_volume_ids().filter_map(latest).collect();
-    let Some(newest) = snapshots.iter().map(|s| s.start_time).max() else {
-        return Vec::new();
+) -> (Vec<&'a Snapshot>, Vec<&'i str>) {
+    let snapshots: Vec<(&str, Option<&Snapshot>)> =
+        instance.ebs_volume_ids().map(|v| (v, latest(v))).collect();
+    let Some(newest) = snapshots
+        .iter()
+        .filter_map(|(_, s)| s.map(|s| s.start_time))
+        .max()
+    else {
+        return (Vec::new(), Vec::new());
     };
-    snapshots
-        .into_iter()
-        .filter(|s| newest.seconds_since(s.start_time) <= SAME_MOMENT_SECONDS)
-        .collect()
+    let mut set = Vec::new();
+    let mut left_out = Vec::new();
+    for (volume, snapshot) in snapshots {
+        match snapshot {
+            Some(s) if newest.seconds_since(s.start_time) <= SAME_MOMENT_SECONDS => set.push(s),
+            _ => left_out.push(volume),
+        }
+    }
+    (set, left_out)
 }
 
 /// The instance's newest completed EC2 recovery point in this region's vaults.
@@ -175,8 +190,8 @@ enum Judged {
     },
 }
 
-fn judge_recovery_point(scope: &RegionScope, point: &RecoveryPoint) -> Judged {
-    match vss_plan(scope, point) {
+fn judge_recovery_point(scope: &RegionScope, point: &RecoveryPoint, vss: bool) -> Judged {
+    match vss_plan(scope, point, vss) {
         Ok(_) => Judged::Consistent,
         Err(found) => Judged::Missing {
             what: format!(
@@ -194,18 +209,22 @@ fn judge_recovery_point(scope: &RegionScope, point: &RecoveryPoint) -> Judged {
     }
 }
 
-fn judge_snapshots(scope: &RegionScope, set: &[&Snapshot]) -> Judged {
+fn judge_snapshots(scope: &RegionScope, set: &[&Snapshot], left_out: &[&str], vss: bool) -> Judged {
     let judged: Vec<(&Snapshot, Result<String, String>)> = set
         .iter()
-        .map(|s| (*s, snapshot_evidence(scope, s)))
+        .map(|s| (*s, snapshot_evidence(scope, s, vss)))
         .collect();
-    if judged.iter().all(|(_, e)| e.is_ok()) {
+    if left_out.is_empty() && judged.iter().all(|(_, e)| e.is_ok()) {
         return Judged::Consistent;
     }
     let missing = judged.iter().filter(|(_, e)| e.is_err()).count();
-    let what = match set.len() {
-        1 => format!("its latest snapshot {} carries", set[0].snapshot_id),
-        n => format!("{missing} of the {n} snapshots of its latest snapshot set carry"),
+    let what = match (set.len(), left_out.len()) {
+        (1, 0) => format!("its latest snapshot {} carries", set[0].snapshot_id),
+        (n, 0) => format!("{missing} of the {n} snapshots of its latest snapshot set carry"),
+        (_, gaps) => format!(
+            "its latest snapshot set leaves out {gaps} of its volumes ({}), so it carries",
+            left_out.join(", ")
+        ),
     };
     let snapshots: Vec<Value> = judged
         .iter()
@@ -218,6 +237,12 @@ fn judge_snapshots(scope: &RegionScope, set: &[&Snapshot]) -> Judged {
                 "found": e.as_ref().err(),
             })
         })
+        .chain(left_out.iter().map(|v| {
+            json!({
+                "volume_id": v,
+                "found": "no completed snapshot started with the set",
+            })
+        }))
         .collect();
     Judged::Missing {
         what,
@@ -225,8 +250,13 @@ fn judge_snapshots(scope: &RegionScope, set: &[&Snapshot]) -> Judged {
     }
 }
 
-/// Which evidence a snapshot carries; otherwise what it carries instead.
-fn snapshot_evidence(scope: &RegionScope, snapshot: &Snapshot) -> Result<String, String> {
+/// Which evidence a snapshot carries; otherwise what it carries instead. `vss`: a VSS entry
+/// selects the instance, so an AWS Backup VSS recovery point counts.
+fn snapshot_evidence(
+    scope: &RegionScope,
+    snapshot: &Snapshot,
+    vss: bool,
+) -> Result<String, String> {
     let tag = |key: &str| snapshot.tag(key);
     if tag("AppConsistent").is_some_and(|v| v.eq_ignore_ascii_case("true")) {
         return Ok("tag AppConsistent=true".into());
@@ -243,7 +273,7 @@ fn snapshot_evidence(scope: &RegionScope, snapshot: &Snapshot) -> Result<String,
         image_of(scope, p)
             .is_some_and(|image| image_snapshots(image).any(|id| id == snapshot.snapshot_id))
     });
-    if let Some(plan) = point.and_then(|p| vss_plan(scope, p).ok()) {
+    if let Some(plan) = point.and_then(|p| vss_plan(scope, p, vss).ok()) {
         return Ok(format!(
             "AWS Backup recovery point of plan {plan}, with WindowsVSS enabled"
         ));
@@ -276,8 +306,16 @@ fn image_snapshots(image: &Image) -> impl Iterator<Item = &str> {
         .filter_map(|m| m.ebs.as_ref()?.snapshot_id.as_deref())
 }
 
-/// The name of the plan that made `point` when it enables Windows VSS; otherwise why not.
-fn vss_plan(scope: &RegionScope, point: &RecoveryPoint) -> Result<String, String> {
+/// The name of the plan that made `point` when it enables Windows VSS and a VSS entry selects
+/// the instance (`vss`); otherwise why not.
+fn vss_plan(scope: &RegionScope, point: &RecoveryPoint, vss: bool) -> Result<String, String> {
+    if !vss {
+        return Err(
+            "an AWS Backup recovery point, and AWS Backup runs no pre-step of a [[consistency]] \
+             entry that quiesces with commands (only VSS, for a vss = true entry)"
+                .into(),
+        );
+    }
     let Some(plan_id) = point
         .created_by
         .as_ref()

@@ -86,6 +86,9 @@ pub fn run(args: RemediateArgs) -> Result<u8, String> {
     }
 }
 
+/// AWS-owned documents that run whatever commands they are given.
+const GENERIC_DOCUMENTS: [&str; 2] = ["AWS-RunShellScript", "AWS-RunPowerShellScript"];
+
 fn consistency_policy(args: ConsistencyPolicyArgs) -> Result<u8, String> {
     let config = config_file::load(args.config.as_deref())?;
     if config.consistency.is_empty() {
@@ -97,6 +100,23 @@ fn consistency_policy(args: ConsistencyPolicyArgs) -> Result<u8, String> {
         );
     }
     let policy = rules::config::consistency::role_policy(&config.consistency, &args.partition);
+    // A document that runs whatever its parameters say lets the role run anything as root on
+    // the selected instances: worth saying, not refusing (AWS's own guidance uses it).
+    let generic: Vec<&str> = config
+        .consistency
+        .iter()
+        .flat_map(|e| [&e.pre, &e.post])
+        .flatten()
+        .map(|c| c.document.as_str())
+        .filter(|d| GENERIC_DOCUMENTS.contains(d))
+        .collect();
+    if let Some(document) = generic.first() {
+        eprintln!(
+            "note: {document} runs any command it is given, so this policy lets the \
+             remediation role run anything on the instances the entries select; a document of \
+             your own that only freezes and thaws (deploy/ssm-documents/) grants less"
+        );
+    }
     print(&format!(
         "{}\n",
         serde_json::to_string_pretty(&policy).expect("a policy serializes")

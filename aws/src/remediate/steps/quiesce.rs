@@ -3,10 +3,11 @@
 //! `ec2:CreateSnapshots`, or `AWSEC2-CreateVssSnapshot`, which snapshots by itself.
 //!
 //! What keeps an instance from staying quiesced:
-//! - the journal records a started pre-step before it is sent, and a run that finds one without
-//!   a post-step after it sends the post-step before anything else;
+//! - before anything else, a run reads the instance's recent commands (and, when they say
+//!   nothing, the journal, which records a started pre-step before it is sent): a pre-step
+//!   without a post-step after it, sent by any run, gets its post-step first;
 //! - after a pre-step is sent, the post-step is sent whatever happens: the pre-step fails or is
-//!   late, the snapshot call fails, the set was already there;
+//!   late (then only once it has ended, or could no longer start), the snapshot call fails;
 //! - nothing is snapshotted unless the pre-step succeeded within `max_freeze_seconds`;
 //! - the pre-step itself arms the host's own undo (`deploy/ssm-documents/`), for when
 //!   snapguard dies before any of this.
@@ -18,7 +19,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use aws_sdk_ssm::types::CommandInvocationStatus;
+use aws_sdk_ssm::types::{Command, CommandFilter, CommandFilterKey, CommandStatus};
 use rules::remediation::plan::{
     CreateSnapshots, Quiesce, SsmCommand, Tags, TAG_ACTION_ID, TAG_POST_STEP, TAG_PRE_STEP,
     VSS_DOCUMENT,
@@ -32,6 +33,16 @@ use crate::{describe_error, error_code};
 
 /// How long the post-step may take.
 const POST_STEP_WAIT: Duration = Duration::from_secs(60);
+/// The pre-step's delivery timeout (`SendCommand` `TimeoutSeconds`, at least 30): a pre-step
+/// the instance has not started by then never runs, so it cannot quiesce the instance after
+/// its post-step.
+const PRE_STEP_DELIVERY: Duration = Duration::from_secs(30);
+/// How long a pre-step still running at the freeze limit may take to end before the post-step
+/// is sent anyway: its delivery timeout and the example document's 60 s.
+const PRE_STEP_SETTLE: Duration = Duration::from_secs(120);
+/// How far back the instance's history is searched for a pre-step left running by any run:
+/// the host's own undo has long fired after that.
+const PENDING_LOOKBACK: Duration = Duration::from_secs(3600);
 /// How long `AWSEC2-CreateVssSnapshot` may take: it installs or updates its components first.
 const VSS_WAIT: Duration = Duration::from_secs(900);
 /// Between two `GetCommandInvocation` calls.
@@ -92,38 +103,34 @@ async fn with_commands(
     let ec2 = run.connect.ec2(account, region, false)?;
     let ssm = run.connect.ssm(account, region)?;
     let instance = step.instance_id.as_str();
-    if run.journal.is_none() && !run.options.dry_run {
-        return Err(StepErr::Failed(
-            "a quiesced snapshot set needs the journal, which is what tells a run after a \
-             crash to resume the instance first; apply with a journal"
-                .into(),
-        ));
-    }
-    // A pre-step an earlier run sent and did not see through: resume the instance first.
-    let pending = run
-        .journal
-        .as_ref()
-        .is_some_and(|j| j.earlier_pre_step_pending(&action.id));
+    // A pre-step some earlier run sent (of this plan or another, on this machine or another)
+    // and did not see through: the instance may still be quiesced, so resume it first. The
+    // instance's command history says; the journal when the history has nothing.
+    let last = last_step(&ssm, instance).await;
+    let pending = match &last {
+        Ok(Some(step)) => step.stage == Stage::Pre,
+        Ok(None) => run
+            .journal
+            .as_ref()
+            .is_some_and(|j| j.earlier_pre_step_pending(&action.id)),
+        // Cannot tell: a post-step is harmless to repeat.
+        Err(_) => true,
+    };
     let mut resumed = None;
     if pending && !run.options.dry_run {
-        resumed = Some(post_step(run, &ssm, action, instance, post, Resume::First).await?);
+        let outcome = post_step(run, &ssm, action, instance, post, Resume::First).await?;
+        if let CommandOutcome::Failed(why) = &outcome {
+            return Err(StepErr::Failed(format!(
+                "an earlier pre-step may have left {instance} quiesced, and the post-step ({}) \
+                 sent to resume it failed: {why}; nothing else was done",
+                post.document
+            )));
+        }
+        resumed = Some(outcome);
     }
     let found = tagged_snapshots(run, &ec2, &action.id, None).await?;
     if !found.is_empty() {
-        // The set an earlier run took after its pre-step: record its post-step's outcome.
-        let untagged: Vec<String> = found
-            .iter()
-            .filter(|s| !s.tags().iter().any(|t| t.key() == Some(TAG_POST_STEP)))
-            .filter_map(|s| s.snapshot_id().map(str::to_owned))
-            .collect();
-        if !untagged.is_empty() && !run.options.dry_run {
-            let outcome = match resumed {
-                Some(outcome) => outcome,
-                None => post_step(run, &ssm, action, instance, post, Resume::AfterSet).await?,
-            };
-            tag_outcome(run, &ec2, &untagged, &outcome).await?;
-        }
-        return finish_found(run, &ec2, step, &found, false).await;
+        return finish_earlier_set(run, &ec2, action, step, &found, resumed, &last).await;
     }
     let pre_tags = Tags::from([(TAG_PRE_STEP.to_owned(), "SUCCESS".to_owned())]);
     if run.options.dry_run {
@@ -135,11 +142,42 @@ async fn with_commands(
             pre.document, post.document
         )));
     }
+
+    // The pre-step, which must succeed within the freeze limit.
     run.log(&action.id, "pre_step_started", None, None)?;
     let freeze = Duration::from_secs(max_freeze_seconds);
-    let quiesced =
-        run_command(run, &ssm, action, instance, (pre, "pre-step"), freeze, true).await?;
-    if let CommandOutcome::Failed(why) = quiesced {
+    let sent_at = tokio::time::Instant::now();
+    let sent = send(
+        run,
+        &ssm,
+        action,
+        instance,
+        (pre, "pre-step"),
+        Some(PRE_STEP_DELIVERY),
+        true,
+    );
+    let not_in_time = match sent.await? {
+        Err(why) => Some(why),
+        Ok(command_id) => match wait_for(&ssm, &command_id, instance, pre, freeze).await {
+            Ended::Success if sent_at.elapsed() < freeze => None,
+            Ended::Success => Some(format!(
+                "it succeeded only after {} s",
+                sent_at.elapsed().as_secs()
+            )),
+            Ended::Failed(why) => Some(why),
+            Ended::Running(status) => {
+                // Still running: let it end first, so that the post-step cannot overtake it
+                // and resume the instance before it is quiesced.
+                let settled = wait_for(&ssm, &command_id, instance, pre, PRE_STEP_SETTLE).await;
+                Some(format!(
+                    "{} (command {command_id}) was still {status}, and then {}",
+                    pre.document,
+                    settled.describe()
+                ))
+            }
+        },
+    };
+    if let Some(why) = not_in_time {
         let resumed = post_step(run, &ssm, action, instance, post, Resume::AfterSet).await?;
         return Err(StepErr::Failed(format!(
             "the pre-step ({}) did not succeed within {max_freeze_seconds} s: {why}; no snapshot \
@@ -149,7 +187,10 @@ async fn with_commands(
             resumed.describe()
         )));
     }
+
+    // The snapshots, then the post-step whatever happened.
     let created = create_set(run, &ec2, action, step, &pre_tags, "application-consistent").await;
+    let in_time = sent_at.elapsed() < freeze;
     if matches!(created, Err(StepErr::Interrupted)) {
         return Err(StepErr::Interrupted);
     }
@@ -169,18 +210,140 @@ async fn with_commands(
             )));
         }
     };
-    tag_outcome(run, &ec2, &made.resources, &resumed).await?;
+    // How it went, on the set: the post-step's outcome, and whether the snapshots were
+    // started while the instance was surely still quiesced.
+    let mut outcome = Tags::from([(TAG_POST_STEP.to_owned(), resumed.tag_value().to_owned())]);
+    if !in_time {
+        outcome.insert(TAG_PRE_STEP.to_owned(), "LATE".to_owned());
+    }
+    tag(run, &ec2, &made.resources, &outcome).await?;
     let snapshots = made.resources.join(", ");
     let done = finish_new(run, &ec2, step, made, false).await?;
-    match resumed {
-        CommandOutcome::Success => Ok(done),
-        CommandOutcome::Failed(why) => Err(StepErr::Failed(format!(
+    match (resumed, in_time) {
+        (CommandOutcome::Failed(why), _) => Err(StepErr::Failed(format!(
             "the snapshots {snapshots} were taken after the pre-step, but the post-step ({}) \
              failed: {why}; the host's own undo resumes the instance after \
              {max_freeze_seconds} s, and the next run sends the post-step again",
             post.document
         ))),
+        (CommandOutcome::Success, false) => Err(StepErr::Failed(format!(
+            "the snapshots {snapshots} were started only after {max_freeze_seconds} s, when the \
+             host may already have resumed by itself: tagged {TAG_PRE_STEP}=LATE, they are no \
+             evidence for SG-PROT-012; plan again"
+        ))),
+        (CommandOutcome::Success, true) => Ok(done),
     }
+}
+
+/// A set an earlier run took: tags it with what is known of its post-step (the one just sent,
+/// or the latest of this action in the instance's history; `UNKNOWN` otherwise, since a
+/// post-step is not sent again only to learn its outcome) and a pre-step tag it lacks as
+/// `UNKNOWN` (when it was started is not known), then finishes its other tags.
+async fn finish_earlier_set(
+    run: &Run,
+    ec2: &aws_sdk_ec2::Client,
+    action: &Action,
+    step: &CreateSnapshots,
+    found: &[aws_sdk_ec2::types::Snapshot],
+    resumed: Option<CommandOutcome>,
+    last: &Result<Option<LastStep>, String>,
+) -> StepResult {
+    let has =
+        |s: &aws_sdk_ec2::types::Snapshot, key: &str| s.tags().iter().any(|t| t.key() == Some(key));
+    let post_outcome = match (&resumed, last) {
+        (Some(outcome), _) => outcome.tag_value(),
+        (None, Ok(Some(last))) if last.stage == Stage::Post && last.action_id == action.id => {
+            match last.status.as_ref() {
+                Some(CommandStatus::Success) => "SUCCESS",
+                Some(
+                    CommandStatus::Failed | CommandStatus::Cancelled | CommandStatus::TimedOut,
+                ) => "FAILED",
+                _ => "UNKNOWN",
+            }
+        }
+        _ => "UNKNOWN",
+    };
+    if !run.options.dry_run {
+        for snapshot in found {
+            let mut tags = Tags::new();
+            if !has(snapshot, TAG_POST_STEP) {
+                tags.insert(TAG_POST_STEP.to_owned(), post_outcome.to_owned());
+            }
+            if !has(snapshot, TAG_PRE_STEP) {
+                tags.insert(TAG_PRE_STEP.to_owned(), "UNKNOWN".to_owned());
+            }
+            if let (false, Some(id)) = (tags.is_empty(), snapshot.snapshot_id()) {
+                tag(run, ec2, &[id.to_owned()], &tags).await?;
+            }
+        }
+    }
+    let done = finish_found(run, ec2, step, found, false).await?;
+    match resumed {
+        Some(CommandOutcome::Failed(why)) => Err(StepErr::Failed(format!(
+            "the snapshot set was taken earlier, but the post-step failed: {why}"
+        ))),
+        _ => Ok(done),
+    }
+}
+
+/// The pre- and post-steps a snapguard command's comment names.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Stage {
+    Pre,
+    Post,
+}
+
+/// The latest pre- or post-step snapguard sent to an instance within [`PENDING_LOOKBACK`].
+struct LastStep {
+    stage: Stage,
+    action_id: String,
+    status: Option<CommandStatus>,
+}
+
+/// The comment snapguard gives a command: `snapguard <action id>: <what>`.
+fn comment(action: &Action, what: &str) -> String {
+    format!("snapguard {}: {what}", action.id)
+}
+
+/// The instance's latest pre- or post-step, from `ssm:ListCommands`.
+async fn last_step(ssm: &aws_sdk_ssm::Client, instance: &str) -> Result<Option<LastStep>, String> {
+    let now = aws_smithy_types::DateTime::from(std::time::SystemTime::now()).secs();
+    let since = aws_smithy_types::DateTime::from_secs(now - PENDING_LOOKBACK.as_secs() as i64)
+        .fmt(aws_smithy_types::date_time::Format::DateTime)
+        .map_err(|e| e.to_string())?;
+    let commands: Vec<Command> = ssm
+        .list_commands()
+        .instance_id(instance)
+        .filters(
+            CommandFilter::builder()
+                .key(CommandFilterKey::InvokedAfter)
+                .value(since)
+                .build()
+                .map_err(|e| e.to_string())?,
+        )
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| format!("ssm:ListCommands: {}", describe_error(&e)))?;
+    let latest = commands
+        .iter()
+        .filter_map(|c| {
+            let (action_id, what) = c.comment()?.strip_prefix("snapguard ")?.split_once(": ")?;
+            let stage = match what {
+                "pre-step" => Stage::Pre,
+                "post-step" => Stage::Post,
+                _ => return None,
+            };
+            Some((c.requested_date_time()?.as_nanos(), stage, action_id, c))
+        })
+        .max_by_key(|(at, stage, ..)| (*at, *stage == Stage::Post));
+    Ok(latest.map(|(_, stage, action_id, c)| LastStep {
+        stage,
+        action_id: action_id.to_owned(),
+        status: c.status().cloned(),
+    }))
 }
 
 /// When a post-step is sent.
@@ -194,8 +357,8 @@ enum Resume {
     AfterSet,
 }
 
-/// Sends the post-step and journals how it ended; a pending pre-step is settled only by a
-/// post-step that succeeded.
+/// Sends the post-step, waits for it and journals how it ended; a pending pre-step is settled
+/// only by a post-step that succeeded.
 async fn post_step(
     run: &Run,
     ssm: &aws_sdk_ssm::Client,
@@ -205,16 +368,23 @@ async fn post_step(
     when: Resume,
 ) -> Result<CommandOutcome, StepErr> {
     let kill_point = when == Resume::AfterSet;
-    let outcome = run_command(
+    let sent = send(
         run,
         ssm,
         action,
         instance,
         (post, "post-step"),
-        POST_STEP_WAIT,
+        None,
         kill_point,
     )
     .await?;
+    let outcome = match sent {
+        Err(why) => CommandOutcome::Failed(why),
+        Ok(command_id) => match wait_for(ssm, &command_id, instance, post, POST_STEP_WAIT).await {
+            Ended::Success => CommandOutcome::Success,
+            other => CommandOutcome::Failed(other.describe()),
+        },
+    };
     let (status, error) = match &outcome {
         CommandOutcome::Success => ("post_step_succeeded", None),
         CommandOutcome::Failed(why) => ("post_step_failed", Some(why.as_str())),
@@ -223,18 +393,17 @@ async fn post_step(
     Ok(outcome)
 }
 
-/// Tags the snapshots with the post-step's outcome.
-async fn tag_outcome(
+/// Sets `tags` on the snapshots.
+async fn tag(
     run: &Run,
     ec2: &aws_sdk_ec2::Client,
     snapshots: &[String],
-    outcome: &CommandOutcome,
+    tags: &Tags,
 ) -> Result<(), StepErr> {
-    let tags = Tags::from([(TAG_POST_STEP.to_owned(), outcome.tag_value().to_owned())]);
     let result = ec2
         .create_tags()
         .set_resources(Some(snapshots.to_vec()))
-        .set_tags(Some(ec2_tags(&tags)))
+        .set_tags(Some(ec2_tags(tags)))
         .send()
         .await;
     mutated(run, "ec2:CreateTags", result)?;
@@ -275,19 +444,23 @@ async fn with_vss(run: &Run, action: &Action, step: &CreateSnapshots) -> StepRes
             ),
         ]),
     };
-    let outcome = run_command(
+    let sent = send(
         run,
         &ssm,
         action,
         &step.instance_id,
         (&command, "VSS backup"),
-        VSS_WAIT,
+        None,
         true,
-    )
-    .await?;
-    if let CommandOutcome::Failed(why) = outcome {
+    );
+    let ended = match sent.await? {
+        Err(why) => Ended::Failed(why),
+        Ok(id) => wait_for(&ssm, &id, &step.instance_id, &command, VSS_WAIT).await,
+    };
+    if !matches!(ended, Ended::Success) {
         return Err(StepErr::Failed(format!(
-            "{VSS_DOCUMENT} did not succeed: {why}; VSS resumes the instance by itself"
+            "{VSS_DOCUMENT} did not succeed: {}; VSS resumes the instance by itself",
+            ended.describe()
         )));
     }
     let found = tagged_snapshots(run, &ec2, &action.id, None).await?;
@@ -300,18 +473,18 @@ async fn with_vss(run: &Run, action: &Action, step: &CreateSnapshots) -> StepRes
     finish_new(run, &ec2, step, super::snapshot_made(&found), true).await
 }
 
-/// Sends `command` (called `what` in its comment) to the instance and waits, up to `wait`, for
-/// it to end. A command that could not be sent, failed, or did not end in time is `Failed`;
-/// only the simulated kill (after the send, when it is a `kill_point`) is an `Err`.
-async fn run_command(
+/// Sends `command` (called `what` in its comment) to the instance, with a delivery timeout
+/// when given (not started by then, it never runs): the command id, or why it was not sent.
+/// Only the simulated kill (after the send, when it is a `kill_point`) is an `Err`.
+async fn send(
     run: &Run,
     ssm: &aws_sdk_ssm::Client,
     action: &Action,
     instance: &str,
     (command, what): (&SsmCommand, &str),
-    wait: Duration,
+    delivery: Option<Duration>,
     kill_point: bool,
-) -> Result<CommandOutcome, StepErr> {
+) -> Result<Result<String, String>, StepErr> {
     let sent = ssm
         .send_command()
         .document_name(&command.document)
@@ -323,7 +496,8 @@ async fn run_command(
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
         ))
-        .comment(format!("snapguard {}: {what}", action.id))
+        .set_timeout_seconds(delivery.map(|d| d.as_secs() as i32))
+        .comment(comment(action, what))
         .send()
         .await;
     let out = match sent {
@@ -332,72 +506,109 @@ async fn run_command(
             out
         }
         Ok(out) => out,
-        Err(e) => {
-            return Ok(CommandOutcome::Failed(format!(
-                "ssm:SendCommand: {}",
-                describe_error(&e)
-            )))
+        Err(e) => return Ok(Err(format!("ssm:SendCommand: {}", describe_error(&e)))),
+    };
+    Ok(out
+        .command()
+        .and_then(|c| c.command_id())
+        .map(str::to_owned)
+        .ok_or_else(|| "ssm:SendCommand answered without a command id".to_owned()))
+}
+
+/// How a command ended, or that it had not ended in time.
+enum Ended {
+    Success,
+    /// The status and the command's output, or the error.
+    Failed(String),
+    /// Not ended in time: its last status.
+    Running(String),
+}
+
+impl Ended {
+    fn describe(&self) -> String {
+        match self {
+            Ended::Success => "succeeded".into(),
+            Ended::Failed(why) => format!("failed ({why})"),
+            Ended::Running(status) => format!("had not ended (last status: {status})"),
         }
-    };
-    let Some(command_id) = out.command().and_then(|c| c.command_id()) else {
-        return Ok(CommandOutcome::Failed(
-            "ssm:SendCommand answered without a command id".into(),
-        ));
-    };
+    }
+}
+
+/// Waits, up to `wait`, for a command to end: its status from `ssm:ListCommands` (the
+/// command's as a whole, whatever the number of its steps), its output from
+/// `ssm:GetCommandInvocation` when it failed.
+async fn wait_for(
+    ssm: &aws_sdk_ssm::Client,
+    command_id: &str,
+    instance: &str,
+    command: &SsmCommand,
+    wait: Duration,
+) -> Ended {
     let deadline = tokio::time::Instant::now() + wait;
-    let mut last = "not yet registered".to_owned();
+    let mut last = "not yet listed".to_owned();
     loop {
-        let got = ssm
-            .get_command_invocation()
-            .command_id(command_id)
-            .instance_id(instance)
-            .send()
-            .await;
-        match got {
-            Ok(invocation) => match invocation.status() {
-                Some(CommandInvocationStatus::Success) => return Ok(CommandOutcome::Success),
-                Some(
-                    status @ (CommandInvocationStatus::Failed
-                    | CommandInvocationStatus::Cancelled
-                    | CommandInvocationStatus::Cancelling
-                    | CommandInvocationStatus::TimedOut),
-                ) => {
-                    let output = [
-                        invocation.standard_error_content(),
-                        invocation.standard_output_content(),
-                    ]
-                    .into_iter()
-                    .flatten()
-                    .map(str::trim)
-                    .find(|o| !o.is_empty())
-                    .map(|o| o.chars().take(OUTPUT_CHARS).collect::<String>())
-                    .unwrap_or_else(|| "no output".into());
-                    return Ok(CommandOutcome::Failed(format!(
-                        "{} (command {command_id}) ended {}: {output}",
-                        command.document,
-                        status.as_str()
-                    )));
-                }
-                Some(status) => last = status.as_str().to_owned(),
-                None => last = "no status".into(),
-            },
-            // Just sent: the invocation may not be registered yet.
-            Err(e) if error_code(&e) == Some("InvocationDoesNotExist") => {}
+        let listed = ssm.list_commands().command_id(command_id).send().await;
+        let status = match listed {
+            Ok(out) => out.commands().first().and_then(|c| c.status()).cloned(),
             Err(e) => {
-                return Ok(CommandOutcome::Failed(format!(
-                    "ssm:GetCommandInvocation of command {command_id}: {}",
+                return Ended::Failed(format!(
+                    "ssm:ListCommands of command {command_id}: {}",
                     describe_error(&e)
-                )))
+                ))
             }
+        };
+        match status {
+            Some(CommandStatus::Success) => return Ended::Success,
+            Some(
+                status @ (CommandStatus::Failed
+                | CommandStatus::Cancelled
+                | CommandStatus::Cancelling
+                | CommandStatus::TimedOut),
+            ) => {
+                let output = output(ssm, command_id, instance).await;
+                return Ended::Failed(format!(
+                    "{} (command {command_id}) ended {}: {output}",
+                    command.document,
+                    status.as_str()
+                ));
+            }
+            Some(status) => last = status.as_str().to_owned(),
+            None => {}
         }
         let now = tokio::time::Instant::now();
         if now >= deadline {
-            return Ok(CommandOutcome::Failed(format!(
-                "{} (command {command_id}) did not end within {} s (last status: {last})",
-                command.document,
-                wait.as_secs()
-            )));
+            return Ended::Running(last);
         }
         tokio::time::sleep(POLL.min(deadline - now)).await;
+    }
+}
+
+/// What a failed command wrote (standard error first), shortened; what is known otherwise.
+async fn output(ssm: &aws_sdk_ssm::Client, command_id: &str, instance: &str) -> String {
+    let invocation = ssm
+        .get_command_invocation()
+        .command_id(command_id)
+        .instance_id(instance)
+        .send()
+        .await;
+    match invocation {
+        Ok(invocation) => [
+            invocation.standard_error_content(),
+            invocation.standard_output_content(),
+        ]
+        .into_iter()
+        .flatten()
+        .map(str::trim)
+        .find(|o| !o.is_empty())
+        .map(|o| o.chars().take(OUTPUT_CHARS).collect::<String>())
+        .unwrap_or_else(|| "no output".into()),
+        // A document of several steps names the step to read; the console shows them all.
+        Err(e) if error_code(&e) == Some("InvalidPluginName") => {
+            "its output is per step: see the command in Systems Manager".into()
+        }
+        Err(e) => format!(
+            "its output could not be read (ssm:GetCommandInvocation: {})",
+            describe_error(&e)
+        ),
     }
 }
