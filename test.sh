@@ -8,7 +8,10 @@
 #     schema (fixtures/schemas/junit-10.xsd), and py-ocsf-models (PyPI), the OCSF models Prowler
 #     emits with, which parse every object of the OCSF report as a Detection Finding;
 #   - the AWS CLI v1 (PyPI awscli), with which the AWS Batch recipe's S3 key scheme is run
-#     against moto's S3;
+#     against moto's S3 (its botocore validates the Batch job files against AWS's own API
+#     model);
+#   - kubernetes-validate (PyPI), the published Kubernetes schemas, against which the
+#     Kubernetes Job is validated for the versions it says it needs;
 #   - Debian's chromium, in which the HTML report is tested (with
 #     SNAPGUARD_SKIP_BROWSER_TESTS=1 those tests are skipped, and reported as ignored).
 set -euo pipefail
@@ -23,7 +26,7 @@ if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check 'moto[server]==5.*' \
-  'xmlschema==4.3.2' 'py-ocsf-models==0.10.0' 'awscli==1.*'
+  'xmlschema==4.3.2' 'py-ocsf-models==0.10.0' 'awscli==1.*' 'kubernetes-validate==1.31.0'
 SNAPGUARD_MOTO_MANAGED_POLICIES=$("$venv/bin/python" -c 'import moto.iam.aws_managed_policies as m; print(m.__file__)')
 export SNAPGUARD_MOTO_MANAGED_POLICIES
 export PATH="$PWD/$venv/bin:$PATH"

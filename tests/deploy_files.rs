@@ -58,6 +58,81 @@ fn the_kubernetes_indexed_job_runs_one_shard_per_index() {
     assert_eq!(auto_shard_count(&args.join(" ")) as i64, completions);
 }
 
+/// Runs a Python `script` with `args` in the test venv (`test.sh` installs its packages and
+/// puts it first on PATH); what it prints, trimmed.
+fn python(script: &str, args: &[&str]) -> String {
+    let out = std::process::Command::new("python3")
+        .args(["-c", script])
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("python3 (the test venv of test.sh, on PATH) runs");
+    assert!(
+        out.status.success(),
+        "the script did not run (test.sh installs its packages): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+#[test]
+fn the_kubernetes_job_validates_against_the_versions_it_says_it_needs() {
+    let script = r#"
+import sys, yaml, kubernetes_validate
+from kubernetes_validate.utils import ValidationError, InvalidSchemaError
+doc = yaml.safe_load(open(sys.argv[1]))
+for version in sys.argv[2:]:
+    try:
+        kubernetes_validate.validate(doc, version, strict=True)
+        print(f"{version}: valid")
+    except ValidationError as e:
+        print(f"{version}: {e.path} {e.message}".replace(chr(10), " "))
+"#;
+    let out = python(
+        script,
+        &[
+            "deploy/kubernetes/indexed-job.yaml",
+            "1.29.0",
+            "1.30.0",
+            "1.31.0",
+            "1.27.0",
+        ],
+    );
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        &lines[..3],
+        ["1.29.0: valid", "1.30.0: valid", "1.31.0: valid"],
+        "{out}"
+    );
+    // The stated minimum is not arbitrary: before it the schema does not know the field.
+    assert!(
+        lines[3].starts_with("1.27.0: ") && lines[3].contains("backoffLimitPerIndex"),
+        "{out}"
+    );
+    let text = fs::read_to_string(root().join("deploy/kubernetes/indexed-job.yaml")).unwrap();
+    assert!(text.contains("Needs Kubernetes 1.29 or later"));
+}
+
+#[test]
+fn the_aws_batch_files_validate_against_botocores_batch_model() {
+    let script = r#"
+import json, sys, botocore.session
+from botocore.validate import ParamValidator
+model = botocore.session.get_session().get_service_model('batch')
+for path, operation in [(sys.argv[1], 'RegisterJobDefinition'), (sys.argv[2], 'SubmitJob')]:
+    report = ParamValidator().validate(json.load(open(path)), model.operation_model(operation).input_shape)
+    print(f"{operation}: " + (report.generate_report().replace(chr(10), " ") if report.has_errors() else "valid"))
+"#;
+    let out = python(
+        script,
+        &[
+            "deploy/aws-batch/job-definition.json",
+            "deploy/aws-batch/submit-array-job.json",
+        ],
+    );
+    assert_eq!(out, "RegisterJobDefinition: valid\nSubmitJob: valid");
+}
+
 #[test]
 fn the_aws_batch_array_job_runs_one_shard_per_child() {
     let definition = json("deploy/aws-batch/job-definition.json");

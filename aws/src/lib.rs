@@ -28,6 +28,7 @@ mod progress;
 mod region;
 pub mod remediate;
 mod scan;
+pub mod securityhub;
 mod session;
 
 pub use counting::{Fault, FaultKind};

@@ -56,6 +56,7 @@ mock_client!(ec2, aws_sdk_ec2, "ec2", 2);
 mock_client!(dlm, aws_sdk_dlm, "dlm", 2);
 mock_client!(backup, aws_sdk_backup, "backup", 2);
 mock_client!(organizations, aws_sdk_organizations, "organizations", 2);
+mock_client!(securityhub, aws_sdk_securityhub, "securityhub", 2);
 
 /// A JSON-protocol error response (Recycle Bin, DLM, AWS Backup): `{"__type": code}`.
 pub(crate) fn json_error(status: u16, code: &str) -> aws_smithy_runtime_api::http::Response {

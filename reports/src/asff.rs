@@ -15,6 +15,13 @@
 //!
 //! Security Hub imports a finding into the region and account of its `ProductArn`. Findings
 //! of account-wide rules (region `global`) go to [`GLOBAL_REGION`].
+//!
+//! Severity and types are also set as `FindingProviderFields`, the fields Security Hub lets a
+//! provider update on every import (the top-level ones only the first import sets). With a
+//! baseline, the findings resolved since (gone from places that were scanned again) follow,
+//! with `Compliance.Status` `PASSED` and `RecordState` `ARCHIVED`, so that Security Hub closes
+//! them instead of keeping them FAILED until it ages them out
+//! (<https://docs.aws.amazon.com/securityhub/latest/userguide/finding-update-batchimportfindings.html>).
 
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -58,6 +65,7 @@ pub(crate) struct AsffFinding {
     pub created_at: String,
     pub updated_at: String,
     pub severity: AsffSeverity,
+    pub finding_provider_fields: AsffProviderFields,
     pub title: String,
     pub description: String,
     pub remediation: AsffRemediation,
@@ -78,6 +86,14 @@ pub(crate) struct AsffSeverity {
     pub label: &'static str,
     /// snapguard's own severity name.
     pub original: &'static str,
+}
+
+/// `FindingProviderFields`: what the provider may update on every import.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct AsffProviderFields {
+    pub severity: AsffSeverity,
+    pub types: Vec<String>,
 }
 
 /// `Remediation`: just a recommendation text.
@@ -104,6 +120,9 @@ pub(crate) struct AsffResource {
     pub id: String,
     pub partition: String,
     pub region: String,
+    /// `Details` of the IAM principals: `AwsIamRole.RoleName` or `AwsIamUser.UserName`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<serde_json::Value>,
 }
 
 /// `Compliance` and `Workflow` both hold just a status.
@@ -130,7 +149,8 @@ pub fn render(report: &Report) -> String {
     text
 }
 
-/// The report's findings, then one finding per place that was not scanned.
+/// The report's findings, then one finding per place that was not scanned, then (with a
+/// baseline) the findings resolved since, closed.
 pub(crate) fn findings(report: &Report) -> Vec<AsffFinding> {
     let mut out: Vec<AsffFinding> = report
         .findings
@@ -138,6 +158,13 @@ pub(crate) fn findings(report: &Report) -> Vec<AsffFinding> {
         .map(|f| from_finding(report, f))
         .collect();
     out.extend(report.not_scanned.iter().map(|gap| from_gap(report, gap)));
+    let resolved = report.baseline.iter().flat_map(|b| &b.resolved);
+    out.extend(resolved.map(|f| AsffFinding {
+        compliance: AsffStatus { status: "PASSED" },
+        record_state: "ARCHIVED",
+        workflow: AsffStatus { status: "RESOLVED" },
+        ..from_finding(report, f)
+    }));
     out
 }
 
@@ -199,6 +226,10 @@ fn from_finding(report: &Report, finding: &Finding) -> AsffFinding {
             updated_at: report.collected_at.clone(),
         }
     });
+    let severity = || AsffSeverity {
+        label: severity_label(finding.severity),
+        original: finding.severity.as_str(),
+    };
     AsffFinding {
         schema_version: SCHEMA_VERSION,
         id: format!("snapguard/{}/{}", finding.rule_id, finding.fingerprint),
@@ -206,13 +237,14 @@ fn from_finding(report: &Report, finding: &Finding) -> AsffFinding {
         generator_id: finding.rule_id.clone(),
         aws_account_id: finding.account_id.clone(),
         aws_account_name: account_name(report, &finding.account_id),
+        finding_provider_fields: AsffProviderFields {
+            severity: severity(),
+            types: types.clone(),
+        },
         types,
         created_at: report.collected_at.clone(),
         updated_at: report.collected_at.clone(),
-        severity: AsffSeverity {
-            label: severity_label(finding.severity),
-            original: finding.severity.as_str(),
-        },
+        severity: severity(),
         title: truncate(&finding.message, TITLE_MAX),
         description: truncate(&description, DESCRIPTION_MAX),
         remediation: recommend(&recommendation),
@@ -222,6 +254,7 @@ fn from_finding(report: &Report, finding: &Finding) -> AsffFinding {
             id: finding.resource_arn.clone(),
             partition,
             region: region.clone(),
+            details: principal_details(&finding.resource_type, &finding.resource_arn),
         }],
         region,
         compliance: AsffStatus { status: "FAILED" },
@@ -240,6 +273,11 @@ fn from_gap(report: &Report, gap: &Gap) -> AsffFinding {
         None => format!("account {} (account-wide)", gap.account_id),
     };
     let partition = "aws".to_owned();
+    let types = vec![format!("{TYPE_PREFIX}/Not Scanned")];
+    let severity = || AsffSeverity {
+        label: severity_label(Severity::Medium),
+        original: "not-scanned",
+    };
     AsffFinding {
         schema_version: SCHEMA_VERSION,
         id: format!(
@@ -252,13 +290,14 @@ fn from_gap(report: &Report, gap: &Gap) -> AsffFinding {
         generator_id: NOT_SCANNED_GENERATOR.to_owned(),
         aws_account_id: gap.account_id.clone(),
         aws_account_name: account_name(report, &gap.account_id),
-        types: vec![format!("{TYPE_PREFIX}/Not Scanned")],
+        finding_provider_fields: AsffProviderFields {
+            severity: severity(),
+            types: types.clone(),
+        },
+        types,
         created_at: report.collected_at.clone(),
         updated_at: report.collected_at.clone(),
-        severity: AsffSeverity {
-            label: severity_label(Severity::Medium),
-            original: "not-scanned",
-        },
+        severity: severity(),
         title: truncate(
             &format!("snapguard could not read {} in {place}", gap.operation),
             TITLE_MAX,
@@ -284,6 +323,7 @@ fn from_gap(report: &Report, gap: &Gap) -> AsffFinding {
             id: format!("AWS::::Account:{}", gap.account_id),
             partition,
             region: region.clone(),
+            details: None,
         }],
         region,
         compliance: AsffStatus {
@@ -323,7 +363,23 @@ pub(crate) fn resource_type(kind: &str) -> &'static str {
         "image" => "AwsEc2Image",
         "volume" => "AwsEc2Volume",
         "instance" => "AwsEc2Instance",
+        "iam-role" => "AwsIamRole",
+        "iam-user" => "AwsIamUser",
         _ => "Other",
+    }
+}
+
+/// The `Details` Security Hub shows for an IAM principal: its name, the last part of its ARN
+/// (`arn:aws:iam::111122223333:role/path/NAME`).
+fn principal_details(kind: &str, arn: &str) -> Option<serde_json::Value> {
+    let name = arn
+        .rsplit('/')
+        .next()
+        .filter(|n| !n.is_empty() && !n.contains(':'))?;
+    match kind {
+        "iam-role" => Some(serde_json::json!({ "AwsIamRole": { "RoleName": name } })),
+        "iam-user" => Some(serde_json::json!({ "AwsIamUser": { "UserName": name } })),
+        _ => None,
     }
 }
 

@@ -30,7 +30,8 @@ fn finding(
 ) -> Finding {
     let arn = match kind {
         "snapshot" | "image" => format!("arn:aws:ec2:{region}::{kind}/{id}"),
-        "role" => format!("arn:aws:iam::{account}:role/{id}"),
+        "role" | "iam-role" => format!("arn:aws:iam::{account}:role/{id}"),
+        "iam-user" => format!("arn:aws:iam::{account}:user/{id}"),
         _ => format!("arn:aws:ec2:{region}:{account}:{kind}/{id}"),
     };
     // Through serde, so that fields added to `Finding` with a default need no change here.
@@ -734,6 +735,122 @@ fn asff_maps_resources_severities_and_regions() {
     let global = by_rule("SG-IAM-001");
     assert_eq!(global["Region"], asff::GLOBAL_REGION);
     assert_eq!(global["Resources"][0]["Region"], asff::GLOBAL_REGION);
+}
+
+/// Validates ASFF findings with botocore's own input model of Security Hub's
+/// `BatchImportFindings` (botocore comes with moto into the test venv), in calls of 100:
+/// what the AWS CLI and SDKs refuse before sending. One report per failing call.
+fn botocore_asff_errors(text: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("findings.asff.json");
+    std::fs::write(&file, text).unwrap();
+    let script = r#"
+import json, sys, botocore.session
+from botocore.validate import ParamValidator
+model = botocore.session.get_session().get_service_model('securityhub')
+shape = model.operation_model('BatchImportFindings').input_shape
+findings = json.load(open(sys.argv[1]))
+for i in range(0, len(findings), 100):
+    report = ParamValidator().validate({'Findings': findings[i:i + 100]}, shape)
+    if report.has_errors():
+        print(report.generate_report())
+"#;
+    python(script, &[file.as_os_str()], "botocore")
+}
+
+/// The report compared with a baseline that had two more findings: one in a place scanned
+/// again (resolved), one where the snapshots could not be read tonight (unknown, not closed).
+fn with_baseline() -> Report {
+    let mut baseline = complete();
+    baseline.findings.push(finding(
+        "SG-TAG-001",
+        Severity::Medium,
+        PROD,
+        "us-east-1",
+        "snapshot",
+        "snap-0fixed",
+    ));
+    baseline.findings.push(finding(
+        "SG-TAG-001",
+        Severity::Medium,
+        DEV,
+        "eu-west-1",
+        "snapshot",
+        "snap-0unread",
+    ));
+    let mut report = incomplete();
+    report.compare_with(baseline, "last-night.json".to_owned());
+    report
+}
+
+/// A report of an IAM role and an IAM user, as the scan's IAM rules report them.
+fn principals() -> Report {
+    report_of(
+        vec![
+            finding(
+                "SG-IAM-001",
+                Severity::High,
+                DEV,
+                "global",
+                "iam-role",
+                "Admin",
+            ),
+            finding(
+                "SG-IAM-002",
+                Severity::High,
+                PROD,
+                "global",
+                "iam-user",
+                "ops",
+            ),
+        ],
+        Vec::new(),
+    )
+}
+
+#[test]
+fn asff_validates_against_botocores_batch_import_findings_model() {
+    for report in [incomplete(), complete(), with_baseline(), principals()] {
+        let text = asff::render(&report);
+        assert_eq!(botocore_asff_errors(&text), "", "{text}");
+    }
+    // The check can fail: a label that is not a string is reported.
+    let bad = asff::render(&complete()).replacen("\"Label\": \"CRITICAL\"", "\"Label\": 4", 1);
+    assert!(botocore_asff_errors(&bad).contains("Label"));
+}
+
+#[test]
+fn asff_lets_security_hub_update_severity_close_resolved_findings_and_name_principals() {
+    let document = json(&asff::render(&with_baseline()));
+    let findings = document.as_array().unwrap();
+    for finding in findings {
+        assert_eq!(
+            finding["FindingProviderFields"]["Severity"],
+            finding["Severity"]
+        );
+        assert_eq!(finding["FindingProviderFields"]["Types"], finding["Types"]);
+    }
+    let closed: Vec<&Value> = findings
+        .iter()
+        .filter(|f| f["RecordState"] == "ARCHIVED")
+        .collect();
+    assert_eq!(closed.len(), 1, "{document:#}");
+    assert_eq!(closed[0]["Compliance"]["Status"], "PASSED");
+    assert_eq!(
+        closed[0]["Resources"][0]["Id"],
+        "arn:aws:ec2:us-east-1::snapshot/snap-0fixed"
+    );
+    assert_eq!(closed[0]["UpdatedAt"], COLLECTED_AT);
+    // IAM principals, as the scan's IAM rules report them.
+    let document = json(&asff::render(&principals()));
+    let findings = document.as_array().unwrap();
+    let by_rule = |id: &str| findings.iter().find(|f| f["GeneratorId"] == id).unwrap();
+    let role = &by_rule("SG-IAM-001")["Resources"][0];
+    assert_eq!(role["Type"], "AwsIamRole");
+    assert_eq!(role["Details"]["AwsIamRole"]["RoleName"], "Admin");
+    let user = &by_rule("SG-IAM-002")["Resources"][0];
+    assert_eq!(user["Type"], "AwsIamUser");
+    assert_eq!(user["Details"]["AwsIamUser"]["UserName"], "ops");
 }
 
 #[test]

@@ -36,6 +36,8 @@ enum Command {
     Iam(cli::iam::IamArgs),
     /// Plan the remediations of findings, for review before applying them.
     Remediate(cli::remediate::RemediateArgs),
+    /// Send a report's findings to a security pipeline: `publish securityhub REPORT.json`.
+    Publish(cli::publish::PublishArgs),
     /// Print a rule's documentation.
     Explain {
         /// A rule id (SG-PROT-001) or name (volume-without-recent-snapshot).
@@ -57,6 +59,7 @@ fn main() -> ExitCode {
         Command::Merge(args) => cli::merge::run(args),
         Command::Iam(args) => cli::iam::run(args),
         Command::Remediate(args) => cli::remediate::run(args),
+        Command::Publish(args) => cli::publish::run(args),
         Command::Rules(args) => cli::rules::run(args),
         Command::Explain { rule } => cli::rules::explain(&rule),
     };

@@ -3,6 +3,7 @@
 pub mod collect;
 pub mod iam;
 pub mod merge;
+pub mod publish;
 pub mod remediate;
 pub mod rules;
 pub mod scan;

@@ -1,0 +1,440 @@
+//! `snapguard publish securityhub`: a report's findings into AWS Security Hub with
+//! `BatchImportFindings`, into the account and region each finding's `ProductArn` names, at most
+//! 100 a call
+//! (<https://docs.aws.amazon.com/securityhub/1.0/APIReference/API_BatchImportFindings.html>).
+//!
+//! The findings are the ASFF objects `reports::asff` writes, read back from JSON: that module
+//! owns what a finding says, this one only delivers it. A finding of another account is
+//! imported by that account: the caller's own with its credentials, any other through the role
+//! `role_name` there, as a scan reaches it. What Security Hub refuses (`FailedFindings`) and
+//! calls that fail after the SDK's retries are reported per finding, never dropped.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_config::{Region, SdkConfig};
+use aws_sdk_securityhub::types::{
+    AwsIamRoleDetails, AwsIamUserDetails, AwsSecurityFinding, Compliance, ComplianceStatus,
+    FindingProviderFields, FindingProviderSeverity, Note, Partition, Recommendation, RecordState,
+    Remediation, Resource, ResourceDetails, Severity, SeverityLabel, Workflow, WorkflowStatus,
+};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::describe_error;
+use crate::session::{base_config, Caller};
+
+/// `BatchImportFindings` takes at most this many findings a call.
+pub const BATCH: usize = 100;
+const SESSION_NAME: &str = "snapguard-publish";
+
+/// Where and as whom to publish.
+#[derive(Debug, Clone)]
+pub struct PublishOptions {
+    /// A named profile of the shared AWS config files (otherwise the standard chain).
+    pub profile: Option<String>,
+    /// One endpoint for every service (an emulator).
+    pub endpoint_url: Option<String>,
+    /// The role assumed in the accounts other than the caller's.
+    pub role_name: String,
+    /// The external id passed to `sts:AssumeRole`.
+    pub external_id: Option<String>,
+    /// Timeout per API operation, retries included.
+    pub operation_timeout: Duration,
+    /// Attempts per call, the first included.
+    pub max_attempts: u32,
+}
+
+/// A finding Security Hub did not import.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NotImported {
+    /// The finding's `Id`.
+    pub id: String,
+    /// Its `ProductArn`: where it was to go.
+    pub product_arn: String,
+    /// Security Hub's `ErrorCode: ErrorMessage`, or why the call failed.
+    pub error: String,
+}
+
+/// How a publication went.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct PublishReport {
+    /// Findings Security Hub imported.
+    pub imported: usize,
+    /// `BatchImportFindings` calls made.
+    pub calls: usize,
+    /// Findings it did not import, and why.
+    pub not_imported: Vec<NotImported>,
+}
+
+/// A Security Hub client for an account and region.
+pub type ClientFor =
+    Arc<dyn Fn(&str, &str) -> Result<aws_sdk_securityhub::Client, String> + Send + Sync>;
+
+/// Publishes `findings` (ASFF objects) with live credentials. `Err` when the credentials
+/// cannot be identified; everything else is in the report.
+pub fn publish(findings: &[Value], options: &PublishOptions) -> Result<PublishReport, String> {
+    let runtime = runtime();
+    let clients = runtime.block_on(live_clients(findings, options))?;
+    Ok(runtime.block_on(import(findings, clients)))
+}
+
+/// Publishes with the clients `clients` gives (tests).
+#[doc(hidden)]
+pub fn publish_with_clients(findings: &[Value], clients: ClientFor) -> PublishReport {
+    runtime().block_on(import(findings, clients))
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+}
+
+/// One SDK config per account the findings name: the caller's own, or the role there.
+async fn live_clients(findings: &[Value], options: &PublishOptions) -> Result<ClientFor, String> {
+    let base = base_config(
+        options.profile.as_deref(),
+        options.endpoint_url.as_deref(),
+        options.operation_timeout,
+        options.max_attempts,
+    )
+    .await;
+    let sts = aws_sdk_sts::Client::new(&base);
+    let caller = Caller::identify(&sts).await.map_err(|e| e.to_string())?;
+    let mut configs: HashMap<String, Result<SdkConfig, String>> = HashMap::new();
+    for finding in findings {
+        let account = text(finding, "AwsAccountId");
+        if configs.contains_key(account) {
+            continue;
+        }
+        let config = if account == caller.account {
+            Ok(base.clone())
+        } else {
+            caller
+                .assume_role(
+                    &sts,
+                    &base,
+                    account,
+                    &options.role_name,
+                    SESSION_NAME,
+                    options.external_id.as_deref(),
+                )
+                .await
+        };
+        configs.insert(account.to_owned(), config);
+    }
+    Ok(Arc::new(move |account: &str, region: &str| {
+        let config = configs
+            .get(account)
+            .ok_or_else(|| format!("no credentials for account {account}"))?
+            .as_ref()
+            .map_err(Clone::clone)?;
+        let conf = aws_sdk_securityhub::config::Builder::from(config)
+            .region(Region::new(region.to_owned()))
+            .build();
+        Ok(aws_sdk_securityhub::Client::from_conf(conf))
+    }))
+}
+
+/// Groups by `ProductArn`, keeps the order within each, and imports in calls of [`BATCH`].
+async fn import(findings: &[Value], clients: ClientFor) -> PublishReport {
+    let mut groups: BTreeMap<&str, Vec<&Value>> = BTreeMap::new();
+    for finding in findings {
+        groups
+            .entry(text(finding, "ProductArn"))
+            .or_default()
+            .push(finding);
+    }
+    let mut report = PublishReport::default();
+    for (product_arn, group) in groups {
+        let not_imported = |f: &Value, error: String| NotImported {
+            id: text(f, "Id").to_owned(),
+            product_arn: product_arn.to_owned(),
+            error,
+        };
+        let place = product_place(product_arn);
+        let client = place
+            .ok_or_else(|| format!("{product_arn} is not a Security Hub product ARN"))
+            .and_then(|(region, account)| clients(account, region));
+        let client = match client {
+            Ok(client) => client,
+            Err(e) => {
+                report
+                    .not_imported
+                    .extend(group.iter().map(|f| not_imported(f, e.clone())));
+                continue;
+            }
+        };
+        for batch in group.chunks(BATCH) {
+            let mut converted = Vec::with_capacity(batch.len());
+            for finding in batch {
+                match to_sdk(finding) {
+                    Ok(f) => converted.push(f),
+                    Err(e) => report.not_imported.push(not_imported(finding, e)),
+                }
+            }
+            if converted.is_empty() {
+                continue;
+            }
+            report.calls += 1;
+            let sent = converted.len();
+            match client
+                .batch_import_findings()
+                .set_findings(Some(converted))
+                .send()
+                .await
+            {
+                Ok(out) => {
+                    let failed = out.failed_findings();
+                    report.imported += sent - failed.len();
+                    report
+                        .not_imported
+                        .extend(failed.iter().map(|f| NotImported {
+                            id: f.id().unwrap_or_default().to_owned(),
+                            product_arn: product_arn.to_owned(),
+                            error: format!(
+                                "{}: {}",
+                                f.error_code().unwrap_or("unknown"),
+                                f.error_message().unwrap_or("no message")
+                            ),
+                        }));
+                }
+                Err(e) => {
+                    let why = format!("securityhub:BatchImportFindings: {}", describe_error(&e));
+                    report
+                        .not_imported
+                        .extend(batch.iter().map(|f| not_imported(f, why.clone())));
+                }
+            }
+        }
+    }
+    report
+}
+
+/// The region and account of `arn:PARTITION:securityhub:REGION:ACCOUNT:product/...`.
+fn product_place(arn: &str) -> Option<(&str, &str)> {
+    let arn = iam::Arn::parse(arn).ok()?;
+    (arn.service == "securityhub" && !arn.region.is_empty() && arn.account.len() == 12)
+        .then_some((arn.region, arn.account))
+}
+
+fn text<'a>(value: &'a Value, key: &str) -> &'a str {
+    value[key].as_str().unwrap_or_default()
+}
+
+fn texts(value: &Value) -> Option<Vec<String>> {
+    value.as_array().map(|a| {
+        a.iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect()
+    })
+}
+
+/// An ASFF object, as `reports::asff` writes it, as the SDK's `AwsSecurityFinding`. `Err`
+/// names the field Security Hub would refuse.
+fn to_sdk(finding: &Value) -> Result<AwsSecurityFinding, String> {
+    let label = |severity: &Value| SeverityLabel::from(text(severity, "Label"));
+    let severity = &finding["Severity"];
+    let provider = &finding["FindingProviderFields"];
+    let resources = finding["Resources"]
+        .as_array()
+        .filter(|r| !r.is_empty())
+        .ok_or("the finding has no Resources")?
+        .iter()
+        .map(|r| {
+            let details = match (
+                r["Details"]["AwsIamRole"]["RoleName"].as_str(),
+                r["Details"]["AwsIamUser"]["UserName"].as_str(),
+            ) {
+                (Some(role), _) => Some(
+                    ResourceDetails::builder()
+                        .aws_iam_role(AwsIamRoleDetails::builder().role_name(role).build())
+                        .build(),
+                ),
+                (None, Some(user)) => Some(
+                    ResourceDetails::builder()
+                        .aws_iam_user(AwsIamUserDetails::builder().user_name(user).build())
+                        .build(),
+                ),
+                (None, None) => None,
+            };
+            Resource::builder()
+                .r#type(text(r, "Type"))
+                .id(text(r, "Id"))
+                .partition(Partition::from(text(r, "Partition")))
+                .region(text(r, "Region"))
+                .set_details(details)
+                .build()
+        })
+        .collect();
+    let product_fields: HashMap<String, String> = finding["ProductFields"]
+        .as_object()
+        .map(|o| {
+            o.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+                .collect()
+        })
+        .unwrap_or_default();
+    let note = finding["Note"].is_object().then(|| {
+        Note::builder()
+            .text(text(&finding["Note"], "Text"))
+            .updated_by(text(&finding["Note"], "UpdatedBy"))
+            .updated_at(text(&finding["Note"], "UpdatedAt"))
+            .build()
+    });
+    Ok(AwsSecurityFinding::builder()
+        .schema_version(text(finding, "SchemaVersion"))
+        .id(text(finding, "Id"))
+        .product_arn(text(finding, "ProductArn"))
+        .generator_id(text(finding, "GeneratorId"))
+        .aws_account_id(text(finding, "AwsAccountId"))
+        .set_aws_account_name(finding["AwsAccountName"].as_str().map(str::to_owned))
+        .set_types(texts(&finding["Types"]))
+        .created_at(text(finding, "CreatedAt"))
+        .updated_at(text(finding, "UpdatedAt"))
+        .severity(
+            Severity::builder()
+                .label(label(severity))
+                .original(text(severity, "Original"))
+                .build(),
+        )
+        .finding_provider_fields(
+            FindingProviderFields::builder()
+                .severity(
+                    FindingProviderSeverity::builder()
+                        .label(label(&provider["Severity"]))
+                        .original(text(&provider["Severity"], "Original"))
+                        .build(),
+                )
+                .set_types(texts(&provider["Types"]))
+                .build(),
+        )
+        .title(text(finding, "Title"))
+        .description(text(finding, "Description"))
+        .remediation(
+            Remediation::builder()
+                .recommendation(
+                    Recommendation::builder()
+                        .text(text(&finding["Remediation"]["Recommendation"], "Text"))
+                        .build(),
+                )
+                .build(),
+        )
+        .set_product_fields(Some(product_fields))
+        .set_resources(Some(resources))
+        .region(text(finding, "Region"))
+        .compliance(
+            Compliance::builder()
+                .status(ComplianceStatus::from(text(
+                    &finding["Compliance"],
+                    "Status",
+                )))
+                .build(),
+        )
+        .record_state(RecordState::from(text(finding, "RecordState")))
+        .workflow(
+            Workflow::builder()
+                .status(WorkflowStatus::from(text(&finding["Workflow"], "Status")))
+                .build(),
+        )
+        .set_note(note)
+        .build())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mock_clients;
+    use aws_sdk_securityhub::operation::batch_import_findings::BatchImportFindingsOutput;
+    use aws_sdk_securityhub::types::ImportFindingsError;
+    use aws_smithy_mocks::mock;
+
+    fn finding(id: usize, account: &str) -> Value {
+        serde_json::json!({
+            "SchemaVersion": "2018-10-08",
+            "Id": format!("snapguard/SG-TAG-001/{id}"),
+            "ProductArn": format!("arn:aws:securityhub:us-east-1:{account}:product/{account}/default"),
+            "GeneratorId": "SG-TAG-001",
+            "AwsAccountId": account,
+            "Types": ["Software and Configuration Checks/AWS Security Best Practices/Tagging"],
+            "CreatedAt": "2026-11-25T06:00:00Z",
+            "UpdatedAt": "2026-11-25T06:00:00Z",
+            "Severity": {"Label": "MEDIUM", "Original": "medium"},
+            "FindingProviderFields": {"Severity": {"Label": "MEDIUM", "Original": "medium"},
+                                      "Types": ["Software and Configuration Checks"]},
+            "Title": "t", "Description": "d",
+            "Remediation": {"Recommendation": {"Text": "r"}},
+            "ProductFields": {"snapguard/RuleId": "SG-TAG-001"},
+            "Resources": [{"Type": "AwsIamRole", "Id": "arn:aws:iam::111111111111:role/Admin",
+                           "Partition": "aws", "Region": "us-east-1",
+                           "Details": {"AwsIamRole": {"RoleName": "Admin"}}}],
+            "Region": "us-east-1",
+            "Compliance": {"Status": "FAILED"},
+            "RecordState": "ACTIVE",
+            "Workflow": {"Status": "NEW"},
+        })
+    }
+
+    #[test]
+    fn imports_in_calls_of_a_hundred_per_product_and_reports_what_was_refused() {
+        let counters = Arc::new(crate::counting::Counters::default());
+        // Security Hub refuses one finding of each call; the other account cannot be reached.
+        let refuse_one = mock!(aws_sdk_securityhub::Client::batch_import_findings)
+            .then_compute_output(|r| {
+                let findings = r.findings();
+                assert!(findings.len() <= BATCH);
+                assert!(findings.iter().all(|f| {
+                    f.finding_provider_fields()
+                        .and_then(|p| p.severity())
+                        .and_then(|s| s.label())
+                        == Some(&SeverityLabel::Medium)
+                        && f.resources()[0]
+                            .details()
+                            .and_then(|d| d.aws_iam_role())
+                            .and_then(|r| r.role_name())
+                            == Some("Admin")
+                }));
+                BatchImportFindingsOutput::builder()
+                    .success_count(findings.len() as i32 - 1)
+                    .failed_count(1)
+                    .failed_findings(
+                        ImportFindingsError::builder()
+                            .id(findings[0].id().unwrap())
+                            .error_code("InvalidInput")
+                            .error_message("mocked")
+                            .build(),
+                    )
+                    .build()
+            });
+        let client = mock_clients::securityhub(&[&refuse_one], &counters);
+        let clients: ClientFor = Arc::new(move |account: &str, _region: &str| match account {
+            "111111111111" => Ok(client.clone()),
+            _ => Err("AccessDenied: cannot assume the role".to_owned()),
+        });
+        let mut findings: Vec<Value> = (0..250).map(|i| finding(i, "111111111111")).collect();
+        findings.push(finding(999, "222222222222"));
+        let report = publish_with_clients(&findings, clients);
+        assert_eq!(report.calls, 3);
+        assert_eq!(report.imported, 247);
+        assert_eq!(report.not_imported.len(), 4, "{:#?}", report.not_imported);
+        assert!(report
+            .not_imported
+            .iter()
+            .any(|n| n.id == "snapguard/SG-TAG-001/999" && n.error.contains("AccessDenied")));
+        assert_eq!(
+            report
+                .not_imported
+                .iter()
+                .filter(|n| n.error == "InvalidInput: mocked")
+                .count(),
+            3
+        );
+        // A finding Security Hub would refuse is not sent.
+        let mut empty = finding(5, "111111111111");
+        empty["Resources"] = serde_json::json!([]);
+        assert!(to_sdk(&empty).unwrap_err().contains("Resources"));
+    }
+}
