@@ -96,10 +96,17 @@ impl Format {
             .map(|(_, format)| format)
     }
 
-    /// The report in this format, as the text to print or write.
+    /// The report in this format, as the text to print or write, with the default
+    /// [`Details`].
     pub fn render(self, report: &Report) -> String {
+        self.render_with(report, Details::default())
+    }
+
+    /// The report in this format; the table lists at most `details` findings individually
+    /// (the machine formats always hold them all).
+    pub fn render_with(self, report: &Report, details: Details) -> String {
         match self {
-            Format::Table => table::render(report),
+            Format::Table => table::render_with(report, details),
             Format::Json => json::render(report),
             Format::Csv => csv::render(report),
             Format::Sarif => sarif::render(report),
@@ -108,6 +115,49 @@ impl Format {
             Format::Junit => junit::render(report),
             Format::Markdown => markdown::render(report),
             Format::Html => html::render(report),
+        }
+    }
+}
+
+/// How many findings (and accounts, and waived findings) a report for people lists one by
+/// one; the summaries above them always count everything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Details {
+    /// At most this many of each list, most severe first.
+    Limit(usize),
+    /// Every one.
+    All,
+}
+
+impl Details {
+    /// What a terminal page can show next to the summaries.
+    pub const DEFAULT_LIMIT: usize = 25;
+
+    /// How many of `total` to list.
+    pub fn take(self, total: usize) -> usize {
+        match self {
+            Details::Limit(n) => n.min(total),
+            Details::All => total,
+        }
+    }
+}
+
+impl Default for Details {
+    fn default() -> Self {
+        Details::Limit(Details::DEFAULT_LIMIT)
+    }
+}
+
+impl FromStr for Details {
+    type Err = String;
+    /// `all`, or a count.
+    fn from_str(s: &str) -> Result<Details, String> {
+        match s {
+            "all" => Ok(Details::All),
+            n => n
+                .parse()
+                .map(Details::Limit)
+                .map_err(|_| format!("expected a number of findings to list, or all; found {s:?}")),
         }
     }
 }

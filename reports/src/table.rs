@@ -1,6 +1,8 @@
-//! `--format table`: what a person reads. A header that says what was scanned and whether the
-//! scan was complete, a summary by rule and severity, the findings grouped by account, the
-//! waived findings with each waiver's reason and expiry, and what could not be scanned.
+//! `--format table`: what a person reads, at any size. A header that says what was scanned and
+//! whether the scan was complete; a summary by rule and severity; the accounts, worst first;
+//! the most severe findings, up to `--details` (the rest are in the JSON and CSV reports,
+//! and `--details all` lists them); the waived findings with each waiver's reason and expiry;
+//! and what could not be scanned, grouped by operation and reason with counts.
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
@@ -9,16 +11,21 @@ use std::fmt::Write;
 use rules::finding::BaselineStatus;
 use rules::{Finding, Severity};
 
-use crate::Report;
+use crate::{Details, Report};
 
 /// Wide enough for ARNs and messages; a terminal narrower than this wraps cells.
 const DEFAULT_WIDTH: u16 = 160;
 /// Narrower terminals are treated as having no width.
 const MIN_TERMINAL_WIDTH: u16 = 40;
 
-/// The report as text: a header, then tables that wrap to the terminal (or 160 columns; see
-/// [`new_table`]).
+/// The report as text with the default [`Details`].
 pub fn render(report: &Report) -> String {
+    render_with(report, Details::default())
+}
+
+/// The report as text: a header, then tables that wrap to the terminal (or 160 columns; see
+/// [`new_table`]), each list cut at `details`.
+pub fn render_with(report: &Report, details: Details) -> String {
     let mut out = String::new();
     let accounts = report.scope.accounts.len();
     let regions = report.scope.regions.len();
@@ -38,14 +45,26 @@ pub fn render(report: &Report) -> String {
         );
     }
     out.push('\n');
-    since_baseline(report, &mut out);
+    since_baseline(report, details, &mut out);
     summary(report, &mut out);
-    findings(report, &mut out);
-    waived(report, &mut out);
-    resolved(report, &mut out);
+    accounts_worst_first(report, details, &mut out);
+    findings(report, details, &mut out);
+    waived(report, details, &mut out);
+    resolved(report, details, &mut out);
     waivers(report, &mut out);
     not_scanned(report, &mut out);
     out
+}
+
+/// "N of M shown; ..." under a list cut at `details`; nothing when it is whole.
+fn more(out: &mut String, shown: usize, total: usize, what: &str) {
+    if shown < total {
+        let _ = writeln!(
+            out,
+            "{shown} of {total} {what} shown, most severe first: `--details all` lists every \
+             one, and the JSON and CSV reports hold them all.\n"
+        );
+    }
 }
 
 /// One line for standard error when every report went to a file: what was scanned, the
@@ -123,44 +142,65 @@ fn summary(report: &Report, out: &mut String) {
     let _ = writeln!(out, "{table}\n");
 }
 
-fn findings(report: &Report, out: &mut String) {
-    let mut shown: Vec<&Finding> = report.findings.iter().filter(|f| !f.is_waived()).collect();
+/// The unwaived findings, most severe first (the order they arrive in), cut at `details`.
+fn findings(report: &Report, details: Details, out: &mut String) {
+    let shown: Vec<&Finding> = report.findings.iter().filter(|f| !f.is_waived()).collect();
     if shown.is_empty() {
         return;
     }
-    // Findings arrive most severe first; group by account keeping that order inside.
-    shown.sort_by(|a, b| a.account_id.cmp(&b.account_id));
-    let mut start = 0;
-    while start < shown.len() {
-        let account = &shown[start].account_id;
-        let end = start
-            + shown[start..]
-                .iter()
-                .take_while(|f| &f.account_id == account)
-                .count();
-        let _ = writeln!(out, "Account {}", report.account_label(account));
-        let mut table = new_table(["severity", "rule", "region", "resource", "message"]);
-        for f in &shown[start..end] {
-            table.add_row(vec![
-                Cell::new(f.severity),
-                Cell::new(&f.rule_id),
-                Cell::new(&f.region),
-                Cell::new(&f.resource_id),
-                Cell::new(&f.message),
-            ]);
-        }
-        let _ = writeln!(out, "{table}\n");
-        start = end;
+    let listed = details.take(shown.len());
+    let _ = writeln!(out, "Findings");
+    let _ = writeln!(out, "{}", findings_table(report, &shown[..listed]));
+    more(out, listed, shown.len(), "findings");
+    out.push('\n');
+}
+
+/// The accounts with unwaived findings, worst first (by their counts per severity, most
+/// severe first), cut at `details`: at 1,000 accounts, where to look first.
+fn accounts_worst_first(report: &Report, details: Details, out: &mut String) {
+    let mut by_account: std::collections::BTreeMap<&str, [usize; 5]> = Default::default();
+    for f in report.findings.iter().filter(|f| !f.is_waived()) {
+        let at = Severity::ALL
+            .iter()
+            .position(|s| *s == f.severity)
+            .unwrap_or(4);
+        by_account.entry(&f.account_id).or_default()[at] += 1;
     }
+    if by_account.len() < 2 {
+        return;
+    }
+    let mut ranked: Vec<(&str, [usize; 5])> = by_account.into_iter().collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let listed = details.take(ranked.len());
+    let mut header = vec!["account"];
+    header.extend(Severity::ALL.iter().map(|s| s.as_str()));
+    header.push("total");
+    let header: [&str; 7] = header.try_into().expect("account, five severities, total");
+    let mut table = new_table(header);
+    for (account, counts) in &ranked[..listed] {
+        let mut row = vec![Cell::new(report.account_label(account))];
+        row.extend(
+            counts
+                .iter()
+                .map(|n| Cell::new(n).set_alignment(CellAlignment::Right)),
+        );
+        row.push(Cell::new(counts.iter().sum::<usize>()).set_alignment(CellAlignment::Right));
+        table.add_row(row);
+    }
+    let _ = writeln!(out, "Accounts, worst first");
+    let _ = writeln!(out, "{table}");
+    more(out, listed, ranked.len(), "accounts");
+    out.push('\n');
 }
 
 /// The waived findings, in their own section: a waived public AMI is still a public AMI, and
 /// the reader sees what was accepted, why, until when and by whom.
-fn waived(report: &Report, out: &mut String) {
+fn waived(report: &Report, details: Details, out: &mut String) {
     let waived: Vec<&Finding> = report.findings.iter().filter(|f| f.is_waived()).collect();
     if waived.is_empty() {
         return;
     }
+    let listed = details.take(waived.len());
     let _ = writeln!(
         out,
         "Waived: {} finding{} (not counted for --fail-on)",
@@ -170,7 +210,7 @@ fn waived(report: &Report, out: &mut String) {
     let mut table = new_table([
         "severity", "rule", "account", "region", "resource", "message", "waiver",
     ]);
-    for f in waived {
+    for f in &waived[..listed] {
         let waiver = f.waiver.as_ref().map_or(String::new(), |w| {
             let owner = w
                 .owner
@@ -182,11 +222,13 @@ fn waived(report: &Report, out: &mut String) {
         row.push(Cell::new(waiver));
         table.add_row(row);
     }
-    let _ = writeln!(out, "{table}\n");
+    let _ = writeln!(out, "{table}");
+    more(out, listed, waived.len(), "waived findings");
+    out.push('\n');
 }
 
 /// Night over night, what is new comes first: it is what the reader has to act on.
-fn since_baseline(report: &Report, out: &mut String) {
+fn since_baseline(report: &Report, details: Details, out: &mut String) {
     let Some(baseline) = &report.baseline else {
         return;
     };
@@ -215,17 +257,23 @@ fn since_baseline(report: &Report, out: &mut String) {
         let _ = writeln!(out, "Nothing new.\n");
         return;
     }
+    let listed = details.take(new.len());
     let _ = writeln!(out, "New");
-    let _ = writeln!(out, "{}\n", findings_table(report, &new));
+    let _ = writeln!(out, "{}", findings_table(report, &new[..listed]));
+    more(out, listed, new.len(), "new findings");
+    out.push('\n');
 }
 
-fn resolved(report: &Report, out: &mut String) {
+fn resolved(report: &Report, details: Details, out: &mut String) {
     let Some(baseline) = report.baseline.as_ref().filter(|b| !b.resolved.is_empty()) else {
         return;
     };
     let resolved: Vec<&Finding> = baseline.resolved.iter().collect();
+    let listed = details.take(resolved.len());
     let _ = writeln!(out, "Resolved since the baseline");
-    let _ = writeln!(out, "{}\n", findings_table(report, &resolved));
+    let _ = writeln!(out, "{}", findings_table(report, &resolved[..listed]));
+    more(out, listed, resolved.len(), "resolved findings");
+    out.push('\n');
 }
 
 /// Expired waivers and the findings they no longer cover, and waivers that matched nothing,
@@ -308,21 +356,73 @@ fn finding_cells(report: &Report, f: &Finding) -> Vec<Cell> {
     ]
 }
 
+/// What could not be read, grouped by operation and reason (account ids in the reason
+/// stand for any account, so one denial across 1,000 accounts is one row), with how many
+/// places and which accounts: the first few by name.
 fn not_scanned(report: &Report, out: &mut String) {
     if report.not_scanned.is_empty() {
         return;
     }
-    let _ = writeln!(out, "Not scanned");
-    let mut table = new_table(["account", "region", "operation", "why"]);
+    let mut groups: std::collections::BTreeMap<(&str, String), Vec<&rules::inventory::Gap>> =
+        Default::default();
     for gap in &report.not_scanned {
+        groups
+            .entry((&gap.operation, reason(&gap.error)))
+            .or_default()
+            .push(gap);
+    }
+    let mut groups: Vec<_> = groups.into_iter().collect();
+    groups.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(&b.0)));
+    let _ = writeln!(out, "Not scanned");
+    let mut table = new_table(["operation", "why", "places", "where"]);
+    for ((operation, why), gaps) in &groups {
+        let mut places: Vec<String> = gaps
+            .iter()
+            .take(NOT_SCANNED_NAMED)
+            .map(|g| {
+                format!(
+                    "{} {}",
+                    report.account_label(&g.account_id),
+                    g.region.as_deref().unwrap_or("all regions")
+                )
+            })
+            .collect();
+        if gaps.len() > NOT_SCANNED_NAMED {
+            places.push(format!("and {} more", gaps.len() - NOT_SCANNED_NAMED));
+        }
         table.add_row(vec![
-            Cell::new(report.account_label(&gap.account_id)),
-            Cell::new(gap.region.as_deref().unwrap_or("all")),
-            Cell::new(&gap.operation),
-            Cell::new(&gap.error),
+            Cell::new(operation),
+            Cell::new(why),
+            Cell::new(gaps.len()).set_alignment(CellAlignment::Right),
+            Cell::new(places.join("; ")),
         ]);
     }
     let _ = writeln!(out, "{table}");
+}
+
+/// The places of one not-scanned group the table names; the JSON report lists them all.
+const NOT_SCANNED_NAMED: usize = 5;
+
+/// A gap's reason with its account ids written as `<account>`, so that the same denial in
+/// many accounts reads as one reason.
+fn reason(error: &str) -> String {
+    let mut out = String::with_capacity(error.len());
+    let mut digits = String::new();
+    for c in error.chars().chain(std::iter::once(' ')) {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        if digits.len() == 12 {
+            out.push_str("<account>");
+        } else {
+            out.push_str(&digits);
+        }
+        digits.clear();
+        out.push(c);
+    }
+    out.pop();
+    out
 }
 
 /// snapguard's table look: long cells wrap to the terminal's width, or to 160 columns

@@ -5,7 +5,7 @@
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
-use reports::{asff, junit, markdown, ocsf, sarif, Format, Report};
+use reports::{asff, junit, markdown, ocsf, sarif, table, Details, Format, Report};
 use rules::evaluate::Evaluation;
 use rules::finding::{fingerprint, WaiverStatus};
 use rules::inventory::{Account, Gap, Inventory, OrgAccount, Organization, Region};
@@ -251,6 +251,58 @@ fn sarif_counts(report: &Report) -> (Value, Vec<u64>) {
         .map(|r| r["properties"]["count"].as_u64().unwrap_or(1))
         .collect();
     (document, counts)
+}
+
+#[test]
+fn the_table_stays_readable_at_org_scale() {
+    // 1,000 accounts, 50,000 findings, and the same denial in every account.
+    let findings = many_findings(&["SG-PROT-005", "SG-TAG-001"], 1_000, &["us-east-1"], 25);
+    let gaps: Vec<Gap> = (0..1_000)
+        .map(|a| {
+            let account = format!("{:012}", 100_000_000_000u64 + a);
+            Gap {
+                account_id: account.clone(),
+                region: Some("us-east-1".into()),
+                operation: "ec2:DescribeSnapshots".into(),
+                error: format!(
+                    "AccessDenied: User: arn:aws:sts::{account}:assumed-role/SnapguardScanRole/s \
+                     is not authorized to perform: ec2:DescribeSnapshots"
+                ),
+            }
+        })
+        .collect();
+    let report = report_of(findings, gaps);
+    let text = table::render(&report);
+    let lines = text.lines().count();
+    assert!(lines < 400, "{lines} lines");
+    assert!(
+        text.contains("50000 findings: 50000 high"),
+        "{}",
+        &text[..400]
+    );
+    assert!(text.contains("25 of 50000 findings shown, most severe first: `--details all`"));
+    assert!(text.contains("25 of 1000 accounts shown"));
+    // One row for the one denial, with its count and the first places by name.
+    let denial = text
+        .lines()
+        .find(|l| l.contains("ec2:DescribeSnapshots") && l.contains("1000"))
+        .expect("one grouped row");
+    assert!(
+        denial.contains("<account>") || text.contains("<account>"),
+        "{denial}"
+    );
+    assert!(text.contains("and 995 more"));
+    // Every finding when asked.
+    let all = table::render_with(&report, Details::All);
+    assert!(all.lines().count() > 50_000);
+    assert!(!all.contains("findings shown"));
+    assert_eq!(
+        Format::Table
+            .render_with(&report, Details::Limit(3))
+            .matches("┆ snap-")
+            .count(),
+        3
+    );
 }
 
 #[test]

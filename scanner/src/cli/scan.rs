@@ -5,7 +5,7 @@ use clap::Args;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use reports::{Format, Report, ShardOf};
+use reports::{Details, Format, Report, ShardOf};
 use rules::finding::BaselineStatus;
 use rules::{Config, Evaluation, Inventory, Severity};
 
@@ -54,6 +54,15 @@ pub struct ReportArgs {
     /// With --baseline: --fail-on counts only new findings.
     #[arg(long, requires = "baseline")]
     fail_on_new: bool,
+    /// How many findings (and accounts, waived findings) the table lists one by one, most
+    /// severe first, or `all`; the summaries count everything and the machine formats hold
+    /// every finding.
+    #[arg(long, default_value = "25", value_name = "N|all", value_parser = parse_details)]
+    details: Details,
+}
+
+fn parse_details(s: &str) -> Result<Details, String> {
+    s.parse()
 }
 
 /// `--fail-on`: a severity threshold, or `none` to never fail on findings.
@@ -267,12 +276,17 @@ impl ReportArgs {
             report.compare_with(baseline, path.display().to_string());
         }
         if self.output.is_empty() {
-            print(&self.format.unwrap_or(Format::Table).render(&report))?;
+            print(
+                &self
+                    .format
+                    .unwrap_or(Format::Table)
+                    .render_with(&report, self.details),
+            )?;
             return Ok(self.exit_status(&report));
         }
         let outputs = self.resolve_outputs()?;
         for (format, path) in &outputs {
-            std::fs::write(path, format.render(&report))
+            std::fs::write(path, format.render_with(&report, self.details))
                 .map_err(|e| format!("{}: cannot write the report: {e}", path.display()))?;
         }
         eprintln!(
