@@ -10,7 +10,6 @@
 use std::fmt::Write;
 
 use rules::finding::BaselineStatus;
-use rules::inventory::Gap;
 use rules::registry::{rule, Check, RULES};
 use rules::{Finding, Severity};
 use serde_json::json;
@@ -74,6 +73,9 @@ fn header(report: &Report, page: &mut String) {
     );
 }
 
+/// What could not be read, grouped by operation and reason ([`crate::gaps`]): the first
+/// places by name, the rest collapsed, so that the page opens on one row per reason rather
+/// than on every account.
 fn not_scanned(report: &Report, page: &mut String) {
     if report.complete {
         return;
@@ -84,33 +86,36 @@ fn not_scanned(report: &Report, page: &mut String) {
         "<section id=\"not-scanned\" class=\"incomplete\" role=\"alert\">\n\
          <h2>Not scanned: {gaps} place{} could not be read</h2>\n\
          <p>The findings below are a lower bound: nothing is known about what follows.</p>\n\
-         <table>\n<thead><tr><th>Operation</th><th>Region</th><th>Accounts</th><th>Why</th>\
+         <table>\n<thead><tr><th>Operation</th><th>Why</th><th>Places</th><th>Where</th>\
          </tr></thead>\n<tbody>\n",
         plural(gaps)
     );
-    // The same read often fails the same way in many accounts: one row for all of them.
-    let mut groups: Vec<(&Gap, Vec<String>)> = Vec::new();
-    for gap in &report.not_scanned {
-        let label = report.account_label(&gap.account_id);
-        match groups.iter_mut().find(|(g, _)| {
-            (&g.operation, &g.region, &g.error) == (&gap.operation, &gap.region, &gap.error)
-        }) {
-            Some((_, accounts)) => accounts.push(label),
-            None => groups.push((gap, vec![label])),
+    for group in crate::gaps::grouped(report) {
+        let places = group.places(report);
+        let shown = places.len().min(NOT_SCANNED_NAMED);
+        let mut cell = escape(&places[..shown].join(", "));
+        if places.len() > shown {
+            let _ = write!(
+                cell,
+                " <details><summary>and {} more</summary>{}</details>",
+                places.len() - shown,
+                escape(&places[shown..].join(", "))
+            );
         }
-    }
-    for (gap, accounts) in groups {
         let _ = writeln!(
             page,
-            "<tr><td><code class=\"id\">{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            escape(&gap.operation),
-            escape(gap.region.as_deref().unwrap_or("all regions")),
-            escape(&accounts.join(", ")),
-            escape(&gap.error)
+            "<tr><td><code class=\"id\">{}</code></td><td>{}</td><td class=\"num\">{}</td>\
+             <td>{cell}</td></tr>",
+            escape(group.operation),
+            escape(&group.reason),
+            group.gaps.len()
         );
     }
     page.push_str("</tbody>\n</table>\n</section>\n");
 }
+
+/// The places of one not-scanned group named before the rest are collapsed.
+const NOT_SCANNED_NAMED: usize = 5;
 
 fn summary(report: &Report, page: &mut String) {
     let s = &report.summary;

@@ -5,6 +5,7 @@
 
 pub mod asff;
 pub mod csv;
+mod gaps;
 pub mod html;
 pub mod json;
 pub mod junit;

@@ -356,44 +356,25 @@ fn finding_cells(report: &Report, f: &Finding) -> Vec<Cell> {
     ]
 }
 
-/// What could not be read, grouped by operation and reason (account ids in the reason
-/// stand for any account, so one denial across 1,000 accounts is one row), with how many
-/// places and which accounts: the first few by name.
+/// What could not be read, grouped by operation and reason ([`crate::gaps`]), with how many
+/// places and the first few by name.
 fn not_scanned(report: &Report, out: &mut String) {
     if report.not_scanned.is_empty() {
         return;
     }
-    let mut groups: std::collections::BTreeMap<(&str, String), Vec<&rules::inventory::Gap>> =
-        Default::default();
-    for gap in &report.not_scanned {
-        groups
-            .entry((&gap.operation, reason(&gap.error)))
-            .or_default()
-            .push(gap);
-    }
-    let mut groups: Vec<_> = groups.into_iter().collect();
-    groups.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(&b.0)));
     let _ = writeln!(out, "Not scanned");
     let mut table = new_table(["operation", "why", "places", "where"]);
-    for ((operation, why), gaps) in &groups {
-        let mut places: Vec<String> = gaps
-            .iter()
-            .take(NOT_SCANNED_NAMED)
-            .map(|g| {
-                format!(
-                    "{} {}",
-                    report.account_label(&g.account_id),
-                    g.region.as_deref().unwrap_or("all regions")
-                )
-            })
-            .collect();
-        if gaps.len() > NOT_SCANNED_NAMED {
-            places.push(format!("and {} more", gaps.len() - NOT_SCANNED_NAMED));
+    for group in crate::gaps::grouped(report) {
+        let mut places = group.places(report);
+        if places.len() > NOT_SCANNED_NAMED {
+            let more = places.len() - NOT_SCANNED_NAMED;
+            places.truncate(NOT_SCANNED_NAMED);
+            places.push(format!("and {more} more"));
         }
         table.add_row(vec![
-            Cell::new(operation),
-            Cell::new(why),
-            Cell::new(gaps.len()).set_alignment(CellAlignment::Right),
+            Cell::new(group.operation),
+            Cell::new(&group.reason),
+            Cell::new(group.gaps.len()).set_alignment(CellAlignment::Right),
             Cell::new(places.join("; ")),
         ]);
     }
@@ -402,28 +383,6 @@ fn not_scanned(report: &Report, out: &mut String) {
 
 /// The places of one not-scanned group the table names; the JSON report lists them all.
 const NOT_SCANNED_NAMED: usize = 5;
-
-/// A gap's reason with its account ids written as `<account>`, so that the same denial in
-/// many accounts reads as one reason.
-fn reason(error: &str) -> String {
-    let mut out = String::with_capacity(error.len());
-    let mut digits = String::new();
-    for c in error.chars().chain(std::iter::once(' ')) {
-        if c.is_ascii_digit() {
-            digits.push(c);
-            continue;
-        }
-        if digits.len() == 12 {
-            out.push_str("<account>");
-        } else {
-            out.push_str(&digits);
-        }
-        digits.clear();
-        out.push(c);
-    }
-    out.pop();
-    out
-}
 
 /// snapguard's table look: long cells wrap to the terminal's width, or to 160 columns
 /// (`DEFAULT_WIDTH`) when there is no terminal or it reports an unusable width (a

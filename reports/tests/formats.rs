@@ -5,7 +5,7 @@
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
-use reports::{asff, junit, markdown, ocsf, sarif, table, Details, Format, Report};
+use reports::{asff, html, junit, markdown, ocsf, sarif, table, Details, Format, Report};
 use rules::evaluate::Evaluation;
 use rules::finding::{fingerprint, WaiverStatus};
 use rules::inventory::{Account, Gap, Inventory, OrgAccount, Organization, Region};
@@ -292,6 +292,13 @@ fn the_table_stays_readable_at_org_scale() {
         "{denial}"
     );
     assert!(text.contains("and 995 more"));
+    // The page opens on one row for the denial, the other 995 places collapsed.
+    let page = html::render(&report_of(Vec::new(), report.not_scanned.clone()));
+    let section =
+        &page[page.find("id=\"not-scanned\"").unwrap()..page.find("id=\"summary\"").unwrap()];
+    assert_eq!(section.matches("<tr><td>").count(), 1, "{section}");
+    assert!(section.contains("<details><summary>and 995 more</summary>"));
+    assert!(section.contains("arn:aws:sts::&lt;account&gt;:assumed-role"));
     // Every finding when asked.
     let all = table::render_with(&report, Details::All);
     assert!(all.lines().count() > 50_000);
