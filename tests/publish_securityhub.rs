@@ -163,6 +163,8 @@ fn publish_and_close() {
         .position(|f| f["rule_id"] == "SG-TAG-001")
         .expect("a tag finding");
     let gone = findings.remove(gone_at);
+    // A day later: Security Hub ignores an update whose UpdatedAt is not later than its own.
+    next["collected_at"] = Value::from("2026-11-26T06:00:00Z");
     let next_path = dir.path().join("next.json");
     std::fs::write(&next_path, serde_json::to_string(&next).unwrap()).unwrap();
     let (code, stdout, stderr) = snapguard(

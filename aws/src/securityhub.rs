@@ -139,8 +139,10 @@ async fn live_clients(findings: &[Value], options: &PublishOptions) -> Result<Cl
     }))
 }
 
-/// Groups by `ProductArn`, keeps the order within each, and imports in calls of [`BATCH`].
+/// Groups by `ProductArn`, keeps the order within each, and imports each group in calls of
+/// [`BATCH`], [`GROUPS_AT_ONCE`] groups at a time.
 async fn import(findings: &[Value], clients: ClientFor) -> PublishReport {
+    use futures_util::StreamExt;
     let mut groups: BTreeMap<&str, Vec<&Value>> = BTreeMap::new();
     for finding in findings {
         groups
@@ -148,66 +150,93 @@ async fn import(findings: &[Value], clients: ClientFor) -> PublishReport {
             .or_default()
             .push(finding);
     }
+    let mut parts = futures_util::stream::iter(groups)
+        .map(|(product_arn, group)| import_group(product_arn, group, clients.clone()))
+        .buffer_unordered(GROUPS_AT_ONCE);
     let mut report = PublishReport::default();
-    for (product_arn, group) in groups {
-        let not_imported = |f: &Value, error: String| NotImported {
-            id: text(f, "Id").to_owned(),
-            product_arn: product_arn.to_owned(),
-            error,
-        };
-        let place = product_place(product_arn);
-        let client = place
-            .ok_or_else(|| format!("{product_arn} is not a Security Hub product ARN"))
-            .and_then(|(region, account)| clients(account, region));
-        let client = match client {
-            Ok(client) => client,
-            Err(e) => {
+    while let Some(part) = parts.next().await {
+        report.imported += part.imported;
+        report.calls += part.calls;
+        report.not_imported.extend(part.not_imported);
+    }
+    report
+        .not_imported
+        .sort_by(|a, b| (&a.product_arn, &a.id).cmp(&(&b.product_arn, &b.id)));
+    report
+}
+
+/// Account-regions imported at once: each its own Security Hub, with its own rate limit.
+const GROUPS_AT_ONCE: usize = 8;
+
+/// One `ProductArn`'s findings, in calls of [`BATCH`].
+async fn import_group(product_arn: &str, group: Vec<&Value>, clients: ClientFor) -> PublishReport {
+    let mut report = PublishReport::default();
+    let not_imported = |f: &Value, error: String| NotImported {
+        id: text(f, "Id").to_owned(),
+        product_arn: product_arn.to_owned(),
+        error,
+    };
+    let place = product_place(product_arn);
+    let client = place
+        .ok_or_else(|| format!("{product_arn} is not a Security Hub product ARN"))
+        .and_then(|(region, account)| clients(account, region));
+    let client = match client {
+        Ok(client) => client,
+        Err(e) => {
+            report
+                .not_imported
+                .extend(group.iter().map(|f| not_imported(f, e.clone())));
+            return report;
+        }
+    };
+    for batch in group.chunks(BATCH) {
+        let mut converted = Vec::with_capacity(batch.len());
+        for finding in batch {
+            match to_sdk(finding) {
+                Ok(f) => converted.push(f),
+                Err(e) => report.not_imported.push(not_imported(finding, e)),
+            }
+        }
+        if converted.is_empty() {
+            continue;
+        }
+        report.calls += 1;
+        let sent = converted.len();
+        let sent_ids: Vec<String> = converted
+            .iter()
+            .map(|f| f.id().unwrap_or_default().to_owned())
+            .collect();
+        match client
+            .batch_import_findings()
+            .set_findings(Some(converted))
+            .send()
+            .await
+        {
+            Ok(out) => {
+                let failed = out.failed_findings();
+                report.imported += sent - failed.len();
                 report
                     .not_imported
-                    .extend(group.iter().map(|f| not_imported(f, e.clone())));
-                continue;
+                    .extend(failed.iter().map(|f| NotImported {
+                        id: f.id().unwrap_or_default().to_owned(),
+                        product_arn: product_arn.to_owned(),
+                        error: format!(
+                            "{}: {}",
+                            f.error_code().unwrap_or("unknown"),
+                            f.error_message().unwrap_or("no message")
+                        ),
+                    }));
             }
-        };
-        for batch in group.chunks(BATCH) {
-            let mut converted = Vec::with_capacity(batch.len());
-            for finding in batch {
-                match to_sdk(finding) {
-                    Ok(f) => converted.push(f),
-                    Err(e) => report.not_imported.push(not_imported(finding, e)),
-                }
-            }
-            if converted.is_empty() {
-                continue;
-            }
-            report.calls += 1;
-            let sent = converted.len();
-            match client
-                .batch_import_findings()
-                .set_findings(Some(converted))
-                .send()
-                .await
-            {
-                Ok(out) => {
-                    let failed = out.failed_findings();
-                    report.imported += sent - failed.len();
-                    report
-                        .not_imported
-                        .extend(failed.iter().map(|f| NotImported {
-                            id: f.id().unwrap_or_default().to_owned(),
-                            product_arn: product_arn.to_owned(),
-                            error: format!(
-                                "{}: {}",
-                                f.error_code().unwrap_or("unknown"),
-                                f.error_message().unwrap_or("no message")
-                            ),
-                        }));
-                }
-                Err(e) => {
-                    let why = format!("securityhub:BatchImportFindings: {}", describe_error(&e));
-                    report
-                        .not_imported
-                        .extend(batch.iter().map(|f| not_imported(f, why.clone())));
-                }
+            Err(e) => {
+                // Only what was sent: a finding that could not be converted is listed once.
+                let why = format!("securityhub:BatchImportFindings: {}", describe_error(&e));
+                report
+                    .not_imported
+                    .extend(sent_ids.into_iter().map(|id| NotImported {
+                        id,
+                        product_arn: product_arn.to_owned(),
+                        error: why.clone(),
+                    }));
             }
         }
     }
@@ -436,5 +465,22 @@ mod tests {
         let mut empty = finding(5, "111111111111");
         empty["Resources"] = serde_json::json!([]);
         assert!(to_sdk(&empty).unwrap_err().contains("Resources"));
+
+        // A call that fails lists what it sent, and the finding that could not be sent once.
+        let failing = mock!(aws_sdk_securityhub::Client::batch_import_findings).then_error(|| {
+            aws_sdk_securityhub::operation::batch_import_findings::BatchImportFindingsError::generic(
+                aws_smithy_types::error::ErrorMetadata::builder()
+                    .code("InternalException")
+                    .message("mocked")
+                    .build(),
+            )
+        });
+        let client = mock_clients::securityhub(&[&failing], &counters);
+        let clients: ClientFor = Arc::new(move |_: &str, _: &str| Ok(client.clone()));
+        let mut batch: Vec<Value> = (0..3).map(|i| finding(i, "111111111111")).collect();
+        batch.push(empty);
+        let report = publish_with_clients(&batch, clients);
+        assert_eq!(report.imported, 0);
+        assert_eq!(report.not_imported.len(), 4, "{:#?}", report.not_imported);
     }
 }

@@ -16,12 +16,15 @@
 //! Security Hub imports a finding into the region and account of its `ProductArn`. Findings
 //! of account-wide rules (region `global`) go to [`GLOBAL_REGION`].
 //!
-//! Severity and types are also set as `FindingProviderFields`, the fields Security Hub lets a
-//! provider update on every import (the top-level ones only the first import sets). With a
-//! baseline, the findings resolved since (gone from places that were scanned again) follow,
-//! with `Compliance.Status` `PASSED` and `RecordState` `ARCHIVED`, so that Security Hub closes
-//! them instead of keeping them FAILED until it ages them out
-//! (<https://docs.aws.amazon.com/securityhub/latest/userguide/finding-update-batchimportfindings.html>).
+//! Severity and types are also set as `FindingProviderFields`, which a provider keeps
+//! updating on every import even after a customer changed the top-level ones with
+//! `BatchUpdateFindings`. With a baseline, the findings resolved since (gone from places that
+//! were scanned again) follow with `Compliance.Status` `PASSED` and `RecordState` `ARCHIVED`,
+//! and the not-scanned findings of places read again with `RecordState` `ARCHIVED`, so that
+//! Security Hub closes them instead of keeping them until it ages them out. `Workflow` and
+//! `Note` count only at a finding's first import
+//! (<https://docs.aws.amazon.com/securityhub/latest/userguide/finding-update-batchimportfindings.html>):
+//! a waiver added or lifted later is changed with `BatchUpdateFindings`.
 
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -34,7 +37,8 @@ use crate::Report;
 
 /// The ASFF `SchemaVersion` every finding carries.
 pub(crate) const SCHEMA_VERSION: &str = "2018-10-08";
-/// Where findings about account-wide configuration (IAM) are imported: IAM's home region.
+/// Where findings about account-wide configuration (IAM) are imported in the `aws` partition:
+/// IAM's home region (`us-gov-west-1` and `cn-north-1` in the others).
 pub const GLOBAL_REGION: &str = "us-east-1";
 /// The `GeneratorId` of the findings that report a place that could not be scanned.
 pub const NOT_SCANNED_GENERATOR: &str = "snapguard/not-scanned";
@@ -162,8 +166,13 @@ pub(crate) fn findings(report: &Report) -> Vec<AsffFinding> {
     out.extend(resolved.map(|f| AsffFinding {
         compliance: AsffStatus { status: "PASSED" },
         record_state: "ARCHIVED",
-        workflow: AsffStatus { status: "RESOLVED" },
         ..from_finding(report, f)
+    }));
+    // Places read again tonight: their not-scanned findings are over.
+    let read_again = report.baseline.iter().flat_map(|b| &b.read_again);
+    out.extend(read_again.map(|gap| AsffFinding {
+        record_state: "ARCHIVED",
+        ..from_gap(report, gap)
     }));
     out
 }
@@ -181,8 +190,8 @@ pub(crate) fn severity_label(severity: Severity) -> &'static str {
 
 fn from_finding(report: &Report, finding: &Finding) -> AsffFinding {
     let rule = registry::rule(&finding.rule_id);
-    let region = import_region(&finding.region);
     let partition = partition(&finding.resource_arn);
+    let region = import_region(&finding.region, &partition);
     let mut types = vec![format!(
         "{TYPE_PREFIX}/{}",
         rule.map_or("snapguard", |r| r.family.title())
@@ -267,12 +276,12 @@ fn from_finding(report: &Report, finding: &Finding) -> AsffFinding {
 }
 
 fn from_gap(report: &Report, gap: &Gap) -> AsffFinding {
-    let region = import_region(gap.region.as_deref().unwrap_or("global"));
+    let partition = report_partition(report);
+    let region = import_region(gap.region.as_deref().unwrap_or("global"), &partition);
     let place = match &gap.region {
         Some(r) => format!("account {} in {r}", gap.account_id),
         None => format!("account {} (account-wide)", gap.account_id),
     };
-    let partition = "aws".to_owned();
     let types = vec![format!("{TYPE_PREFIX}/Not Scanned")];
     let severity = || AsffSeverity {
         label: severity_label(Severity::Medium),
@@ -340,12 +349,25 @@ fn product_arn(partition: &str, region: &str, account_id: &str) -> String {
     format!("arn:{partition}:securityhub:{region}:{account_id}:product/{account_id}/default")
 }
 
-fn import_region(region: &str) -> String {
-    if region == "global" {
-        GLOBAL_REGION.to_owned()
-    } else {
-        region.to_owned()
+/// The region a finding is imported into: its own, or for an account-wide one the home
+/// region of its partition.
+fn import_region(region: &str, partition: &str) -> String {
+    match (region, partition) {
+        ("global", "aws-us-gov") => "us-gov-west-1".to_owned(),
+        ("global", "aws-cn") => "cn-north-1".to_owned(),
+        ("global", _) => GLOBAL_REGION.to_owned(),
+        (region, _) => region.to_owned(),
     }
+}
+
+/// The partition of the report's accounts, as its findings' ARNs name it (`aws` without any).
+fn report_partition(report: &Report) -> String {
+    report
+        .findings
+        .iter()
+        .map(|f| partition(&f.resource_arn))
+        .find(|p| p != "aws")
+        .unwrap_or_else(|| "aws".to_owned())
 }
 
 /// The partition named by an ARN (`aws`, `aws-cn`, `aws-us-gov`).

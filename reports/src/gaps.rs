@@ -1,6 +1,6 @@
-//! The places that could not be read, grouped for people: by operation and reason, account
-//! ids in the reason standing for any account, so that one denial across 1,000 accounts is one
-//! group. The machine formats list every place.
+//! The places that could not be read, grouped for people: by operation and reason, each
+//! gap's own account id in its reason standing for any account, so that one denial across
+//! 1,000 accounts is one group. The machine formats list every place.
 
 use std::collections::BTreeMap;
 
@@ -12,7 +12,7 @@ use crate::Report;
 pub(crate) struct GapGroup<'a> {
     /// E.g. `ec2:DescribeSnapshots`.
     pub operation: &'a str,
-    /// The reason, account ids written `<account>`.
+    /// The reason, the gap's own account id written `<account>`.
     pub reason: String,
     /// Where, in report order.
     pub gaps: Vec<&'a Gap>,
@@ -39,7 +39,7 @@ pub(crate) fn grouped(report: &Report) -> Vec<GapGroup<'_>> {
     let mut groups: BTreeMap<(&str, String), Vec<&Gap>> = BTreeMap::new();
     for gap in &report.not_scanned {
         groups
-            .entry((&gap.operation, reason(&gap.error)))
+            .entry((&gap.operation, reason(&gap.error, &gap.account_id)))
             .or_default()
             .push(gap);
     }
@@ -60,25 +60,11 @@ pub(crate) fn grouped(report: &Report) -> Vec<GapGroup<'_>> {
     groups
 }
 
-/// A gap's reason with its account ids written as `<account>`.
-fn reason(error: &str) -> String {
-    let mut out = String::with_capacity(error.len());
-    let mut digits = String::new();
-    for c in error.chars().chain(std::iter::once(' ')) {
-        if c.is_ascii_digit() {
-            digits.push(c);
-            continue;
-        }
-        if digits.len() == 12 {
-            out.push_str("<account>");
-        } else {
-            out.push_str(&digits);
-        }
-        digits.clear();
-        out.push(c);
-    }
-    out.pop();
-    out
+/// A gap's reason with the gap's own account id written as `<account>`, so that one
+/// denial across many accounts is one reason, while ids of other accounts (an archive
+/// account, a partner) keep telling reasons apart.
+fn reason(error: &str, account: &str) -> String {
+    error.replace(account, "<account>")
 }
 
 #[cfg(test)]
@@ -86,15 +72,21 @@ mod tests {
     use super::reason;
 
     #[test]
-    fn account_ids_in_a_reason_stand_for_any_account() {
+    fn the_own_account_in_a_reason_stands_for_any_account() {
         assert_eq!(
-            reason("User: arn:aws:sts::111122223333:assumed-role/R is not authorized (HTTP 403)"),
-            "User: arn:aws:sts::<account>:assumed-role/R is not authorized (HTTP 403)"
+            reason(
+                "User: arn:aws:sts::111122223333:assumed-role/R is not authorized",
+                "111122223333"
+            ),
+            "User: arn:aws:sts::<account>:assumed-role/R is not authorized"
         );
-        assert_eq!(reason("ends with 123456789012"), "ends with <account>");
+        // Another account, or twelve digits inside an id, stay as they are.
         assert_eq!(
-            reason("1234567890123 is no account"),
-            "1234567890123 is no account"
+            reason(
+                "cannot copy snap-012345678901abcd to 999999999999",
+                "111122223333"
+            ),
+            "cannot copy snap-012345678901abcd to 999999999999"
         );
     }
 }

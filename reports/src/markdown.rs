@@ -21,6 +21,8 @@ pub const MAX_CHARS: usize = 65_536;
 const CLOSING_RESERVE: usize = 1_024;
 /// What the "Not scanned" table may take, so that findings still have room.
 const NOT_SCANNED_BUDGET: usize = MAX_CHARS / 4;
+/// The places of one not-scanned reason named; the JSON report lists them all.
+const NOT_SCANNED_NAMED: usize = 5;
 /// An account with more findings than this is shown collapsed.
 const COLLAPSE_ABOVE: usize = 10;
 
@@ -65,19 +67,26 @@ fn not_scanned(report: &Report, out: &mut String) {
         "> [!WARNING]\n> **Incomplete scan:** {gaps} place{} could not be read, so the findings below are a lower bound.\n",
         plural(gaps)
     );
-    let rows = report.not_scanned.iter().map(|gap| {
+    // One row per operation and reason ([`crate::gaps`]), naming the first places.
+    let groups = crate::gaps::grouped(report);
+    let rows = groups.iter().map(|group| {
+        let places = group.places(report);
+        let mut named = places[..places.len().min(NOT_SCANNED_NAMED)].join("; ");
+        if places.len() > NOT_SCANNED_NAMED {
+            let _ = write!(named, "; and {} more", places.len() - NOT_SCANNED_NAMED);
+        }
         format!(
             "| {} | {} | {} | {} |\n",
-            cell(&report.account_label(&gap.account_id)),
-            cell(gap.region.as_deref().unwrap_or("account-wide")),
-            cell(&gap.operation),
-            cell(&gap.error)
+            cell(group.operation),
+            cell(&group.reason),
+            group.gaps.len(),
+            cell(&named)
         )
     });
     let omitted = section(
         "Not scanned",
         Layout::Heading("###"),
-        "| account | region | operation | why |\n|---|---|---|---|\n",
+        "| operation | why | places | where |\n|---|---|--:|---|\n",
         rows,
         NOT_SCANNED_BUDGET,
         out,
@@ -85,7 +94,7 @@ fn not_scanned(report: &Report, out: &mut String) {
     if omitted > 0 {
         let _ = writeln!(
             out,
-            "**{omitted} more place{} not shown**; the JSON report lists them all.\n",
+            "**{omitted} more reason{} not shown**; the JSON report lists every place.\n",
             plural(omitted)
         );
     }

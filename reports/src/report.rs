@@ -88,6 +88,11 @@ pub struct BaselineComparison {
     /// Findings of the baseline whose account, region or operation was not read tonight: not
     /// resolved, just unknown.
     pub not_rescanned: Vec<Finding>,
+    /// Places the baseline could not read and tonight's scan read (the account scanned, no
+    /// gap of the same operation there): what closes their not-scanned findings in Security
+    /// Hub.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub read_again: Vec<Gap>,
 }
 
 /// The counts of a [`BaselineComparison`].
@@ -439,12 +444,28 @@ impl Report {
         }
         summary.resolved = resolved.len();
         summary.not_rescanned = not_rescanned.len();
+        let read_again = baseline
+            .not_scanned
+            .into_iter()
+            .filter(|gap| {
+                let scanned = self.scope.accounts.iter().any(|a| {
+                    a.account_id == gap.account_id
+                        && gap.region.as_ref().is_none_or(|r| a.regions.contains(r))
+                });
+                let still = self.not_scanned.iter().any(|g| {
+                    (&g.account_id, &g.region, &g.operation)
+                        == (&gap.account_id, &gap.region, &gap.operation)
+                });
+                scanned && !still
+            })
+            .collect();
         self.baseline = Some(BaselineComparison {
             file,
             collected_at: baseline.collected_at,
             summary,
             resolved,
             not_rescanned,
+            read_again,
         });
     }
 

@@ -51,7 +51,7 @@ pub fn render_with(report: &Report, details: Details) -> String {
     findings(report, details, &mut out);
     waived(report, details, &mut out);
     resolved(report, details, &mut out);
-    waivers(report, &mut out);
+    waivers(report, details, &mut out);
     not_scanned(report, &mut out);
     out
 }
@@ -278,7 +278,7 @@ fn resolved(report: &Report, details: Details, out: &mut String) {
 
 /// Expired waivers and the findings they no longer cover, and waivers that matched nothing,
 /// so the waiver list cannot rot silently.
-fn waivers(report: &Report, out: &mut String) {
+fn waivers(report: &Report, details: Details, out: &mut String) {
     let expired = report.waivers.iter().filter(|w| w.expired).count();
     let unmatched = report.waivers.iter().filter(|w| w.matched == 0).count();
     if expired + unmatched == 0 {
@@ -321,7 +321,9 @@ fn waivers(report: &Report, out: &mut String) {
                 .iter()
                 .filter(|f| w.fingerprints.contains(&f.fingerprint))
                 .collect();
-            let _ = writeln!(out, "{}", findings_table(report, &uncovered));
+            let listed = details.take(uncovered.len());
+            let _ = writeln!(out, "{}", findings_table(report, &uncovered[..listed]));
+            more(out, listed, uncovered.len(), "findings of the waiver");
         } else if w.expired {
             let _ = writeln!(
                 out,

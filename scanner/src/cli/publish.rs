@@ -30,7 +30,8 @@ struct SecurityHubArgs {
     /// A `snapguard scan --format json` (or `merge`) report.
     report: PathBuf,
     /// Last night's JSON report: the findings resolved since (in places scanned again) are
-    /// imported with Compliance PASSED and RecordState ARCHIVED, so Security Hub closes them.
+    /// imported with Compliance PASSED and RecordState ARCHIVED, and the not-scanned findings
+    /// of places read again archived, so Security Hub closes them.
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
     /// Role assumed in the accounts other than the caller's
