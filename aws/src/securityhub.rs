@@ -324,6 +324,8 @@ fn to_sdk(finding: &Value) -> Result<AwsSecurityFinding, String> {
         .set_types(texts(&finding["Types"]))
         .created_at(text(finding, "CreatedAt"))
         .updated_at(text(finding, "UpdatedAt"))
+        .set_first_observed_at(finding["FirstObservedAt"].as_str().map(str::to_owned))
+        .set_last_observed_at(finding["LastObservedAt"].as_str().map(str::to_owned))
         .severity(
             Severity::builder()
                 .label(label(severity))

@@ -66,8 +66,13 @@ pub(crate) struct AsffFinding {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub aws_account_name: Option<String>,
     pub types: Vec<String>,
+    /// When the finding was first seen ([`Finding::first_seen`]), else collected.
     pub created_at: String,
     pub updated_at: String,
+    /// The same as `created_at`.
+    pub first_observed_at: String,
+    /// When the inventory that still (or last) had it was collected.
+    pub last_observed_at: String,
     pub severity: AsffSeverity,
     pub finding_provider_fields: AsffProviderFields,
     pub title: String,
@@ -163,10 +168,23 @@ pub(crate) fn findings(report: &Report) -> Vec<AsffFinding> {
         .collect();
     out.extend(report.not_scanned.iter().map(|gap| from_gap(report, gap)));
     let resolved = report.baseline.iter().flat_map(|b| &b.resolved);
-    out.extend(resolved.map(|f| AsffFinding {
-        compliance: AsffStatus { status: "PASSED" },
-        record_state: "ARCHIVED",
-        ..from_finding(report, f)
+    out.extend(resolved.map(|f| {
+        let baseline = report
+            .baseline
+            .as_ref()
+            .expect("resolved findings have a baseline");
+        let first = f
+            .first_seen
+            .clone()
+            .unwrap_or(baseline.collected_at.clone());
+        AsffFinding {
+            compliance: AsffStatus { status: "PASSED" },
+            record_state: "ARCHIVED",
+            created_at: first.clone(),
+            first_observed_at: first,
+            last_observed_at: baseline.collected_at.clone(),
+            ..from_finding(report, f)
+        }
     }));
     // Places read again tonight: their not-scanned findings are over.
     let read_again = report.baseline.iter().flat_map(|b| &b.read_again);
@@ -239,6 +257,10 @@ fn from_finding(report: &Report, finding: &Finding) -> AsffFinding {
         label: severity_label(finding.severity),
         original: finding.severity.as_str(),
     };
+    let first_seen = finding
+        .first_seen
+        .clone()
+        .unwrap_or_else(|| report.collected_at.clone());
     AsffFinding {
         schema_version: SCHEMA_VERSION,
         id: format!("snapguard/{}/{}", finding.rule_id, finding.fingerprint),
@@ -251,8 +273,10 @@ fn from_finding(report: &Report, finding: &Finding) -> AsffFinding {
             types: types.clone(),
         },
         types,
-        created_at: report.collected_at.clone(),
+        created_at: first_seen.clone(),
         updated_at: report.collected_at.clone(),
+        first_observed_at: first_seen,
+        last_observed_at: report.collected_at.clone(),
         severity: severity(),
         title: truncate(&finding.message, TITLE_MAX),
         description: truncate(&description, DESCRIPTION_MAX),
@@ -306,6 +330,8 @@ fn from_gap(report: &Report, gap: &Gap) -> AsffFinding {
         types,
         created_at: report.collected_at.clone(),
         updated_at: report.collected_at.clone(),
+        first_observed_at: report.collected_at.clone(),
+        last_observed_at: report.collected_at.clone(),
         severity: severity(),
         title: truncate(
             &format!("snapguard could not read {} in {place}", gap.operation),

@@ -408,21 +408,29 @@ impl Report {
     /// findings that are gone: `resolved` when their place was scanned again tonight,
     /// `not_rescanned` when it was not (an unread account must not look fixed).
     pub fn compare_with(&mut self, baseline: Report, file: String) {
-        let before: BTreeSet<&str> = baseline
+        let before: BTreeMap<&str, &Finding> = baseline
             .findings
             .iter()
-            .map(|f| f.fingerprint.as_str())
+            .map(|f| (f.fingerprint.as_str(), f))
             .collect();
         let mut summary = BaselineSummary::default();
         for f in &mut self.findings {
-            let status = if before.contains(f.fingerprint.as_str()) {
-                summary.unchanged += 1;
-                BaselineStatus::Unchanged
-            } else {
-                summary.new += 1;
-                BaselineStatus::New
+            let (status, first_seen) = match before.get(f.fingerprint.as_str()) {
+                Some(earlier) => {
+                    summary.unchanged += 1;
+                    let first = earlier
+                        .first_seen
+                        .clone()
+                        .unwrap_or_else(|| baseline.collected_at.clone());
+                    (BaselineStatus::Unchanged, first)
+                }
+                None => {
+                    summary.new += 1;
+                    (BaselineStatus::New, self.collected_at.clone())
+                }
             };
             f.baseline = Some(status);
+            f.first_seen = Some(first_seen);
         }
         let tonight: BTreeSet<String> = self
             .findings

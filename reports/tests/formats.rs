@@ -860,6 +860,7 @@ walk(shape, {'Findings': findings}, 'input')
 /// again (resolved), one where the snapshots could not be read tonight (unknown, not closed).
 fn with_baseline() -> Report {
     let mut baseline = complete();
+    baseline.collected_at = "2026-11-24T06:00:00Z".to_owned();
     baseline.findings.push(finding(
         "SG-TAG-001",
         Severity::Medium,
@@ -974,6 +975,16 @@ fn asff_lets_security_hub_update_severity_close_resolved_findings_and_name_princ
         "arn:aws:ec2:us-east-1::snapshot/snap-0fixed"
     );
     assert_eq!(closed[0]["UpdatedAt"], COLLECTED_AT);
+    assert_eq!(closed[0]["LastObservedAt"], "2026-11-24T06:00:00Z");
+    // A finding seen last night too keeps the night it was first seen: its age in Security
+    // Hub grows night by night instead of starting over.
+    let public = findings
+        .iter()
+        .find(|f| f["GeneratorId"] == "SG-SHARE-003")
+        .unwrap();
+    assert_eq!(public["CreatedAt"], "2026-11-24T06:00:00Z");
+    assert_eq!(public["FirstObservedAt"], "2026-11-24T06:00:00Z");
+    assert_eq!(public["LastObservedAt"], COLLECTED_AT);
     // IAM principals, as the scan's IAM rules report them.
     let document = json(&asff::render(&principals()));
     let findings = document.as_array().unwrap();

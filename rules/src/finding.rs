@@ -129,6 +129,12 @@ pub struct Finding {
     /// How the finding compares with a baseline report (`scan --baseline`), when given one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<BaselineStatus>,
+    /// When it was first seen, UTC `YYYY-MM-DDTHH:MM:SSZ`: set by a baseline comparison, to
+    /// tonight's collection time for a new finding and carried over from the baseline for an
+    /// unchanged one (the baseline's collection time when the baseline had none). Absent
+    /// without a baseline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_seen: Option<String>,
 }
 
 /// A finding's place in a night-over-night comparison, matched by fingerprint.

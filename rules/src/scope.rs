@@ -612,6 +612,7 @@ impl Emitter<'_> {
             waiver: None,
             fingerprint,
             baseline: None,
+            first_seen: None,
         });
     }
 }

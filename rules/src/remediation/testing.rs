@@ -35,6 +35,7 @@ pub(crate) fn finding(
         remediation,
         waiver: None,
         baseline: None,
+        first_seen: None,
     }
 }
 
