@@ -9,15 +9,16 @@
 //! `role_name` there, as a scan reaches it. What Security Hub refuses (`FailedFindings`) and
 //! calls that fail after the SDK's retries are reported per finding, never dropped.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
 use aws_config::{Region, SdkConfig};
 use aws_sdk_securityhub::types::{
-    AwsIamRoleDetails, AwsIamUserDetails, AwsSecurityFinding, Compliance, ComplianceStatus,
-    FindingProviderFields, FindingProviderSeverity, Note, Partition, Recommendation, RecordState,
-    Remediation, Resource, ResourceDetails, Severity, SeverityLabel, Workflow, WorkflowStatus,
+    AwsIamRoleDetails, AwsIamUserDetails, AwsSecurityFinding, AwsSecurityFindingIdentifier,
+    Compliance, ComplianceStatus, FindingProviderFields, FindingProviderSeverity, Note, NoteUpdate,
+    Partition, Recommendation, RecordState, Remediation, Resource, ResourceDetails, Severity,
+    SeverityLabel, Workflow, WorkflowStatus, WorkflowUpdate,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -66,25 +67,155 @@ pub struct PublishReport {
     pub calls: usize,
     /// Findings it did not import, and why.
     pub not_imported: Vec<NotImported>,
+    /// Findings whose workflow status and note were brought up to date with
+    /// `BatchUpdateFindings` (a waiver added or lifted since the baseline).
+    pub workflow_updated: usize,
+    /// Findings whose workflow status could not be updated, and why.
+    pub workflow_not_updated: Vec<NotImported>,
+}
+
+impl PublishReport {
+    /// Whether everything went through.
+    pub fn all_done(&self) -> bool {
+        self.not_imported.is_empty() && self.workflow_not_updated.is_empty()
+    }
 }
 
 /// A Security Hub client for an account and region.
 pub type ClientFor =
     Arc<dyn Fn(&str, &str) -> Result<aws_sdk_securityhub::Client, String> + Send + Sync>;
 
-/// Publishes `findings` (ASFF objects) with live credentials. `Err` when the credentials
+/// Publishes `findings` (ASFF objects) with live credentials, then sets, with
+/// `BatchUpdateFindings`, the `Workflow` and `Note` of those whose `Id` is in `waiver_changed`
+/// (Security Hub takes them from a finding's first import only). `Err` when the credentials
 /// cannot be identified; everything else is in the report.
-pub fn publish(findings: &[Value], options: &PublishOptions) -> Result<PublishReport, String> {
+pub fn publish(
+    findings: &[Value],
+    waiver_changed: &BTreeSet<String>,
+    options: &PublishOptions,
+) -> Result<PublishReport, String> {
     let runtime = runtime();
     let clients = runtime.block_on(live_clients(findings, options))?;
-    Ok(runtime.block_on(import(findings, clients)))
+    Ok(runtime.block_on(import_and_update(findings, waiver_changed, clients)))
 }
 
-/// Publishes with the clients `clients` gives (tests).
+/// [`publish`] with the clients `clients` gives (tests).
 #[doc(hidden)]
-pub fn publish_with_clients(findings: &[Value], clients: ClientFor) -> PublishReport {
-    runtime().block_on(import(findings, clients))
+pub fn publish_with_clients(
+    findings: &[Value],
+    waiver_changed: &BTreeSet<String>,
+    clients: ClientFor,
+) -> PublishReport {
+    runtime().block_on(import_and_update(findings, waiver_changed, clients))
 }
+
+async fn import_and_update(
+    findings: &[Value],
+    waiver_changed: &BTreeSet<String>,
+    clients: ClientFor,
+) -> PublishReport {
+    let mut report = import(findings, clients.clone()).await;
+    let failed: BTreeSet<&str> = report.not_imported.iter().map(|n| n.id.as_str()).collect();
+    let changed: Vec<&Value> = findings
+        .iter()
+        .filter(|f| waiver_changed.contains(text(f, "Id")) && !failed.contains(text(f, "Id")))
+        .collect();
+    update_workflows(&changed, &clients, &mut report).await;
+    report
+}
+
+/// `BatchUpdateFindings` of the findings' `Workflow.Status` and `Note` (a note saying the
+/// waiver ended when they have none), per `ProductArn`, 100 a call
+/// (<https://docs.aws.amazon.com/securityhub/1.0/APIReference/API_BatchUpdateFindings.html>).
+async fn update_workflows(findings: &[&Value], clients: &ClientFor, report: &mut PublishReport) {
+    let mut groups: BTreeMap<(&str, &str, &str), Vec<&Value>> = BTreeMap::new();
+    for f in findings {
+        let status = text(&f["Workflow"], "Status");
+        let note = f["Note"]["Text"].as_str().unwrap_or(WAIVER_ENDED);
+        groups
+            .entry((text(f, "ProductArn"), status, note))
+            .or_default()
+            .push(f);
+    }
+    for ((product_arn, status, note), group) in groups {
+        let not_updated = |f: &Value, error: String| NotImported {
+            id: text(f, "Id").to_owned(),
+            product_arn: product_arn.to_owned(),
+            error,
+        };
+        let client = product_place(product_arn)
+            .ok_or_else(|| format!("{product_arn} is not a Security Hub product ARN"))
+            .and_then(|(region, account)| clients(account, region));
+        let client = match client {
+            Ok(client) => client,
+            Err(e) => {
+                report
+                    .workflow_not_updated
+                    .extend(group.iter().map(|f| not_updated(f, e.clone())));
+                continue;
+            }
+        };
+        for batch in group.chunks(BATCH) {
+            let identifiers = batch
+                .iter()
+                .map(|f| {
+                    AwsSecurityFindingIdentifier::builder()
+                        .id(text(f, "Id"))
+                        .product_arn(product_arn)
+                        .build()
+                })
+                .collect();
+            let sent = client
+                .batch_update_findings()
+                .set_finding_identifiers(Some(identifiers))
+                .workflow(
+                    WorkflowUpdate::builder()
+                        .status(WorkflowStatus::from(status))
+                        .build(),
+                )
+                .note(
+                    NoteUpdate::builder()
+                        .text(note)
+                        .updated_by("snapguard")
+                        .build(),
+                )
+                .send()
+                .await;
+            match sent {
+                Ok(out) => {
+                    let unprocessed = out.unprocessed_findings();
+                    report.workflow_updated += batch.len() - unprocessed.len();
+                    report
+                        .workflow_not_updated
+                        .extend(unprocessed.iter().map(|u| {
+                            NotImported {
+                                id: u
+                                    .finding_identifier()
+                                    .and_then(|i| i.id())
+                                    .unwrap_or_default()
+                                    .to_owned(),
+                                product_arn: product_arn.to_owned(),
+                                error: format!(
+                                    "{}: {}",
+                                    u.error_code().unwrap_or("unknown"),
+                                    u.error_message().unwrap_or("no message")
+                                ),
+                            }
+                        }));
+                }
+                Err(e) => {
+                    let why = format!("securityhub:BatchUpdateFindings: {}", describe_error(&e));
+                    report
+                        .workflow_not_updated
+                        .extend(batch.iter().map(|f| not_updated(f, why.clone())));
+                }
+            }
+        }
+    }
+}
+
+/// The note of a finding whose waiver ended.
+const WAIVER_ENDED: &str = "snapguard: the waiver of this finding ended; it counts again";
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
@@ -447,7 +578,7 @@ mod tests {
         });
         let mut findings: Vec<Value> = (0..250).map(|i| finding(i, "111111111111")).collect();
         findings.push(finding(999, "222222222222"));
-        let report = publish_with_clients(&findings, clients);
+        let report = publish_with_clients(&findings, &BTreeSet::new(), clients);
         assert_eq!(report.calls, 3);
         assert_eq!(report.imported, 247);
         assert_eq!(report.not_imported.len(), 4, "{:#?}", report.not_imported);
@@ -481,8 +612,102 @@ mod tests {
         let clients: ClientFor = Arc::new(move |_: &str, _: &str| Ok(client.clone()));
         let mut batch: Vec<Value> = (0..3).map(|i| finding(i, "111111111111")).collect();
         batch.push(empty);
-        let report = publish_with_clients(&batch, clients);
+        let report = publish_with_clients(&batch, &BTreeSet::new(), clients);
         assert_eq!(report.imported, 0);
         assert_eq!(report.not_imported.len(), 4, "{:#?}", report.not_imported);
+    }
+
+    #[test]
+    fn a_waiver_added_or_lifted_since_the_baseline_updates_the_workflow_status() {
+        use aws_sdk_securityhub::operation::batch_update_findings::BatchUpdateFindingsOutput;
+        use aws_sdk_securityhub::types::BatchUpdateFindingsUnprocessedFinding;
+        let counters = Arc::new(crate::counting::Counters::default());
+        let import =
+            mock!(aws_sdk_securityhub::Client::batch_import_findings).then_compute_output(|r| {
+                BatchImportFindingsOutput::builder()
+                    .success_count(r.findings().len() as i32)
+                    .failed_count(0)
+                    .build()
+            });
+        let seen = Arc::new(std::sync::Mutex::new(Vec::<(String, String, String)>::new()));
+        let record = seen.clone();
+        let update = mock!(aws_sdk_securityhub::Client::batch_update_findings).then_compute_output(
+            move |r| {
+                let status = r
+                    .workflow()
+                    .and_then(|w| w.status())
+                    .unwrap()
+                    .as_str()
+                    .to_owned();
+                let note = r
+                    .note()
+                    .and_then(|n| n.text())
+                    .unwrap_or_default()
+                    .to_owned();
+                let mut unprocessed = Vec::new();
+                for id in r.finding_identifiers() {
+                    let id = id.id().unwrap_or_default().to_owned();
+                    if id.ends_with("/3") {
+                        unprocessed.push(
+                            BatchUpdateFindingsUnprocessedFinding::builder()
+                                .finding_identifier(
+                                    AwsSecurityFindingIdentifier::builder()
+                                        .id(&id)
+                                        .product_arn("p")
+                                        .build(),
+                                )
+                                .error_code("FindingNotFound")
+                                .error_message("mocked")
+                                .build(),
+                        );
+                    }
+                    record
+                        .lock()
+                        .unwrap()
+                        .push((id, status.clone(), note.clone()));
+                }
+                BatchUpdateFindingsOutput::builder()
+                    .set_processed_findings(Some(Vec::new()))
+                    .set_unprocessed_findings(Some(unprocessed))
+                    .build()
+            },
+        );
+        let client = mock_clients::securityhub(&[&import, &update], &counters);
+        let clients: ClientFor = Arc::new(move |_: &str, _: &str| Ok(client.clone()));
+        let mut findings: Vec<Value> = (0..5).map(|i| finding(i, "111111111111")).collect();
+        // Finding 1 was waived since; 2 and 3 had their waiver lifted; 0 and 4 did not change.
+        findings[1]["Workflow"]["Status"] = Value::from("SUPPRESSED");
+        findings[1]["Note"] = serde_json::json!({"Text": "Waived until 2027-01-01: vendor case",
+                                                 "UpdatedBy": "snapguard", "UpdatedAt": "x"});
+        let changed: BTreeSet<String> = [1, 2, 3]
+            .map(|i| format!("snapguard/SG-TAG-001/{i}"))
+            .into();
+        let report = publish_with_clients(&findings, &changed, clients);
+        assert_eq!(report.imported, 5);
+        assert_eq!(report.workflow_updated, 2, "{report:#?}");
+        assert_eq!(report.workflow_not_updated.len(), 1);
+        assert!(!report.all_done());
+        let mut seen = seen.lock().unwrap().clone();
+        seen.sort();
+        assert_eq!(
+            seen,
+            [
+                (
+                    "snapguard/SG-TAG-001/1".to_owned(),
+                    "SUPPRESSED".to_owned(),
+                    "Waived until 2027-01-01: vendor case".to_owned()
+                ),
+                (
+                    "snapguard/SG-TAG-001/2".to_owned(),
+                    "NEW".to_owned(),
+                    WAIVER_ENDED.to_owned()
+                ),
+                (
+                    "snapguard/SG-TAG-001/3".to_owned(),
+                    "NEW".to_owned(),
+                    WAIVER_ENDED.to_owned()
+                ),
+            ]
+        );
     }
 }

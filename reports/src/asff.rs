@@ -263,7 +263,7 @@ fn from_finding(report: &Report, finding: &Finding) -> AsffFinding {
         .unwrap_or_else(|| report.collected_at.clone());
     AsffFinding {
         schema_version: SCHEMA_VERSION,
-        id: format!("snapguard/{}/{}", finding.rule_id, finding.fingerprint),
+        id: finding_id(finding),
         product_arn: product_arn(&partition, &region, &finding.account_id),
         generator_id: finding.rule_id.clone(),
         aws_account_id: finding.account_id.clone(),
@@ -368,6 +368,12 @@ fn from_gap(report: &Report, gap: &Gap) -> AsffFinding {
         workflow: AsffStatus { status: "NEW" },
         note: None,
     }
+}
+
+/// A finding's ASFF `Id`, `snapguard/<rule id>/<fingerprint>`: a rescan updates the same
+/// Security Hub finding.
+pub fn finding_id(finding: &Finding) -> String {
+    format!("snapguard/{}/{}", finding.rule_id, finding.fingerprint)
 }
 
 /// The default product of an account: what a customer's own findings are imported as.

@@ -3,6 +3,7 @@
 //! with a baseline, the findings resolved since are imported closed (`PASSED`, `ARCHIVED`).
 
 use clap::{Args, Subcommand};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -34,8 +35,10 @@ struct SecurityHubArgs {
     /// of places read again archived, so Security Hub closes them.
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
-    /// Role assumed in the accounts other than the caller's
-    #[arg(long, default_value = snapguard_aws::DEFAULT_ROLE_NAME)]
+    /// Role assumed in the accounts other than the caller's; it needs
+    /// securityhub:BatchImportFindings and securityhub:BatchUpdateFindings (the read-only scan
+    /// role has neither)
+    #[arg(long, default_value = DEFAULT_PUBLISHER_ROLE)]
     role_name: String,
     /// External id passed to sts:AssumeRole for --role-name
     #[arg(long)]
@@ -57,6 +60,10 @@ struct SecurityHubArgs {
     format: Format,
 }
 
+/// The role `publish` assumes by default: one of the user's own that may import findings,
+/// never the organization's administrator role.
+const DEFAULT_PUBLISHER_ROLE: &str = "SnapguardFindingsPublisher";
+
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum Format {
     Table,
@@ -66,8 +73,27 @@ enum Format {
 pub fn run(args: PublishArgs) -> Result<u8, String> {
     let Target::Securityhub(args) = args.target;
     let mut report = read_report(&args.report)?;
+    // Findings whose waiver was added or lifted since the baseline: Security Hub keeps a
+    // finding's first Workflow and Note, so they are updated on their own.
+    let mut waiver_changed = BTreeSet::new();
     if let Some(path) = &args.baseline {
-        report.compare_with(read_report(path)?, path.display().to_string());
+        let baseline = read_report(path)?;
+        let waived_then: BTreeMap<&str, bool> = baseline
+            .findings
+            .iter()
+            .map(|f| (f.fingerprint.as_str(), f.is_waived()))
+            .collect();
+        waiver_changed = report
+            .findings
+            .iter()
+            .filter(|f| {
+                waived_then
+                    .get(f.fingerprint.as_str())
+                    .is_some_and(|then| *then != f.is_waived())
+            })
+            .map(reports::asff::finding_id)
+            .collect();
+        report.compare_with(baseline, path.display().to_string());
     }
     let findings: Vec<serde_json::Value> =
         serde_json::from_str(&reports::asff::render(&report)).expect("ASFF is JSON");
@@ -79,7 +105,7 @@ pub fn run(args: PublishArgs) -> Result<u8, String> {
         operation_timeout: Duration::from_secs(args.timeout_seconds),
         max_attempts: args.max_attempts,
     };
-    let outcome = securityhub::publish(&findings, &options)?;
+    let outcome = securityhub::publish(&findings, &waiver_changed, &options)?;
     match args.format {
         Format::Table => print(&summary(&outcome, findings.len()))?,
         Format::Json => print(&format!(
@@ -87,30 +113,49 @@ pub fn run(args: PublishArgs) -> Result<u8, String> {
             serde_json::to_string_pretty(&outcome).expect("the outcome serializes")
         ))?,
     }
-    Ok(if outcome.not_imported.is_empty() {
-        0
-    } else {
-        EXIT_FINDINGS
-    })
+    Ok(if outcome.all_done() { 0 } else { EXIT_FINDINGS })
 }
 
+/// How it went; what failed grouped by product and reason, with the first finding of each.
 fn summary(outcome: &PublishReport, total: usize) -> String {
     let mut text = format!(
         "imported {} of {total} findings into Security Hub in {} calls\n",
         outcome.imported, outcome.calls
     );
-    if !outcome.not_imported.is_empty() {
-        let mut table = new_table(["finding", "product", "why not imported"]);
-        for n in &outcome.not_imported {
+    if outcome.workflow_updated + outcome.workflow_not_updated.len() > 0 {
+        text.push_str(&format!(
+            "updated the workflow status of {} findings whose waiver changed; {} failed\n",
+            outcome.workflow_updated,
+            outcome.workflow_not_updated.len()
+        ));
+    }
+    for (failed, what) in [
+        (&outcome.not_imported, "not imported"),
+        (&outcome.workflow_not_updated, "workflow not updated"),
+    ] {
+        if failed.is_empty() {
+            continue;
+        }
+        // By product and reason, with the first finding of each; --format json lists each.
+        let mut groups: BTreeMap<(&str, &str), Vec<&str>> = BTreeMap::new();
+        for n in failed {
+            groups
+                .entry((n.product_arn.as_str(), n.error.as_str()))
+                .or_default()
+                .push(&n.id);
+        }
+        let mut table = new_table(["product", "why", "findings", "first"]);
+        for ((product, why), ids) in &groups {
             table.add_row(vec![
-                n.id.as_str(),
-                n.product_arn.as_str(),
-                n.error.as_str(),
+                product.to_string(),
+                why.to_string(),
+                ids.len().to_string(),
+                ids[0].to_owned(),
             ]);
         }
         text.push_str(&format!(
-            "{} findings were not imported:\n{table}\n",
-            outcome.not_imported.len()
+            "{} findings {what} (--format json lists each):\n{table}\n",
+            failed.len()
         ));
     }
     text
