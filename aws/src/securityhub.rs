@@ -188,19 +188,12 @@ async fn update_workflows(findings: &[&Value], clients: &ClientFor, report: &mut
                     report
                         .workflow_not_updated
                         .extend(unprocessed.iter().map(|u| {
-                            NotImported {
-                                id: u
-                                    .finding_identifier()
-                                    .and_then(|i| i.id())
-                                    .unwrap_or_default()
-                                    .to_owned(),
-                                product_arn: product_arn.to_owned(),
-                                error: format!(
-                                    "{}: {}",
-                                    u.error_code().unwrap_or("unknown"),
-                                    u.error_message().unwrap_or("no message")
-                                ),
-                            }
+                            refused(
+                                u.finding_identifier().and_then(|i| i.id()),
+                                product_arn,
+                                u.error_code(),
+                                u.error_message(),
+                            )
                         }));
                 }
                 Err(e) => {
@@ -346,17 +339,11 @@ async fn import_group(product_arn: &str, group: Vec<&Value>, clients: ClientFor)
             Ok(out) => {
                 let failed = out.failed_findings();
                 report.imported += sent - failed.len();
-                report
-                    .not_imported
-                    .extend(failed.iter().map(|f| NotImported {
-                        id: f.id().unwrap_or_default().to_owned(),
-                        product_arn: product_arn.to_owned(),
-                        error: format!(
-                            "{}: {}",
-                            f.error_code().unwrap_or("unknown"),
-                            f.error_message().unwrap_or("no message")
-                        ),
-                    }));
+                report.not_imported.extend(
+                    failed
+                        .iter()
+                        .map(|f| refused(f.id(), product_arn, f.error_code(), f.error_message())),
+                );
             }
             Err(e) => {
                 // Only what was sent: a finding that could not be converted is listed once.
@@ -372,6 +359,24 @@ async fn import_group(product_arn: &str, group: Vec<&Value>, clients: ClientFor)
         }
     }
     report
+}
+
+/// A finding Security Hub answered it would not take: its `ErrorCode: ErrorMessage`.
+fn refused(
+    id: Option<&str>,
+    product_arn: &str,
+    code: Option<&str>,
+    message: Option<&str>,
+) -> NotImported {
+    NotImported {
+        id: id.unwrap_or_default().to_owned(),
+        product_arn: product_arn.to_owned(),
+        error: format!(
+            "{}: {}",
+            code.unwrap_or("unknown"),
+            message.unwrap_or("no message")
+        ),
+    }
 }
 
 /// The region and account of `arn:PARTITION:securityhub:REGION:ACCOUNT:product/...`.
