@@ -143,10 +143,7 @@ async fn update_workflows(findings: &[&Value], clients: &ClientFor, report: &mut
             product_arn: product_arn.to_owned(),
             error,
         };
-        let client = product_place(product_arn)
-            .ok_or_else(|| format!("{product_arn} is not a Security Hub product ARN"))
-            .and_then(|(region, account)| clients(account, region));
-        let client = match client {
+        let client = match client_for(clients, product_arn) {
             Ok(client) => client,
             Err(e) => {
                 report
@@ -300,11 +297,7 @@ async fn import_group(product_arn: &str, group: Vec<&Value>, clients: ClientFor)
         product_arn: product_arn.to_owned(),
         error,
     };
-    let place = product_place(product_arn);
-    let client = place
-        .ok_or_else(|| format!("{product_arn} is not a Security Hub product ARN"))
-        .and_then(|(region, account)| clients(account, region));
-    let client = match client {
+    let client = match client_for(&clients, product_arn) {
         Ok(client) => client,
         Err(e) => {
             report
@@ -377,6 +370,16 @@ fn refused(
             message.unwrap_or("no message")
         ),
     }
+}
+
+/// The client of the account and region a product ARN names.
+fn client_for(
+    clients: &ClientFor,
+    product_arn: &str,
+) -> Result<aws_sdk_securityhub::Client, String> {
+    let (region, account) = product_place(product_arn)
+        .ok_or_else(|| format!("{product_arn} is not a Security Hub product ARN"))?;
+    clients(account, region)
 }
 
 /// The region and account of `arn:PARTITION:securityhub:REGION:ACCOUNT:product/...`.
