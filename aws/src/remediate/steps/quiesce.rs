@@ -116,8 +116,9 @@ async fn with_commands(
         // Cannot tell: a post-step is harmless to repeat.
         Err(_) => true,
     };
-    let mut resumed = None;
-    if pending && !run.options.dry_run {
+    // Past this point a resuming post-step, when one was sent, succeeded.
+    let resumed = pending && !run.options.dry_run;
+    if resumed {
         let outcome = post_step(run, &ssm, action, instance, post, Resume::First).await?;
         if let CommandOutcome::Failed(why) = &outcome {
             return Err(StepErr::Failed(format!(
@@ -126,7 +127,6 @@ async fn with_commands(
                 post.document
             )));
         }
-        resumed = Some(outcome);
     }
     let found = tagged_snapshots(run, &ec2, &action.id, None).await?;
     if !found.is_empty() {
@@ -235,24 +235,25 @@ async fn with_commands(
     }
 }
 
-/// A set an earlier run took: tags it with what is known of its post-step (the one just sent,
-/// or the latest of this action in the instance's history; `UNKNOWN` otherwise, since a
-/// post-step is not sent again only to learn its outcome) and a pre-step tag it lacks as
-/// `UNKNOWN` (when it was started is not known), then finishes its other tags.
+/// A set an earlier run took: tags it with what is known of its post-step (the one just sent
+/// and seen to succeed when `resumed`, or the latest of this action in the instance's history;
+/// `UNKNOWN` otherwise, since a post-step is not sent again only to learn its outcome) and a
+/// pre-step tag it lacks as `UNKNOWN` (when it was started is not known), then finishes its
+/// other tags. Snapshots that lack the same tags are tagged in one call.
 async fn finish_earlier_set(
     run: &Run,
     ec2: &aws_sdk_ec2::Client,
     action: &Action,
     step: &CreateSnapshots,
     found: &[aws_sdk_ec2::types::Snapshot],
-    resumed: Option<CommandOutcome>,
+    resumed: bool,
     last: &Result<Option<LastStep>, String>,
 ) -> StepResult {
     let has =
         |s: &aws_sdk_ec2::types::Snapshot, key: &str| s.tags().iter().any(|t| t.key() == Some(key));
-    let post_outcome = match (&resumed, last) {
-        (Some(outcome), _) => outcome.tag_value(),
-        (None, Ok(Some(last))) if last.stage == Stage::Post && last.action_id == action.id => {
+    let post_outcome = match (resumed, last) {
+        (true, _) => CommandOutcome::Success.tag_value(),
+        (false, Ok(Some(last))) if last.stage == Stage::Post && last.action_id == action.id => {
             match last.status.as_ref() {
                 Some(CommandStatus::Success) => "SUCCESS",
                 Some(
@@ -264,6 +265,7 @@ async fn finish_earlier_set(
         _ => "UNKNOWN",
     };
     if !run.options.dry_run {
+        let mut missing: BTreeMap<Tags, Vec<String>> = BTreeMap::new();
         for snapshot in found {
             let mut tags = Tags::new();
             if !has(snapshot, TAG_POST_STEP) {
@@ -273,17 +275,14 @@ async fn finish_earlier_set(
                 tags.insert(TAG_PRE_STEP.to_owned(), "UNKNOWN".to_owned());
             }
             if let (false, Some(id)) = (tags.is_empty(), snapshot.snapshot_id()) {
-                tag(run, ec2, &[id.to_owned()], &tags).await?;
+                missing.entry(tags).or_default().push(id.to_owned());
             }
         }
+        for (tags, snapshots) in &missing {
+            tag(run, ec2, snapshots, tags).await?;
+        }
     }
-    let done = finish_found(run, ec2, step, found, false).await?;
-    match resumed {
-        Some(CommandOutcome::Failed(why)) => Err(StepErr::Failed(format!(
-            "the snapshot set was taken earlier, but the post-step failed: {why}"
-        ))),
-        _ => Ok(done),
-    }
+    finish_found(run, ec2, step, found, false).await
 }
 
 /// The pre- and post-steps a snapguard command's comment names.
