@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_config::{Region, SdkConfig};
+use aws_config::Region;
 use aws_sdk_securityhub::types::{
     AwsIamRoleDetails, AwsIamUserDetails, AwsSecurityFinding, AwsSecurityFindingIdentifier,
     Compliance, ComplianceStatus, FindingProviderFields, FindingProviderSeverity, Note, NoteUpdate,
@@ -225,28 +225,16 @@ async fn live_clients(findings: &[Value], options: &PublishOptions) -> Result<Cl
     .await;
     let sts = aws_sdk_sts::Client::new(&base);
     let caller = Caller::identify(&sts).await.map_err(|e| e.to_string())?;
-    let mut configs: HashMap<String, Result<SdkConfig, String>> = HashMap::new();
-    for finding in findings {
-        let account = text(finding, "AwsAccountId");
-        if configs.contains_key(account) {
-            continue;
-        }
-        let config = if account == caller.account {
-            Ok(base.clone())
-        } else {
-            caller
-                .assume_role(
-                    &sts,
-                    &base,
-                    account,
-                    &options.role_name,
-                    SESSION_NAME,
-                    options.external_id.as_deref(),
-                )
-                .await
-        };
-        configs.insert(account.to_owned(), config);
-    }
+    let configs = caller
+        .configs_for(
+            &sts,
+            &base,
+            findings.iter().map(|f| text(f, "AwsAccountId")),
+            &options.role_name,
+            SESSION_NAME,
+            options.external_id.as_deref(),
+        )
+        .await;
     Ok(Arc::new(move |account: &str, region: &str| {
         let config = configs
             .get(account)

@@ -354,24 +354,16 @@ impl Connect {
                 _ => None,
             })
             .collect();
-        let mut members = HashMap::new();
-        for account in accounts {
-            let config = if account == caller.account {
-                Ok(base.clone())
-            } else {
-                caller
-                    .assume_role(
-                        &sts,
-                        &base,
-                        account,
-                        &options.role_name,
-                        SESSION_NAME,
-                        options.external_id.as_deref(),
-                    )
-                    .await
-            };
-            members.insert(account.to_owned(), config);
-        }
+        let members = caller
+            .configs_for(
+                &sts,
+                &base,
+                accounts,
+                &options.role_name,
+                SESSION_NAME,
+                options.external_id.as_deref(),
+            )
+            .await;
         let mut archives = HashMap::new();
         for account in archive_accounts {
             let config = caller

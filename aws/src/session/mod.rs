@@ -64,6 +64,34 @@ impl Caller {
         Ok(Caller { account, partition })
     }
 
+    /// For each of `accounts`, the config that acts in it: `base` in the caller's own account,
+    /// elsewhere the role `role_name` there ([`Caller::assume_role`]), or why it could not be
+    /// assumed. Each account once.
+    pub async fn configs_for<'a>(
+        &self,
+        sts: &aws_sdk_sts::Client,
+        base: &SdkConfig,
+        accounts: impl IntoIterator<Item = &'a str>,
+        role_name: &str,
+        session_name: &'static str,
+        external_id: Option<&str>,
+    ) -> std::collections::HashMap<String, Result<SdkConfig, String>> {
+        let mut configs = std::collections::HashMap::new();
+        for account in accounts {
+            if configs.contains_key(account) {
+                continue;
+            }
+            let config = if account == self.account {
+                Ok(base.clone())
+            } else {
+                self.assume_role(sts, base, account, role_name, session_name, external_id)
+                    .await
+            };
+            configs.insert(account.to_owned(), config);
+        }
+        configs
+    }
+
     /// `base` acting as the role `role_name` of `account`, assumed with `sts` (and again
     /// whenever its credentials are about to expire).
     pub async fn assume_role(
