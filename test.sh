@@ -12,6 +12,10 @@
 #     model);
 #   - kubernetes-validate (PyPI), the published Kubernetes schemas, against which the
 #     Kubernetes Job is validated for the versions it says it needs;
+#   - the compliance files of Prowler 5.14.0 (PyPI prowler, the wheel only, not installed),
+#     which transcribe the AWS Foundational Security Best Practices, CIS AWS Foundations and
+#     NIST SP 800-53 r5 controls: tests/compliance.rs checks every control id snapguard maps
+#     against them;
 #   - Debian's chromium, in which the HTML report is tested (with
 #     SNAPGUARD_SKIP_BROWSER_TESTS=1 those tests are skipped, and reported as ignored).
 set -euo pipefail
@@ -29,6 +33,22 @@ fi
   'xmlschema==4.3.2' 'py-ocsf-models==0.10.0' 'awscli==1.*' 'kubernetes-validate==1.31.0'
 SNAPGUARD_MOTO_MANAGED_POLICIES=$("$venv/bin/python" -c 'import moto.iam.aws_managed_policies as m; print(m.__file__)')
 export SNAPGUARD_MOTO_MANAGED_POLICIES
+SNAPGUARD_PUBLISHED_CONTROLS="$PWD/$venv/published-controls"
+if [ ! -f "$SNAPGUARD_PUBLISHED_CONTROLS/nist_800_53_revision_5_aws.json" ]; then
+  "$venv/bin/python" -m pip download --quiet --disable-pip-version-check --no-deps \
+    --dest "$venv/wheels" 'prowler==5.14.0'
+  "$venv/bin/python" - "$venv/wheels/prowler-5.14.0-py3-none-any.whl" "$SNAPGUARD_PUBLISHED_CONTROLS" <<'EOF'
+import sys, zipfile, pathlib
+wheel, into = sys.argv[1], pathlib.Path(sys.argv[2])
+into.mkdir(parents=True, exist_ok=True)
+names = ["aws_foundational_security_best_practices_aws", "cis_3.0_aws", "cis_5.0_aws",
+         "nist_800_53_revision_5_aws"]
+with zipfile.ZipFile(wheel) as z:
+    for name in names:
+        (into / f"{name}.json").write_bytes(z.read(f"prowler/compliance/aws/{name}.json"))
+EOF
+fi
+export SNAPGUARD_PUBLISHED_CONTROLS
 export PATH="$PWD/$venv/bin:$PATH"
 
 if [ "${SNAPGUARD_SKIP_BROWSER_TESTS:-}" != 1 ]; then

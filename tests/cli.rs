@@ -581,6 +581,29 @@ fn rules_and_explain() {
             rule.id
         );
     }
+    // With a framework: only the rules that check one of its controls, each with them.
+    let text = stdout(&snapguard(&["rules", "--framework", "cis-3.0"]));
+    assert!(
+        text.contains("SG-PROT-010") && text.contains("cis-3.0/2.2.1"),
+        "{text}"
+    );
+    assert!(!text.contains("SG-PROT-001"), "{text}");
+    let out = snapguard(&["rules", "--framework", "pci"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("expected one of fsbp, cis-3.0"));
+    let text = stdout(&snapguard(&["explain", "SG-SHARE-003"]));
+    assert!(
+        text.contains(
+            "- AWS Foundational Security Best Practices v1.0.0 EC2.1: Amazon EBS snapshots should \
+         not be public"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("- NIST.800-53.r5 AC-3: Access Enforcement\n"),
+        "{text}"
+    );
+
     let out = snapguard(&["explain", "SG-PROT-001"]);
     assert_eq!(out.status.code(), Some(0));
     let text = stdout(&out);

@@ -242,3 +242,82 @@ fn readme_rules_table_is_generated_from_the_registry() {
          `SNAPGUARD_UPDATE_README=1 cargo test -p snapguard --test registry`, or paste:\n{table}"
     );
 }
+
+/// The published controls, as Prowler 5.14.0 transcribes them (`./test.sh` extracts its
+/// compliance files and sets SNAPGUARD_PUBLISHED_CONTROLS): id to title.
+fn published_controls(
+    framework: rules::compliance::Framework,
+) -> std::collections::BTreeMap<String, String> {
+    use rules::compliance::Framework;
+    let dir = std::env::var("SNAPGUARD_PUBLISHED_CONTROLS").unwrap_or_else(|_| {
+        panic!(
+            "SNAPGUARD_PUBLISHED_CONTROLS is not set: run ./test.sh, which extracts the \
+             compliance files of the prowler wheel (PyPI) into target/test-venv"
+        )
+    });
+    let file = match framework {
+        Framework::Fsbp => "aws_foundational_security_best_practices_aws.json",
+        Framework::Cis3 => "cis_3.0_aws.json",
+        Framework::Cis5 => "cis_5.0_aws.json",
+        Framework::Nist80053R5 => "nist_800_53_revision_5_aws.json",
+    };
+    let path = Path::new(&dir).join(file);
+    let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let document: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let mut controls = std::collections::BTreeMap::new();
+    let nist_name = regex::Regex::new(r"^([A-Z]{2}-\d+\(\d+\)) (.+)$").unwrap();
+    let nist_section = regex::Regex::new(r"^(.+) \(([A-Z]{2}-\d+)\)$").unwrap();
+    for requirement in document["Requirements"].as_array().unwrap() {
+        let text = |key: &str| requirement[key].as_str().unwrap_or_default().to_owned();
+        match framework {
+            Framework::Fsbp => {
+                controls.insert(text("Id"), text("Name"));
+            }
+            Framework::Cis3 | Framework::Cis5 => {
+                controls.insert(text("Id"), text("Description"));
+            }
+            // NIST requirements are parts (`cp_9_a`): the control is named in the part's
+            // `SubSection` (`System Backup (CP-9)`), an enhancement in its `Name`
+            // (`CP-6(1) Separation From Primary Site`).
+            Framework::Nist80053R5 => {
+                if let Some(c) = nist_name.captures(&text("Name")) {
+                    controls.insert(c[1].to_owned(), c[2].to_owned());
+                }
+                let section = requirement["Attributes"][0]["SubSection"].as_str();
+                if let Some(c) = section.and_then(|s| nist_section.captures(s)) {
+                    controls.insert(c[2].to_owned(), c[1].to_owned());
+                }
+                if let Some(c) = nist_section.captures(&text("Name")) {
+                    controls.insert(c[2].to_owned(), c[1].to_owned());
+                }
+            }
+        }
+    }
+    controls
+}
+
+#[test]
+fn every_mapped_control_is_in_its_published_standard() {
+    use rules::compliance::{Framework, CONTROLS};
+    // Prowler's transcription misspells one NIST title; the standard says "Site".
+    let transcribed_otherwise = [("CP-6", "Alternate Storage Sites")];
+    for framework in Framework::ALL {
+        let published = published_controls(framework);
+        assert!(published.len() > 10, "{framework:?}: too few controls read");
+        for control in CONTROLS.iter().filter(|c| c.framework == framework) {
+            let title = published.get(control.id).unwrap_or_else(|| {
+                panic!("{} is not a control of {}", control.id, framework.title())
+            });
+            let expected = transcribed_otherwise
+                .iter()
+                .find(|(id, _)| *id == control.id)
+                .map_or(control.title, |(_, spelt)| spelt);
+            assert!(
+                title.eq_ignore_ascii_case(expected),
+                "{}: the standard titles it {title:?}, snapguard {:?}",
+                control.tag(),
+                control.title
+            );
+        }
+    }
+}

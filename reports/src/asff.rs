@@ -13,6 +13,10 @@
 //! read silence as safety. MEDIUM because the gap can hide findings of any severity, yet is
 //! not itself a confirmed exposure that should outrank a public snapshot.
 //!
+//! `Compliance.RelatedRequirements` names the controls the finding's rule checks, as Security
+//! Hub writes them (`NIST.800-53.r5 CP-9`, `CIS AWS Foundations Benchmark v3.0.0/2.2.1`; see
+//! [`rules::compliance`]).
+//!
 //! Security Hub imports a finding into the region and account of its `ProductArn`. Findings
 //! of account-wide rules (region `global`) go to [`GLOBAL_REGION`].
 //!
@@ -50,6 +54,8 @@ pub(crate) const DESCRIPTION_MAX: usize = 1024;
 pub(crate) const NOTE_MAX: usize = 512;
 pub(crate) const RECOMMENDATION_MAX: usize = 512;
 pub(crate) const PRODUCT_FIELD_VALUE_MAX: usize = 2048;
+/// `Compliance.RelatedRequirements` holds at most 32 entries.
+const RELATED_REQUIREMENTS_MAX: usize = 32;
 
 const TYPE_PREFIX: &str = "Software and Configuration Checks/AWS Security Best Practices";
 
@@ -81,7 +87,7 @@ pub(crate) struct AsffFinding {
     pub product_fields: BTreeMap<String, String>,
     pub resources: Vec<AsffResource>,
     pub region: String,
-    pub compliance: AsffStatus,
+    pub compliance: AsffCompliance,
     pub record_state: &'static str,
     pub workflow: AsffStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -134,11 +140,21 @@ pub(crate) struct AsffResource {
     pub details: Option<serde_json::Value>,
 }
 
-/// `Compliance` and `Workflow` both hold just a status.
+/// `Workflow`: just a status.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub(crate) struct AsffStatus {
     pub status: &'static str,
+}
+
+/// `Compliance`: the status, and the controls the rule checks as Security Hub writes them
+/// (`NIST.800-53.r5 CP-9`; at most 32, the field's limit).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct AsffCompliance {
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related_requirements: Vec<String>,
 }
 
 /// `Note`: the waiver of a waived finding.
@@ -177,13 +193,17 @@ pub(crate) fn findings(report: &Report) -> Vec<AsffFinding> {
             .first_seen
             .clone()
             .unwrap_or(baseline.collected_at.clone());
+        let finding = from_finding(report, f);
         AsffFinding {
-            compliance: AsffStatus { status: "PASSED" },
+            compliance: AsffCompliance {
+                status: "PASSED",
+                ..finding.compliance
+            },
             record_state: "ARCHIVED",
             created_at: first.clone(),
             first_observed_at: first,
             last_observed_at: baseline.collected_at.clone(),
-            ..from_finding(report, f)
+            ..finding
         }
     }));
     // Places read again tonight: their not-scanned findings are over.
@@ -290,7 +310,13 @@ fn from_finding(report: &Report, finding: &Finding) -> AsffFinding {
             details: principal_details(&finding.resource_type, &finding.resource_arn),
         }],
         region,
-        compliance: AsffStatus { status: "FAILED" },
+        compliance: AsffCompliance {
+            status: "FAILED",
+            related_requirements: rules::compliance::controls_of(&finding.rule_id)
+                .map(|c| c.requirement())
+                .take(RELATED_REQUIREMENTS_MAX)
+                .collect(),
+        },
         record_state: "ACTIVE",
         workflow: AsffStatus {
             status: if waived { "SUPPRESSED" } else { "NEW" },
@@ -361,8 +387,9 @@ fn from_gap(report: &Report, gap: &Gap) -> AsffFinding {
             details: None,
         }],
         region,
-        compliance: AsffStatus {
+        compliance: AsffCompliance {
             status: "NOT_AVAILABLE",
+            related_requirements: Vec::new(),
         },
         record_state: "ACTIVE",
         workflow: AsffStatus { status: "NEW" },

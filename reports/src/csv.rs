@@ -1,10 +1,11 @@
 //! `--format csv`: one row per finding, then one row per place that was not scanned, told
 //! apart by the first column (`finding` or `not_scanned`), so a spreadsheet of the findings
-//! still shows that the scan was incomplete.
+//! still shows that the scan was incomplete. The last column, `controls`, names the compliance
+//! controls the finding's rule checks, space-separated (`fsbp/EC2.1 nist-800-53-r5/AC-3`).
 
 use crate::Report;
 
-const HEADER: [&str; 13] = [
+const HEADER: [&str; 14] = [
     "record",
     "rule_id",
     "rule_name",
@@ -18,13 +19,14 @@ const HEADER: [&str; 13] = [
     "waived",
     "waiver_reason",
     "fingerprint",
+    "controls",
 ];
 
 /// The report as CSV with a header row: one `finding` row per finding, then
 /// one `not_scanned` row per place that could not be read.
 pub fn render(report: &Report) -> String {
     let mut out = csv::Writer::from_writer(Vec::new());
-    let write = |out: &mut csv::Writer<Vec<u8>>, row: [&str; 13]| {
+    let write = |out: &mut csv::Writer<Vec<u8>>, row: [&str; 14]| {
         out.write_record(row)
             .expect("writing CSV to memory cannot fail");
     };
@@ -32,6 +34,9 @@ pub fn render(report: &Report) -> String {
     for f in &report.findings {
         let waived = if f.is_waived() { "true" } else { "false" };
         let reason = f.waiver.as_ref().map_or("", |w| w.reason.as_str());
+        let controls: Vec<String> = rules::compliance::controls_of(&f.rule_id)
+            .map(|c| c.tag())
+            .collect();
         write(
             &mut out,
             [
@@ -48,6 +53,7 @@ pub fn render(report: &Report) -> String {
                 waived,
                 reason,
                 &f.fingerprint,
+                &controls.join(" "),
             ],
         );
     }
@@ -66,6 +72,7 @@ pub fn render(report: &Report) -> String {
                 "",
                 "",
                 &gap.error,
+                "",
                 "",
                 "",
                 "",

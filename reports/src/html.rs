@@ -46,6 +46,7 @@ pub fn render(report: &Report) -> String {
     trend(report, &mut page);
     coverage(report, &mut page);
     waivers(report, &mut page);
+    compliance(report, &mut page);
     findings(report, &mut page);
     let _ = write!(
         page,
@@ -359,6 +360,44 @@ fn waivers(report: &Report, page: &mut String) {
             escape(&w.resource),
             escape(&w.reason),
             w.matched
+        );
+    }
+    page.push_str("</tbody>\n</table>\n</section>\n");
+}
+
+/// Each mapped control's outcome per account-region ([`crate::compliance`]), the places where
+/// it failed named (the first few, the rest collapsed).
+fn compliance(report: &Report, page: &mut String) {
+    let outcomes = crate::compliance::outcomes(report);
+    let _ = write!(
+        page,
+        "<section id=\"compliance\">\n<h2>Compliance</h2>\n<p class=\"hint\">{}.</p>\n\
+         <table>\n<thead><tr><th>Control</th><th>Title</th><th>Status</th><th>Passed</th>\
+         <th>Failed</th><th>Not evaluated</th><th>Rules</th></tr></thead>\n<tbody>\n",
+        escape(&crate::compliance::headline(&outcomes))
+    );
+    for o in &outcomes {
+        let status = o.status().as_str();
+        let mut failed = o.failed.len().to_string();
+        if !o.failed.is_empty() {
+            let _ = write!(
+                failed,
+                " <details><summary>where</summary>{}</details>",
+                escape(&o.failed.join(", "))
+            );
+        }
+        let _ = writeln!(
+            page,
+            "<tr data-control=\"{tag}\" data-status=\"{status}\"><td><code class=\"id\">{tag}\
+             </code></td><td>{title}</td><td><span class=\"status status-{class}\">{status}</span>\
+             </td><td class=\"num\">{}</td><td class=\"num\">{failed}</td><td class=\"num\">{}\
+             </td><td>{rules}</td></tr>",
+            o.passed,
+            o.not_evaluated,
+            tag = escape(&o.control.tag()),
+            title = escape(o.control.title),
+            class = status.replace(' ', "-"),
+            rules = escape(&crate::compliance::rule_ids(o.control)),
         );
     }
     page.push_str("</tbody>\n</table>\n</section>\n");

@@ -4,6 +4,7 @@
 #![warn(missing_docs)]
 
 pub mod asff;
+pub mod compliance;
 pub mod csv;
 mod gaps;
 pub mod html;

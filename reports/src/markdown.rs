@@ -1,8 +1,9 @@
 //! `--format markdown`: GitHub-flavoured Markdown for a pull-request comment or a CI job
 //! summary (`>> $GITHUB_STEP_SUMMARY`).
 //!
-//! What could not be scanned comes first, then the counts by severity and by rule, then the
-//! findings grouped by account (collapsed when an account has many), then the waived findings
+//! What could not be scanned comes first, then the counts by severity and by rule, then each
+//! compliance control's outcome per account-region (collapsed), then the findings grouped by
+//! account (collapsed when an account has many), then the waived findings
 //! (collapsed). The text stays under GitHub's comment limit: past it, findings are left out
 //! and a line says how many.
 
@@ -33,6 +34,7 @@ pub fn render(report: &Report) -> String {
     not_scanned(report, &mut out);
     summary(report, &mut out);
     let budget = MAX_CHARS - CLOSING_RESERVE;
+    compliance(report, budget, &mut out);
     let omitted = findings(report, budget, &mut out) + waived(report, budget, &mut out);
     if omitted > 0 {
         let _ = writeln!(
@@ -137,6 +139,31 @@ fn summary(report: &Report, out: &mut String) {
         );
     }
     out.push('\n');
+}
+
+/// Each mapped control's outcome per account-region ([`crate::compliance`]), collapsed.
+fn compliance(report: &Report, budget: usize, out: &mut String) {
+    let outcomes = crate::compliance::outcomes(report);
+    let rows = outcomes.iter().map(|o| {
+        format!(
+            "| {} | {} | {} | {} | {} | {} | {} |\n",
+            cell(&o.control.tag()),
+            cell(o.control.title),
+            o.status().as_str(),
+            o.passed,
+            o.failed.len(),
+            o.not_evaluated,
+            cell(&crate::compliance::rule_ids(o.control))
+        )
+    });
+    section(
+        &cell(&crate::compliance::headline(&outcomes)),
+        Layout::Collapsed,
+        "| control | title | status | passed | failed | not evaluated | rules |\n|---|---|---|--:|--:|--:|---|\n",
+        rows,
+        budget,
+        out,
+    );
 }
 
 /// The unwaived findings by account; returns how many did not fit in `budget`.

@@ -18,7 +18,9 @@
 //! - `remediation.desc`: the rule's documented remediation;
 //! - `time`: when the inventory was collected, in milliseconds since the Unix epoch;
 //! - `unmapped`: what OCSF has no place for: the rule id and name, the evidence, the planned
-//!   remediation, the waiver and the baseline status.
+//!   remediation, the waiver, the baseline status, and `compliance`, the controls the rule
+//!   checks as framework to ids (`{"NIST.800-53.r5": ["CP-9"]}`), where Prowler puts them: a
+//!   Detection Finding has no `compliance` attribute.
 //!
 //! A place that could not be scanned is a finding too (`finding_info.types`
 //! `["Not Scanned"]`, severity Medium, `status_code` `ERROR`), as in the ASFF report: a SIEM
@@ -86,6 +88,20 @@ fn from_finding(report: &Report, finding: &Finding, time: i64) -> Value {
     let mut unmapped = Map::new();
     unmapped.insert("rule_id".into(), json!(finding.rule_id));
     unmapped.insert("rule_name".into(), json!(finding.rule_name));
+    // Detection Finding has no `compliance` attribute (Compliance Finding does); Prowler puts
+    // its frameworks here too, as framework -> control ids.
+    let mut compliance = Map::new();
+    for control in rules::compliance::controls_of(&finding.rule_id) {
+        let ids = compliance
+            .entry(control.framework.title().to_owned())
+            .or_insert_with(|| json!([]));
+        if let Value::Array(ids) = ids {
+            ids.push(json!(control.id));
+        }
+    }
+    if !compliance.is_empty() {
+        unmapped.insert("compliance".into(), Value::Object(compliance));
+    }
     if !finding.evidence.is_null() {
         unmapped.insert("evidence".into(), finding.evidence.clone());
     }

@@ -51,6 +51,12 @@ pub struct Report {
     /// or could not be checked there (see [`Coverage`]).
     #[serde(default)]
     pub coverage: Vec<Coverage>,
+    /// The ids of the rules that were in force (not turned off by config), in registry order.
+    /// A rule not listed was not evaluated: its findings are unknown, not absent. Empty in
+    /// reports of snapguard versions that did not record it, which then count as evaluating no
+    /// rule.
+    #[serde(default)]
+    pub rules_in_force: Vec<String>,
     /// Which part of the organization this report covers, when made with `scan --shard`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<ShardOf>,
@@ -197,6 +203,11 @@ impl Report {
             waivers: evaluation.waivers,
             findings: evaluation.findings,
             coverage: evaluation.coverage,
+            rules_in_force: evaluation
+                .rules_in_force
+                .iter()
+                .map(|id| id.to_string())
+                .collect(),
             shard: None,
             config_sha256: None,
             baseline: None,
@@ -478,7 +489,8 @@ impl Report {
     }
 
     /// Whether this report read the place a finding is about: its account and region were
-    /// scanned, and no gap covers that place or says the finding's rule could not be checked.
+    /// scanned, its rule was in force, and no gap covers that place or says the finding's rule
+    /// could not be checked. (A rule turned off since the baseline did not fix its findings.)
     /// A gap in one operation of a region makes all the region's findings unknown: which
     /// operations a rule reads is the rule's business, so this errs towards "not rescanned".
     fn rescanned(&self, f: &Finding) -> bool {
@@ -502,7 +514,7 @@ impl Report {
                 && (gap.account_id == f.account_id || in_scope(&gap.account_id).is_none());
             place || rule
         });
-        region_read && !covered_by_gap
+        region_read && !covered_by_gap && self.rules_in_force.contains(&f.rule_id)
     }
 
     /// Combines the reports of every shard of one scan into the report a single run makes.
@@ -590,6 +602,8 @@ impl Report {
             waivers: first.waivers.clone(),
             findings: Vec::new(),
             coverage: Vec::new(),
+            // One config (checked above), so one set of rules.
+            rules_in_force: first.rules_in_force.clone(),
             shard: None,
             config_sha256: None,
             baseline: None,

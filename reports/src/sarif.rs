@@ -172,7 +172,8 @@ pub fn security_severity(severity: Severity) -> &'static str {
     }
 }
 
-/// A rule's SARIF descriptor: summary, documentation, default level and family tags.
+/// A rule's SARIF descriptor: summary, documentation, default level, and tags: its family and
+/// the compliance controls it checks.
 pub fn descriptor(rule: &Rule) -> ReportingDescriptor {
     let doc = rule.doc();
     let what_it_checks = rule
@@ -195,11 +196,15 @@ pub fn descriptor(rule: &Rule) -> ReportingDescriptor {
                 .build(),
         )
         .properties(PropertyBag {
-            tags: Some(vec![
-                "security".to_owned(),
-                "aws".to_owned(),
-                rule.family.as_str().to_owned(),
-            ]),
+            // The compliance controls it checks, as `fsbp/EC2.1`: GitHub shows and filters by
+            // tags.
+            tags: Some(
+                ["security", "aws", rule.family.as_str()]
+                    .map(str::to_owned)
+                    .into_iter()
+                    .chain(rules::compliance::controls_of(rule.id).map(|c| c.tag()))
+                    .collect(),
+            ),
             additional_properties: entries([
                 ("family", json!(rule.family.title())),
                 ("severity", json!(rule.severity)),

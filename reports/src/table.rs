@@ -2,7 +2,8 @@
 //! whether the scan was complete; a summary by rule and severity; the accounts, worst first;
 //! the most severe findings, up to `--details` (the rest are in the JSON and CSV reports,
 //! and `--details all` lists them); the waived findings with each waiver's reason and expiry;
-//! and what could not be scanned, grouped by operation and reason with counts.
+//! each compliance control's outcome per account-region; and what could not be scanned,
+//! grouped by operation and reason with counts.
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
@@ -52,6 +53,7 @@ pub fn render_with(report: &Report, details: Details) -> String {
     waived(report, details, &mut out);
     resolved(report, details, &mut out);
     waivers(report, details, &mut out);
+    compliance(report, &mut out);
     not_scanned(report, &mut out);
     out
 }
@@ -335,6 +337,36 @@ fn waivers(report: &Report, details: Details, out: &mut String) {
     out.push('\n');
 }
 
+/// Each mapped control's outcome ([`crate::compliance`]): what was checked and passed, not
+/// only what failed.
+fn compliance(report: &Report, out: &mut String) {
+    let outcomes = crate::compliance::outcomes(report);
+    let _ = writeln!(out, "{}", crate::compliance::headline(&outcomes));
+    let mut table = new_table([
+        "control",
+        "title",
+        "status",
+        "passed",
+        "failed",
+        "not evaluated",
+    ]);
+    for o in &outcomes {
+        let count = |n: usize| Cell::new(n).set_alignment(CellAlignment::Right);
+        table.add_row(vec![
+            Cell::new(o.control.tag()),
+            Cell::new(o.control.title),
+            Cell::new(o.status().as_str()),
+            count(o.passed),
+            count(o.failed.len()),
+            count(o.not_evaluated),
+        ]);
+    }
+    let _ = writeln!(
+        out,
+        "{table}\n`snapguard rules --framework NAME` lists the rules of each control.\n"
+    );
+}
+
 /// Findings across accounts, one a row.
 fn findings_table(report: &Report, findings: &[&Finding]) -> Table {
     let mut table = new_table([
@@ -390,7 +422,7 @@ const NOT_SCANNED_NAMED: usize = 5;
 /// (`DEFAULT_WIDTH`) when there is no terminal or it reports an unusable width (a
 /// pseudo-terminal without a size says 0, which would wrap every cell to one character per
 /// line).
-pub fn new_table<const N: usize>(header: [&str; N]) -> Table {
+pub fn new_table(header: impl Into<comfy_table::Row>) -> Table {
     let mut table = Table::new();
     table
         .load_preset(UTF8_FULL_CONDENSED)

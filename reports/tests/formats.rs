@@ -1,6 +1,7 @@
 //! The SARIF, ASFF, JUnit and Markdown reports of a small hand-made scan: two accounts, a
 //! finding of each severity, an active and an expired waiver, an account-wide finding, text
-//! that needs escaping, and two places that could not be read.
+//! that needs escaping, and two places that could not be read. Then what the compliance
+//! mapping makes of them.
 
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
@@ -159,6 +160,7 @@ fn report_of(findings: Vec<Finding>, not_scanned: Vec<Gap>) -> Report {
     };
     let evaluation = Evaluation {
         findings,
+        rules_in_force: RULES.iter().map(|r| r.id).collect(),
         ..Evaluation::default()
     };
     Report::new(&inventory, evaluation, "recorded:test".to_owned())
@@ -1474,4 +1476,163 @@ fn every_format_name_parses_and_renders() {
         .unwrap_err()
         .to_string()
         .contains("sarif"));
+}
+
+/// `(passed, failed places, not evaluated)` of one control, by its tag.
+fn control_counts(report: &Report, tag: &str) -> (usize, Vec<String>, usize, &'static str) {
+    let outcome = reports::compliance::outcomes(report)
+        .into_iter()
+        .find(|o| o.control.tag() == tag)
+        .unwrap_or_else(|| panic!("no control {tag}"));
+    (
+        outcome.passed,
+        outcome.failed.clone(),
+        outcome.not_evaluated,
+        outcome.status().as_str(),
+    )
+}
+
+#[test]
+fn a_control_passes_only_where_its_rules_were_evaluated_and_found_nothing() {
+    let report = incomplete();
+    let dev = |region: &str| format!("{DEV} {region}");
+    let prod = |region: &str| format!("{PROD} {region}");
+    // The public snapshot fails PROD us-east-1; DEV eu-west-1 lost its snapshots.
+    assert_eq!(
+        control_counts(&report, "fsbp/EC2.1"),
+        (2, vec![prod("us-east-1")], 1, "failed")
+    );
+    // Nothing found, but not everywhere evaluated: not a pass.
+    assert_eq!(
+        control_counts(&report, "fsbp/EC2.7"),
+        (3, vec![], 1, "not evaluated")
+    );
+    // An account-wide finding fails each region of its account; PROD's IAM was not read.
+    assert_eq!(
+        control_counts(&report, "nist-800-53-r5/AC-6"),
+        (0, vec![dev("eu-west-1"), dev("us-east-1")], 2, "failed")
+    );
+    // A waived finding does not fail its control; an expired waiver does not waive.
+    assert_eq!(
+        control_counts(&report, "nist-800-53-r5/AC-4"),
+        (3, vec![], 1, "not evaluated")
+    );
+    assert_eq!(
+        control_counts(&report, "nist-800-53-r5/SI-12"),
+        (2, vec![dev("us-east-1")], 1, "failed")
+    );
+
+    let clean = report_of(Vec::new(), Vec::new());
+    for outcome in reports::compliance::outcomes(&clean) {
+        assert_eq!(
+            (outcome.passed, outcome.status().as_str()),
+            (4, "passed"),
+            "{}",
+            outcome.control.tag()
+        );
+    }
+    // A rule turned off leaves its controls unevaluated everywhere, and its former findings
+    // unknown rather than resolved.
+    let mut without = clean.clone();
+    without.rules_in_force.retain(|id| id != "SG-PROT-010");
+    assert_eq!(
+        control_counts(&without, "cis-3.0/2.2.1"),
+        (0, vec![], 4, "not evaluated")
+    );
+    let mut tonight = clean.clone();
+    tonight.rules_in_force.retain(|id| id != "SG-TAG-001");
+    tonight.compare_with(complete(), "last-night.json".to_owned());
+    let baseline = tonight.baseline.unwrap();
+    let rule_of = |f: &Finding| f.rule_id.clone();
+    assert!(baseline
+        .not_rescanned
+        .iter()
+        .map(rule_of)
+        .any(|r| r == "SG-TAG-001"));
+    assert!(!baseline
+        .resolved
+        .iter()
+        .map(rule_of)
+        .any(|r| r == "SG-TAG-001"));
+    assert!(baseline
+        .resolved
+        .iter()
+        .map(rule_of)
+        .any(|r| r == "SG-SHARE-003"));
+    // An account named only by a gap (not read at all) is a place where nothing passed.
+    let mut unread = clean.clone();
+    unread.not_scanned.push(Gap {
+        account_id: "333333333333".to_owned(),
+        region: None,
+        operation: "*".to_owned(),
+        error: "AccessDenied: cannot assume the role".to_owned(),
+    });
+    assert_eq!(
+        control_counts(&unread, "fsbp/EC2.1"),
+        (4, vec![], 1, "not evaluated")
+    );
+}
+
+#[test]
+fn every_format_names_the_controls_a_finding_checks() {
+    let report = complete();
+    let csv = reports::csv::render(&report);
+    let mut rows = csv::Reader::from_reader(csv.as_bytes());
+    let controls_column = rows.headers().unwrap().iter().position(|h| h == "controls");
+    let controls_column = controls_column.expect("a controls column");
+    let public = rows
+        .records()
+        .map(Result::unwrap)
+        .find(|r| &r[1] == "SG-SHARE-003")
+        .unwrap();
+    assert_eq!(&public[controls_column], "fsbp/EC2.1 nist-800-53-r5/AC-3");
+
+    let asff: Value = serde_json::from_str(&asff::render(&report)).unwrap();
+    let public = asff
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["GeneratorId"] == "SG-SHARE-003")
+        .unwrap();
+    assert_eq!(
+        public["Compliance"]["RelatedRequirements"],
+        json!([
+            "AWS Foundational Security Best Practices v1.0.0/EC2.1",
+            "NIST.800-53.r5 AC-3"
+        ])
+    );
+
+    let public = ocsf::findings(&report)
+        .into_iter()
+        .find(|f| f["unmapped"]["rule_id"] == "SG-SHARE-003")
+        .unwrap();
+    assert_eq!(
+        public["unmapped"]["compliance"],
+        json!({
+            "AWS Foundational Security Best Practices v1.0.0": ["EC2.1"],
+            "NIST.800-53.r5": ["AC-3"]
+        })
+    );
+
+    let sarif: Value = serde_json::from_str(&sarif::render(&report)).unwrap();
+    let rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    let public = rules.iter().find(|r| r["id"] == "SG-SHARE-003").unwrap();
+    let tags = public["properties"]["tags"].as_array().unwrap();
+    assert!(tags.contains(&json!("fsbp/EC2.1")), "{tags:?}");
+    assert!(tags.contains(&json!("nist-800-53-r5/AC-3")), "{tags:?}");
+
+    for text in [
+        table::render(&report),
+        markdown::render(&report),
+        html::render(&report),
+    ] {
+        assert!(text.contains("nist-800-53-r5/CP-10"), "{text}");
+        let headline = format!(
+            "Compliance: {} controls: ",
+            rules::compliance::CONTROLS.len()
+        );
+        assert!(text.contains(&headline), "{text}");
+    }
 }

@@ -25,6 +25,8 @@ pub struct Evaluation {
     /// Backup coverage per account-region, for those whose volumes, snapshots and snapshot
     /// retention rules were all read, counted with the rules in force.
     pub coverage: Vec<Coverage>,
+    /// The ids of the rules in force (not turned off by config), in registry order.
+    pub rules_in_force: Vec<&'static str>,
 }
 
 /// A configured waiver and what it did in this run. An expired waiver that still matches lists
@@ -168,6 +170,7 @@ pub fn evaluate(inventory: &Inventory, config: &Config) -> Evaluation {
         not_evaluated: not_evaluated(&ctx, &rules),
         waivers,
         coverage,
+        rules_in_force: rules.iter().map(|(rule, _)| rule.id).collect(),
     }
 }
 

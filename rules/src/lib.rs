@@ -6,6 +6,7 @@
 
 #![warn(missing_docs)]
 
+pub mod compliance;
 pub mod config;
 pub mod copies;
 pub mod coverage;
