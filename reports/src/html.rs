@@ -9,9 +9,8 @@
 
 use std::fmt::Write;
 
-use rules::finding::BaselineStatus;
 use rules::registry::{rule, Check, RULES};
-use rules::{Finding, Severity};
+use rules::Severity;
 use serde_json::json;
 
 use crate::report::Coverage;
@@ -42,7 +41,7 @@ pub fn render(report: &Report) -> String {
     header(report, &mut page);
     not_scanned(report, &mut page);
     summary(report, &mut page);
-    overview(&mut page);
+    overview(report, &mut page);
     trend(report, &mut page);
     coverage(report, &mut page);
     waivers(report, &mut page);
@@ -142,17 +141,56 @@ fn summary(report: &Report, page: &mut String) {
     page.push_str("</section>\n");
 }
 
-/// The heat map and per-account bars are drawn by the script from the embedded report.
-fn overview(page: &mut String) {
-    page.push_str(
+/// The heat map and per-account bars are drawn by the script from the embedded report, a
+/// page of accounts at a time, grouped by organizational unit when the report knows them, the
+/// worst first.
+fn overview(report: &Report, page: &mut String) {
+    let mut units: Vec<&str> = report
+        .scope
+        .accounts
+        .iter()
+        .filter_map(|a| a.organizational_unit.as_deref())
+        .collect();
+    units.sort_unstable();
+    units.dedup();
+    let unit_filter = if units.is_empty() {
+        String::new()
+    } else {
+        select(
+            "ou",
+            "Organizational unit",
+            units.into_iter().map(|u| (u.to_owned(), u.to_owned())),
+        )
+    };
+    let _ = write!(
+        page,
         "<section id=\"overview\">\n<h2>Findings by account, region and family</h2>\n\
          <p class=\"hint\">Each cell counts the open findings of one rule family in one \
          account-region, coloured by the most severe of them; hatched cells could not be fully \
-         read. The bars split each account's open findings by severity. Click a cell to filter \
-         the findings.</p>\n<div class=\"chart\"><svg id=\"heatmap\" role=\"img\" \
+         read. The bars split each account's open findings by severity. Accounts are grouped by \
+         organizational unit, the worst units and accounts first, {ACCOUNTS_PER_PAGE} to a \
+         page. Click a cell to filter the findings.</p>\n<form class=\"filters\" \
+         id=\"overview-controls\" onsubmit=\"return false\">\n{unit_filter}{}</form>\n\
+         <div class=\"chart\"><svg id=\"heatmap\" role=\"img\" \
          aria-label=\"Open findings by account, region and rule family\"></svg></div>\n\
          <div class=\"legend\" id=\"severity-legend\"></div>\n</section>\n",
+        pager("overview-pager", "Pages of accounts"),
     );
+}
+
+/// Accounts drawn in the heat map at once: a screenful, and cheap to draw at 1,000 accounts.
+const ACCOUNTS_PER_PAGE: usize = 50;
+/// Findings listed at once; the filters count and page through all of them.
+const FINDINGS_PER_PAGE: usize = 100;
+
+/// Previous and next buttons around a status the script fills in (`accounts 1-50 of 1,000`).
+fn pager(id: &str, label: &str) -> String {
+    format!(
+        "<span class=\"pager\" id=\"{id}\" role=\"navigation\" aria-label=\"{label}\">\
+         <button type=\"button\" data-step=\"-1\">Previous</button> <span \
+         class=\"page-status\"></span> <button type=\"button\" data-step=\"1\">Next</button>\
+         </span>\n"
+    )
 }
 
 /// New against resolved by severity (drawn by the script), when compared with a baseline.
@@ -243,49 +281,83 @@ fn coverage(report: &Report, page: &mut String) {
             percent(part, whole)
         );
     }
-    page.push_str(
-        "</div>\n<table class=\"coverage\">\n<thead><tr><th>Account</th><th>Region</th>\
-         <th>Volumes</th><th>Recent snapshot</th><th>Copied</th><th>Snapshots</th>\
-         <th>In Recycle Bin</th></tr></thead>\n<tbody>\n",
-    );
+    page.push_str("</div>\n");
+    let coverage_of: std::collections::BTreeMap<(&str, &str), &Coverage> = report
+        .coverage
+        .iter()
+        .map(|c| ((c.account_id.as_str(), c.region.as_str()), c))
+        .collect();
+    // (how well covered, its row): the unknown first, then the least covered.
+    let mut rows: Vec<(f64, String)> = Vec::new();
     let mut empty = 0;
     for account in &report.scope.accounts {
-        let mut label = Some(escape(&report.account_label(&account.account_id)));
+        let label = escape(&report.account_label(&account.account_id));
         for region in &account.regions {
-            let found = report
-                .coverage
-                .iter()
-                .find(|c| c.account_id == account.account_id && &c.region == region);
-            let row = match found {
+            let (covered, cells) = match coverage_of.get(&(&account.account_id, region)) {
                 Some(c) if c.volumes == 0 && c.snapshots == 0 => {
                     empty += 1;
                     continue;
                 }
                 Some(c) => {
-                    let [recent, copied, retained] =
-                        coverage_measures(c).map(|(_, measure)| match measure {
-                            Some((part, whole)) => format!("<td>{}</td>", meter(part, whole)),
-                            None => "<td class=\"unknown\">unknown</td>".to_owned(),
-                        });
-                    format!(
-                        "<td class=\"num\">{}</td>{recent}{copied}\
-                         <td class=\"num\">{}</td>{retained}</tr>",
-                        c.volumes, c.snapshots
+                    let measures = coverage_measures(c).map(|(_, measure)| measure);
+                    let covered = measures
+                        .iter()
+                        .flatten()
+                        .filter(|(_, whole)| *whole > 0)
+                        .map(|(part, whole)| *part as f64 / *whole as f64)
+                        .fold(1.0, f64::min);
+                    let [recent, copied, retained] = measures.map(|measure| match measure {
+                        Some((part, whole)) => format!("<td>{}</td>", meter(part, whole)),
+                        None => "<td class=\"unknown\">unknown</td>".to_owned(),
+                    });
+                    (
+                        covered,
+                        format!(
+                            "<td class=\"num\">{}</td>{recent}{copied}\
+                             <td class=\"num\">{}</td>{retained}</tr>",
+                            c.volumes, c.snapshots
+                        ),
                     )
                 }
-                None => "<td colspan=\"5\" class=\"unknown\">not fully read: see Not scanned\
-                         </td></tr>"
-                    .to_owned(),
+                None => (
+                    -1.0,
+                    "<td colspan=\"5\" class=\"unknown\">not fully read: see Not scanned\
+                     </td></tr>"
+                        .to_owned(),
+                ),
             };
-            let _ = writeln!(
-                page,
-                "<tr><td>{}</td><td>{}</td>{row}",
-                label.take().unwrap_or_default(),
-                escape(region)
-            );
+            rows.push((
+                covered,
+                format!("<tr><td>{label}</td><td>{}</td>{cells}", escape(region)),
+            ));
         }
     }
-    page.push_str("</tbody>\n</table>\n");
+    // Stable: equally covered places keep the report's account and region order.
+    rows.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let table = |rows: &[(f64, String)]| {
+        let mut html = String::from(
+            "<table class=\"coverage\">\n<thead><tr><th>Account</th><th>Region</th>\
+             <th>Volumes</th><th>Recent snapshot</th><th>Copied</th><th>Snapshots</th>\
+             <th>In Recycle Bin</th></tr></thead>\n<tbody>\n",
+        );
+        for (_, row) in rows {
+            html.push_str(row);
+            html.push('\n');
+        }
+        html.push_str("</tbody>\n</table>\n");
+        html
+    };
+    let listed = rows.len().min(COVERAGE_LISTED);
+    page.push_str(&table(&rows[..listed]));
+    if rows.len() > listed {
+        let _ = writeln!(
+            page,
+            "<details><summary>{} more account-region{}, better covered</summary>\n{}</details>",
+            rows.len() - listed,
+            plural(rows.len() - listed),
+            table(&rows[listed..])
+        );
+    }
     if empty > 0 {
         let _ = writeln!(
             page,
@@ -295,6 +367,10 @@ fn coverage(report: &Report, page: &mut String) {
     }
     page.push_str("</section>\n");
 }
+
+/// Account-regions of the coverage table shown before the rest is collapsed, the least
+/// covered first.
+const COVERAGE_LISTED: usize = 25;
 
 /// (label, (covered, of how many) when known) for each coverage measure, in column order.
 fn coverage_measures(c: &Coverage) -> [(&'static str, Option<(usize, usize)>); 3] {
@@ -446,73 +522,17 @@ fn findings(report: &Report, page: &mut String) {
         page.push_str("<p class=\"empty\">No findings.</p>\n</section>\n");
         return;
     }
-    page.push_str(
+    // The rows are drawn by the script from the embedded report, a page at a time: 50,000
+    // rows of markup would make the page too heavy to open.
+    let _ = write!(
+        page,
         "<table class=\"findings\" id=\"findings-table\">\n<thead><tr><th>Severity</th>\
          <th>Rule</th><th>Account</th><th>Region</th><th>Resource</th><th>Finding</th></tr>\
-         </thead>\n<tbody>\n",
-    );
-    for (index, f) in report.findings.iter().enumerate() {
-        finding_row(report, index, f, page);
-    }
-    page.push_str(
-        "</tbody>\n</table>\n<p class=\"empty\" id=\"no-match\" hidden>No finding matches the \
-         filters.</p>\n</section>\n",
-    );
-}
-
-fn finding_row(report: &Report, index: usize, f: &Finding, page: &mut String) {
-    let family = family_of(&f.rule_id).key;
-    let waiver = match &f.waiver {
-        Some(w) if w.active => format!(
-            "<div class=\"waiver\"><span class=\"badge waived\">waived</span> until {}{}: {}</div>",
-            escape(&w.expires),
-            w.owner.as_deref().map(|o| format!(" ({})", escape(o))).unwrap_or_default(),
-            escape(&w.reason)
-        ),
-        Some(w) => format!(
-            "<div class=\"waiver\"><span class=\"badge expired\">waiver expired</span> {}: {}</div>",
-            escape(&w.expires),
-            escape(&w.reason)
-        ),
-        None => String::new(),
-    };
-    let details = json!({
-        "resource_arn": f.resource_arn,
-        "fingerprint": f.fingerprint,
-        "evidence": f.evidence,
-        "remediation": f.remediation,
-    });
-    let new = if f.baseline == Some(BaselineStatus::New) {
-        "<span class=\"badge new\">new</span> "
-    } else {
-        ""
-    };
-    let _ = writeln!(
-        page,
-        "<tr data-index=\"{index}\" data-severity=\"{severity}\" data-family=\"{family}\" \
-         data-account=\"{account}\" data-region=\"{region}\"{waived}>\
-         <td><span class=\"sev sev-{severity}\">{severity}</span></td>\
-         <td><code class=\"id\">{rule_id}</code><div class=\"muted\">{rule_name}</div></td>\
-         <td>{account_label}</td><td>{region}</td>\
-         <td><span class=\"muted\">{resource_type}</span><br><code>{resource_id}</code></td>\
-         <td>{new}{message}{waiver}<details><summary>details</summary><pre>{details}</pre></details>\
-         </td></tr>",
-        severity = f.severity,
-        family = escape(&family),
-        account = escape(&f.account_id),
-        region = escape(&f.region),
-        waived = if f.is_waived() {
-            " class=\"is-waived\""
-        } else {
-            ""
-        },
-        rule_id = escape(&f.rule_id),
-        rule_name = escape(&f.rule_name),
-        account_label = escape(&report.account_label(&f.account_id)),
-        resource_type = escape(&f.resource_type),
-        resource_id = escape(&f.resource_id),
-        message = escape(&f.message),
-        details = escape(&serde_json::to_string_pretty(&details).unwrap_or_default()),
+         </thead>\n<tbody id=\"findings-body\"></tbody>\n</table>\n{}<p class=\"empty\" \
+         id=\"no-match\" hidden>No finding matches the filters.</p>\n<noscript><p \
+         class=\"empty\">The findings are listed by the page's script; the JSON and CSV \
+         reports hold them too.</p></noscript>\n</section>\n",
+        pager("findings-pager", "Pages of findings")
     );
 }
 
@@ -591,6 +611,8 @@ fn embedded_data(report: &Report) -> String {
             .map(|f| json!({ "key": f.key, "title": f.title, "account_wide": f.account_wide }))
             .collect::<Vec<_>>(),
         "severities": Severity::ALL,
+        "accounts_per_page": ACCOUNTS_PER_PAGE,
+        "findings_per_page": FINDINGS_PER_PAGE,
     });
     script_safe_json(&data)
 }

@@ -3,7 +3,7 @@
 //!
 //! What could not be scanned comes first, then the counts by severity and by rule, then each
 //! compliance control's outcome per account-region (collapsed), then the findings grouped by
-//! account (collapsed when an account has many), then the waived findings
+//! account, the worst accounts first (collapsed when an account has many), then the waived findings
 //! (collapsed). The text stays under GitHub's comment limit: past it, findings are left out
 //! and a line says how many.
 
@@ -175,7 +175,15 @@ fn findings(report: &Report, budget: usize, out: &mut String) -> usize {
     if by_account.is_empty() {
         return 0;
     }
-    let _ = writeln!(out, "### Findings by account\n");
+    // The worst accounts first (by their counts per severity, most severe first): past the
+    // comment limit, what is left out is the least severe.
+    let mut by_account: Vec<(&str, Vec<&Finding>)> = by_account.into_iter().collect();
+    let vector = |findings: &[&Finding]| {
+        Severity::ALL.map(|severity| findings.iter().filter(|f| f.severity == severity).count())
+    };
+    by_account
+        .sort_by_cached_key(|(account, findings)| (std::cmp::Reverse(vector(findings)), *account));
+    let _ = writeln!(out, "### Findings by account, worst first\n");
     let mut omitted = 0;
     for (account, findings) in by_account {
         if omitted > 0 {

@@ -131,6 +131,11 @@ pub struct AccountScope {
     /// The account's name in the organization, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// The organizational unit the account is in, as the path of OU names below the root
+    /// (`Workloads / Prod`), or `Root` for an account directly under it; absent when the
+    /// organization's structure was not read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organizational_unit: Option<String>,
     /// Regions read in this account.
     pub regions: Vec<String>,
 }
@@ -177,6 +182,10 @@ impl Report {
             .map(|a| AccountScope {
                 account_id: a.id.to_string(),
                 name: names.get(a.id.as_str()).map(|n| n.to_string()),
+                organizational_unit: inventory
+                    .organization
+                    .as_ref()
+                    .and_then(|org| organizational_unit(org, &a.id)),
                 regions: a.regions.iter().map(|r| r.name.to_string()).collect(),
             })
             .collect();
@@ -654,6 +663,35 @@ impl Report {
         merged.summary = Summary::of(&merged.findings);
         Ok(merged)
     }
+}
+
+/// The path of OU names from below the root down to `account`'s parent (`Workloads / Prod`),
+/// `Root` when its parent is the root, from `ListParents`-style `parents`; `None` when the
+/// account's parent is unknown. An OU without a name shows its id.
+fn organizational_unit(org: &rules::inventory::Organization, account: &str) -> Option<String> {
+    let mut path = Vec::new();
+    let mut at = org.parents.get(account)?;
+    // Bounded by the number of parents, so a cycle in recorded data cannot loop forever.
+    for _ in 0..=org.parents.len() {
+        if org.roots.iter().any(|root| root.id == *at) {
+            break;
+        }
+        let unit = org.units.iter().find(|unit| unit.id == *at);
+        path.push(
+            unit.and_then(|u| u.name.as_deref())
+                .unwrap_or(at.as_str())
+                .to_owned(),
+        );
+        match org.parents.get(at) {
+            Some(parent) => at = parent,
+            None => break,
+        }
+    }
+    if path.is_empty() {
+        return Some("Root".to_owned());
+    }
+    path.reverse();
+    Some(path.join(" / "))
 }
 
 fn same_waivers(a: &[WaiverUse], b: &[WaiverUse]) -> bool {

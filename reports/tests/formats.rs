@@ -1636,3 +1636,44 @@ fn every_format_names_the_controls_a_finding_checks() {
         assert!(text.contains(&headline), "{text}");
     }
 }
+
+#[test]
+fn markdown_lists_the_worst_accounts_first() {
+    let report = report_of(
+        vec![
+            finding(
+                "SG-TAG-001",
+                Severity::Low,
+                PROD,
+                "us-east-1",
+                "snapshot",
+                "snap-1",
+            ),
+            finding(
+                "SG-TAG-001",
+                Severity::Low,
+                PROD,
+                "us-east-1",
+                "snapshot",
+                "snap-2",
+            ),
+            finding(
+                "SG-SHARE-003",
+                Severity::Critical,
+                DEV,
+                "us-east-1",
+                "snapshot",
+                "snap-3",
+            ),
+        ],
+        Vec::new(),
+    );
+    let text = markdown::render(&report);
+    let dev = text
+        .find(&format!("{DEV} (larkspur-dev): 1 finding"))
+        .expect("DEV listed");
+    let prod = text
+        .find(&format!("{PROD} (larkspur-prod): 2 findings"))
+        .expect("PROD listed");
+    assert!(dev < prod, "{text}");
+}
