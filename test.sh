@@ -14,7 +14,7 @@
 #     Kubernetes Job is validated for the versions it says it needs;
 #   - the compliance files of Prowler 5.14.0 (PyPI prowler, the wheel only, not installed),
 #     which transcribe the AWS Foundational Security Best Practices, CIS AWS Foundations and
-#     NIST SP 800-53 r5 controls: tests/compliance.rs checks every control id snapguard maps
+#     NIST SP 800-53 r5 controls: tests/registry.rs checks every control id snapguard maps
 #     against them;
 #   - Debian's chromium, in which the HTML report is tested (with
 #     SNAPGUARD_SKIP_BROWSER_TESTS=1 those tests are skipped, and reported as ignored).

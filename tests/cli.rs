@@ -624,3 +624,132 @@ fn rules_and_explain() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("no rule has the id or name \"SG-NOPE-001\""));
 }
+
+/// Every `snapguard` command in the README's and docs' shell and YAML blocks, as arguments:
+/// continuation lines joined, cut at the first unquoted `|`, `&&`, `;`, `>` or `#`, quotes
+/// removed, a shell variable standing for `x` (an array expansion for nothing). `cargo run
+/// [--release] --` counts as `snapguard`.
+fn documented_commands() -> Vec<(String, Vec<String>)> {
+    let start = regex::Regex::new(
+        r"(?:^|[\s;&|(]|run:\s*)(?:snapguard|cargo run(?: --release)? --)\s+([a-z][^\n]*)",
+    )
+    .unwrap();
+    let block = regex::Regex::new(r"(?s)```(sh|bash|yaml|yml)\n(.*?)```").unwrap();
+    let mut files = vec![root().join("README.md")];
+    let mut docs: Vec<PathBuf> = fs::read_dir(root().join("docs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .collect();
+    docs.sort();
+    files.extend(docs);
+    let mut commands = Vec::new();
+    for file in files {
+        let text = fs::read_to_string(&file).unwrap();
+        let name = file.strip_prefix(root()).unwrap().display().to_string();
+        for found in block.captures_iter(&text) {
+            let joined = regex::Regex::new(r"\\\n\s*")
+                .unwrap()
+                .replace_all(&found[2], " ")
+                .into_owned();
+            for line in joined.lines() {
+                for command in start.captures_iter(line) {
+                    commands.push((format!("{name}: {}", line.trim()), shell_words(&command[1])));
+                }
+            }
+        }
+    }
+    commands
+}
+
+/// A shell command's words up to its first unquoted `|`, `&&`, `;`, `>` or `#`.
+fn shell_words(text: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let (mut quote, mut started) = (None, false);
+    for c in text.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => word.push(c),
+            (None, '"' | '\'') => {
+                quote = Some(c);
+                started = true;
+            }
+            (None, '|' | '&' | ';' | '>' | '#' | ')') => break,
+            (None, c) if c.is_whitespace() => {
+                if started || !word.is_empty() {
+                    words.push(std::mem::take(&mut word));
+                }
+                started = false;
+            }
+            (None, c) => word.push(c),
+        }
+    }
+    if started || !word.is_empty() {
+        words.push(word);
+    }
+    words
+        .into_iter()
+        .filter(|w| !w.contains("[@]"))
+        .map(|w| {
+            if w.contains('$') {
+                regex::Regex::new(r"\$\{?[A-Za-z_]+\}?")
+                    .unwrap()
+                    .replace_all(&w, "x")
+                    .into_owned()
+            } else {
+                w
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn every_documented_command_is_one_snapguard_takes() {
+    let commands = documented_commands();
+    assert!(commands.len() >= 25, "{} commands found", commands.len());
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[String]| {
+        Command::new(env!("CARGO_BIN_EXE_snapguard"))
+            .args(args)
+            .current_dir(dir.path())
+            // Nothing reaches AWS: live commands fail at once on a closed port.
+            .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_MAX_ATTEMPTS", "1")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap()
+    };
+    // A usage error says so, with the usage: that is what no documented command may get.
+    let wrong = run(&["scan".to_owned(), "--no-such-flag".to_owned()]);
+    assert!(stderr(&wrong).contains("Usage:"));
+    for (place, args) in &commands {
+        // The bundled files are where the docs' recorded examples point.
+        let args: Vec<String> = args
+            .iter()
+            .map(|a| a.replace("fixtures/", &format!("{}/fixtures/", root().display())))
+            .collect();
+        let out = run(&args);
+        let err = stderr(&out);
+        assert!(!err.contains("Usage:"), "{place}\n{err}");
+        // Those that read only bundled files run to their end and write what they say.
+        let local = args.iter().any(|a| a.contains("/fixtures/"));
+        if local {
+            assert!(
+                matches!(out.status.code(), Some(0..=7)) && !err.contains("error"),
+                "{place}: {:?}\n{err}",
+                out.status
+            );
+            for (flag, file) in args.iter().zip(args.iter().skip(1)) {
+                if flag == "--output" || flag == "--out" {
+                    let file = file.rsplit('=').next().unwrap();
+                    assert!(dir.path().join(file).exists(), "{place}: no {file}");
+                }
+            }
+        }
+    }
+}

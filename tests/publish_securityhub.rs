@@ -38,6 +38,8 @@ async fn findings_in(url: &str, account: &str, region: &str) -> BTreeMap<String,
             let value = serde_json::json!({
                 "RecordState": f.record_state().map(|s| s.as_str()),
                 "Compliance": f.compliance().and_then(|c| c.status()).map(|s| s.as_str()),
+                "RelatedRequirements": f.compliance().map(|c| c.related_requirements()),
+                "GeneratorId": f.generator_id(),
                 "ResourceType": f.resources().first().and_then(|r| r.r#type()),
                 "ProviderSeverity": f.finding_provider_fields()
                     .and_then(|p| p.severity())
@@ -146,6 +148,19 @@ fn publish_and_close() {
         assert_eq!(finding["RecordState"], "ACTIVE");
         assert!(finding["ProviderSeverity"].is_string(), "{finding}");
     }
+    // The compliance controls travel with the finding.
+    let public = held
+        .values()
+        .flat_map(|f| f.values())
+        .find(|f| f["GeneratorId"] == "SG-SHARE-003")
+        .expect("the demo's public snapshot is in Security Hub");
+    assert_eq!(
+        public["RelatedRequirements"],
+        serde_json::json!([
+            "AWS Foundational Security Best Practices v1.0.0/EC2.1",
+            "NIST.800-53.r5 AC-3"
+        ])
+    );
     let iam_types: Vec<&Value> = held
         .values()
         .flat_map(|f| f.values())

@@ -150,7 +150,7 @@ fn main() {
             progress: false,
             // The emulator answers Recycle Bin and block public access with HTTP 500, which
             // the SDK retries with backoff; real AWS does not. One attempt keeps that out.
-            max_attempts: 1,
+            max_attempts: Some(1),
             concurrency,
             attribute_concurrency,
             ..snapguard_aws::LiveOptions::default()

@@ -19,6 +19,10 @@ pub enum ScanError {
     /// `--org`: `organizations:ListAccounts` failed (the SDK error, as one line).
     #[error("--org: cannot list the organization's accounts (organizations:ListAccounts): {0}")]
     ListAccounts(String),
+    /// `AWS_MAX_ATTEMPTS`, `AWS_RETRY_MODE` or the profile's `max_attempts` / `retry_mode` hold
+    /// a value the SDK would reject, or the shared config files cannot be read.
+    #[error("{0}")]
+    RetrySettings(String),
     /// A task scanning one account panicked or was cancelled.
     #[error("a scan task failed: {0}")]
     Task(tokio::task::JoinError),

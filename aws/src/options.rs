@@ -31,8 +31,10 @@ pub struct LiveOptions {
     pub attribute_concurrency: usize,
     /// Timeout of one operation, all its retries included.
     pub operation_timeout: Duration,
-    /// Attempts per operation (the first and the retries), with adaptive retry.
-    pub max_attempts: u32,
+    /// Attempts per operation (the first and the retries); `None`: the SDK's own settings
+    /// (`AWS_MAX_ATTEMPTS`, the profile's `max_attempts`), else 5. The retry mode is the SDK's
+    /// (`AWS_RETRY_MODE`, the profile's `retry_mode`), else adaptive.
+    pub max_attempts: Option<u32>,
     /// A progress bar on stderr, when stderr is a terminal.
     pub progress: bool,
     /// An endpoint for every service (the emulator); `AWS_ENDPOINT_URL` works as well.
@@ -42,6 +44,9 @@ pub struct LiveOptions {
     /// Simulated failures, for tests and drills: see [`Fault`].
     #[doc(hidden)]
     pub faults: Vec<Fault>,
+    /// Replaces the SDK's HTTPS client: the scale harness answers from a synthetic organization.
+    #[doc(hidden)]
+    pub http_client: Option<aws_smithy_runtime_api::client::http::SharedHttpClient>,
 }
 
 impl Default for LiveOptions {
@@ -57,11 +62,12 @@ impl Default for LiveOptions {
             concurrency: 8,
             attribute_concurrency: 8,
             operation_timeout: Duration::from_secs(60),
-            max_attempts: 5,
+            max_attempts: None,
             progress: true,
             endpoint_url: None,
             shard: None,
             faults: Vec::new(),
+            http_client: None,
         }
     }
 }
@@ -108,6 +114,10 @@ pub struct LiveArgs {
     /// Timeout per API operation, retries included, in seconds
     #[arg(long = "timeout", default_value_t = 60, value_name = "SECONDS")]
     pub timeout_seconds: u64,
+    /// Attempts per API operation, retries included (default: AWS_MAX_ATTEMPTS, else the
+    /// profile's max_attempts, else 5)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub max_attempts: Option<u32>,
 }
 
 impl From<LiveArgs> for LiveOptions {
@@ -122,6 +132,7 @@ impl From<LiveArgs> for LiveOptions {
             profile: a.profile,
             concurrency: usize::from(a.concurrency),
             operation_timeout: Duration::from_secs(a.timeout_seconds.max(1)),
+            max_attempts: a.max_attempts,
             ..LiveOptions::default()
         }
     }
@@ -159,6 +170,8 @@ mod tests {
             "16",
             "--timeout",
             "30",
+            "--max-attempts",
+            "2",
         ]);
         let o = LiveOptions::from(cli.live);
         assert!(o.org);
@@ -173,11 +186,14 @@ mod tests {
         assert_eq!(o.profile.as_deref(), Some("audit"));
         assert_eq!(o.concurrency, 16);
         assert_eq!(o.operation_timeout, Duration::from_secs(30));
+        assert_eq!(o.max_attempts, Some(2));
 
         let o = LiveOptions::from(Cli::parse_from(["snapguard"]).live);
         assert!(!o.org && o.accounts.is_empty() && o.regions.is_none());
         assert_eq!(o.role_name, DEFAULT_ROLE_NAME);
         assert_eq!(o.concurrency, 8);
+        assert_eq!(o.max_attempts, None);
         assert!(Cli::try_parse_from(["snapguard", "--concurrency", "0"]).is_err());
+        assert!(Cli::try_parse_from(["snapguard", "--max-attempts", "0"]).is_err());
     }
 }

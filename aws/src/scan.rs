@@ -133,8 +133,10 @@ async fn scan(options: &LiveOptions) -> Result<(Inventory, BTreeSet<String>), Sc
         options.endpoint_url.as_deref(),
         options.operation_timeout,
         options.max_attempts,
+        options.http_client.clone(),
     )
-    .await;
+    .await
+    .map_err(ScanError::RetrySettings)?;
     let ctx = Arc::new(Ctx {
         options: options.clone(),
         base,

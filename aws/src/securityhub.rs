@@ -43,8 +43,9 @@ pub struct PublishOptions {
     pub external_id: Option<String>,
     /// Timeout per API operation, retries included.
     pub operation_timeout: Duration,
-    /// Attempts per call, the first included.
-    pub max_attempts: u32,
+    /// Attempts per call, the first included; `None`: the SDK's own settings, else 5 (see
+    /// `session::retry_config`).
+    pub max_attempts: Option<u32>,
 }
 
 /// A finding Security Hub did not import.
@@ -221,8 +222,9 @@ async fn live_clients(findings: &[Value], options: &PublishOptions) -> Result<Cl
         options.endpoint_url.as_deref(),
         options.operation_timeout,
         options.max_attempts,
+        None,
     )
-    .await;
+    .await?;
     let sts = aws_sdk_sts::Client::new(&base);
     let caller = Caller::identify(&sts).await.map_err(|e| e.to_string())?;
     let configs = caller
@@ -490,6 +492,7 @@ fn to_sdk(finding: &Value) -> Result<AwsSecurityFinding, String> {
                     &finding["Compliance"],
                     "Status",
                 )))
+                .set_related_requirements(texts(&finding["Compliance"]["RelatedRequirements"]))
                 .build(),
         )
         .record_state(RecordState::from(text(finding, "RecordState")))

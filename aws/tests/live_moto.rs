@@ -17,7 +17,7 @@ fn options(moto: &Moto) -> snapguard_aws::LiveOptions {
         regions: Some(REGIONS.iter().map(|r| r.to_string()).collect()),
         endpoint_url: Some(moto.url.clone()),
         progress: false,
-        max_attempts: 2,
+        max_attempts: Some(2),
         operation_timeout: Duration::from_secs(30),
         ..snapguard_aws::LiveOptions::default()
     }

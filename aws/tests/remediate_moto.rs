@@ -167,7 +167,7 @@ fn scan_options(url: &str) -> snapguard_aws::LiveOptions {
         regions: Some(vec![HOME.into(), DR.into()]),
         endpoint_url: Some(url.to_owned()),
         progress: false,
-        max_attempts: 2,
+        max_attempts: Some(2),
         operation_timeout: Duration::from_secs(30),
         ..snapguard_aws::LiveOptions::default()
     }
@@ -209,7 +209,7 @@ fn apply_options(url: &str, journal: Option<PathBuf>) -> ApplyOptions {
         concurrency: 1,
         waiter_timeout: Duration::from_secs(60),
         operation_timeout: Duration::from_secs(30),
-        max_attempts: 2,
+        max_attempts: Some(2),
         journal,
         ..ApplyOptions::default()
     }

@@ -9,6 +9,12 @@
 //! else by account, else by rule (whichever is the finest that fits), one result per group
 //! with the count and the first resources; the JSON report lists every finding.
 //!
+//! GitHub also takes at most 10 MB gzipped: the results of a run stay under
+//! [`MAX_RESULTS_BYTES`] uncompressed (a coarser grouping otherwise), a result carries at most
+//! [`MAX_EVIDENCE_BYTES`] of evidence, and past [`MAX_NOTIFIED_PLACES`] places not scanned the
+//! notifications are one per operation and reason. So one run always fits, and a scan is never
+//! split over runs (GitHub takes at most 20).
+//!
 //! A finding is about an AWS resource, not a file: its real location is a logical location
 //! (the ARN). Code scanning services accept only results anchored to a file path, so each
 //! result also has a physical location `aws/<account>/<region>/<resource id>`: a stable
@@ -42,6 +48,16 @@ pub const GROUP_FINGERPRINT_KEY: &str = "snapguardGroup/v1";
 pub const MAX_RESULTS: usize = 5_000;
 /// How many resources a grouped result names (the JSON report has them all).
 pub const GROUP_EXAMPLES: usize = 10;
+/// The most bytes the results of a run take, uncompressed: GitHub takes a SARIF file of at
+/// most 10 MB gzipped, and gzip never makes JSON larger, so a run under this fits whatever the
+/// text compresses to. Past it, findings are grouped more coarsely, as past [`MAX_RESULTS`].
+pub const MAX_RESULTS_BYTES: usize = 8_000_000;
+/// The most bytes of a finding's evidence a result carries; larger evidence (an IAM principal's
+/// every granting statement) is left to the JSON report, and the result says how large it was.
+pub const MAX_EVIDENCE_BYTES: usize = 4_096;
+/// The most places not scanned that are listed one notification each; past it, one
+/// notification per operation and reason names how many places and the first of them.
+pub const MAX_NOTIFIED_PLACES: usize = 1_000;
 
 /// How findings become results, finest first: the first that gives at most [`MAX_RESULTS`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -126,14 +142,13 @@ pub fn document(report: &Report) -> Sarif {
         .properties(bag(entries([("collectedAt", json!(report.collected_at))])))
         .build();
     if !report.not_scanned.is_empty() {
-        invocation.tool_execution_notifications =
-            Some(report.not_scanned.iter().map(notification).collect());
+        invocation.tool_execution_notifications = Some(notifications(report));
     }
-    let grouping = Grouping::for_findings(&report.findings);
+    let (grouping, results) = bounded_results(&report.findings);
     let run = Run::builder()
         .tool(Tool::builder().driver(driver).build())
         .invocations(vec![invocation])
-        .results(results(&report.findings, grouping))
+        .results(results)
         .properties(bag(entries([
             ("resultsGroupedBy", json!(grouping.name())),
             ("findings", json!(report.findings.len())),
@@ -212,6 +227,25 @@ pub fn descriptor(rule: &Rule) -> ReportingDescriptor {
             ]),
         })
         .build()
+}
+
+/// The results of the finest grouping that gives at most [`MAX_RESULTS`] results of at most
+/// [`MAX_RESULTS_BYTES`] in all; [`Grouping::Rule`] (at most two results per rule, each
+/// naming [`GROUP_EXAMPLES`] resources) when none does.
+fn bounded_results(findings: &[Finding]) -> (Grouping, Vec<SarifResult>) {
+    let first = Grouping::for_findings(findings);
+    let mut coarser = Grouping::ALL.into_iter().skip_while(|g| *g != first);
+    loop {
+        let grouping = coarser.next().unwrap_or(Grouping::Rule);
+        let results = results(findings, grouping);
+        let bytes: usize = results
+            .iter()
+            .map(|r| serde_json::to_vec(r).map_or(0, |v| v.len()))
+            .sum();
+        if bytes <= MAX_RESULTS_BYTES || grouping == Grouping::Rule {
+            return (grouping, results);
+        }
+    }
 }
 
 /// One result per finding, or per group of findings ([`Grouping`]), in the report's order.
@@ -321,7 +355,18 @@ fn result(finding: &Finding) -> SarifResult {
         ("resourceType", json!(finding.resource_type)),
     ]);
     if !finding.evidence.is_null() {
-        properties.insert("evidence".to_owned(), finding.evidence.clone());
+        let bytes = serde_json::to_vec(&finding.evidence).map_or(0, |v| v.len());
+        if bytes <= MAX_EVIDENCE_BYTES {
+            properties.insert("evidence".to_owned(), finding.evidence.clone());
+        } else {
+            properties.insert(
+                "evidenceOmitted".to_owned(),
+                json!(format!(
+                    "{bytes} bytes of evidence, more than a SARIF result carries: the JSON \
+                     report has it"
+                )),
+            );
+        }
     }
     if let Some(remediation) = &finding.remediation {
         properties.insert("remediation".to_owned(), json!(remediation));
@@ -387,6 +432,40 @@ fn location(finding: &Finding) -> Location {
             .kind("resource")
             .build()])
         .build()
+}
+
+/// One notification per place not scanned, or past [`MAX_NOTIFIED_PLACES`] one per operation
+/// and reason ([`crate::gaps`]).
+fn notifications(report: &Report) -> Vec<Notification> {
+    if report.not_scanned.len() <= MAX_NOTIFIED_PLACES {
+        return report.not_scanned.iter().map(notification).collect();
+    }
+    crate::gaps::grouped(report)
+        .iter()
+        .map(|group| {
+            let places = group.places(report);
+            let shown = places.len().min(GROUP_EXAMPLES);
+            Notification::builder()
+                .level(json!(ResultLevel::Error))
+                .message(message(&format!(
+                    "Not scanned in {} places, {}: {} ({}{}; the JSON report lists each)",
+                    places.len(),
+                    group.operation,
+                    group.reason,
+                    places[..shown].join(", "),
+                    if places.len() > shown {
+                        format!(" and {} more", places.len() - shown)
+                    } else {
+                        String::new()
+                    }
+                )))
+                .properties(bag(entries([
+                    ("operation", json!(group.operation)),
+                    ("places", json!(places.len())),
+                ])))
+                .build()
+        })
+        .collect()
 }
 
 fn notification(gap: &Gap) -> Notification {

@@ -1677,3 +1677,65 @@ fn markdown_lists_the_worst_accounts_first() {
         .expect("PROD listed");
     assert!(dev < prod, "{text}");
 }
+
+#[test]
+fn sarif_fits_githubs_size_limit_whatever_the_evidence_and_the_gaps() {
+    // 4,000 findings (fewer than the result cap) with 3 KB of evidence each: one result per
+    // finding would be over 15 MB, so they are grouped until the run fits.
+    let mut findings = many_findings(&["SG-IAM-005"], 100, &["global"], 40);
+    let statement = "x".repeat(3_000);
+    for f in &mut findings {
+        f.evidence = json!({ "statements": [statement] });
+    }
+    let report = report_of(findings, Vec::new());
+    let text = sarif::render(&report);
+    assert!(text.len() < 10_000_000, "{} bytes", text.len());
+    let document = json(&text);
+    assert_eq!(document["runs"].as_array().unwrap().len(), 1);
+    let run = &document["runs"][0];
+    assert_ne!(run["properties"]["resultsGroupedBy"], "finding");
+    assert_eq!(run["properties"]["findings"], 4_000);
+    let results: usize = run["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| serde_json::to_vec(r).unwrap().len())
+        .sum();
+    assert!(results <= sarif::MAX_RESULTS_BYTES, "{results}");
+
+    // Evidence beyond the cap is left to the JSON report, and the result says so.
+    let mut big = complete();
+    big.findings[0].evidence = json!({ "statements": ["y".repeat(10_000)] });
+    let document = json(&sarif::render(&big));
+    let first = &document["runs"][0]["results"][0]["properties"];
+    assert!(first.get("evidence").is_none(), "{first}");
+    assert!(first["evidenceOmitted"]
+        .as_str()
+        .unwrap()
+        .contains("the JSON report has it"));
+
+    // 1,500 places not scanned: one notification per operation and reason.
+    let gaps: Vec<Gap> = (0..1_500)
+        .map(|a| Gap {
+            account_id: format!("{:012}", 100_000_000_000u64 + a),
+            region: Some("us-east-1".to_owned()),
+            operation: "ec2:DescribeSnapshots".to_owned(),
+            error: format!(
+                "AccessDenied: arn:aws:sts::{:012}:assumed-role/scan",
+                100_000_000_000u64 + a
+            ),
+        })
+        .collect();
+    let document = json(&sarif::render(&report_of(Vec::new(), gaps)));
+    let notifications = document["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .unwrap();
+    assert_eq!(notifications.len(), 1, "one operation, one reason");
+    assert_eq!(notifications[0]["properties"]["places"], 1_500);
+    assert!(notifications[0]["message"]["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("Not scanned in 1500 places, ec2:DescribeSnapshots: AccessDenied"));
+    let errors = schema_errors(&document);
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+}

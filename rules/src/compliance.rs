@@ -6,7 +6,7 @@
 //! policy, where FSBP EC2.28 asks for an AWS Backup plan; NIST CP-9 asks for more than EBS.
 //! So a control that "passes" in a report passed snapguard's checks for it, no more.
 //!
-//! Each id is checked against the published standards in `tests/compliance.rs`: FSBP and CIS ids
+//! Each id is checked against the published standards in `tests/registry.rs`: FSBP and CIS ids
 //! with their titles, NIST ids by the control or enhancement they name. Only ids that check can
 //! confirm are mapped.
 

@@ -55,8 +55,8 @@ pub struct ApplyOptions {
     pub waiter_timeout: Duration,
     /// Timeout of one operation, all its retries included.
     pub operation_timeout: Duration,
-    /// Attempts per operation, with adaptive retry.
-    pub max_attempts: u32,
+    /// Attempts per operation; `None`: the SDK's own settings, else 5 (as for the scan).
+    pub max_attempts: Option<u32>,
     /// Send each mutating EC2 call with `DryRun`; create nothing.
     pub dry_run: bool,
     /// The journal file (`plan.json.journal`); `None`: no journal.
@@ -78,7 +78,7 @@ impl Default for ApplyOptions {
             concurrency: 4,
             waiter_timeout: Duration::from_secs(3600),
             operation_timeout: Duration::from_secs(60),
-            max_attempts: 5,
+            max_attempts: None,
             dry_run: false,
             journal: None,
             interrupt_after_calls: None,
@@ -336,8 +336,9 @@ impl Connect {
             options.endpoint_url.as_deref(),
             options.operation_timeout,
             options.max_attempts,
+            None,
         )
-        .await;
+        .await?;
         let sts = aws_sdk_sts::Client::from_conf(aws_sdk_sts::config::Builder::from(&base).build());
         let caller = Caller::identify(&sts).await.map_err(|e| e.to_string())?;
         let accounts: BTreeSet<&str> = plan

@@ -1255,6 +1255,27 @@ mod tests {
     }
 
     #[test]
+    fn a_misspelt_key_of_a_not_scanned_entry_is_an_error_not_an_account_wide_gap() {
+        let dir = inventory(&[]);
+        fs::write(
+            dir.path().join(MANIFEST),
+            r#"{"collected_at": "2024-06-01T00:00:00Z", "not_scanned": [{"account_id":
+                "111111111111", "regoin": "us-east-1", "operation": "ec2:DescribeSnapshots",
+                "error": "AccessDenied"}]}"#,
+        )
+        .unwrap();
+        let found: String = load(dir.path())
+            .expect_err("an input error")
+            .iter()
+            .map(|e| format!("{e}\n"))
+            .collect();
+        assert!(
+            found.contains(MANIFEST) && found.contains("unknown field `regoin`"),
+            "{found}"
+        );
+    }
+
+    #[test]
     fn a_collection_time_before_ebs_or_in_the_future_is_an_error() {
         let now = Timestamp(1_800_000_000);
         assert!(check_collected_at(Timestamp(1_219_190_399), now)

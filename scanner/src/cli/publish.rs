@@ -52,9 +52,10 @@ struct SecurityHubArgs {
     /// Timeout per API operation, retries included, in seconds
     #[arg(long = "timeout", default_value_t = 60, value_name = "SECONDS")]
     timeout_seconds: u64,
-    /// Attempts per call, the first included (throttled and failed calls are retried)
-    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=20))]
-    max_attempts: u32,
+    /// Attempts per call, the first included (default: AWS_MAX_ATTEMPTS, else the profile's
+    /// max_attempts, else 5)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=20))]
+    max_attempts: Option<u32>,
     /// The outcome as a table or as JSON on standard output
     #[arg(long, value_enum, default_value = "table")]
     format: Format,

@@ -53,6 +53,10 @@ pub struct ApplyArgs {
     /// Timeout per API operation, retries included, in seconds
     #[arg(long = "timeout", default_value_t = 60, value_name = "SECONDS")]
     timeout_seconds: u64,
+    /// Attempts per call, the first included (default: AWS_MAX_ATTEMPTS, else the profile's
+    /// max_attempts, else 5)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=20))]
+    max_attempts: Option<u32>,
     /// The outcome as a table or as JSON on standard output
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
@@ -105,6 +109,7 @@ pub fn run(args: ApplyArgs) -> Result<u8, String> {
         concurrency: usize::from(args.concurrency),
         waiter_timeout: Duration::from_secs(args.wait_timeout.max(1)),
         operation_timeout: Duration::from_secs(args.timeout_seconds.max(1)),
+        max_attempts: args.max_attempts,
         dry_run: args.dry_run,
         journal: (!args.dry_run).then(|| remediate::journal::path_for(&args.plan)),
         // Drills and tests: stop dead after N mutating calls, as if killed.
