@@ -635,6 +635,7 @@ fn documented_commands() -> Vec<(String, Vec<String>)> {
     )
     .unwrap();
     let block = regex::Regex::new(r"(?s)```(sh|bash|yaml|yml)\n(.*?)```").unwrap();
+    let continuation = regex::Regex::new(r"\\\n\s*").unwrap();
     let mut files = vec![root().join("README.md")];
     let mut docs: Vec<PathBuf> = fs::read_dir(root().join("docs"))
         .unwrap()
@@ -648,10 +649,7 @@ fn documented_commands() -> Vec<(String, Vec<String>)> {
         let text = fs::read_to_string(&file).unwrap();
         let name = file.strip_prefix(root()).unwrap().display().to_string();
         for found in block.captures_iter(&text) {
-            let joined = regex::Regex::new(r"\\\n\s*")
-                .unwrap()
-                .replace_all(&found[2], " ")
-                .into_owned();
+            let joined = continuation.replace_all(&found[2], " ").into_owned();
             for line in joined.lines() {
                 for command in start.captures_iter(line) {
                     commands.push((format!("{name}: {}", line.trim()), shell_words(&command[1])));

@@ -151,6 +151,35 @@ fn the_aws_batch_array_job_runs_one_shard_per_child() {
     assert_eq!(auto_shard_count(&command), size);
 }
 
+/// Runs `script` with `shell` (`sh` as a container would, `bash` for the README's loops) in
+/// `dir`, the AWS CLI pointed at the emulator at `url`, with `env` besides; fails the test
+/// unless it succeeds; its standard output, trimmed.
+fn shell_with_aws(
+    shell: &str,
+    url: &str,
+    script: &str,
+    dir: &Path,
+    env: &[(&str, String)],
+) -> String {
+    let out = std::process::Command::new(shell)
+        .args(["-c", script])
+        .current_dir(dir)
+        .env("AWS_ENDPOINT_URL", url)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .envs(env.iter().map(|(k, v)| (*k, v)))
+        .output()
+        .expect("the shell runs");
+    assert!(
+        out.status.success(),
+        "{script}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
 /// The line of docs/nightly.md's Batch recipe that fetches the shards for the merge.
 fn merge_step_copy_line() -> String {
     let doc = fs::read_to_string(root().join("docs/nightly.md")).unwrap();
@@ -186,24 +215,12 @@ fn the_aws_batch_shards_reach_the_merge_step_through_s3() {
     fs::set_permissions(&stub, fs::Permissions::from_mode(0o755)).unwrap();
     let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
     let sh = |script: &str, extra: &[(&str, String)], dir: &Path| {
-        let out = std::process::Command::new("sh")
-            .args(["-c", script])
-            .current_dir(dir)
-            .env("PATH", &path)
-            .env("AWS_ENDPOINT_URL", &moto.url)
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_DEFAULT_REGION", "us-east-1")
-            .env("REPORT_BUCKET", "snapguard-reports")
-            .envs(extra.iter().map(|(k, v)| (*k, v)))
-            .output()
-            .expect("sh runs");
-        assert!(
-            out.status.success(),
-            "{script}: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let mut env = vec![
+            ("PATH", path.clone()),
+            ("REPORT_BUCKET", "snapguard-reports".to_owned()),
+        ];
+        env.extend(extra.iter().map(|(k, v)| (*k, v.clone())));
+        shell_with_aws("sh", &moto.url, script, dir, &env);
     };
     sh("aws s3 mb s3://$REPORT_BUCKET", &[], scratch.path());
     let parent = "9b1f8c2e-0d4a-4e43-a1b5-6f0c2d7e8a90";
@@ -564,4 +581,82 @@ fn the_example_freeze_thaws_by_itself_and_the_thaw_disarms_it() {
         assert!(!pattern.is_match("/"), "{path}");
         assert!(!pattern.is_match("/data /"), "{path}");
     }
+}
+
+/// The README's shell loop that gathers the per-snapshot outputs into one file.
+fn readme_snapshot_attribute_loop() -> String {
+    let readme = fs::read_to_string(root().join("README.md")).unwrap();
+    let start = readme
+        .find("for s in $(aws ec2 describe-snapshots")
+        .expect("the README's describe-snapshot-attribute loop");
+    let end = start + readme[start..].find("```").unwrap();
+    readme[start..end].to_owned()
+}
+
+#[test]
+fn the_readme_recording_loop_writes_what_snapguard_reads() {
+    // The real AWS CLI against moto: a public snapshot and a private one, recorded with the
+    // README's commands, then scanned from the recorded layout.
+    let moto = snapguard_test_support::moto::start_moto();
+    let scratch = tempfile::tempdir().unwrap();
+    let region = scratch.path().join("inventory/123456789012/us-east-1");
+    fs::create_dir_all(&region).unwrap();
+    let sh = |script: &str| shell_with_aws("bash", &moto.url, script, &region, &[]);
+    let volume = sh(
+        "aws ec2 create-volume --availability-zone us-east-1a --size 8 \
+                     --query VolumeId --output text",
+    );
+    let public = sh(&format!(
+        "aws ec2 create-snapshot --volume-id {volume} --query SnapshotId --output text"
+    ));
+    sh(&format!(
+        "aws ec2 create-snapshot --volume-id {volume} --query SnapshotId --output text"
+    ));
+    sh(&format!(
+        "aws ec2 modify-snapshot-attribute --snapshot-id {public} \
+         --attribute createVolumePermission --operation-type add --group-names all"
+    ));
+    sh("aws ec2 describe-snapshots --owner-ids self > describe-snapshots.json");
+    sh(&readme_snapshot_attribute_loop());
+    // The rest of the region, empty, as the README's layout names it.
+    for (file, text) in [
+        ("describe-volumes.json", r#"{"Volumes": []}"#),
+        ("describe-instances.json", r#"{"Reservations": []}"#),
+        ("describe-images.json", r#"{"Images": []}"#),
+        ("describe-image-attribute.json", ""),
+        ("get-rule.json", ""),
+        ("list-rules-EBS_SNAPSHOT.json", r#"{"Rules": []}"#),
+        ("list-rules-EC2_IMAGE.json", r#"{"Rules": []}"#),
+        (
+            "get-snapshot-block-public-access-state.json",
+            r#"{"State": "unblocked"}"#,
+        ),
+        (
+            "get-image-block-public-access-state.json",
+            r#"{"ImageBlockPublicAccessState": "block-new-sharing"}"#,
+        ),
+    ] {
+        fs::write(region.join(file), text).unwrap();
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_snapguard"))
+        .args(["scan", "--inventory"])
+        .arg(scratch.path().join("inventory"))
+        .args(["--format", "json", "--fail-on", "none"])
+        .output()
+        .unwrap();
+    assert_ne!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let public_findings: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == "SG-SHARE-003")
+        .collect();
+    assert_eq!(public_findings.len(), 1, "{report}");
+    assert_eq!(public_findings[0]["resource_id"], public.as_str());
 }

@@ -725,6 +725,14 @@ fn main() {
         if let Some(gap) = inventory.not_scanned.first() {
             eprintln!("first gap: {gap:?}");
         }
+        // The calls of the organization and the accounts, and per operation of the
+        // account-regions against the model's count where they differ.
+        let regional: Vec<&str> = region_calls().iter().map(|(o, _)| *o).collect();
+        for (operation, made) in &inventory.api_calls {
+            if !regional.contains(&operation.as_str()) {
+                eprintln!("{operation}: {made} calls");
+            }
+        }
         // Calls per operation against the model's count, where they differ.
         let account_regions = (accounts * regions) as u64;
         for (operation, per_region) in region_calls() {

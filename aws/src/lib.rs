@@ -34,6 +34,6 @@ mod session;
 pub use counting::{Fault, FaultKind};
 pub(crate) use error::{describe_error, error_code, explain};
 pub use error::{CallerError, ScanError};
-pub use options::{AccountShard, LiveArgs, LiveOptions, DEFAULT_ROLE_NAME};
+pub use options::{AccountShard, LiveArgs, LiveOptions, DEFAULT_CONCURRENCY, DEFAULT_ROLE_NAME};
 pub(crate) use scan::Ctx;
 pub use scan::{collect, collect_counted, OPERATIONS};

@@ -4,6 +4,15 @@ use std::time::Duration;
 
 use crate::Fault;
 
+/// Account-regions read at once by default, chosen with the scale harness
+/// (`aws/benches/org_scale.rs`; the figures are in BENCHMARKS.md). An account-region's time is
+/// set by EC2's refill rate for its attribute calls (about 8 s for 250 snapshots), not by the
+/// machine, so the wall time falls with the concurrency until the machine is busy. At 1,000
+/// accounts x 4 regions and 60 ms a call, on 2 cores, 256 kept within 1.3x of the floor AWS's
+/// limits set, in under 1 GiB (memory follows the inventory, not the concurrency); at 512 the
+/// 2 cores were the bound.
+pub const DEFAULT_CONCURRENCY: usize = 256;
+
 /// The role assumed in member accounts unless `--role-name` says otherwise.
 pub const DEFAULT_ROLE_NAME: &str = "OrganizationAccountAccessRole";
 
@@ -25,7 +34,7 @@ pub struct LiveOptions {
     pub external_id: Option<String>,
     /// A named profile of the shared AWS config files (otherwise the standard chain).
     pub profile: Option<String>,
-    /// Account-regions scanned at once.
+    /// Account-regions scanned at once; [`DEFAULT_CONCURRENCY`] by default.
     pub concurrency: usize,
     /// Per-resource attribute calls in flight at once in one account-region.
     pub attribute_concurrency: usize,
@@ -59,7 +68,7 @@ impl Default for LiveOptions {
             role_name: DEFAULT_ROLE_NAME.to_owned(),
             external_id: None,
             profile: None,
-            concurrency: 8,
+            concurrency: DEFAULT_CONCURRENCY,
             attribute_concurrency: 8,
             operation_timeout: Duration::from_secs(60),
             max_attempts: None,
@@ -109,7 +118,7 @@ pub struct LiveArgs {
     #[arg(long)]
     pub profile: Option<String>,
     /// Account-regions scanned at once
-    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    #[arg(long, default_value_t = DEFAULT_CONCURRENCY as u16, value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub concurrency: u16,
     /// Timeout per API operation, retries included, in seconds
     #[arg(long = "timeout", default_value_t = 60, value_name = "SECONDS")]
@@ -191,7 +200,7 @@ mod tests {
         let o = LiveOptions::from(Cli::parse_from(["snapguard"]).live);
         assert!(!o.org && o.accounts.is_empty() && o.regions.is_none());
         assert_eq!(o.role_name, DEFAULT_ROLE_NAME);
-        assert_eq!(o.concurrency, 8);
+        assert_eq!(o.concurrency, DEFAULT_CONCURRENCY);
         assert_eq!(o.max_attempts, None);
         assert!(Cli::try_parse_from(["snapguard", "--concurrency", "0"]).is_err());
         assert!(Cli::try_parse_from(["snapguard", "--max-attempts", "0"]).is_err());

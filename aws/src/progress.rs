@@ -1,5 +1,10 @@
 //! A progress bar on stderr when it is a terminal: accounts and account-regions done, API
-//! calls, throttling retries. Quiet otherwise.
+//! calls, throttling retries, and the time left. Quiet otherwise.
+//!
+//! The time left follows the model of the scale harness (`aws/benches/org_scale.rs`): the
+//! account-regions take `--concurrency` slots, each about as long as those done so far (their
+//! time is set by EC2's refill rate, not by the machine), so the rest takes as many rounds of
+//! that as remain: [`time_left`].
 
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -19,6 +24,31 @@ pub(crate) struct Progress {
 struct State {
     accounts: AtomicU64,
     accounts_done: AtomicU64,
+    regions: AtomicU64,
+    regions_done: AtomicU64,
+    /// The account-regions done so far took this long in all, in milliseconds.
+    region_millis: AtomicU64,
+}
+
+/// The time the account-regions not done yet take, in seconds: `remaining` of them in rounds
+/// of `slots`, each round as long as the mean account-region so far (`done` of them took
+/// `seconds_done` in all); `None` before the first is done.
+pub(crate) fn time_left(remaining: u64, slots: u64, done: u64, seconds_done: f64) -> Option<f64> {
+    if done == 0 {
+        return None;
+    }
+    let rounds = remaining.div_ceil(slots.max(1));
+    Some(rounds as f64 * seconds_done / done as f64)
+}
+
+/// `1h 02m`, `4m 05s`, `12s`.
+fn duration_text(seconds: f64) -> String {
+    let s = seconds.round() as u64;
+    match (s / 3600, s % 3600 / 60, s % 60) {
+        (0, 0, s) => format!("{s}s"),
+        (0, m, s) => format!("{m}m {s:02}s"),
+        (h, m, _) => format!("{h}h {m:02}m"),
+    }
 }
 
 impl Progress {
@@ -44,12 +74,18 @@ impl Progress {
     }
 
     pub fn add_regions(&self, n: usize) {
+        self.state.regions.fetch_add(n as u64, Ordering::Relaxed);
         if let Some(bar) = &self.bar {
             bar.inc_length(n as u64);
         }
     }
 
-    pub fn region_done(&self) {
+    /// One account-region read, in `took`.
+    pub fn region_done(&self, took: Duration) {
+        self.state.regions_done.fetch_add(1, Ordering::Relaxed);
+        self.state
+            .region_millis
+            .fetch_add(took.as_millis() as u64, Ordering::Relaxed);
         if let Some(bar) = &self.bar {
             bar.inc(1);
         }
@@ -60,14 +96,28 @@ impl Progress {
     }
 
     /// Refreshes the message a few times a second until aborted.
-    pub fn start_ticker(&self, counters: Arc<Counters>) -> tokio::task::JoinHandle<()> {
+    /// `slots` is `--concurrency`: how many account-regions are read at once.
+    pub fn start_ticker(
+        &self,
+        counters: Arc<Counters>,
+        slots: usize,
+    ) -> tokio::task::JoinHandle<()> {
         let bar = self.bar.clone();
         let state = self.state.clone();
         tokio::spawn(async move {
             let Some(bar) = bar else { return };
             loop {
+                let done = state.regions_done.load(Ordering::Relaxed);
+                let remaining = state.regions.load(Ordering::Relaxed).saturating_sub(done);
+                let left = time_left(
+                    remaining,
+                    slots as u64,
+                    done,
+                    state.region_millis.load(Ordering::Relaxed) as f64 / 1000.0,
+                )
+                .map_or_else(|| "estimating".to_owned(), duration_text);
                 bar.set_message(format!(
-                    "accounts {}/{}  API calls {}  throttling retries {}",
+                    "accounts {}/{}  API calls {}  throttling retries {}  about {left} left",
                     state.accounts_done.load(Ordering::Relaxed),
                     state.accounts.load(Ordering::Relaxed),
                     counters.total_calls.load(Ordering::Relaxed),
@@ -83,5 +133,21 @@ impl Progress {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{duration_text, time_left};
+
+    #[test]
+    fn the_time_left_is_the_rounds_left_of_the_mean_account_region() {
+        assert_eq!(time_left(100, 8, 0, 0.0), None);
+        // 16 done in 136 s: 8.5 s each; 100 left in slots of 8: 13 rounds.
+        assert_eq!(time_left(100, 8, 16, 136.0), Some(13.0 * 8.5));
+        assert_eq!(time_left(0, 8, 16, 136.0), Some(0.0));
+        assert_eq!(duration_text(110.5), "1m 51s");
+        assert_eq!(duration_text(3725.0), "1h 02m");
+        assert_eq!(duration_text(9.4), "9s");
     }
 }

@@ -44,6 +44,10 @@ pub(crate) struct Ctx {
     pub progress: progress::Progress,
     /// Bounds account-regions (and account-wide reads) in flight.
     pub slots: Semaphore,
+    /// Bounds accounts in flight to as many as there are slots: an account's role is assumed
+    /// when it is about to be read, not all at once at the start (a burst of 1,000
+    /// `AssumeRole` calls is throttled by STS, and early credentials age while they wait).
+    pub accounts_in_flight: Semaphore,
 }
 
 /// `Ctx::$name`: a client of `$sdk` for one account-region, with the account-region's retry
@@ -144,8 +148,11 @@ async fn scan(options: &LiveOptions) -> Result<(Inventory, BTreeSet<String>), Sc
         faults: Arc::new(options.faults.clone()),
         progress: progress::Progress::new(options.progress),
         slots: Semaphore::new(options.concurrency.max(1)),
+        accounts_in_flight: Semaphore::new(options.concurrency.max(1)),
     });
-    let ticker = ctx.progress.start_ticker(ctx.counters.clone());
+    let ticker = ctx
+        .progress
+        .start_ticker(ctx.counters.clone(), options.concurrency);
 
     // Who we are: the caller's account is scanned with the base credentials.
     let caller = Caller::identify(&ctx.sts("caller")).await?;
@@ -248,6 +255,11 @@ async fn scan_account(
     account: String,
     caller: Caller,
 ) -> (Option<Account>, Vec<Gap>) {
+    let _in_flight = ctx
+        .accounts_in_flight
+        .acquire()
+        .await
+        .expect("semaphore open");
     let mut gaps = Vec::new();
     let sdk = if account == caller.account {
         ctx.base.clone()
@@ -304,8 +316,9 @@ async fn scan_account(
         let account = account.clone();
         region_tasks.spawn(async move {
             let _slot = ctx.slots.acquire().await.expect("semaphore open");
+            let started = std::time::Instant::now();
             let result = region::collect(&ctx, &sdk, &account, &name).await;
-            ctx.progress.region_done();
+            ctx.progress.region_done(started.elapsed());
             result
         });
     }

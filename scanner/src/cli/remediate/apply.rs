@@ -116,7 +116,6 @@ pub fn run(args: ApplyArgs) -> Result<u8, String> {
         interrupt_after_calls: std::env::var("SNAPGUARD_APPLY_INTERRUPT_AFTER")
             .ok()
             .and_then(|v| v.parse().ok()),
-        ..ApplyOptions::default()
     };
     let report = remediate::apply(&plan, &options);
     match args.format {
