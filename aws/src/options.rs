@@ -36,7 +36,8 @@ pub struct LiveOptions {
     pub profile: Option<String>,
     /// Account-regions scanned at once; [`DEFAULT_CONCURRENCY`] by default.
     pub concurrency: usize,
-    /// Per-resource attribute calls in flight at once in one account-region.
+    /// Per-resource attribute calls in flight at once per API in one account-region (snapshots'
+    /// and images' run side by side).
     pub attribute_concurrency: usize,
     /// Timeout of one operation, all its retries included.
     pub operation_timeout: Duration,

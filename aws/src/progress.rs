@@ -28,6 +28,26 @@ struct State {
     regions_done: AtomicU64,
     /// The account-regions done so far took this long in all, in milliseconds.
     region_millis: AtomicU64,
+    /// Accounts whose regions are known (counted in `regions`).
+    accounts_started: AtomicU64,
+}
+
+impl State {
+    /// The account-regions of the whole scan: those of the accounts started, and for the
+    /// others as many each as the started ones have on average (their regions are known only
+    /// once they start: accounts in flight are bounded).
+    fn regions_expected(&self) -> u64 {
+        let regions = self.regions.load(Ordering::Relaxed);
+        let started = self.accounts_started.load(Ordering::Relaxed);
+        let waiting = self
+            .accounts
+            .load(Ordering::Relaxed)
+            .saturating_sub(started);
+        if started == 0 {
+            return regions;
+        }
+        regions + (waiting * regions).div_ceil(started)
+    }
 }
 
 /// The time the account-regions not done yet take, in seconds: `remaining` of them in rounds
@@ -75,6 +95,7 @@ impl Progress {
 
     pub fn add_regions(&self, n: usize) {
         self.state.regions.fetch_add(n as u64, Ordering::Relaxed);
+        self.state.accounts_started.fetch_add(1, Ordering::Relaxed);
         if let Some(bar) = &self.bar {
             bar.inc_length(n as u64);
         }
@@ -108,7 +129,7 @@ impl Progress {
             let Some(bar) = bar else { return };
             loop {
                 let done = state.regions_done.load(Ordering::Relaxed);
-                let remaining = state.regions.load(Ordering::Relaxed).saturating_sub(done);
+                let remaining = state.regions_expected().saturating_sub(done);
                 let left = time_left(
                     remaining,
                     slots as u64,
@@ -149,5 +170,16 @@ mod tests {
         assert_eq!(duration_text(110.5), "1m 51s");
         assert_eq!(duration_text(3725.0), "1h 02m");
         assert_eq!(duration_text(9.4), "9s");
+    }
+
+    #[test]
+    fn the_regions_of_accounts_not_started_are_counted_at_the_mean() {
+        use std::sync::atomic::Ordering;
+        let state = super::State::default();
+        state.accounts.store(1000, Ordering::Relaxed);
+        assert_eq!(state.regions_expected(), 0);
+        state.accounts_started.store(64, Ordering::Relaxed);
+        state.regions.store(256, Ordering::Relaxed);
+        assert_eq!(state.regions_expected(), 4000);
     }
 }

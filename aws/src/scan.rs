@@ -44,9 +44,9 @@ pub(crate) struct Ctx {
     pub progress: progress::Progress,
     /// Bounds account-regions (and account-wide reads) in flight.
     pub slots: Semaphore,
-    /// Bounds accounts in flight to as many as there are slots: an account's role is assumed
-    /// when it is about to be read, not all at once at the start (a burst of 1,000
-    /// `AssumeRole` calls is throttled by STS, and early credentials age while they wait).
+    /// Bounds accounts in flight to as many as there are slots, a new one starting as one
+    /// ends: `AssumeRole` calls follow the pace of the scan instead of all coming at the start
+    /// (a burst of 1,000 is throttled by STS, and early credentials age while they wait).
     pub accounts_in_flight: Semaphore,
 }
 

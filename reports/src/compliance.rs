@@ -3,7 +3,9 @@
 //! failed.
 //!
 //! A control passes in an account-region when every one of its rules was in force and was
-//! evaluated there (nothing it may read was left unscanned, see [`crate::junit::may_hide`]),
+//! evaluated there (the config gave it something to check, and nothing it may read was left
+//! unscanned: see [`crate::junit::may_hide`], and for rules that read other regions any gap of
+//! the account),
 //! and none of them has an unwaived finding there; it fails where one of them has; it is not
 //! evaluated anywhere else. An account-wide finding (IAM, SCPs) fails the control in each of
 //! the account's regions. An account that was not read at all counts as one place where
@@ -13,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use rules::compliance::{Control, CONTROLS};
 use rules::inventory::Gap;
-use rules::registry::{self, Check};
+use rules::registry::{self, Check, Rule, READS_OTHER_PLACES};
 
 use crate::junit::may_hide;
 use crate::Report;
@@ -71,14 +73,13 @@ impl ControlOutcome {
 
 /// Every mapped control's outcome in `report`, in [`CONTROLS`] order.
 pub fn outcomes(report: &Report) -> Vec<ControlOutcome> {
-    let places = places(report);
-    let mut gaps_of: BTreeMap<&str, Vec<&Gap>> = BTreeMap::new();
     let in_scope: BTreeSet<&str> = report
         .scope
         .accounts
         .iter()
         .map(|a| a.account_id.as_str())
         .collect();
+    let places = places(report, &in_scope);
     // A rule gap about an account outside the scan (the archive account of SG-PROT-003) leaves
     // that rule unchecked everywhere.
     let rules_unchecked_everywhere: BTreeSet<&str> = report
@@ -88,9 +89,25 @@ pub fn outcomes(report: &Report) -> Vec<ControlOutcome> {
         .filter(|g| registry::rule(&g.operation).is_some())
         .map(|g| g.operation.as_str())
         .collect();
+    // What the organization could not be read for (SCPs, the tree) leaves every account's
+    // account-wide rules (IAM, SCP guardrails) unchecked.
+    let organization_unread = report
+        .not_scanned
+        .iter()
+        .any(|g| g.operation.starts_with("organizations:"));
+    let mut gaps_of: BTreeMap<&str, Vec<&Gap>> = BTreeMap::new();
     for gap in &report.not_scanned {
         gaps_of.entry(&gap.account_id).or_default().push(gap);
     }
+    // Whether a gap leaves `rule` unchecked in `region` of the gap's account: a gap named after
+    // the rule, or any region's gap for a rule that reads other regions, everywhere in the
+    // account; any other only in its own region (or, account-wide, in all of them).
+    let hides = |gap: &Gap, rule_id: &str, rule: Option<&Rule>, region: &str| {
+        let anywhere = gap.operation == rule_id
+            || (gap.region.is_some() && READS_OTHER_PLACES.iter().any(|r| r.id == rule_id));
+        anywhere
+            || (may_hide(gap, rule_id, rule) && gap.region.as_deref().is_none_or(|r| r == region))
+    };
     // (rule, account, region) of each unwaived finding, and each rule's waived findings.
     let mut found: BTreeSet<(&str, &str, &str)> = BTreeSet::new();
     let mut waived: BTreeMap<&str, usize> = BTreeMap::new();
@@ -119,15 +136,13 @@ pub fn outcomes(report: &Report) -> Vec<ControlOutcome> {
             .map(|(account, region)| {
                 let failed = found.contains(&(rule_id, account, region))
                     || found.contains(&(rule_id, account, "global"));
+                let account_wide = rule.is_some_and(|r| matches!(r.check, Check::Account(_)));
                 let hidden = !in_scope.contains(account)
-                    || gaps_of.get(account).is_some_and(|gaps| {
-                        gaps.iter().any(|g| {
-                            may_hide(g, rule_id, rule)
-                                && g.region.as_deref().is_none_or(|r| r == *region)
-                        })
-                    })
-                    || (*region == "global"
-                        && rule.is_some_and(|r| matches!(r.check, Check::Region(_))));
+                    || gaps_of
+                        .get(account)
+                        .is_some_and(|gaps| gaps.iter().any(|g| hides(g, rule_id, rule, region)))
+                    || (organization_unread && account_wide)
+                    || (*region == "global" && !account_wide);
                 (failed, in_force && !hidden)
             })
             .collect();
@@ -169,8 +184,9 @@ pub fn outcomes(report: &Report) -> Vec<ControlOutcome> {
 }
 
 /// Every place a control is judged in: each account-region read; `global` for an account read
-/// without any region; and each account that was not read at all (named only by a gap), once.
-fn places(report: &Report) -> Vec<(&str, &str)> {
+/// without any region; and each account that was not read at all (named by a gap of its own,
+/// not by one about a rule or the organization), once.
+fn places<'a>(report: &'a Report, in_scope: &BTreeSet<&str>) -> Vec<(&'a str, &'a str)> {
     let mut places: Vec<(&str, &str)> = Vec::new();
     for account in &report.scope.accounts {
         if account.regions.is_empty() {
@@ -183,8 +199,10 @@ fn places(report: &Report) -> Vec<(&str, &str)> {
     let mut unread: Vec<&str> = report
         .not_scanned
         .iter()
+        .filter(|g| registry::rule(&g.operation).is_none())
+        .filter(|g| !g.operation.starts_with("organizations:"))
         .map(|g| g.account_id.as_str())
-        .filter(|id| !report.scope.accounts.iter().any(|a| a.account_id == *id))
+        .filter(|id| !in_scope.contains(id))
         .collect();
     unread.sort();
     unread.dedup();

@@ -300,12 +300,17 @@ fn coverage(report: &Report, page: &mut String) {
                 }
                 Some(c) => {
                     let measures = coverage_measures(c).map(|(_, measure)| measure);
-                    let covered = measures
-                        .iter()
-                        .flatten()
-                        .filter(|(_, whole)| *whole > 0)
-                        .map(|(part, whole)| *part as f64 / *whole as f64)
-                        .fold(1.0, f64::min);
+                    // Unknown first, like a place not fully read; then the least covered.
+                    let covered = if measures.iter().any(Option::is_none) {
+                        -1.0
+                    } else {
+                        measures
+                            .iter()
+                            .flatten()
+                            .filter(|(_, whole)| *whole > 0)
+                            .map(|(part, whole)| *part as f64 / *whole as f64)
+                            .fold(1.0, f64::min)
+                    };
                     let [recent, copied, retained] = measures.map(|measure| match measure {
                         Some((part, whole)) => format!("<td>{}</td>", meter(part, whole)),
                         None => "<td class=\"unknown\">unknown</td>".to_owned(),
@@ -665,7 +670,8 @@ mod tests {
         let hostile = "</script><img src=x onerror=alert(1)>\"'&";
         let report: Report = serde_json::from_value(json!({
             "schema_version": 1, "tool": hostile, "collected_at": hostile, "source": hostile,
-            "scope": { "accounts": [{ "account_id": hostile, "name": hostile, "regions": [hostile] }],
+            "scope": { "accounts": [{ "account_id": hostile, "name": hostile,
+                                      "organizational_unit": hostile, "regions": [hostile] }],
                        "regions": [hostile] },
             "complete": false,
             "not_scanned": [{ "account_id": hostile, "region": hostile, "operation": hostile,

@@ -3,9 +3,9 @@
 //!
 //! One `<testsuite>` per rule, one `<testcase>` per rule and scanned account: it fails when the
 //! rule has unwaived findings in that account (the failure lists them), is skipped when the
-//! rule may not have been evaluated there (something it may read was not scanned: the
-//! `<skipped message>` says what and why), and passes otherwise; findings waived there are
-//! listed with their reasons in the case's `<system-out>`. A last suite, `not-scanned`, has one
+//! rule may not have been evaluated there (it was not in force, or something it may read was
+//! not scanned: the `<skipped message>` says what and why), and passes otherwise; findings
+//! waived there are listed with their reasons in the case's `<system-out>`. A last suite, `not-scanned`, has one
 //! errored case per place that could not be read, so an incomplete scan never shows as all
 //! green.
 //!
@@ -244,7 +244,14 @@ fn case(
             )
         })
         .collect::<Vec<_>>();
+    let in_force = report.rules_in_force.iter().any(|id| id == rule_id);
     let outcome = match failing.iter().map(|f| f.severity).max() {
+        None if !in_force => Outcome::Skipped {
+            message: format!(
+                "{rule_id} {rule_name} was not evaluated: turned off in the config, or not \
+                 given what it checks (e.g. tags.required, protection.copy_regions)"
+            ),
+        },
         None if !gaps.is_empty() => Outcome::Skipped {
             message: format!(
                 "{rule_id} {rule_name} may not have been evaluated in account {account}: {}",

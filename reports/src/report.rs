@@ -51,10 +51,10 @@ pub struct Report {
     /// or could not be checked there (see [`Coverage`]).
     #[serde(default)]
     pub coverage: Vec<Coverage>,
-    /// The ids of the rules that were in force (not turned off by config), in registry order.
-    /// A rule not listed was not evaluated: its findings are unknown, not absent. Empty in
-    /// reports of snapguard versions that did not record it, which then count as evaluating no
-    /// rule.
+    /// The ids of the rules that were in force, in registry order: not turned off by config,
+    /// and given something to check (a tag rule needs `tags.required`, ...). A rule not listed
+    /// checked nothing: its findings are unknown, not absent. Empty in reports of snapguard
+    /// versions that did not record it, which then count as evaluating no rule.
     #[serde(default)]
     pub rules_in_force: Vec<String>,
     /// Which part of the organization this report covers, when made with `scan --shard`.

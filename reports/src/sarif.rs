@@ -56,7 +56,8 @@ pub const MAX_RESULTS_BYTES: usize = 8_000_000;
 /// every granting statement) is left to the JSON report, and the result says how large it was.
 pub const MAX_EVIDENCE_BYTES: usize = 4_096;
 /// The most places not scanned that are listed one notification each; past it, one
-/// notification per operation and reason names how many places and the first of them.
+/// notification per operation and reason names how many places and the first of them, for at
+/// most this many reasons.
 pub const MAX_NOTIFIED_PLACES: usize = 1_000;
 
 /// How findings become results, finest first: the first that gives at most [`MAX_RESULTS`].
@@ -435,13 +436,17 @@ fn location(finding: &Finding) -> Location {
 }
 
 /// One notification per place not scanned, or past [`MAX_NOTIFIED_PLACES`] one per operation
-/// and reason ([`crate::gaps`]).
+/// and reason ([`crate::gaps`]), at most [`MAX_NOTIFIED_PLACES`] of those, the largest groups
+/// first, and one more saying how many reasons were left out.
 fn notifications(report: &Report) -> Vec<Notification> {
     if report.not_scanned.len() <= MAX_NOTIFIED_PLACES {
         return report.not_scanned.iter().map(notification).collect();
     }
-    crate::gaps::grouped(report)
+    let groups = crate::gaps::grouped(report);
+    let left_out = groups.len().saturating_sub(MAX_NOTIFIED_PLACES);
+    let mut listed: Vec<Notification> = groups
         .iter()
+        .take(MAX_NOTIFIED_PLACES)
         .map(|group| {
             let places = group.places(report);
             let shown = places.len().min(GROUP_EXAMPLES);
@@ -465,7 +470,19 @@ fn notifications(report: &Report) -> Vec<Notification> {
                 ])))
                 .build()
         })
-        .collect()
+        .collect();
+    if left_out > 0 {
+        listed.push(
+            Notification::builder()
+                .level(json!(ResultLevel::Error))
+                .message(message(&format!(
+                    "Not scanned: {left_out} more reasons, each in fewer places; the JSON \
+                     report lists every place"
+                )))
+                .build(),
+        );
+    }
+    listed
 }
 
 fn notification(gap: &Gap) -> Notification {

@@ -1559,6 +1559,44 @@ fn a_control_passes_only_where_its_rules_were_evaluated_and_found_nothing() {
         .iter()
         .map(rule_of)
         .any(|r| r == "SG-SHARE-003"));
+    // A copy region not scanned hides the copy rules in the whole account, and so does any
+    // region's gap: they read the other regions.
+    let gap = |account: &str, region: Option<&str>, operation: &str| Gap {
+        account_id: account.to_owned(),
+        region: region.map(str::to_owned),
+        operation: operation.to_owned(),
+        error: "not read".to_owned(),
+    };
+    for not_read in [
+        gap(PROD, Some("us-west-2"), "SG-PROT-002"),
+        gap(PROD, Some("eu-west-1"), "ec2:DescribeSnapshots"),
+    ] {
+        let mut copies = clean.clone();
+        copies.not_scanned.push(not_read);
+        assert_eq!(
+            control_counts(&copies, "nist-800-53-r5/CP-6"),
+            (2, vec![], 2, "not evaluated")
+        );
+    }
+    // The organization not read: no account's IAM rules were checked against its SCPs.
+    let mut organization = clean.clone();
+    organization
+        .not_scanned
+        .push(gap(PROD, None, "organizations:ListPolicies"));
+    assert_eq!(
+        control_counts(&organization, "nist-800-53-r5/AC-6"),
+        (0, vec![], 4, "not evaluated")
+    );
+    // A gap about a rule in an account outside the scan (the archive account) is not an
+    // account that was not read.
+    let mut archive = clean.clone();
+    archive
+        .not_scanned
+        .push(gap("999999999999", None, "SG-PROT-003"));
+    assert_eq!(
+        control_counts(&archive, "fsbp/EC2.1"),
+        (4, vec![], 0, "passed")
+    );
     // An account named only by a gap (not read at all) is a place where nothing passed.
     let mut unread = clean.clone();
     unread.not_scanned.push(Gap {
@@ -1738,4 +1776,35 @@ fn sarif_fits_githubs_size_limit_whatever_the_evidence_and_the_gaps() {
         .starts_with("Not scanned in 1500 places, ec2:DescribeSnapshots: AccessDenied"));
     let errors = schema_errors(&document);
     assert!(errors.is_empty(), "{}", errors.join("\n"));
+}
+
+#[test]
+fn junit_skips_a_rule_that_was_not_in_force() {
+    let mut report = complete();
+    report.rules_in_force.retain(|id| id != "SG-TAG-001");
+    let xml = junit::render(&report);
+    let document = roxmltree::Document::parse(&xml).unwrap();
+    let cases: Vec<_> = document
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .filter(|n| n.attribute("classname") == Some("SG-TAG-001"))
+        .collect();
+    assert_eq!(cases.len(), 2, "one per account");
+    // PROD's SG-TAG-001 finding still fails its case; DEV's is skipped, not passed.
+    let failed = cases
+        .iter()
+        .filter(|c| c.children().any(|c| c.has_tag_name("failure")))
+        .count();
+    let skipped: Vec<&str> = cases
+        .iter()
+        .filter_map(|c| c.children().find(|c| c.has_tag_name("skipped")))
+        .filter_map(|s| s.attribute("message"))
+        .collect();
+    assert_eq!(failed, 1, "{xml}");
+    assert_eq!(skipped.len(), 1, "{xml}");
+    assert!(
+        skipped[0].contains("was not evaluated: turned off"),
+        "{}",
+        skipped[0]
+    );
 }

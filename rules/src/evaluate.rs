@@ -25,7 +25,8 @@ pub struct Evaluation {
     /// Backup coverage per account-region, for those whose volumes, snapshots and snapshot
     /// retention rules were all read, counted with the rules in force.
     pub coverage: Vec<Coverage>,
-    /// The ids of the rules in force (not turned off by config), in registry order.
+    /// The ids of the rules in force, in registry order: not turned off, and given what they
+    /// need by the config ([`Rule::configured`]); the others checked nothing.
     pub rules_in_force: Vec<&'static str>,
 }
 
@@ -170,7 +171,11 @@ pub fn evaluate(inventory: &Inventory, config: &Config) -> Evaluation {
         not_evaluated: not_evaluated(&ctx, &rules),
         waivers,
         coverage,
-        rules_in_force: rules.iter().map(|(rule, _)| rule.id).collect(),
+        rules_in_force: rules
+            .iter()
+            .filter(|(rule, _)| (rule.configured)(config))
+            .map(|(rule, _)| rule.id)
+            .collect(),
     }
 }
 
@@ -323,4 +328,32 @@ fn not_evaluated(ctx: &Context, rules: &[(&'static Rule, Severity)]) -> Vec<Gap>
         }
     }
     gaps
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rule_the_config_gives_nothing_to_check_is_not_in_force() {
+        let in_force = |config: &Config| evaluate(&Inventory::default(), config).rules_in_force;
+        let mut config = Config::default();
+        let by_default = in_force(&config);
+        // Without required tags, copy regions or an archive account, those rules check
+        // nothing: they are not reported as having checked and found nothing.
+        for inert in [
+            &crate::tag::snapshot_missing_required_tags::RULE,
+            &prot::snapshot_without_cross_region_copy::RULE,
+            &prot::snapshot_without_cross_account_copy::RULE,
+            &prot::image_without_cross_region_copy::RULE,
+        ] {
+            assert!(!by_default.contains(&inert.id), "{}", inert.id);
+        }
+        assert!(by_default.contains(&share::public_snapshot::RULE.id));
+        config.tags.required = vec!["Owner".to_owned()];
+        config.protection.copy_regions = vec!["us-west-2".to_owned()];
+        let configured = in_force(&config);
+        assert!(configured.contains(&crate::tag::snapshot_missing_required_tags::RULE.id));
+        assert!(configured.contains(&prot::snapshot_without_cross_region_copy::RULE.id));
+    }
 }

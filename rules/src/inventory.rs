@@ -42,10 +42,7 @@ pub struct Inventory {
 }
 
 /// Something that could not be read: a whole account, an account-region, or one operation.
-/// Read strictly: a misspelt key (`regoin`) in a manifest would otherwise turn a region's gap
-/// into an account-wide one.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Gap {
     /// The 12-digit id of the account concerned.
     pub account_id: String,

@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use crate::finding::Severity;
 use crate::scope::{AccountScope, Emitter, RegionScope};
+use crate::Config;
 use crate::{backup, iam, prot, rbin, share, tag};
 
 /// A rule family: the `FAMILY` of `SG-FAMILY-NNN`. Serialized lowercase.
@@ -101,8 +102,17 @@ pub struct Rule {
     pub summary: &'static str,
     /// The rule's own source file; its `//!` lines are its documentation.
     pub source: &'static str,
+    /// Whether the config gives the rule something to check: a rule that needs configuration
+    /// (`tags.required`, `protection.copy_regions`, ...) and has none checks nothing, which
+    /// must not read as "checked and found nothing" ([`always`] for the others).
+    pub configured: fn(&Config) -> bool,
     /// What the rule looks at, and the function that checks it.
     pub check: Check,
+}
+
+/// [`Rule::configured`] of a rule that needs no configuration.
+pub fn always(_: &Config) -> bool {
+    true
 }
 
 impl Rule {
@@ -173,6 +183,16 @@ pub static RULES: &[&Rule] = &[
     &backup::backup_vault_not_locked::RULE,
     &backup::backup_vault_allows_recovery_point_deletion::RULE,
     &backup::backup_retention_too_short::RULE,
+];
+
+/// The rules that read other account-regions than the one they judge (copies in other
+/// regions or in the archive account, AWS Backup copy targets): what could not be read in any
+/// region of the account, or in the archive account, may hide their findings anywhere in it.
+pub static READS_OTHER_PLACES: [&Rule; 4] = [
+    &prot::snapshot_without_cross_region_copy::RULE,
+    &prot::snapshot_without_cross_account_copy::RULE,
+    &prot::image_without_cross_region_copy::RULE,
+    &prot::backup_schedule_without_copy::RULE,
 ];
 
 /// The rule with this id (case-insensitive) or name.

@@ -96,12 +96,20 @@ impl ProvideCredentials for AssumedRole {
             if let Some(creds) = fresh {
                 return Ok(creds.clone());
             }
-            let renewed = self
-                .assume()
-                .await
-                .map_err(CredentialsError::provider_error)?;
-            *current = Some(renewed.clone());
-            Ok(renewed)
+            match self.assume().await {
+                Ok(renewed) => {
+                    *current = Some(renewed.clone());
+                    Ok(renewed)
+                }
+                // Renewal is early: credentials not yet expired still serve while STS fails.
+                Err(error) => match current
+                    .as_ref()
+                    .filter(|c| c.expiry().is_some_and(|at| at > SystemTime::now()))
+                {
+                    Some(still_valid) => Ok(still_valid.clone()),
+                    None => Err(CredentialsError::provider_error(error)),
+                },
+            }
         })
     }
 }
@@ -150,17 +158,31 @@ mod tests {
             .build()
     }
 
+    /// The error STS answers when it refuses.
+    fn refused() -> aws_sdk_sts::operation::assume_role::AssumeRoleError {
+        aws_sdk_sts::operation::assume_role::AssumeRoleError::generic(
+            aws_smithy_types::error::ErrorMetadata::builder()
+                .code("AccessDenied")
+                .message("not authorized to perform sts:AssumeRole")
+                .build(),
+        )
+    }
+
+    /// The provider of a role assumed through an STS answering `rules` in turn.
+    async fn provider(rules: &[&Rule]) -> SharedCredentialsProvider {
+        let config = assume_role(&sts(rules), &base(), "arn:aws:iam::1:role/r", "test", None)
+            .await
+            .unwrap();
+        config.credentials_provider().unwrap()
+    }
+
     #[tokio::test]
     async fn assumes_again_when_the_credentials_are_about_to_expire() {
         let short = mock!(aws_sdk_sts::Client::assume_role)
             .then_output(|| output("FIRST", Duration::from_secs(60)));
         let renewed = mock!(aws_sdk_sts::Client::assume_role)
             .then_output(|| output("SECOND", Duration::from_secs(3600)));
-        let sts = sts(&[&short, &renewed]);
-        let config = assume_role(&sts, &base(), "arn:aws:iam::1:role/r", "test", None)
-            .await
-            .unwrap();
-        let provider = config.credentials_provider().unwrap();
+        let provider = provider(&[&short, &renewed]).await;
         // The first set is within RENEW_BEFORE of its expiry: not handed out.
         let creds = provider.provide_credentials().await.unwrap();
         assert_eq!(creds.access_key_id(), "SECOND");
@@ -169,14 +191,23 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_failed_early_renewal_keeps_the_credentials_that_have_not_expired() {
+        let short = mock!(aws_sdk_sts::Client::assume_role)
+            .then_output(|| output("FIRST", Duration::from_secs(60)));
+        let throttled = mock!(aws_sdk_sts::Client::assume_role).then_error(refused);
+        let provider = provider(&[&short, &throttled]).await;
+        // Within RENEW_BEFORE of expiry, renewal is tried; it fails, and the first set, valid
+        // for another minute, still serves.
+        let creds = provider.provide_credentials().await.unwrap();
+        assert_eq!(creds.access_key_id(), "FIRST");
+        assert_eq!(throttled.num_calls(), 1);
+    }
+
+    #[tokio::test]
     async fn hands_out_the_first_credentials_while_they_last_and_says_why_it_cannot_assume() {
         let long = mock!(aws_sdk_sts::Client::assume_role)
             .then_output(|| output("FIRST", Duration::from_secs(3600)));
-        let sts = sts(&[&long]);
-        let config = assume_role(&sts, &base(), "arn:aws:iam::1:role/r", "test", None)
-            .await
-            .unwrap();
-        let provider = config.credentials_provider().unwrap();
+        let provider = provider(&[&long]).await;
         let creds = provider.provide_credentials().await.unwrap();
         assert_eq!(creds.access_key_id(), "FIRST");
         // Every client of the account, any number of times: still the one call.
@@ -186,14 +217,7 @@ mod tests {
         }
         assert_eq!(long.num_calls(), 1);
 
-        let denied = mock!(aws_sdk_sts::Client::assume_role).then_error(|| {
-            aws_sdk_sts::operation::assume_role::AssumeRoleError::generic(
-                aws_smithy_types::error::ErrorMetadata::builder()
-                    .code("AccessDenied")
-                    .message("not authorized to perform sts:AssumeRole")
-                    .build(),
-            )
-        });
+        let denied = mock!(aws_sdk_sts::Client::assume_role).then_error(refused);
         let sts = super::tests::sts(&[&denied]);
         let error = assume_role(&sts, &base(), "arn:aws:iam::1:role/r", "test", None)
             .await

@@ -73,6 +73,8 @@ pub(crate) async fn retry_config(
     };
     let mode = match setting("AWS_RETRY_MODE", "retry_mode") {
         None => RetryMode::Adaptive,
+        // `legacy` is a documented mode the Rust SDK does not have: standard is its successor.
+        Some((_, value)) if value.trim() == "legacy" => RetryMode::Standard,
         Some((place, value)) => RetryMode::from_str(value.trim()).map_err(|_| {
             format!("{place} is \"{value}\": expected standard, adaptive or legacy")
         })?,
@@ -253,6 +255,10 @@ mod tests {
             Err(
                 "AWS_MAX_ATTEMPTS is \"0\": expected a whole number of attempts, at least 1".into()
             )
+        );
+        assert_eq!(
+            resolve(&[("AWS_RETRY_MODE", "legacy")], config, None, None).await,
+            Ok((2, RetryMode::Standard))
         );
         assert_eq!(
             resolve(&[], "[default]\nretry_mode = eager\n", None, None).await,

@@ -106,7 +106,7 @@
     // The rows: a unit's heading where a new unit starts, then its accounts.
     const rows = [];
     shown.forEach((entry, i) => {
-      if (grouped && (i === 0 || shown[i - 1].unit !== entry.unit)) rows.push({ unit: entry.unit || "OU not known" });
+      if (grouped && (i === 0 || shown[i - 1].unit !== entry.unit)) rows.push({ unit: entry.unit });
       rows.push({ account: entry.id });
     });
 
@@ -150,7 +150,8 @@
     defs.appendChild(hatch);
     chart.appendChild(defs);
 
-    const maxCount = Math.max(1, ...Array.from(cells.values(), (e) => e.count));
+    // reduce, not Math.max(...): 1,000 accounts x 17 regions exceed some engines' argument limit.
+    const maxCount = Array.from(cells.values()).reduce((most, e) => Math.max(most, e.count), 1);
     groups.forEach((group, g) => {
       const left = cellsLeft(group, g);
       chart.appendChild(svg("text", { x: groupLeft[g] + groupWidth(group) / 2, y: 14, "text-anchor": "middle", "font-weight": 600 }, group.title));
@@ -161,15 +162,15 @@
       });
     });
     chart.appendChild(svg("text", { x: barsLeft, y: 14, "font-weight": 600 }, "open findings by severity"));
-    const scale = barWidth / Math.max(1, ...Array.from(perAccount.values(), (a) => a.total));
+    const scale = barWidth / Array.from(perAccount.values()).reduce((most, a) => Math.max(most, a.total), 1);
 
     let y = top;
     for (const row of rows) {
       if (row.unit !== undefined) {
-        const members = listed.filter((a) => a.unit === (row.unit === "OU not known" ? "" : row.unit));
+        const members = listed.filter((a) => a.unit === row.unit);
         const findings = members.reduce((n, a) => n + a.vector.reduce((x, v) => x + v, 0), 0);
         chart.appendChild(svg("text", { class: "unit-heading", x: 0, y: y + unitHeight - 7, "font-weight": 600 },
-          row.unit + ": " + plural(members.length, "account") + ", " + plural(findings, "open finding")));
+          (row.unit || "OU not known") + ": " + plural(members.length, "account") + ", " + plural(findings, "open finding")));
         y += unitHeight;
         continue;
       }

@@ -36,6 +36,7 @@ pub static RULE: Rule = Rule {
     remediable: Remediable::Never,
     summary: "a schedule covering volumes (or a copy it makes) keeps backups less than backup.min_retention_days",
     source: include_str!("backup_retention_too_short.rs"),
+    configured: crate::registry::always,
     check: Check::Region(check),
 };
 

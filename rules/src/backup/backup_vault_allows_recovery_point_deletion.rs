@@ -46,6 +46,7 @@ pub static RULE: Rule = Rule {
     remediable: Remediable::Never,
     summary: "a vault's access policy does not deny recovery point deletion, lifecycle changes and policy changes to non-exempt principals",
     source: include_str!("backup_vault_allows_recovery_point_deletion.rs"),
+    configured: crate::registry::always,
     check: Check::Region(check),
 };
 

@@ -42,6 +42,7 @@ pub static RULE: Rule = Rule {
     remediable: Remediable::Never,
     summary: "a vault holding EBS or EC2 recovery points has no Vault Lock, a lock whose minimum retention is under backup.min_retention_days, or (when required) no compliance-mode lock",
     source: include_str!("backup_vault_not_locked.rs"),
+    configured: crate::registry::always,
     check: Check::Region(check),
 };
 

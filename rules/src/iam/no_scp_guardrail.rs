@@ -53,6 +53,7 @@ pub static RULE: Rule = Rule {
     remediable: Remediable::Never,
     summary: "no SCP on an account's path (root, OUs, account) denies the protected actions to non-exempt principals",
     source: include_str!("no_scp_guardrail.rs"),
+    configured: crate::registry::always,
     check: Check::Account(check),
 };
 

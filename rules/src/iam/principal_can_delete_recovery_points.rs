@@ -43,6 +43,7 @@ pub static RULE: Rule = Rule {
     remediable: Remediable::Never,
     summary: "a non-exempt principal is effectively allowed backup:DeleteRecoveryPoint or backup:UpdateRecoveryPointLifecycle",
     source: include_str!("principal_can_delete_recovery_points.rs"),
+    configured: crate::registry::always,
     check: Check::Account(check),
 };
 

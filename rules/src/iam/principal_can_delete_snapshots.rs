@@ -36,6 +36,7 @@ pub static RULE: Rule = Rule {
     remediable: Remediable::Never,
     summary: "a non-exempt principal is effectively allowed ec2:DeleteSnapshot",
     source: include_str!("principal_can_delete_snapshots.rs"),
+    configured: crate::registry::always,
     check: Check::Account(check),
 };
 

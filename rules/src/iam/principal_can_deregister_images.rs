@@ -30,6 +30,7 @@ pub static RULE: Rule = Rule {
     remediable: Remediable::Never,
     summary: "a non-exempt principal is effectively allowed ec2:DeregisterImage",
     source: include_str!("principal_can_deregister_images.rs"),
+    configured: crate::registry::always,
     check: Check::Account(check),
 };
 

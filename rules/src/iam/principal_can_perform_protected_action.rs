@@ -35,6 +35,7 @@ pub static RULE: Rule = Rule {
     summary:
         "a non-exempt principal is effectively allowed an action added to iam.protected_actions",
     source: include_str!("principal_can_perform_protected_action.rs"),
+    configured: crate::registry::always,
     check: Check::Account(check),
 };
 

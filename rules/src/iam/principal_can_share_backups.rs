@@ -32,6 +32,7 @@ pub static RULE: Rule = Rule {
     remediable: Remediable::Never,
     summary: "a non-exempt principal is effectively allowed ec2:ModifySnapshotAttribute or ec2:ModifyImageAttribute",
     source: include_str!("principal_can_share_backups.rs"),
+    configured: crate::registry::always,
     check: Check::Account(check),
 };
 

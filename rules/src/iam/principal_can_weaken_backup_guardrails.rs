@@ -49,6 +49,7 @@ pub static RULE: Rule = Rule {
     remediable: Remediable::Never,
     summary: "a non-exempt principal is effectively allowed an action that removes a backup guardrail (vault lock or policy, plan, lifecycle policy, snapshot lock, block public access, encryption by default)",
     source: include_str!("principal_can_weaken_backup_guardrails.rs"),
+    configured: crate::registry::always,
     check: Check::Account(check),
 };
 

@@ -30,6 +30,7 @@ pub static RULE: Rule = Rule {
     remediable: Remediable::Never,
     summary: "a non-exempt principal is effectively allowed rbin:DeleteRule, rbin:UpdateRule or rbin:UnlockRule",
     source: include_str!("principal_can_weaken_recycle_bin.rs"),
+    configured: crate::registry::always,
     check: Check::Account(check),
 };
 

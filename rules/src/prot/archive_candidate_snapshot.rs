@@ -46,6 +46,7 @@ pub static RULE: Rule = Rule {
     remediable: Remediable::Never,
     summary: "a standard-tier snapshot older than 90 days whose volume is gone and no AMI uses it",
     source: include_str!("archive_candidate_snapshot.rs"),
+    configured: crate::registry::always,
     check: Check::Region(check),
 };
 

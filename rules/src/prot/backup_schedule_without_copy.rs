@@ -40,6 +40,9 @@ pub static RULE: Rule = Rule {
     remediable: Remediable::Never,
     summary: "no schedule covering a volume copies to a protection.copy_regions region or to protection.archive_account",
     source: include_str!("backup_schedule_without_copy.rs"),
+    configured: |config| {
+        !config.protection.copy_regions.is_empty() || config.protection.archive_account.is_some()
+    },
     check: Check::Region(check),
 };
 

@@ -36,6 +36,7 @@ pub static RULE: Rule = Rule {
     remediable: Remediable::With("--opt-in"),
     summary: "EBS encryption by default is off (or was not recorded) in an account-region",
     source: include_str!("ebs_encryption_by_default_off.rs"),
+    configured: crate::registry::always,
     check: Check::Region(check),
 };
 

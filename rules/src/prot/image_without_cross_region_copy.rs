@@ -42,6 +42,7 @@ pub static RULE: Rule = Rule {
     remediable: Remediable::Always,
     summary: "an owned AMI has no copy in any of protection.image_copy_regions",
     source: include_str!("image_without_cross_region_copy.rs"),
+    configured: |config| !config.protection.image_copy_regions.is_empty(),
     check: Check::Region(check),
 };
 

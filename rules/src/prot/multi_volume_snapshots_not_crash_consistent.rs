@@ -38,6 +38,7 @@ pub static RULE: Rule = Rule {
     remediable: Remediable::Always,
     summary: "an instance's volumes' latest snapshots were not started together",
     source: include_str!("multi_volume_snapshots_not_crash_consistent.rs"),
+    configured: crate::registry::always,
     check: Check::Region(check),
 };
 

@@ -60,6 +60,7 @@ pub static RULE: Rule = Rule {
     remediable: Remediable::Always,
     summary: "an instance a [[consistency]] entry selects has a latest backup with no evidence that it was quiesced",
     source: include_str!("snapshot_not_application_consistent.rs"),
+    configured: |config| !config.consistency.is_empty(),
     check: Check::Region(check),
 };
 

@@ -41,6 +41,7 @@ pub static RULE: Rule = Rule {
     remediable: Remediable::Never,
     summary: "a snapshot tagged as protection.lock_snapshots_tagged says has no compliance-mode lock lasting backup.min_retention_days",
     source: include_str!("snapshot_not_locked.rs"),
+    configured: |config| !config.protection.lock_snapshots_tagged.is_empty(),
     check: Check::Region(check),
 };
 

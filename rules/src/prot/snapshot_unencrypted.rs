@@ -29,6 +29,7 @@ pub static RULE: Rule = Rule {
     remediable: Remediable::Always,
     summary: "an owned snapshot is not encrypted",
     source: include_str!("snapshot_unencrypted.rs"),
+    configured: crate::registry::always,
     check: Check::Region(check),
 };
 

@@ -39,6 +39,7 @@ pub static RULE: Rule = Rule {
     remediable: Remediable::Always,
     summary: "a volume's latest snapshot has no copy in protection.archive_account",
     source: include_str!("snapshot_without_cross_account_copy.rs"),
+    configured: |config| config.protection.archive_account.is_some(),
     check: Check::Region(check),
 };
 

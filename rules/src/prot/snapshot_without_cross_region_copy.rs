@@ -43,6 +43,7 @@ pub static RULE: Rule = Rule {
     remediable: Remediable::Always,
     summary: "a volume's latest snapshot has no copy in any of protection.copy_regions",
     source: include_str!("snapshot_without_cross_region_copy.rs"),
+    configured: |config| !config.protection.copy_regions.is_empty(),
     check: Check::Region(check),
 };
 

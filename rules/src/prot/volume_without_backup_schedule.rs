@@ -50,6 +50,7 @@ pub static RULE: Rule = Rule {
     remediable: Remediable::With("schedule_tags"),
     summary: "no enabled DLM policy and no scheduled AWS Backup plan rule covers a volume in scope",
     source: include_str!("volume_without_backup_schedule.rs"),
+    configured: crate::registry::always,
     check: Check::Region(check),
 };
 

@@ -41,6 +41,7 @@ pub static RULE: Rule = Rule {
     remediable: Remediable::Always,
     summary: "a volume in scope has no completed snapshot newer than protection.max_snapshot_age",
     source: include_str!("volume_without_recent_snapshot.rs"),
+    configured: crate::registry::always,
     check: Check::Region(check),
 };
 

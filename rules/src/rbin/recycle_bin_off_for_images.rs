@@ -28,6 +28,7 @@ pub static RULE: Rule = Rule {
     remediable: Remediable::Always,
     summary: "no Recycle Bin retention rule covers AMIs in an account-region",
     source: include_str!("recycle_bin_off_for_images.rs"),
+    configured: crate::registry::always,
     check: Check::Region(check),
 };
 

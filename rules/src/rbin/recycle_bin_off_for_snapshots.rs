@@ -30,6 +30,7 @@ pub static RULE: Rule = Rule {
     remediable: Remediable::Always,
     summary: "no Recycle Bin retention rule covers EBS snapshots in an account-region",
     source: include_str!("recycle_bin_off_for_snapshots.rs"),
+    configured: crate::registry::always,
     check: Check::Region(check),
 };
 

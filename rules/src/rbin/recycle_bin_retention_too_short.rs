@@ -34,6 +34,7 @@ pub static RULE: Rule = Rule {
     remediable: Remediable::Always,
     summary: "a covering rule keeps resources fewer days than recycle_bin.min_retention_days",
     source: include_str!("recycle_bin_retention_too_short.rs"),
+    configured: crate::registry::always,
     check: Check::Region(check),
 };
 

@@ -30,6 +30,7 @@ pub static RULE: Rule = Rule {
     remediable: Remediable::Always,
     summary: "a covering rule is not locked",
     source: include_str!("recycle_bin_rule_unlocked.rs"),
+    configured: crate::registry::always,
     check: Check::Region(check),
 };
 

@@ -34,6 +34,7 @@ pub static RULE: Rule = Rule {
     remediable: Remediable::Always,
     summary: "only tag-level rules exist and this snapshot lacks their tags, or a region rule excludes it",
     source: include_str!("snapshot_not_covered_by_recycle_bin.rs"),
+    configured: crate::registry::always,
     check: Check::Region(check),
 };
 

@@ -61,8 +61,9 @@ pub(crate) struct Manifest {
     /// organization's accounts; absent means all of its active accounts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accounts: Option<Vec<String>>,
-    /// [`Inventory::not_scanned`](crate::Inventory::not_scanned).
-    #[serde(default)]
+    /// [`Inventory::not_scanned`](crate::Inventory::not_scanned), read strictly
+    /// ([`strict_gaps`]).
+    #[serde(default, deserialize_with = "strict_gaps")]
     pub not_scanned: Vec<Gap>,
     /// [`Inventory::api_calls`](crate::Inventory::api_calls).
     #[serde(default)]
@@ -70,6 +71,31 @@ pub(crate) struct Manifest {
     /// [`Inventory::throttle_retries`](crate::Inventory::throttle_retries).
     #[serde(default)]
     pub throttle_retries: BTreeMap<String, u64>,
+}
+
+/// A manifest's `not_scanned` entries, each with exactly the keys of a [`Gap`]: a misspelt
+/// key (`regoin`) would otherwise leave `region` absent and turn a region's gap into an
+/// account-wide one. (Reports, read back as baselines, stay lenient: a newer snapguard may add
+/// a key.)
+fn strict_gaps<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<Gap>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Entry {
+        account_id: String,
+        region: Option<String>,
+        operation: String,
+        error: String,
+    }
+    let entries: Vec<Entry> = Deserialize::deserialize(deserializer)?;
+    Ok(entries
+        .into_iter()
+        .map(|e| Gap {
+            account_id: e.account_id,
+            region: e.region,
+            operation: e.operation,
+            error: e.error,
+        })
+        .collect())
 }
 
 /// Every file `organizations/` may hold directly, with the operation it records.

@@ -28,6 +28,7 @@ pub static RULE: Rule = Rule {
     remediable: Remediable::Always,
     summary: "AMI block public access is not block-new-sharing in an account-region",
     source: include_str!("image_block_public_access_off.rs"),
+    configured: crate::registry::always,
     check: Check::Region(check),
 };
 

@@ -37,6 +37,7 @@ pub static RULE: Rule = Rule {
     remediable: Remediable::Always,
     summary: "an AMI is shared with an account, org or OU outside the org and the trusted ones",
     source: include_str!("image_shared_outside_org.rs"),
+    configured: crate::registry::always,
     check: Check::Region(check),
 };
 

@@ -29,6 +29,7 @@ pub static RULE: Rule = Rule {
     remediable: Remediable::Always,
     summary: "an AMI's launchPermission includes all",
     source: include_str!("public_image.rs"),
+    configured: crate::registry::always,
     check: Check::Region(check),
 };
 

@@ -28,6 +28,7 @@ pub static RULE: Rule = Rule {
     remediable: Remediable::Always,
     summary: "a snapshot's createVolumePermission includes all",
     source: include_str!("public_snapshot.rs"),
+    configured: crate::registry::always,
     check: Check::Region(check),
 };
 

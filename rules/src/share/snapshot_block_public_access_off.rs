@@ -31,6 +31,7 @@ pub static RULE: Rule = Rule {
     remediable: Remediable::Always,
     summary: "snapshot block public access is unblocked in an account-region",
     source: include_str!("snapshot_block_public_access_off.rs"),
+    configured: crate::registry::always,
     check: Check::Region(check),
 };
 

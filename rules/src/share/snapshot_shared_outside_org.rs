@@ -36,6 +36,7 @@ pub static RULE: Rule = Rule {
     remediable: Remediable::Always,
     summary: "a snapshot is shared with an account outside the org and the trusted list",
     source: include_str!("snapshot_shared_outside_org.rs"),
+    configured: crate::registry::always,
     check: Check::Region(check),
 };
 

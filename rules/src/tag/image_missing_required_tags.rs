@@ -25,6 +25,7 @@ pub static RULE: Rule = Rule {
     remediable: Remediable::Always,
     summary: "an owned AMI lacks a required key",
     source: include_str!("image_missing_required_tags.rs"),
+    configured: |config| !config.tags.required.is_empty(),
     check: Check::Region(check),
 };
 

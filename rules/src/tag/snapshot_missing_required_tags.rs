@@ -27,6 +27,7 @@ pub static RULE: Rule = Rule {
     remediable: Remediable::Always,
     summary: "an owned snapshot lacks a key from tags.required",
     source: include_str!("snapshot_missing_required_tags.rs"),
+    configured: |config| !config.tags.required.is_empty(),
     check: Check::Region(check),
 };
 

@@ -32,6 +32,7 @@ pub static RULE: Rule = Rule {
     remediable: Remediable::Never,
     summary: "a required tag's value fails its configured pattern",
     source: include_str!("tag_value_not_allowed.rs"),
+    configured: |config| !config.tags.allowed.is_empty(),
     check: Check::Region(check),
 };
 

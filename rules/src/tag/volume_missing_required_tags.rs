@@ -26,6 +26,7 @@ pub static RULE: Rule = Rule {
     remediable: Remediable::Always,
     summary: "a volume lacks a required key",
     source: include_str!("volume_missing_required_tags.rs"),
+    configured: |config| !config.tags.required.is_empty(),
     check: Check::Region(check),
 };
 
