@@ -4,8 +4,8 @@
 //!
 //! A control passes in an account-region when every one of its rules was in force and was
 //! evaluated there (the config gave it something to check, and nothing it may read was left
-//! unscanned: see [`crate::junit::may_hide`], and for rules that read other regions any gap of
-//! the account),
+//! unscanned: [`Unknowns::may_hide`], the same judgement that keeps a baseline's findings of
+//! unread places from counting as resolved),
 //! and none of them has an unwaived finding there; it fails where one of them has; it is not
 //! evaluated anywhere else. An account-wide finding (IAM, SCPs) fails the control in each of
 //! the account's regions. An account that was not read at all counts as one place where
@@ -14,10 +14,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use rules::compliance::{Control, CONTROLS};
-use rules::inventory::Gap;
-use rules::registry::{self, Check, Rule, READS_OTHER_PLACES};
+use rules::registry::{self, Check};
 
-use crate::junit::may_hide;
+use crate::gaps::Unknowns;
 use crate::Report;
 
 /// A control's outcome over the whole report.
@@ -73,41 +72,8 @@ impl ControlOutcome {
 
 /// Every mapped control's outcome in `report`, in [`CONTROLS`] order.
 pub fn outcomes(report: &Report) -> Vec<ControlOutcome> {
-    let in_scope: BTreeSet<&str> = report
-        .scope
-        .accounts
-        .iter()
-        .map(|a| a.account_id.as_str())
-        .collect();
-    let places = places(report, &in_scope);
-    // A rule gap about an account outside the scan (the archive account of SG-PROT-003) leaves
-    // that rule unchecked everywhere.
-    let rules_unchecked_everywhere: BTreeSet<&str> = report
-        .not_scanned
-        .iter()
-        .filter(|g| !in_scope.contains(g.account_id.as_str()))
-        .filter(|g| registry::rule(&g.operation).is_some())
-        .map(|g| g.operation.as_str())
-        .collect();
-    // What the organization could not be read for (SCPs, the tree) leaves every account's
-    // account-wide rules (IAM, SCP guardrails) unchecked.
-    let organization_unread = report
-        .not_scanned
-        .iter()
-        .any(|g| g.operation.starts_with("organizations:"));
-    let mut gaps_of: BTreeMap<&str, Vec<&Gap>> = BTreeMap::new();
-    for gap in &report.not_scanned {
-        gaps_of.entry(&gap.account_id).or_default().push(gap);
-    }
-    // Whether a gap leaves `rule` unchecked in `region` of the gap's account: a gap named after
-    // the rule, or any region's gap for a rule that reads other regions, everywhere in the
-    // account; any other only in its own region (or, account-wide, in all of them).
-    let hides = |gap: &Gap, rule_id: &str, rule: Option<&Rule>, region: &str| {
-        let anywhere = gap.operation == rule_id
-            || (gap.region.is_some() && READS_OTHER_PLACES.iter().any(|r| r.id == rule_id));
-        anywhere
-            || (may_hide(gap, rule_id, rule) && gap.region.as_deref().is_none_or(|r| r == region))
-    };
+    let unknowns = Unknowns::of(report);
+    let places = places(report, &unknowns);
     // (rule, account, region) of each unwaived finding, and each rule's waived findings.
     let mut found: BTreeSet<(&str, &str, &str)> = BTreeSet::new();
     let mut waived: BTreeMap<&str, usize> = BTreeMap::new();
@@ -129,19 +95,17 @@ pub fn outcomes(report: &Report) -> Vec<ControlOutcome> {
     let mut rule_at: BTreeMap<&str, Vec<(bool, bool)>> = BTreeMap::new();
     for rule_id in rules_used {
         let rule = registry::rule(rule_id);
-        let in_force = report.rules_in_force.iter().any(|id| id == rule_id)
-            && !rules_unchecked_everywhere.contains(rule_id);
+        let in_force = report.rules_in_force.iter().any(|id| id == rule_id);
+        let account_wide = rule.is_some_and(|r| matches!(r.check, Check::Account(_)));
         let at = places
             .iter()
             .map(|(account, region)| {
                 let failed = found.contains(&(rule_id, account, region))
                     || found.contains(&(rule_id, account, "global"));
-                let account_wide = rule.is_some_and(|r| matches!(r.check, Check::Account(_)));
-                let hidden = !in_scope.contains(account)
-                    || gaps_of
-                        .get(account)
-                        .is_some_and(|gaps| gaps.iter().any(|g| hides(g, rule_id, rule, region)))
-                    || (organization_unread && account_wide)
+                // Asked where the rule's findings are: an account-wide rule's in `global`.
+                let findings_in = if account_wide { "global" } else { region };
+                let hidden = !unknowns.read(account)
+                    || unknowns.may_hide(rule_id, account, findings_in)
                     || (*region == "global" && !account_wide);
                 (failed, in_force && !hidden)
             })
@@ -186,7 +150,7 @@ pub fn outcomes(report: &Report) -> Vec<ControlOutcome> {
 /// Every place a control is judged in: each account-region read; `global` for an account read
 /// without any region; and each account that was not read at all (named by a gap of its own,
 /// not by one about a rule or the organization), once.
-fn places<'a>(report: &'a Report, in_scope: &BTreeSet<&str>) -> Vec<(&'a str, &'a str)> {
+fn places<'a>(report: &'a Report, unknowns: &Unknowns) -> Vec<(&'a str, &'a str)> {
     let mut places: Vec<(&str, &str)> = Vec::new();
     for account in &report.scope.accounts {
         if account.regions.is_empty() {
@@ -202,7 +166,7 @@ fn places<'a>(report: &'a Report, in_scope: &BTreeSet<&str>) -> Vec<(&'a str, &'
         .filter(|g| registry::rule(&g.operation).is_none())
         .filter(|g| !g.operation.starts_with("organizations:"))
         .map(|g| g.account_id.as_str())
-        .filter(|id| !in_scope.contains(id))
+        .filter(|id| !unknowns.read(id))
         .collect();
     unread.sort();
     unread.dedup();

@@ -1,12 +1,95 @@
-//! The places that could not be read, grouped for people: by operation and reason, each
-//! gap's own account id in its reason standing for any account, so that one denial across
-//! 1,000 accounts is one group. The machine formats list every place.
+//! The places that could not be read: what they leave unknown about each rule
+//! ([`Unknowns`]: which findings a baseline may call resolved, where a compliance control was
+//! evaluated), and grouped for people ([`grouped`]: by operation and reason, each gap's own
+//! account id in its reason standing for any account, so that one denial across 1,000 accounts
+//! is one group). The machine formats list every place.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use rules::inventory::Gap;
+use rules::registry::{self, Check, READS_OTHER_PLACES};
 
 use crate::Report;
+
+/// What a report's gaps leave unknown about the rules' findings: built once per report, asked
+/// per rule and place. A gap names an AWS operation (or file), not the rules that read it, so
+/// this errs towards "unknown".
+pub(crate) struct Unknowns<'a> {
+    /// The accounts that were read.
+    in_scope: BTreeSet<&'a str>,
+    /// Each account's gaps.
+    gaps_of: BTreeMap<&'a str, Vec<&'a Gap>>,
+    /// Rules a gap about an account outside the scan names (SG-PROT-003 without the archive
+    /// account): unchecked everywhere.
+    rules_unchecked_everywhere: BTreeSet<&'a str>,
+    /// Something of the organization (SCPs, its tree) was not read: the account-wide rules
+    /// (IAM, SCP guardrails) are unchecked in every account.
+    organization_unread: bool,
+}
+
+impl<'a> Unknowns<'a> {
+    /// What `report`'s gaps leave unknown.
+    pub fn of(report: &'a Report) -> Unknowns<'a> {
+        let in_scope: BTreeSet<&str> = report
+            .scope
+            .accounts
+            .iter()
+            .map(|a| a.account_id.as_str())
+            .collect();
+        let mut gaps_of: BTreeMap<&str, Vec<&Gap>> = BTreeMap::new();
+        for gap in &report.not_scanned {
+            gaps_of.entry(&gap.account_id).or_default().push(gap);
+        }
+        let rules_unchecked_everywhere = report
+            .not_scanned
+            .iter()
+            .filter(|g| !in_scope.contains(g.account_id.as_str()))
+            .filter(|g| registry::rule(&g.operation).is_some())
+            .map(|g| g.operation.as_str())
+            .collect();
+        let organization_unread = report
+            .not_scanned
+            .iter()
+            .any(|g| g.operation.starts_with("organizations:"));
+        Unknowns {
+            in_scope,
+            gaps_of,
+            rules_unchecked_everywhere,
+            organization_unread,
+        }
+    }
+
+    /// Whether `account` was read.
+    pub fn read(&self, account: &str) -> bool {
+        self.in_scope.contains(account)
+    }
+
+    /// Whether what was not read may hide findings of `rule_id` in `account` and `region`
+    /// (`global` for an account-wide rule's): a gap named after the rule, in the account or
+    /// about an account outside the scan; any gap of the region; for a rule that reads other
+    /// regions ([`READS_OTHER_PLACES`]), any region's gap of the account; for an account-wide
+    /// rule (or one this snapguard does not know), an account-wide gap of the account or one
+    /// of the organization; and a gap of the whole account (`*`).
+    pub fn may_hide(&self, rule_id: &str, account: &str, region: &str) -> bool {
+        let account_wide = region == "global"
+            || registry::rule(rule_id).is_none_or(|r| matches!(r.check, Check::Account(_)));
+        if self.rules_unchecked_everywhere.contains(rule_id)
+            || (self.organization_unread && account_wide)
+        {
+            return true;
+        }
+        let reads_other_places = READS_OTHER_PLACES.iter().any(|r| r.id == rule_id);
+        self.gaps_of.get(account).is_some_and(|gaps| {
+            gaps.iter().any(|g| {
+                g.operation == rule_id
+                    || match g.region.as_deref() {
+                        Some(gap_region) => gap_region == region || reads_other_places,
+                        None => g.operation == "*" || account_wide,
+                    }
+            })
+        })
+    }
+}
 
 /// One operation failing for one reason, in some places.
 pub(crate) struct GapGroup<'a> {

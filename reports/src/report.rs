@@ -10,6 +10,8 @@ use rules::inventory::{Gap, Inventory};
 use rules::registry::RULES;
 use rules::{Finding, Severity};
 
+use crate::gaps::Unknowns;
+
 pub use rules::coverage::Coverage;
 
 /// The `schema_version` of the JSON report this snapguard writes and reads.
@@ -458,11 +460,12 @@ impl Report {
             .map(|f| f.fingerprint.clone())
             .collect();
         let (mut resolved, mut not_rescanned) = (Vec::new(), Vec::new());
+        let unknowns = Unknowns::of(self);
         for mut f in baseline.findings {
             if tonight.contains(&f.fingerprint) {
                 continue;
             }
-            if self.rescanned(&f) {
+            if self.rescanned(&f, &unknowns) {
                 f.baseline = Some(BaselineStatus::Resolved);
                 resolved.push(f);
             } else {
@@ -498,32 +501,21 @@ impl Report {
     }
 
     /// Whether this report read the place a finding is about: its account and region were
-    /// scanned, its rule was in force, and no gap covers that place or says the finding's rule
-    /// could not be checked. (A rule turned off since the baseline did not fix its findings.)
-    /// A gap in one operation of a region makes all the region's findings unknown: which
-    /// operations a rule reads is the rule's business, so this errs towards "not rescanned".
-    fn rescanned(&self, f: &Finding) -> bool {
-        let in_scope = |id: &str| self.scope.accounts.iter().find(|a| a.account_id == id);
-        let Some(account) = in_scope(&f.account_id) else {
+    /// scanned, its rule was in force (a rule turned off since the baseline fixed nothing), and
+    /// nothing that was not read may hide the finding ([`Unknowns::may_hide`]).
+    fn rescanned(&self, f: &Finding, unknowns: &Unknowns) -> bool {
+        let Some(account) = self
+            .scope
+            .accounts
+            .iter()
+            .find(|a| a.account_id == f.account_id)
+        else {
             return false;
         };
         let region_read = f.region == "global" || account.regions.contains(&f.region);
-        let covered_by_gap = self.not_scanned.iter().any(|gap| {
-            // A region gap covers that region; an account-wide one covers the whole account
-            // when nothing was read (`*`), else only account-wide findings (IAM, SCPs).
-            let place = gap.account_id == f.account_id
-                && match &gap.region {
-                    Some(region) => *region == f.region,
-                    None => gap.operation == "*" || f.region == "global",
-                };
-            // A rule that could not be checked (SG-PROT-003 without the archive account) leaves
-            // its findings unknown in that account, or everywhere when the gap is about an
-            // account outside the scan.
-            let rule = gap.operation == f.rule_id
-                && (gap.account_id == f.account_id || in_scope(&gap.account_id).is_none());
-            place || rule
-        });
-        region_read && !covered_by_gap && self.rules_in_force.contains(&f.rule_id)
+        region_read
+            && !unknowns.may_hide(&f.rule_id, &f.account_id, &f.region)
+            && self.rules_in_force.contains(&f.rule_id)
     }
 
     /// Combines the reports of every shard of one scan into the report a single run makes.

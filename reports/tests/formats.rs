@@ -1577,6 +1577,24 @@ fn a_control_passes_only_where_its_rules_were_evaluated_and_found_nothing() {
             control_counts(&copies, "nist-800-53-r5/CP-6"),
             (2, vec![], 2, "not evaluated")
         );
+        // The same judgement keeps last night's copy finding from counting as resolved.
+        let last_night = report_of(
+            vec![finding(
+                "SG-PROT-002",
+                Severity::Medium,
+                PROD,
+                "us-east-1",
+                "volume",
+                "vol-1",
+            )],
+            Vec::new(),
+        );
+        copies.compare_with(last_night, "last-night.json".to_owned());
+        let comparison = copies.baseline.unwrap();
+        assert_eq!(
+            (comparison.resolved.len(), comparison.not_rescanned.len()),
+            (0, 1)
+        );
     }
     // The organization not read: no account's IAM rules were checked against its SCPs.
     let mut organization = clean.clone();
