@@ -7,7 +7,6 @@
 //! (collapsed). The text stays under GitHub's comment limit: past it, findings are left out
 //! and a line says how many.
 
-use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use rules::finding::WaiverStatus;
@@ -168,24 +167,14 @@ fn compliance(report: &Report, budget: usize, out: &mut String) {
 
 /// The unwaived findings by account; returns how many did not fit in `budget`.
 fn findings(report: &Report, budget: usize, out: &mut String) -> usize {
-    let mut by_account: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
-    for f in report.findings.iter().filter(|f| !f.is_waived()) {
-        by_account.entry(&f.account_id).or_default().push(f);
-    }
+    // The worst accounts first: past the comment limit, what is left out is the least severe.
+    let by_account = report.accounts_worst_first();
     if by_account.is_empty() {
         return 0;
     }
-    // The worst accounts first (by their counts per severity, most severe first): past the
-    // comment limit, what is left out is the least severe.
-    let mut by_account: Vec<(&str, Vec<&Finding>)> = by_account.into_iter().collect();
-    let vector = |findings: &[&Finding]| {
-        Severity::ALL.map(|severity| findings.iter().filter(|f| f.severity == severity).count())
-    };
-    by_account
-        .sort_by_cached_key(|(account, findings)| (std::cmp::Reverse(vector(findings)), *account));
     let _ = writeln!(out, "### Findings by account, worst first\n");
     let mut omitted = 0;
-    for (account, findings) in by_account {
+    for (account, counts, findings) in by_account {
         if omitted > 0 {
             omitted += findings.len();
             continue;
@@ -195,7 +184,7 @@ fn findings(report: &Report, budget: usize, out: &mut String) -> usize {
             cell(&report.account_label(account)),
             findings.len(),
             plural(findings.len()),
-            severity_counts(&findings)
+            severity_counts(&counts)
         );
         let rows = findings.iter().map(|f| {
             format!(
@@ -302,14 +291,12 @@ fn section(
     total - shown
 }
 
-fn severity_counts(findings: &[&Finding]) -> String {
-    let mut counts: BTreeMap<Severity, usize> = BTreeMap::new();
-    for f in findings {
-        *counts.entry(f.severity).or_default() += 1;
-    }
-    counts
+/// `1 critical, 2 high`: counts in [`Severity::ALL`] order, those at zero left out.
+fn severity_counts(counts: &[usize; 5]) -> String {
+    Severity::ALL
         .iter()
-        .rev()
+        .zip(counts)
+        .filter(|(_, n)| **n > 0)
         .map(|(sev, n)| format!("{n} {sev}"))
         .collect::<Vec<_>>()
         .join(", ")

@@ -225,6 +225,26 @@ impl Report {
         }
     }
 
+    /// The accounts with unwaived findings, the worst first (by their counts per severity,
+    /// most severe first, then by id): each with those counts, in [`Severity::ALL`] order, and
+    /// its findings in report order. What a person reading about 1,000 accounts looks at first.
+    pub(crate) fn accounts_worst_first(&self) -> Vec<(&str, [usize; 5], Vec<&Finding>)> {
+        let mut by_account: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
+        for f in self.findings.iter().filter(|f| !f.is_waived()) {
+            by_account.entry(&f.account_id).or_default().push(f);
+        }
+        let mut ranked: Vec<(&str, [usize; 5], Vec<&Finding>)> = by_account
+            .into_iter()
+            .map(|(account, findings)| {
+                let counts = Severity::ALL
+                    .map(|severity| findings.iter().filter(|f| f.severity == severity).count());
+                (account, counts, findings)
+            })
+            .collect();
+        ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        ranked
+    }
+
     /// The account's name from the organization, when known.
     pub fn account_label(&self, account_id: &str) -> String {
         match self

@@ -160,26 +160,17 @@ fn findings(report: &Report, details: Details, out: &mut String) {
 /// The accounts with unwaived findings, worst first (by their counts per severity, most
 /// severe first), cut at `details`: at 1,000 accounts, where to look first.
 fn accounts_worst_first(report: &Report, details: Details, out: &mut String) {
-    let mut by_account: std::collections::BTreeMap<&str, [usize; 5]> = Default::default();
-    for f in report.findings.iter().filter(|f| !f.is_waived()) {
-        let at = Severity::ALL
-            .iter()
-            .position(|s| *s == f.severity)
-            .unwrap_or(4);
-        by_account.entry(&f.account_id).or_default()[at] += 1;
-    }
-    if by_account.len() < 2 {
+    let ranked = report.accounts_worst_first();
+    if ranked.len() < 2 {
         return;
     }
-    let mut ranked: Vec<(&str, [usize; 5])> = by_account.into_iter().collect();
-    ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
     let listed = details.take(ranked.len());
     let mut header = vec!["account"];
     header.extend(Severity::ALL.iter().map(|s| s.as_str()));
     header.push("total");
     let header: [&str; 7] = header.try_into().expect("account, five severities, total");
     let mut table = new_table(header);
-    for (account, counts) in &ranked[..listed] {
+    for (account, counts, _) in &ranked[..listed] {
         let mut row = vec![Cell::new(report.account_label(account))];
         row.extend(
             counts
