@@ -686,19 +686,11 @@ fn shell_words(text: &str) -> Vec<String> {
     if started || !word.is_empty() {
         words.push(word);
     }
+    let variable = regex::Regex::new(r"\$\{?[A-Za-z_]+\}?").unwrap();
     words
         .into_iter()
         .filter(|w| !w.contains("[@]"))
-        .map(|w| {
-            if w.contains('$') {
-                regex::Regex::new(r"\$\{?[A-Za-z_]+\}?")
-                    .unwrap()
-                    .replace_all(&w, "x")
-                    .into_owned()
-            } else {
-                w
-            }
-        })
+        .map(|w| variable.replace_all(&w, "x").into_owned())
         .collect()
 }
 
